@@ -1,0 +1,160 @@
+// The typed shape of the native addon (build/Release/cappy.node), declared once.
+// Every other TypeScript file reaches native code through this module; option
+// validation and defaults live in TypeScript, so the native side receives only
+// complete, already-checked values.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type NativeTruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
+
+export interface NativeAddedToken {
+  content: string;
+  id: number;
+  special: boolean;
+  lstrip: boolean;
+  rstrip: boolean;
+  singleWord: boolean;
+  normalized: boolean;
+}
+
+/** Everything the C++ byte-level BPE needs, parsed and validated in TS. */
+export interface NativeTokenizerSpec {
+  vocab: string[];
+  vocabIds: Int32Array;
+  mergesLeft: string[];
+  mergesRight: string[];
+  addedTokens: NativeAddedToken[];
+  addPrefixSpace: boolean;
+  unkId: number; // -1 when there is none
+  padId: number;
+  postProcessor: { kind: 'none' | 'roberta'; cls: string; clsId: number; sep: string; sepId: number };
+  truncation: { enabled: boolean; maxLength: number; strategy: NativeTruncationStrategy };
+}
+
+/** Many encodings packed into one array: item i is ids[offsets[i] .. offsets[i+1]). */
+export interface NativePackedIds {
+  ids: Int32Array;
+  offsets: Uint32Array;
+}
+
+export interface NativeTokenizer {
+  /** Synchronous: for single short inputs. Throws a NativeError. */
+  encode(first: string, second?: string): Int32Array;
+  /** firsts[i] is paired with seconds[i] unless seconds[i] is undefined. Runs on native threads. */
+  encodeBatch(firsts: string[], seconds: (string | undefined)[], threads: number): Promise<NativePackedIds>;
+  readonly padId: number;
+  readonly vocabSize: number;
+}
+
+export interface NativeTensorInfo {
+  name: string;
+  elementType: string;
+  shape: number[];
+}
+
+export interface NativeSessionInfo {
+  ortVersion: string;
+  ortLibraryPath: string;
+  executionProvider: string;
+  inputs: NativeTensorInfo[];
+  outputs: NativeTensorInfo[];
+}
+
+export interface NativeScorerOptions {
+  ortLibraryPath: string;
+  modelPath: string;
+  intraOpThreads: number;
+  executionProvider: string;
+  tokenizerThreads: number;
+  maxBatchTokens: number;
+  maxBatchSize: number;
+  padMultiple: number;
+  sortWindow: number;
+}
+
+export interface NativeScoreStats {
+  realTokens: number;
+  computedTokens: number;
+  batches: number;
+  tokenizeMs: number;
+  runMs: number;
+}
+
+export interface NativeScoreResult {
+  scores: Float32Array;
+  stats: NativeScoreStats;
+}
+
+/** A flag the native worker polls between batches. */
+export interface NativeCancelToken {
+  cancel(): void;
+}
+
+export interface NativeScorer {
+  readonly info: NativeSessionInfo;
+  score(
+    firsts: string[],
+    seconds: string[],
+    cancel: NativeCancelToken | undefined,
+  ): Promise<NativeScoreResult>;
+  /** Runs pre-tokenized, pre-padded rows; used by parity tests to feed the same ids to two runtimes. */
+  runIds(ids: BigInt64Array, mask: BigInt64Array, rows: number, seqLen: number): Promise<Float32Array>;
+  /** Releases the ORT session once every call in flight has finished. */
+  close(): void;
+}
+
+export interface NativeAddon {
+  Tokenizer: new (spec: NativeTokenizerSpec) => NativeTokenizer;
+  CancelToken: new () => NativeCancelToken;
+  /** Opens the ORT session on a worker thread. */
+  loadScorer(tokenizer: NativeTokenizer, options: NativeScorerOptions): Promise<NativeScorer>;
+  /** Node-API version the addon was built for. */
+  readonly napiVersion: number;
+}
+
+/**
+ * Errors thrown by the addon carry `cappyCode`, one of these, so TS can map
+ * them to the typed error family without parsing messages.
+ */
+export type NativeErrorCode = 'INVALID_INPUT' | 'TOKENIZER' | 'MODEL_LOAD' | 'RUNTIME' | 'CANCELLED';
+
+export interface NativeError extends Error {
+  cappyCode: NativeErrorCode;
+}
+
+export function isNativeError(e: unknown): e is NativeError {
+  return e instanceof Error && typeof (e as Partial<NativeError>).cappyCode === 'string';
+}
+
+/** The package root: two levels up from dist/{esm,cjs}/native.js, one from lib/native.ts. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'CMakeLists.txt'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('cappy-engine: cannot find the package root from ' + fileURLToPath(import.meta.url));
+}
+
+let cached: NativeAddon | undefined;
+
+/** Loads the addon once. CAPPY_ADDON_PATH overrides the path (used by the node-gyp build test). */
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  const root = packageRoot();
+  const candidates = process.env.CAPPY_ADDON_PATH
+    ? [process.env.CAPPY_ADDON_PATH]
+    : [join(root, 'build', 'Release', 'cappy.node'), join(root, 'build', 'Debug', 'cappy.node')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(
+      `cappy-engine: the native addon is not built (looked in ${candidates.join(', ')}). ` +
+        'Run `npm run build:native` (needs cmake and a C++17 compiler).',
+    );
+  }
+  const require = createRequire(import.meta.url);
+  cached = require(found) as NativeAddon;
+  return cached;
+}

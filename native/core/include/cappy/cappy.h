@@ -1,0 +1,227 @@
+// cappy-engine core: the one public header.
+//
+// The core is plain C++17 with no Node-API dependency, so a larger native
+// system can link libcappy_core.a and score pairs directly. The Node addon in
+// native/node is a thin binding over exactly these classes.
+//
+// Pipeline: tokenize (Tokenizer) -> plan (PlanBatches) -> run (Session) ->
+// collect (Scorer scatters scores back into input order).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cappy {
+
+// ---------------------------------------------------------------- errors
+// Codes match the TypeScript error family (lib/errors): the binding maps each
+// code to one JS error class, so messages never need parsing.
+enum class ErrorCode {
+  kInvalidInput,  // a caller passed something the API cannot take
+  kTokenizer,     // tokenizer spec invalid, or truncation cannot fit an input
+  kModelLoad,     // ORT library or model file missing/corrupt/incompatible
+  kRuntime,       // ORT failed while running a batch
+  kCancelled,     // a cancellation flag was raised before the work ran
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorCode code, const std::string& message)
+      : std::runtime_error(message), code_(code) {}
+  ErrorCode code() const noexcept { return code_; }
+
+ private:
+  ErrorCode code_;
+};
+
+// ---------------------------------------------------------------- tokenize
+// Everything a byte-level BPE tokenizer needs, already parsed from
+// tokenizer.json by TypeScript (lib/tokenizer). The core never sees JSON.
+struct AddedToken {
+  std::string content;
+  int32_t id = 0;
+  bool special = false;
+  bool lstrip = false;       // absorb whitespace to the left into the match
+  bool rstrip = false;       // absorb whitespace to the right into the match
+  bool single_word = false;  // only match when not inside a word
+  bool normalized = false;
+};
+
+enum class TruncationStrategy { kLongestFirst, kOnlyFirst, kOnlySecond };
+
+struct Truncation {
+  bool enabled = false;
+  uint32_t max_length = 0;  // includes the special tokens the template adds
+  TruncationStrategy strategy = TruncationStrategy::kLongestFirst;
+};
+
+// RobertaProcessing: single = cls A sep; pair = cls A sep sep B sep.
+// kNone adds nothing.
+struct PostProcessorSpec {
+  enum class Kind { kNone, kRoberta };
+  Kind kind = Kind::kNone;
+  std::string cls = "<s>";
+  int32_t cls_id = 0;
+  std::string sep = "</s>";
+  int32_t sep_id = 2;
+};
+
+struct TokenizerSpec {
+  // vocab[i] has id vocab_ids[i]. Ids need not be dense or ordered.
+  std::vector<std::string> vocab;
+  std::vector<int32_t> vocab_ids;
+  // merges[k] = (left, right) has rank k: lower rank merges first.
+  std::vector<std::string> merges_left;
+  std::vector<std::string> merges_right;
+  std::vector<AddedToken> added_tokens;
+  bool add_prefix_space = false;  // ByteLevel pre-tokenizer option
+  int32_t unk_id = -1;            // -1: no unk token (byte-level never needs it)
+  int32_t pad_id = 1;
+  PostProcessorSpec post_processor;
+  Truncation truncation;
+};
+
+// One input to encode: a single text, or a pair when has_second is set.
+struct TextInput {
+  std::string first;
+  std::string second;
+  bool has_second = false;
+};
+
+class Tokenizer {
+ public:
+  // Throws Error(kTokenizer) when the spec is inconsistent (a merge whose
+  // parts or result are not in the vocab, duplicate ids, ...).
+  explicit Tokenizer(const TokenizerSpec& spec);
+  ~Tokenizer();
+  Tokenizer(const Tokenizer&) = delete;
+  Tokenizer& operator=(const Tokenizer&) = delete;
+
+  // Encodes UTF-8 text (invalid UTF-8 must already be replaced by U+FFFD;
+  // the binding guarantees it). `second` may be null for a single input.
+  // Appends ids, post-processed and truncated per the spec, to `out`.
+  // Throws Error(kTokenizer) when only_first/only_second cannot fit.
+  // Thread-safe: many threads may encode with one Tokenizer at once.
+  void Encode(std::string_view first, const std::string_view* second,
+              std::vector<int32_t>& out) const;
+
+  // Encodes every input on up to `threads` threads (0 = hardware count).
+  // out[i] holds the ids of inputs[i]. On failure throws the error of the
+  // lowest failing index, with the index in the message.
+  void EncodeBatch(const std::vector<TextInput>& inputs, unsigned threads,
+                   std::vector<std::vector<int32_t>>& out) const;
+
+  int32_t pad_id() const noexcept;
+  const Truncation& truncation() const noexcept;
+  size_t vocab_size() const noexcept;  // max id + 1 over vocab and added tokens
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------- plan
+struct PlanOptions {
+  uint32_t max_batch_tokens = 16384;  // padded length x rows, per batch
+  uint32_t max_batch_size = 64;       // rows per batch
+  uint32_t pad_multiple = 8;          // padded length rounds up to this
+  uint32_t sort_window = 0;           // 0: sort the whole call by length
+};
+
+struct Batch {
+  std::vector<uint32_t> rows;  // indices into the caller's items
+  uint32_t padded_length = 0;
+};
+
+// Groups items of similar length so little compute is spent on padding.
+// Every index 0..lengths.size()-1 appears in exactly one batch.
+std::vector<Batch> PlanBatches(const std::vector<uint32_t>& lengths,
+                               const PlanOptions& options);
+
+// ---------------------------------------------------------------- run
+struct SessionOptions {
+  std::string ort_library_path;  // libonnxruntime.so to dlopen
+  std::string model_path;        // model.onnx (external data beside it)
+  int intra_op_threads = 0;      // 0: ORT's default
+  std::string execution_provider = "cpu";
+};
+
+struct TensorInfo {
+  std::string name;
+  std::string element_type;  // "int64", "int32", "float32", "float16"
+  std::vector<int64_t> shape;  // -1 for dynamic axes
+};
+
+struct SessionInfo {
+  std::string ort_version;
+  std::string ort_library_path;
+  std::string execution_provider;
+  std::vector<TensorInfo> inputs;
+  std::vector<TensorInfo> outputs;
+};
+
+class Session {
+ public:
+  // Loads ORT from options.ort_library_path (once per path per process) and
+  // opens the model. Throws Error(kModelLoad) with a message naming what is
+  // missing or wrong (no such file, not ONNX, wrong input names, ...).
+  explicit Session(const SessionOptions& options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Runs one padded batch: ids and mask are row-major [rows, seq_len].
+  // Returns logits[:, 0] for every row. Thread-safe.
+  std::vector<float> Run(const std::vector<int64_t>& ids,
+                         const std::vector<int64_t>& mask, uint32_t rows,
+                         uint32_t seq_len) const;
+
+  const SessionInfo& info() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------- collect
+struct ScoreStats {
+  uint64_t real_tokens = 0;      // tokens the inputs really have
+  uint64_t computed_tokens = 0;  // padded tokens the model ran over
+  uint64_t batches = 0;
+  double tokenize_ms = 0;
+  double run_ms = 0;
+};
+
+struct ScorerOptions {
+  PlanOptions plan;
+  unsigned tokenizer_threads = 0;  // 0: hardware count
+};
+
+// Tokenize -> plan -> run -> collect for one call.
+class Scorer {
+ public:
+  Scorer(std::shared_ptr<const Tokenizer> tokenizer,
+         std::shared_ptr<const Session> session, ScorerOptions options);
+
+  // Scores every (first, second) pair and returns scores in input order.
+  // `cancelled`, when non-null, is polled between batches: once set, the
+  // call throws Error(kCancelled) without running the batches left.
+  std::vector<float> Score(const std::vector<TextInput>& inputs,
+                           const std::atomic<bool>* cancelled,
+                           ScoreStats* stats) const;
+
+  const Tokenizer& tokenizer() const noexcept { return *tokenizer_; }
+  const Session& session() const noexcept { return *session_; }
+
+ private:
+  std::shared_ptr<const Tokenizer> tokenizer_;
+  std::shared_ptr<const Session> session_;
+  ScorerOptions options_;
+};
+
+}  // namespace cappy

@@ -1,0 +1,18 @@
+// Addon entry point: registers one binding class per core class.
+#include <napi.h>
+
+#include "scorer_binding.h"
+#include "tokenizer_binding.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  cappy_node::InitTokenizerBinding(env, exports);
+  cappy_node::InitScorerBinding(env, exports);
+  exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(cappy, Init)
