@@ -1,0 +1,358 @@
+// Binding for cappy::Session + cappy::Scorer (lib/scorer wraps it as `Scorer`).
+// One AsyncWorker per job: load, score, runIds. The JS thread only copies
+// strings in and the Float32Array of scores out.
+#include "scorer_binding.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "errors.h"
+#include "tokenizer_binding.h"
+
+namespace cappy_node {
+
+namespace {
+
+struct ScorerAddonData {
+  Napi::FunctionReference scorer_constructor;
+};
+
+// ------------------------------------------------------------------ cancel
+class CancelToken : public Napi::ObjectWrap<CancelToken> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "CancelToken", {InstanceMethod<&CancelToken::Cancel>("cancel")});
+  }
+  explicit CancelToken(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<CancelToken>(info), flag_(std::make_shared<std::atomic<bool>>(false)) {}
+  std::shared_ptr<std::atomic<bool>> flag() const { return flag_; }
+
+ private:
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    flag_->store(true);
+    return info.Env().Undefined();
+  }
+  std::shared_ptr<std::atomic<bool>> flag_;
+};
+
+// ------------------------------------------------------------------ helpers
+std::vector<std::string> ReadStrings(const Napi::Value& value, const char* what) {
+  Napi::Env env = value.Env();
+  if (!value.IsArray()) throw MakeError(env, cappy::ErrorCode::kInvalidInput, std::string(what) + " must be an array");
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<std::string> out;
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value item = array.Get(i);
+    if (!item.IsString()) {
+      throw MakeError(env, cappy::ErrorCode::kInvalidInput,
+                      std::string(what) + "[" + std::to_string(i) + "] must be a string");
+    }
+    // Utf8Value replaces lone surrogates with U+FFFD, as HF's binding does.
+    out.push_back(item.As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
+Napi::Object TensorInfoToJs(Napi::Env env, const cappy::TensorInfo& t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("name", t.name);
+  o.Set("elementType", t.element_type);
+  Napi::Array shape = Napi::Array::New(env, t.shape.size());
+  for (size_t i = 0; i < t.shape.size(); ++i) shape.Set(static_cast<uint32_t>(i), static_cast<double>(t.shape[i]));
+  o.Set("shape", shape);
+  return o;
+}
+
+Napi::Object SessionInfoToJs(Napi::Env env, const cappy::SessionInfo& info) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("ortVersion", info.ort_version);
+  o.Set("ortLibraryPath", info.ort_library_path);
+  o.Set("executionProvider", info.execution_provider);
+  Napi::Array inputs = Napi::Array::New(env, info.inputs.size());
+  for (size_t i = 0; i < info.inputs.size(); ++i) inputs.Set(static_cast<uint32_t>(i), TensorInfoToJs(env, info.inputs[i]));
+  Napi::Array outputs = Napi::Array::New(env, info.outputs.size());
+  for (size_t i = 0; i < info.outputs.size(); ++i) outputs.Set(static_cast<uint32_t>(i), TensorInfoToJs(env, info.outputs[i]));
+  o.Set("inputs", inputs);
+  o.Set("outputs", outputs);
+  return o;
+}
+
+Napi::Float32Array ToFloat32Array(Napi::Env env, const std::vector<float>& values) {
+  Napi::Float32Array array = Napi::Float32Array::New(env, values.size());
+  std::copy(values.begin(), values.end(), array.Data());
+  return array;
+}
+
+int32_t GetInt(const Napi::Object& o, const char* key) { return o.Get(key).As<Napi::Number>().Int32Value(); }
+
+// ------------------------------------------------------------------ scorer
+class NativeScorer : public Napi::ObjectWrap<NativeScorer> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeScorer",
+                       {InstanceAccessor<&NativeScorer::Info>("info"),
+                        InstanceMethod<&NativeScorer::Score>("score"),
+                        InstanceMethod<&NativeScorer::RunIds>("runIds"),
+                        InstanceMethod<&NativeScorer::Close>("close")});
+  }
+
+  // Only loadScorer constructs these, passing the scorer in an External.
+  explicit NativeScorer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeScorer>(info) {
+    if (info.Length() != 1 || !info[0].IsExternal()) {
+      throw Napi::TypeError::New(info.Env(), "NativeScorer is created by loadScorer()");
+    }
+    auto* holder = info[0].As<Napi::External<std::shared_ptr<const cappy::Scorer>>>().Data();
+    scorer_ = *holder;
+    info_ = Napi::Persistent(SessionInfoToJs(info.Env(), scorer_->session().info()));
+  }
+
+ private:
+  std::shared_ptr<const cappy::Scorer> Live(Napi::Env env) const {
+    if (!scorer_) throw MakeError(env, cappy::ErrorCode::kInvalidInput, "scorer is closed");
+    return scorer_;
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) { return info_.Value(); }
+
+  Napi::Value Score(const Napi::CallbackInfo& info);
+  Napi::Value RunIds(const Napi::CallbackInfo& info);
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    // Workers in flight hold their own reference; the session is released
+    // when the last of them finishes.
+    scorer_.reset();
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<const cappy::Scorer> scorer_;
+  Napi::ObjectReference info_;
+};
+
+class ScoreWorker : public Napi::AsyncWorker {
+ public:
+  ScoreWorker(Napi::Env env, std::shared_ptr<const cappy::Scorer> scorer, std::vector<cappy::TextInput> inputs,
+              std::shared_ptr<std::atomic<bool>> cancelled)
+      : Napi::AsyncWorker(env, "cappy.score"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        scorer_(std::move(scorer)),
+        inputs_(std::move(inputs)),
+        cancelled_(std::move(cancelled)) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      scores_ = scorer_->Score(inputs_, cancelled_.get(), &stats_);
+    } catch (const std::exception& e) {
+      error_.Capture(e);
+    }
+    inputs_.clear();
+    inputs_.shrink_to_fit();
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (error_.set) {
+      deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
+      return;
+    }
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("scores", ToFloat32Array(env, scores_));
+    Napi::Object stats = Napi::Object::New(env);
+    stats.Set("realTokens", static_cast<double>(stats_.real_tokens));
+    stats.Set("computedTokens", static_cast<double>(stats_.computed_tokens));
+    stats.Set("batches", static_cast<double>(stats_.batches));
+    stats.Set("tokenizeMs", stats_.tokenize_ms);
+    stats.Set("runMs", stats_.run_ms);
+    result.Set("stats", stats);
+    deferred_.Resolve(result);
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<const cappy::Scorer> scorer_;
+  std::vector<cappy::TextInput> inputs_;
+  std::shared_ptr<std::atomic<bool>> cancelled_;
+  std::vector<float> scores_;
+  cappy::ScoreStats stats_;
+  PendingError error_;
+};
+
+Napi::Value NativeScorer::Score(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto scorer = Live(env);
+  std::vector<std::string> firsts = ReadStrings(info[0], "firsts");
+  std::vector<std::string> seconds = ReadStrings(info[1], "seconds");
+  if (firsts.size() != seconds.size()) {
+    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "firsts and seconds must have the same length");
+  }
+  std::vector<cappy::TextInput> inputs(firsts.size());
+  for (size_t i = 0; i < firsts.size(); ++i) {
+    inputs[i].first = std::move(firsts[i]);
+    inputs[i].second = std::move(seconds[i]);
+    inputs[i].has_second = true;
+  }
+  std::shared_ptr<std::atomic<bool>> cancelled;
+  if (info.Length() > 2 && info[2].IsObject()) {
+    Napi::Object token = info[2].As<Napi::Object>();
+    CancelToken* unwrapped = CancelToken::Unwrap(token);
+    if (unwrapped == nullptr) throw MakeError(env, cappy::ErrorCode::kInvalidInput, "cancel must be a CancelToken");
+    cancelled = unwrapped->flag();
+  }
+  auto* worker = new ScoreWorker(env, std::move(scorer), std::move(inputs), std::move(cancelled));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+class RunIdsWorker : public Napi::AsyncWorker {
+ public:
+  RunIdsWorker(Napi::Env env, std::shared_ptr<const cappy::Scorer> scorer, std::vector<int64_t> ids,
+               std::vector<int64_t> mask, uint32_t rows, uint32_t seq_len)
+      : Napi::AsyncWorker(env, "cappy.runIds"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        scorer_(std::move(scorer)),
+        ids_(std::move(ids)),
+        mask_(std::move(mask)),
+        rows_(rows),
+        seq_len_(seq_len) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      scores_ = scorer_->session().Run(ids_, mask_, rows_, seq_len_);
+    } catch (const std::exception& e) {
+      error_.Capture(e);
+    }
+  }
+  void OnOK() override {
+    if (error_.set) {
+      deferred_.Reject(MakeError(Env(), error_.code, error_.message).Value());
+      return;
+    }
+    deferred_.Resolve(ToFloat32Array(Env(), scores_));
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<const cappy::Scorer> scorer_;
+  std::vector<int64_t> ids_, mask_;
+  uint32_t rows_, seq_len_;
+  std::vector<float> scores_;
+  PendingError error_;
+};
+
+Napi::Value NativeScorer::RunIds(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto scorer = Live(env);
+  if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
+      !info[3].IsNumber()) {
+    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "runIds(ids: BigInt64Array, mask: BigInt64Array, rows, seqLen)");
+  }
+  auto read = [&](const Napi::Value& v) {
+    Napi::TypedArray t = v.As<Napi::TypedArray>();
+    if (t.TypedArrayType() != napi_bigint64_array) {
+      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "ids and mask must be BigInt64Array");
+    }
+    Napi::TypedArrayOf<int64_t> a = v.As<Napi::TypedArrayOf<int64_t>>();
+    return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
+  };
+  const uint32_t rows = info[2].As<Napi::Number>().Uint32Value();
+  const uint32_t seq_len = info[3].As<Napi::Number>().Uint32Value();
+  auto* worker = new RunIdsWorker(env, std::move(scorer), read(info[0]), read(info[1]), rows, seq_len);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// ------------------------------------------------------------------ load
+class LoadWorker : public Napi::AsyncWorker {
+ public:
+  LoadWorker(Napi::Env env, std::shared_ptr<const cappy::Tokenizer> tokenizer, cappy::SessionOptions session_options,
+             cappy::ScorerOptions scorer_options)
+      : Napi::AsyncWorker(env, "cappy.loadScorer"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        tokenizer_(std::move(tokenizer)),
+        session_options_(std::move(session_options)),
+        scorer_options_(scorer_options) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      auto session = std::make_shared<const cappy::Session>(session_options_);
+      scorer_ = std::make_shared<const cappy::Scorer>(tokenizer_, std::move(session), scorer_options_);
+    } catch (const std::exception& e) {
+      error_.Capture(e);
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (error_.set) {
+      deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
+      return;
+    }
+    auto* data = env.GetInstanceData<ScorerAddonData>();
+    auto holder = Napi::External<std::shared_ptr<const cappy::Scorer>>::New(env, &scorer_);
+    try {
+      deferred_.Resolve(data->scorer_constructor.New({holder}));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<const cappy::Tokenizer> tokenizer_;
+  cappy::SessionOptions session_options_;
+  cappy::ScorerOptions scorer_options_;
+  std::shared_ptr<const cappy::Scorer> scorer_;
+  PendingError error_;
+};
+
+// loadScorer(tokenizer, options): options are complete and validated in TS.
+Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[1].IsObject()) {
+    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "loadScorer(tokenizer, options)");
+  }
+  std::shared_ptr<const cappy::Tokenizer> tokenizer = UnwrapTokenizer(info[0]);
+  Napi::Object o = info[1].As<Napi::Object>();
+  cappy::SessionOptions so;
+  so.ort_library_path = o.Get("ortLibraryPath").As<Napi::String>().Utf8Value();
+  so.model_path = o.Get("modelPath").As<Napi::String>().Utf8Value();
+  so.intra_op_threads = GetInt(o, "intraOpThreads");
+  so.execution_provider = o.Get("executionProvider").As<Napi::String>().Utf8Value();
+  cappy::ScorerOptions sc;
+  sc.tokenizer_threads = static_cast<unsigned>(GetInt(o, "tokenizerThreads"));
+  sc.plan.max_batch_tokens = static_cast<uint32_t>(GetInt(o, "maxBatchTokens"));
+  sc.plan.max_batch_size = static_cast<uint32_t>(GetInt(o, "maxBatchSize"));
+  sc.plan.pad_multiple = static_cast<uint32_t>(GetInt(o, "padMultiple"));
+  sc.plan.sort_window = static_cast<uint32_t>(GetInt(o, "sortWindow"));
+  auto* worker = new LoadWorker(env, std::move(tokenizer), std::move(so), sc);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace
+
+void InitScorerBinding(Napi::Env env, Napi::Object exports) {
+  auto* data = new ScorerAddonData();
+  data->scorer_constructor = Napi::Persistent(NativeScorer::Define(env));
+  env.SetInstanceData<ScorerAddonData>(data);
+  exports.Set("CancelToken", CancelToken::Define(env));
+  exports.Set("loadScorer", Napi::Function::New<LoadScorer>(env, "loadScorer"));
+}
+
+}  // namespace cappy_node
