@@ -1,0 +1,81 @@
+// Scorer options: every default and every check lives here, so the native
+// side receives complete, valid values.
+import { availableParallelism } from 'node:os';
+import { InvalidInputError } from '../errors/index.js';
+import type { TruncationStrategy } from '../tokenizer/index.js';
+
+export type Device = 'cpu';
+
+export interface ScorerOptions {
+  /** Execution provider. Only 'cpu' in this release. */
+  device?: Device;
+  /** ONNX file inside the model folder; default onnx/model.onnx, then model.onnx. */
+  onnxFile?: string;
+  /** Max tokens per pair including special tokens. Cappy: 512. */
+  maxLength?: number;
+  /** How a pair over maxLength is cut. Cappy: 'longest_first'. */
+  truncation?: TruncationStrategy;
+  /** ORT intra-op threads. Default: the core count. */
+  intraOpThreads?: number;
+  /** Tokenizer threads. Default: the core count (tokenizing and running do not overlap yet). */
+  tokenizerThreads?: number;
+  /** Budget per batch, in padded tokens (rows x padded length). Default 16384. */
+  maxBatchTokens?: number;
+  /** Rows per batch. Default 64. */
+  maxBatchSize?: number;
+  /** Padded lengths round up to this multiple. Default 8. */
+  padMultiple?: number;
+}
+
+export interface ResolvedScorerOptions {
+  device: Device;
+  onnxFile: string | undefined;
+  maxLength: number;
+  truncation: TruncationStrategy;
+  intraOpThreads: number;
+  tokenizerThreads: number;
+  maxBatchTokens: number;
+  maxBatchSize: number;
+  padMultiple: number;
+}
+
+const TRUNCATIONS: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
+
+function positiveInt(name: string, value: unknown, fallback: number, max = 2 ** 31 - 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidInputError(`${name} must be an integer from 1 to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScorerOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidInputError('options must be an object');
+  const device = options.device ?? 'cpu';
+  if (device !== 'cpu') {
+    throw new InvalidInputError(`device must be 'cpu' in this release, got ${String(device)}`);
+  }
+  const truncation = options.truncation ?? 'longest_first';
+  if (!TRUNCATIONS.includes(truncation)) {
+    throw new InvalidInputError(`truncation must be one of ${TRUNCATIONS.join(', ')}, got ${String(truncation)}`);
+  }
+  if (options.onnxFile !== undefined && typeof options.onnxFile !== 'string') {
+    throw new InvalidInputError('onnxFile must be a string');
+  }
+  const cores = availableParallelism();
+  // 5: a pair needs 4 special tokens and at least one more to carry text.
+  const maxLength = positiveInt('maxLength', options.maxLength, 512);
+  if (maxLength < 5) throw new InvalidInputError(`maxLength must be at least 5 for pairs, got ${maxLength}`);
+  const resolved: ResolvedScorerOptions = {
+    device,
+    onnxFile: options.onnxFile,
+    maxLength,
+    truncation,
+    intraOpThreads: positiveInt('intraOpThreads', options.intraOpThreads, cores, 1024),
+    tokenizerThreads: positiveInt('tokenizerThreads', options.tokenizerThreads, cores, 1024),
+    maxBatchTokens: positiveInt('maxBatchTokens', options.maxBatchTokens, 16384),
+    maxBatchSize: positiveInt('maxBatchSize', options.maxBatchSize, 64, 65536),
+    padMultiple: positiveInt('padMultiple', options.padMultiple, 8, 512),
+  };
+  return resolved;
+}
