@@ -125,6 +125,33 @@ export class Scorer {
     return this.#run(instructions, responses, options);
   }
 
+  /**
+   * Scores pre-tokenized, pre-padded rows: `ids` and `attentionMask` are
+   * row-major [rows, seqLen]. For callers that tokenize themselves, and for
+   * feeding the same ids to this engine and another runtime.
+   */
+  async scoreIds(ids: BigInt64Array, attentionMask: BigInt64Array, rows: number, seqLen: number): Promise<Float32Array> {
+    if (!(ids instanceof BigInt64Array) || !(attentionMask instanceof BigInt64Array)) {
+      throw new InvalidInputError('ids and attentionMask must be BigInt64Array');
+    }
+    if (!Number.isInteger(rows) || !Number.isInteger(seqLen) || rows < 1 || seqLen < 1) {
+      throw new InvalidInputError('rows and seqLen must be positive integers');
+    }
+    if (ids.length !== rows * seqLen || attentionMask.length !== rows * seqLen) {
+      throw new InvalidInputError(`ids and attentionMask must each hold rows x seqLen = ${rows * seqLen} values`);
+    }
+    const vocab = this.tokenizer.vocabSize;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] < 0n || ids[i] >= BigInt(vocab)) throw new InvalidInputError(`ids[${i}] = ${ids[i]} is outside the vocabulary (0..${vocab - 1})`);
+    }
+    this.#checkUsable({});
+    try {
+      return await this.#native.runIds(ids, attentionMask, rows, seqLen);
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
   /** Totals since load. */
   stats(): ScorerStats {
     const s = this.#stats;

@@ -38,12 +38,11 @@ std::vector<Batch> PlanBatches(const std::vector<uint32_t>& lengths, const PlanO
   uint32_t current_max = 0;
   for (uint32_t k = 0; k < n; ++k) {
     const uint32_t i = order[k];
-    const bool window_edge = window > 0 && k % window == 0;
     const uint32_t new_max = std::max(current_max, lengths[i]);
     const uint64_t new_tokens = static_cast<uint64_t>(RoundUp(new_max, options.pad_multiple)) *
                                 (current.rows.size() + 1);
     const bool full = current.rows.size() >= max_rows || new_tokens > options.max_batch_tokens;
-    if (!current.rows.empty() && (full || window_edge)) {
+    if (!current.rows.empty() && full) {
       current.padded_length = RoundUp(current_max, options.pad_multiple);
       batches.push_back(std::move(current));
       current = Batch();

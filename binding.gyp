@@ -1,0 +1,36 @@
+# node-gyp build of the same addon CMakeLists.txt builds (CMake via cmake-js is
+# the build of record; test/standalone/binding-gyp.test.ts proves this builds).
+{
+  "variables": {
+    "ort_headers": "node_modules/com.github.asus4.onnxruntime/Plugins/iOS~/onnxruntime.xcframework/ios-arm64/onnxruntime.framework/Headers"
+  },
+  "targets": [
+    {
+      "target_name": "cappy",
+      "sources": [
+        "<!@(node scripts/gyp-sources.cjs core)",
+        "<!@(node scripts/gyp-sources.cjs node)"
+      ],
+      "include_dirs": [
+        "native/core/include",
+        "native/core",
+        "<(SHARED_INTERMEDIATE_DIR)/generated",
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<(ort_headers)"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "ORT_API_MANUAL_INIT"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror"],
+      "libraries": ["-ldl", "-lpthread"],
+      "actions": [
+        {
+          "action_name": "unicode_tables",
+          "inputs": ["scripts/gen-unicode-tables.mjs"],
+          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/generated/cappy_unicode_tables.inc"],
+          "action": ["node", "scripts/gen-unicode-tables.mjs", "<(SHARED_INTERMEDIATE_DIR)/generated/cappy_unicode_tables.inc"]
+        }
+      ]
+    }
+  ]
+}

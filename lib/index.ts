@@ -1,0 +1,21 @@
+// cappy-engine's public API.
+export { Scorer } from './scorer/scorer.js';
+export type { CallOptions, ScorerInfo, ScorerStats } from './scorer/scorer.js';
+export type { ScorerOptions, Device } from './scorer/options.js';
+export type { Pair } from './scorer/pairs.js';
+export { Tokenizer } from './tokenizer/index.js';
+export type { TruncationStrategy } from './tokenizer/index.js';
+export {
+  CappyError,
+  ModelLoadError,
+  TokenizerError,
+  InvalidInputError,
+  QueueFullError,
+  AbortError,
+  DisposedError,
+  RuntimeError,
+} from './errors/index.js';
+export type { CappyErrorCode } from './errors/index.js';
+export { forgeModel } from './forge/index.js';
+export { ensureDefaultModel, cacheRoot } from './model/default-model.js';
+export { resolveOrtLibrary } from './runtime/ort-library.js';

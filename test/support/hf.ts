@@ -1,0 +1,22 @@
+// HF `tokenizers` (the official Rust binding) as the tokenizer oracle.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export interface HfEncoding {
+  getIds(): number[];
+}
+export interface HfTokenizer {
+  encode(a: string, b?: string | null, o?: { addSpecialTokens?: boolean }): Promise<HfEncoding>;
+  encodeBatch(items: (string | [string, string])[], o?: { addSpecialTokens?: boolean }): Promise<HfEncoding[]>;
+  setTruncation(maxLength: number, o?: { strategy?: string }): void;
+}
+
+/** Loads tokenizer.json into HF tokenizers, optionally with truncation (Cappy: 512, LongestFirst). */
+export function hfTokenizer(path: string, maxLength?: number, strategy = 'LongestFirst'): HfTokenizer {
+  const { Tokenizer } = require('tokenizers') as { Tokenizer: { fromString(s: string): HfTokenizer } };
+  const tok = Tokenizer.fromString(readFileSync(path, 'utf8'));
+  if (maxLength !== undefined) tok.setTruncation(maxLength, { strategy });
+  return tok;
+}
