@@ -3,6 +3,10 @@ export { Scorer } from './scorer/scorer.js';
 export type { CallOptions, ScorerInfo, ScorerStats } from './scorer/scorer.js';
 export type { ScorerOptions, Device } from './scorer/options.js';
 export type { Pair } from './scorer/pairs.js';
+export type { Ranked } from './scorer/ranking.js';
+export type { IndexedScore, StreamOptions } from './scorer/stream.js';
+export { multipleChoiceAccuracy } from './eval/multiple-choice.js';
+export type { McRow, McResult } from './eval/multiple-choice.js';
 export { Tokenizer } from './tokenizer/index.js';
 export type { TruncationStrategy } from './tokenizer/index.js';
 export {

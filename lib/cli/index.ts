@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CappyError } from '../errors/index.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEval } from './commands/eval.js';
 import { registerForge } from './commands/forge.js';
 import { registerScore } from './commands/score.js';
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerScore(program);
   registerForge(program);
+  registerEval(program);
   return program;
 }
 

@@ -25,6 +25,14 @@ export interface ScorerOptions {
   maxBatchSize?: number;
   /** Padded lengths round up to this multiple. Default 8. */
   padMultiple?: number;
+  /** How long an idle scorer waits to merge concurrent calls, in ms. 0: dispatch at once. Default 2. */
+  maxWaitMs?: number;
+  /** Pairs per merged native call. Default 1024. */
+  maxPairsPerCall?: number;
+  /** Pairs allowed to wait; beyond this calls reject with QueueFullError. Default 65536. */
+  maxQueuedPairs?: number;
+  /** Native calls at once (one runs while the next tokenizes). Default 2. */
+  maxConcurrentCalls?: number;
 }
 
 export interface ResolvedScorerOptions {
@@ -37,6 +45,10 @@ export interface ResolvedScorerOptions {
   maxBatchTokens: number;
   maxBatchSize: number;
   padMultiple: number;
+  maxWaitMs: number;
+  maxPairsPerCall: number;
+  maxQueuedPairs: number;
+  maxConcurrentCalls: number;
 }
 
 const TRUNCATIONS: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
@@ -45,6 +57,14 @@ function positiveInt(name: string, value: unknown, fallback: number, max = 2 ** 
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw new InvalidInputError(`${name} must be an integer from 1 to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 60_000) {
+    throw new InvalidInputError(`${name} must be a number of ms from 0 to 60000, got ${String(value)}`);
   }
   return value;
 }
@@ -76,6 +96,10 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
     maxBatchTokens: positiveInt('maxBatchTokens', options.maxBatchTokens, 16384),
     maxBatchSize: positiveInt('maxBatchSize', options.maxBatchSize, 64, 65536),
     padMultiple: positiveInt('padMultiple', options.padMultiple, 8, 512),
+    maxWaitMs: nonNegative('maxWaitMs', options.maxWaitMs, 2),
+    maxPairsPerCall: positiveInt('maxPairsPerCall', options.maxPairsPerCall, 1024),
+    maxQueuedPairs: positiveInt('maxQueuedPairs', options.maxQueuedPairs, 65536),
+    maxConcurrentCalls: positiveInt('maxConcurrentCalls', options.maxConcurrentCalls, 2, 64),
   };
   return resolved;
 }

@@ -8,6 +8,9 @@ import { resolveOrtLibrary } from '../runtime/ort-library.js';
 import { Tokenizer, type TruncationStrategy } from '../tokenizer/index.js';
 import { resolveScorerOptions, type ResolvedScorerOptions, type ScorerOptions } from './options.js';
 import { splitPairs, type Pair } from './pairs.js';
+import { MicroBatcher } from './micro-batcher.js';
+import { argmax, checkCandidates, rankScores, type Ranked } from './ranking.js';
+import { streamScores, type IndexedScore, type StreamOptions } from './stream.js';
 
 export interface CallOptions {
   /** Aborting rejects the call with an AbortError and drops batches not yet started. */
@@ -44,6 +47,10 @@ export interface ScorerStats {
   batches: number;
   tokenizeMs: number;
   runMs: number;
+  /** Total time requests waited in the micro-batcher's queue. */
+  queueMs: number;
+  /** Pairs waiting now. */
+  queuedPairs: number;
 }
 
 const asyncDispose: typeof Symbol.asyncDispose =
@@ -57,11 +64,19 @@ export class Scorer {
   #disposed = false;
   #inFlight = new Set<Promise<unknown>>();
   #stats = { calls: 0, pairs: 0, realTokens: 0, computedTokens: 0, batches: 0, tokenizeMs: 0, runMs: 0 };
+  #batcher: MicroBatcher;
 
   private constructor(native: NativeScorer, tokenizer: Tokenizer, info: ScorerInfo) {
     this.#native = native;
     this.tokenizer = tokenizer;
     this.info = info;
+    const o = info.options;
+    this.#batcher = new MicroBatcher((i, r, signal) => this.#runNative(i, r, signal), {
+      maxWaitMs: o.maxWaitMs,
+      maxPairsPerCall: o.maxPairsPerCall,
+      maxQueuedPairs: o.maxQueuedPairs,
+      maxConcurrentCalls: o.maxConcurrentCalls,
+    });
   }
 
   /** Loads a model folder (config.json, tokenizer.json, onnx/model.onnx). */
@@ -125,6 +140,43 @@ export class Scorer {
     return this.#run(instructions, responses, options);
   }
 
+  /** Candidates sorted by score, descending (best-of-N). */
+  async rank(
+    instruction: string,
+    candidates: readonly string[],
+    options: CallOptions & { topK?: number } = {},
+  ): Promise<Ranked[]> {
+    checkCandidates(instruction, candidates);
+    rankScores(new Float32Array(0), options.topK); // validates topK before any work
+    const scores = await this.scoreBatch(candidates.map((c) => [instruction, c] as const), options);
+    return rankScores(scores, options.topK);
+  }
+
+  /** The best candidate (multiple choice): its index and score. */
+  async choose(instruction: string, candidates: readonly string[], options: CallOptions = {}): Promise<Ranked> {
+    checkCandidates(instruction, candidates);
+    const scores = await this.scoreBatch(candidates.map((c) => [instruction, c] as const), options);
+    return argmax(scores);
+  }
+
+  /**
+   * Scores a stream of pairs and yields scores in input order, with bounded
+   * read-ahead. Yields numbers, or `{ index, score }` with `withIndex: true`.
+   */
+  scoreStream(
+    source: Iterable<Pair> | AsyncIterable<Pair>,
+    options: StreamOptions & { withIndex: true },
+  ): AsyncGenerator<IndexedScore>;
+  scoreStream(source: Iterable<Pair> | AsyncIterable<Pair>, options?: StreamOptions & { withIndex?: false }): AsyncGenerator<number>;
+  async *scoreStream(
+    source: Iterable<Pair> | AsyncIterable<Pair>,
+    options: StreamOptions & { withIndex?: boolean } = {},
+  ): AsyncGenerator<number | IndexedScore> {
+    this.#checkUsable(options);
+    const chunks = streamScores(source, (pairs, signal) => this.scoreBatch(pairs, { signal }), options);
+    for await (const item of chunks) yield options.withIndex ? item : item.score;
+  }
+
   /**
    * Scores pre-tokenized, pre-padded rows: `ids` and `attentionMask` are
    * row-major [rows, seqLen]. For callers that tokenize themselves, and for
@@ -152,10 +204,15 @@ export class Scorer {
     }
   }
 
-  /** Totals since load. */
+  /** Totals since load. `calls` counts native calls, after micro-batching merged requests. */
   stats(): ScorerStats {
     const s = this.#stats;
-    return { ...s, padFraction: s.computedTokens === 0 ? 0 : 1 - s.realTokens / s.computedTokens };
+    return {
+      ...s,
+      queueMs: this.#batcher.queueMs,
+      queuedPairs: this.#batcher.queuedPairs,
+      padFraction: s.computedTokens === 0 ? 0 : 1 - s.realTokens / s.computedTokens,
+    };
   }
 
   /** Rejects new calls, waits for those in flight, then frees the ORT session. */
@@ -177,49 +234,37 @@ export class Scorer {
 
   async #run(instructions: string[], responses: string[], options: CallOptions): Promise<Float32Array> {
     this.#checkUsable(options);
-    const addon = loadAddon();
-    const signal = options.signal;
-    const cancel = signal ? new addon.CancelToken() : undefined;
-    const work = this.#native.score(instructions, responses, cancel);
-    const tracked = work.then(
-      (r) => {
-        const st = this.#stats;
-        st.calls += 1;
-        st.pairs += instructions.length;
-        st.realTokens += r.stats.realTokens;
-        st.computedTokens += r.stats.computedTokens;
-        st.batches += r.stats.batches;
-        st.tokenizeMs += r.stats.tokenizeMs;
-        st.runMs += r.stats.runMs;
-        return r.scores;
-      },
-      (e: unknown) => {
-        throw fromNative(e);
-      },
+    const work = this.#batcher.submit(instructions, responses, options.signal);
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
     );
-    const settled = tracked.catch(() => undefined);
     this.#inFlight.add(settled);
-    void settled.finally(() => this.#inFlight.delete(settled));
-    if (!signal || !cancel) return tracked;
+    void settled.then(() => this.#inFlight.delete(settled));
+    return work;
+  }
 
-    // Abort rejects at once; the native worker sees the flag between batches
-    // and drops what has not started.
-    return new Promise<Float32Array>((resolve, reject) => {
-      const onAbort = () => {
-        cancel.cancel();
-        reject(new AbortError(undefined, { cause: signal.reason }));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      tracked.then(
-        (v) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        (e: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      );
-    });
+  /** One native call: the micro-batcher's merged requests, in order. */
+  async #runNative(instructions: string[], responses: string[], signal: AbortSignal): Promise<Float32Array> {
+    if (signal.aborted) throw new AbortError();
+    const cancel = new (loadAddon().CancelToken)();
+    const onAbort = () => cancel.cancel();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const r = await this.#native.score(instructions, responses, cancel);
+      const st = this.#stats;
+      st.calls += 1;
+      st.pairs += instructions.length;
+      st.realTokens += r.stats.realTokens;
+      st.computedTokens += r.stats.computedTokens;
+      st.batches += r.stats.batches;
+      st.tokenizeMs += r.stats.tokenizeMs;
+      st.runMs += r.stats.runMs;
+      return r.scores;
+    } catch (e) {
+      throw fromNative(e);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 }
