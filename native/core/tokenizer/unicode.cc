@@ -1,0 +1,41 @@
+#include "tokenizer/unicode.h"
+
+#include <algorithm>
+
+namespace cappy::tok {
+namespace {
+// Generated at build time (CMakeLists.txt runs scripts/gen-unicode-tables.mjs).
+#include "cappy_unicode_tables.inc"
+
+bool InRanges(const uint32_t (*ranges)[2], size_t count, uint32_t cp) {
+  size_t lo = 0;
+  size_t hi = count;
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    if (ranges[mid][1] < cp) {
+      lo = mid + 1;
+    } else if (ranges[mid][0] > cp) {
+      hi = mid;
+    } else {
+      return true;
+    }
+  }
+  return false;
+}
+
+static_assert(kFlagLetter == kLetter && kFlagNumber == kNumber && kFlagSpace == kSpace,
+              "generated flag bits must match CharFlags");
+}  // namespace
+
+uint8_t Flags(uint32_t cp) noexcept {
+  if (cp > 0x10FFFF) return 0;
+  return kStage2[kStage1[cp >> 8]][cp & 0xFF];
+}
+
+const char* UnicodeVersion() noexcept { return CAPPY_UNICODE_VERSION; }
+
+bool InRangesLetter(uint32_t cp) noexcept { return InRanges(kLetterRanges, kLetterRangesCount, cp); }
+bool InRangesNumber(uint32_t cp) noexcept { return InRanges(kNumberRanges, kNumberRangesCount, cp); }
+bool InRangesSpace(uint32_t cp) noexcept { return InRanges(kWhiteSpaceRanges, kWhiteSpaceRangesCount, cp); }
+
+}  // namespace cappy::tok
