@@ -17,7 +17,11 @@ export interface ScorerOptions {
   truncation?: TruncationStrategy;
   /** ORT intra-op threads. Default: the core count. */
   intraOpThreads?: number;
-  /** Tokenizer threads. Default: the core count (tokenizing and running do not overlap yet). */
+  /**
+   * Tokenizer threads. Default: half the cores (at least 1). Tokenizing the
+   * next window overlaps running the current one, so the two pools share the
+   * machine; ORT's pool is the one that matters for throughput.
+   */
   tokenizerThreads?: number;
   /** Budget per batch, in padded tokens (rows x padded length). Default 16384. */
   maxBatchTokens?: number;
@@ -92,7 +96,7 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
     maxLength,
     truncation,
     intraOpThreads: positiveInt('intraOpThreads', options.intraOpThreads, cores, 1024),
-    tokenizerThreads: positiveInt('tokenizerThreads', options.tokenizerThreads, cores, 1024),
+    tokenizerThreads: positiveInt('tokenizerThreads', options.tokenizerThreads, Math.max(1, Math.floor(cores / 2)), 1024),
     maxBatchTokens: positiveInt('maxBatchTokens', options.maxBatchTokens, 16384),
     maxBatchSize: positiveInt('maxBatchSize', options.maxBatchSize, 64, 65536),
     padMultiple: positiveInt('padMultiple', options.padMultiple, 8, 512),
