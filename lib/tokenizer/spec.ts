@@ -1,0 +1,252 @@
+// tokenizer.json -> NativeTokenizerSpec. All JSON handling and validation
+// lives here (the C++ core never sees JSON); every rejection names the field,
+// so a user with an unsupported file knows what to change.
+import { TokenizerError } from '../errors/index.js';
+import type { NativeAddedToken, NativeTokenizerSpec, NativeTruncationStrategy } from '../native.js';
+
+export type TruncationStrategy = NativeTruncationStrategy;
+
+/** What the file's own `truncation` field asks for, if anything. */
+export interface FileTruncation {
+  maxLength: number;
+  strategy: TruncationStrategy;
+}
+
+export interface ParsedTokenizerJson {
+  spec: Omit<NativeTokenizerSpec, 'truncation'>;
+  fileTruncation: FileTruncation | null;
+}
+
+type Json = Record<string, unknown>;
+
+function fail(message: string): never {
+  throw new TokenizerError(`tokenizer.json: ${message}`);
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
+}
+
+function optBool(o: Json, key: string, where: string, dflt: boolean): boolean {
+  const v = o[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'boolean') fail(`${where}.${key} must be a boolean`);
+  return v;
+}
+
+function parseModel(model: unknown) {
+  if (!isObject(model)) fail('model must be an object');
+  // Old files leave the type out; HF then infers BPE from vocab + merges.
+  if (model.type !== undefined && model.type !== 'BPE') {
+    fail(`model.type must be "BPE" (got ${JSON.stringify(model.type)}); only byte-level BPE is supported`);
+  }
+  if (model.dropout !== undefined && model.dropout !== null && model.dropout !== 0) {
+    fail('model.dropout must be null: dropout makes encoding random');
+  }
+  for (const key of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
+    const v = model[key];
+    if (v !== undefined && v !== null && v !== '') fail(`model.${key} must be empty or null`);
+  }
+  if (optBool(model, 'ignore_merges', 'model', false)) fail('model.ignore_merges true is not supported');
+  if (optBool(model, 'byte_fallback', 'model', false)) fail('model.byte_fallback true is not supported');
+
+  const vocabObj = model.vocab;
+  if (!isObject(vocabObj)) fail('model.vocab must be an object mapping token to id');
+  const vocab = Object.keys(vocabObj);
+  const vocabIds = new Int32Array(vocab.length);
+  for (let i = 0; i < vocab.length; i++) {
+    const id = vocabObj[vocab[i]];
+    if (!isId(id)) fail(`model.vocab[${JSON.stringify(vocab[i])}] must be a non-negative integer id`);
+    vocabIds[i] = id;
+  }
+
+  const merges = model.merges;
+  if (!Array.isArray(merges)) fail('model.merges must be an array');
+  const mergesLeft: string[] = new Array(merges.length);
+  const mergesRight: string[] = new Array(merges.length);
+  for (let k = 0; k < merges.length; k++) {
+    const m: unknown = merges[k];
+    if (typeof m === 'string') {
+      // Older form "a b": the parts never contain a space (byte-level writes Ġ).
+      const space = m.indexOf(' ');
+      if (space <= 0 || space === m.length - 1 || m.indexOf(' ', space + 1) !== -1) {
+        fail(`model.merges[${k}] must be "left right" (got ${JSON.stringify(m)})`);
+      }
+      mergesLeft[k] = m.slice(0, space);
+      mergesRight[k] = m.slice(space + 1);
+    } else if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') {
+      mergesLeft[k] = m[0];
+      mergesRight[k] = m[1];
+    } else {
+      fail(`model.merges[${k}] must be a "left right" string or a [left, right] pair of strings`);
+    }
+  }
+
+  let unkId = -1;
+  if (model.unk_token !== undefined && model.unk_token !== null) {
+    if (typeof model.unk_token !== 'string') fail('model.unk_token must be a string or null');
+    const id = vocabObj[model.unk_token];
+    if (!isId(id)) fail(`model.unk_token ${JSON.stringify(model.unk_token)} is not in model.vocab`);
+    unkId = id;
+  }
+  return { vocab, vocabIds, mergesLeft, mergesRight, unkId, vocabObj };
+}
+
+function parseAddedTokens(value: unknown, vocabObj: Json): NativeAddedToken[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) fail('added_tokens must be an array');
+  return value.map((t: unknown, i: number): NativeAddedToken => {
+    const where = `added_tokens[${i}]`;
+    if (!isObject(t)) fail(`${where} must be an object`);
+    if (typeof t.content !== 'string') fail(`${where}.content must be a string`);
+    if (!isId(t.id)) fail(`${where}.id must be a non-negative integer`);
+    const special = optBool(t, 'special', where, false);
+    // HF gives a token already in the model vocab the model's id.
+    const modelId = vocabObj[t.content];
+    return {
+      content: t.content,
+      id: isId(modelId) ? modelId : t.id,
+      special,
+      lstrip: optBool(t, 'lstrip', where, false),
+      rstrip: optBool(t, 'rstrip', where, false),
+      singleWord: optBool(t, 'single_word', where, false),
+      normalized: optBool(t, 'normalized', where, !special),
+    };
+  });
+}
+
+function parseByteLevel(p: Json, where: string): boolean {
+  if (!optBool(p, 'use_regex', where, true)) fail(`${where}.use_regex must be true`);
+  return optBool(p, 'add_prefix_space', where, true);
+}
+
+/** Returns add_prefix_space. Accepts ByteLevel alone or as the only member of a Sequence. */
+function parsePreTokenizer(p: unknown): boolean {
+  if (!isObject(p)) fail('pre_tokenizer must be a ByteLevel pre-tokenizer');
+  if (p.type === 'ByteLevel') return parseByteLevel(p, 'pre_tokenizer');
+  if (p.type === 'Sequence') {
+    const list = p.pretokenizers;
+    if (!Array.isArray(list) || list.length !== 1 || !isObject(list[0]) || list[0].type !== 'ByteLevel') {
+      fail('pre_tokenizer Sequence must hold exactly one ByteLevel pre-tokenizer');
+    }
+    return parseByteLevel(list[0] as Json, 'pre_tokenizer.pretokenizers[0]');
+  }
+  fail(`pre_tokenizer.type must be "ByteLevel" (got ${JSON.stringify(p.type)})`);
+}
+
+type Post = NativeTokenizerSpec['postProcessor'];
+const NO_POST: Post = { kind: 'none', cls: '<s>', clsId: 0, sep: '</s>', sepId: 2 };
+
+function tokenPair(v: unknown, where: string): [string, number] {
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || !isId(v[1])) {
+    fail(`${where} must be [token, id]`);
+  }
+  return [v[0], v[1]];
+}
+
+// TemplateProcessing is accepted only in RoBERTa's exact shape:
+// single `cls $A sep`, pair `cls $A sep sep $B sep`.
+function parseTemplate(p: Json, where: string): Post {
+  const piece = (x: unknown): string => {
+    if (isObject(x) && isObject(x.SpecialToken) && typeof x.SpecialToken.id === 'string') return 'tok:' + x.SpecialToken.id;
+    if (isObject(x) && isObject(x.Sequence) && typeof x.Sequence.id === 'string') return 'seq:' + x.Sequence.id;
+    return '?';
+  };
+  const single = Array.isArray(p.single) ? p.single.map(piece) : [];
+  const pair = Array.isArray(p.pair) ? p.pair.map(piece) : [];
+  const cls = single[0]?.slice(4);
+  const sep = single[2]?.slice(4);
+  const okSingle = single.length === 3 && single[0].startsWith('tok:') && single[1] === 'seq:A' && single[2].startsWith('tok:');
+  const want = [`tok:${cls}`, 'seq:A', `tok:${sep}`, `tok:${sep}`, 'seq:B', `tok:${sep}`];
+  const okPair = pair.length === 6 && pair.every((x: string, i: number) => x === want[i]);
+  if (!okSingle || !okPair || cls === undefined || sep === undefined) {
+    fail(`${where}: only the RoBERTa template (<s> $A </s> / <s> $A </s> </s> $B </s>) is supported`);
+  }
+  const specials = isObject(p.special_tokens) ? p.special_tokens : {};
+  const idOf = (name: string): number => {
+    const entry = specials[name];
+    if (!isObject(entry) || !Array.isArray(entry.ids) || entry.ids.length !== 1 || !isId(entry.ids[0])) {
+      fail(`${where}.special_tokens[${JSON.stringify(name)}] must have exactly one id`);
+    }
+    return entry.ids[0] as number;
+  };
+  return { kind: 'roberta', cls, clsId: idOf(cls), sep, sepId: idOf(sep) };
+}
+
+function parsePostProcessor(p: unknown, where = 'post_processor'): Post {
+  if (p === undefined || p === null) return NO_POST;
+  if (!isObject(p)) fail(`${where} must be an object or null`);
+  switch (p.type) {
+    case 'RobertaProcessing': {
+      const [sep, sepId] = tokenPair(p.sep, `${where}.sep`);
+      const [cls, clsId] = tokenPair(p.cls, `${where}.cls`);
+      return { kind: 'roberta', cls, clsId, sep, sepId };
+    }
+    case 'ByteLevel':
+      return NO_POST; // only trims offsets, which we never build
+    case 'TemplateProcessing':
+      return parseTemplate(p, where);
+    case 'Sequence': {
+      const list = p.processors;
+      if (!Array.isArray(list)) fail(`${where}.processors must be an array`);
+      const adding = list.map((q: unknown, i: number) => parsePostProcessor(q, `${where}.processors[${i}]`)).filter((q) => q.kind !== 'none');
+      if (adding.length > 1) fail(`${where}: at most one processor may add special tokens`);
+      return adding[0] ?? NO_POST;
+    }
+    default:
+      fail(`${where}.type must be RobertaProcessing, ByteLevel, TemplateProcessing or null (got ${JSON.stringify(p.type)})`);
+  }
+}
+
+const FILE_STRATEGIES: Record<string, TruncationStrategy> = {
+  LongestFirst: 'longest_first',
+  OnlyFirst: 'only_first',
+  OnlySecond: 'only_second',
+};
+
+function parseTruncation(t: unknown): FileTruncation | null {
+  if (t === undefined || t === null) return null;
+  if (!isObject(t)) fail('truncation must be an object or null');
+  if (!isId(t.max_length) || t.max_length === 0) fail('truncation.max_length must be a positive integer');
+  const strategy = FILE_STRATEGIES[String(t.strategy ?? 'LongestFirst')];
+  if (!strategy) fail('truncation.strategy must be LongestFirst, OnlyFirst or OnlySecond');
+  if (t.direction !== undefined && t.direction !== 'Right') fail('truncation.direction must be "Right"');
+  return { maxLength: t.max_length, strategy };
+}
+
+/** Parses and validates tokenizer.json text or an already-parsed object. */
+export function parseTokenizerJson(input: unknown): ParsedTokenizerJson {
+  let root: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      root = JSON.parse(input);
+    } catch (e) {
+      throw new TokenizerError(`tokenizer.json is not valid JSON: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  if (!isObject(root)) fail('the top level must be an object');
+  if (root.normalizer !== undefined && root.normalizer !== null) fail('normalizer must be null (RoBERTa has none)');
+  const model = parseModel(root.model);
+  const addedTokens = parseAddedTokens(root.added_tokens, model.vocabObj);
+  const addPrefixSpace = parsePreTokenizer(root.pre_tokenizer);
+  const postProcessor = parsePostProcessor(root.post_processor);
+  const padEntry = model.vocabObj['<pad>'];
+  return {
+    spec: {
+      vocab: model.vocab,
+      vocabIds: model.vocabIds,
+      mergesLeft: model.mergesLeft,
+      mergesRight: model.mergesRight,
+      addedTokens,
+      addPrefixSpace,
+      unkId: model.unkId,
+      padId: isObject(root.padding) && isId(root.padding.pad_id) ? root.padding.pad_id : isId(padEntry) ? padEntry : 1,
+      postProcessor,
+    },
+    fileTruncation: parseTruncation(root.truncation),
+  };
+}
