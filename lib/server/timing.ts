@@ -1,0 +1,75 @@
+// Per-request scoring with TEI's timing headers, and cancellation when the
+// client goes away.
+//
+// The public Scorer API reports totals (stats()), not per-request phases, and
+// the micro-batcher merges concurrent requests into shared native calls. So a
+// request's phases are estimated from the stats that moved while it ran: the
+// native calls that finished in its window are averaged, which is exact when
+// it ran alone and a fair share under concurrency. Compute time is measured.
+import type { FastifyReply } from 'fastify';
+import type { Pair } from '../scorer/pairs.js';
+import type { ScorerLike } from './types.js';
+
+export interface Timings {
+  /** Wall time inside the scorer: queue + tokenization + inference, measured. */
+  computeMs: number;
+  tokenizationMs: number;
+  queueMs: number;
+  inferenceMs: number;
+  /** Tokens after truncation, with special tokens (estimated share under concurrency). */
+  tokens: number;
+}
+
+/** Scores pairs and estimates how the time split between the phases. */
+export async function scoreTimed(
+  scorer: ScorerLike,
+  pairs: readonly Pair[],
+  signal: AbortSignal,
+): Promise<{ scores: Float32Array; timings: Timings }> {
+  const before = scorer.stats();
+  const t0 = performance.now();
+  const scores = await scorer.scoreBatch(pairs, { signal });
+  const computeMs = performance.now() - t0;
+  const after = scorer.stats();
+  const calls = after.calls - before.calls;
+  const dPairs = after.pairs - before.pairs;
+  let tokenizationMs = calls > 0 ? (after.tokenizeMs - before.tokenizeMs) / calls : 0;
+  let inferenceMs = calls > 0 ? (after.runMs - before.runMs) / calls : 0;
+  // Averages over other requests' calls can exceed this one's wall time.
+  const scale = tokenizationMs + inferenceMs > computeMs ? computeMs / (tokenizationMs + inferenceMs) : 1;
+  tokenizationMs *= scale;
+  inferenceMs *= scale;
+  const queueMs = Math.max(0, computeMs - tokenizationMs - inferenceMs);
+  const tokens = dPairs > 0 ? Math.round(((after.realTokens - before.realTokens) * pairs.length) / dPairs) : 0;
+  return { scores, timings: { computeMs, tokenizationMs, queueMs, inferenceMs, tokens } };
+}
+
+const ms = (v: number) => String(Math.round(v));
+
+/** TEI's headers, in whole milliseconds as TEI sends them. x-total-time is set on send. */
+export function setTimingHeaders(reply: FastifyReply, t: Timings): void {
+  reply.header('x-compute-time', ms(t.computeMs));
+  reply.header('x-tokenization-time', ms(t.tokenizationMs));
+  reply.header('x-queue-time', ms(t.queueMs));
+  reply.header('x-inference-time', ms(t.inferenceMs));
+  reply.header('x-compute-tokens', String(t.tokens));
+}
+
+/**
+ * A signal that aborts when the connection closes before the answer was
+ * written, so a client that gives up stops costing compute: queued pairs are
+ * dropped and native batches not yet started are skipped.
+ */
+export function abortOnDisconnect(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const res = reply.raw;
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+  };
+  res.once('close', onClose);
+  return controller.signal;
+}
+
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}

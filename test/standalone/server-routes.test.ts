@@ -1,0 +1,385 @@
+// The server's request handling against a fake scorer, through Fastify's
+// inject (no sockets): shapes, score semantics, limits, the error table,
+// auth, timing headers and metrics.
+import Fastify from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cappyPlugin, createServer, mapError, type CappyServer } from '../../lib/server/index.js';
+import { BAD_TEXT, FakeScorer, fakeScore } from './server-fake.js';
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+let servers: CappyServer[] = [];
+
+function make(opts: Parameters<typeof createServer>[1] = {}, scorer = new FakeScorer()) {
+  const app = createServer(scorer, opts);
+  servers.push(app);
+  return { app, scorer };
+}
+
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+const post = (app: CappyServer, url: string, payload: unknown, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url, payload: payload as object, headers });
+
+describe('TEI /rerank', () => {
+  const texts = ['Paris is the capital.', 'Bananas are yellow.', 'It is Paris.', 'France, capital: Paris'];
+  const query = 'What is the capital of France?';
+
+  it('answers a bare array sorted by score, sigmoid by default', async () => {
+    const { app } = make();
+    const r = await post(app, '/rerank', { query, texts });
+    expect(r.statusCode).toBe(200);
+    const body = r.json() as { index: number; score: number; text?: string }[];
+    expect(body.map((x) => x.index).sort()).toEqual([0, 1, 2, 3]);
+    for (const x of body) {
+      expect(x.text).toBeUndefined();
+      expect(x.score).toBeCloseTo(sigmoid(fakeScore(query, texts[x.index])), 12);
+    }
+    for (let i = 1; i < body.length; i++) expect(body[i - 1].score).toBeGreaterThanOrEqual(body[i].score);
+  });
+
+  it('raw_scores returns the raw logit; return_text echoes the text', async () => {
+    const { app } = make();
+    const body = (await post(app, '/rerank', { query, texts, raw_scores: true, return_text: true })).json();
+    for (const x of body) {
+      expect(x.score).toBe(fakeScore(query, texts[x.index]));
+      expect(x.text).toBe(texts[x.index]);
+    }
+  });
+
+  it('sets the TEI timing headers as whole milliseconds', async () => {
+    const { app, scorer } = make();
+    scorer.delayMs = 30;
+    const r = await post(app, '/rerank', { query, texts });
+    for (const h of ['x-compute-time', 'x-tokenization-time', 'x-queue-time', 'x-inference-time', 'x-total-time']) {
+      expect(String(r.headers[h])).toMatch(/^\d+$/);
+    }
+    expect(Number(r.headers['x-compute-time'])).toBeGreaterThanOrEqual(25);
+    expect(Number(r.headers['x-total-time'])).toBeGreaterThanOrEqual(Number(r.headers['x-compute-time']));
+    // The fake reports 1 ms tokenizing and 2 ms running per call; the rest was waiting.
+    expect(Number(r.headers['x-tokenization-time'])).toBe(1);
+    expect(Number(r.headers['x-inference-time'])).toBe(2);
+  });
+
+  it('truncate=false refuses a pair over max_input_length with 422; the default truncates', async () => {
+    const { app } = make();
+    const long = 'word '.repeat(20);
+    const refused = await post(app, '/rerank', { query, texts: ['short', long], truncate: false });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ error_type: 'Validation' });
+    expect(refused.json().error).toMatch(/input 1 has \d+ tokens, more than max_input_length 16/);
+    expect((await post(app, '/rerank', { query, texts: ['short'], truncate: false })).statusCode).toBe(200);
+    expect((await post(app, '/rerank', { query, texts: ['short', long] })).statusCode).toBe(200);
+    expect((await post(app, '/rerank', { query, texts, truncation_direction: 'Left' })).statusCode).toBe(422);
+  });
+});
+
+describe('malformed and oversized requests', () => {
+  it.each([
+    ['no body', 400, undefined],
+    ['a JSON array', 400, []],
+    ['missing query', 400, { texts: ['a'] }],
+    ['texts not an array', 400, { query: 'q', texts: 'a' }],
+    ['empty texts', 400, { query: 'q', texts: [] }],
+    ['a number among texts', 400, { query: 'q', texts: ['a', 3] }],
+    ['raw_scores as a string', 400, { query: 'q', texts: ['a'], raw_scores: 'yes' }],
+  ])('%s is a %i with {error, error_type}', async (_what, status, payload) => {
+    const { app } = make();
+    const r = await app.inject({ method: 'POST', url: '/rerank', payload: payload as object | undefined });
+    expect(r.statusCode).toBe(status);
+    expect(r.json()).toEqual({ error: expect.any(String), error_type: 'Validation' });
+  });
+
+  it('malformed JSON and an empty JSON body are 400s', async () => {
+    const { app } = make();
+    const headers = { 'content-type': 'application/json' };
+    for (const payload of ['{"query": "q", "texts": [', '']) {
+      const r = await app.inject({ method: 'POST', url: '/rerank', payload, headers });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().error_type).toBe('Validation');
+    }
+  });
+
+  it('more items than max_client_batch_size is a 413, on every route family', async () => {
+    const { app } = make({ maxClientBatchSize: 8 });
+    const nine = Array.from({ length: 9 }, (_, i) => `t${i}`);
+    const cases: [string, unknown][] = [
+      ['/rerank', { query: 'q', texts: nine }],
+      ['/v1/rerank', { query: 'q', documents: nine }],
+      ['/predict', { inputs: nine.map((t) => ['q', t]) }],
+      ['/score', { pairs: nine.map((t) => ['q', t]) }],
+    ];
+    for (const [url, payload] of cases) {
+      const r = await post(app, url, payload);
+      expect(r.statusCode, url).toBe(413);
+      expect(r.json().error).toMatch(/max_client_batch_size 8/);
+    }
+    expect((await post(app, '/rerank', { query: 'q', texts: nine.slice(0, 8) })).statusCode).toBe(200);
+  });
+
+  it('the default client batch limit is 1024, and 10,000 texts are refused before any scoring', async () => {
+    const { app, scorer } = make();
+    const texts = Array.from({ length: 10_000 }, (_, i) => `text ${i}`);
+    const r = await post(app, '/rerank', { query: 'q', texts });
+    expect(r.statusCode).toBe(413);
+    expect(scorer.started).toBe(0);
+    expect((await post(app, '/rerank', { query: 'q', texts: texts.slice(0, 1024) })).statusCode).toBe(200);
+  });
+
+  it('a body over the byte limit is a 413', async () => {
+    const { app } = make({ bodyLimit: 1000 });
+    const r = await post(app, '/rerank', { query: 'q', texts: ['x'.repeat(2000)] });
+    expect(r.statusCode).toBe(413);
+    expect(r.json().error_type).toBe('Validation');
+  });
+
+  it('a tokenizer failure is a 422 Tokenizer, a full queue a 429 Overloaded', async () => {
+    const { app, scorer } = make();
+    const bad = await post(app, '/rerank', { query: 'q', texts: ['fine', BAD_TEXT] });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error_type).toBe('Tokenizer');
+    scorer.queueLimit = 2;
+    const full = await post(app, '/rerank', { query: 'q', texts: ['a', 'b', 'c'] });
+    expect(full.statusCode).toBe(429);
+    expect(full.json().error_type).toBe('Overloaded');
+  });
+
+  it('unknown routes are a 404 in the same shape', async () => {
+    const { app } = make();
+    const r = await app.inject({ method: 'GET', url: '/nope' });
+    expect(r.statusCode).toBe(404);
+    expect(r.json().error_type).toBe('NotFound');
+  });
+});
+
+describe('TEI /predict, /info, /health', () => {
+  it('scores a pair and a batch of pairs', async () => {
+    const { app } = make();
+    const single = (await post(app, '/predict', { inputs: ['q', 'a'] })).json();
+    expect(single).toEqual([{ score: sigmoid(fakeScore('q', 'a')), label: 'LABEL_0' }]);
+    const batch = (await post(app, '/predict', { inputs: [['q', 'a'], ['q', 'b']], raw_scores: true })).json();
+    expect(batch).toEqual([[{ score: fakeScore('q', 'a'), label: 'LABEL_0' }], [{ score: fakeScore('q', 'b'), label: 'LABEL_0' }]]);
+  });
+
+  it('a lone string is a 422 (Cappy scores pairs); a triple is a 400', async () => {
+    const { app } = make();
+    expect((await post(app, '/predict', { inputs: 'just one text' })).statusCode).toBe(422);
+    expect((await post(app, '/predict', { inputs: [['only one']] })).statusCode).toBe(422);
+    expect((await post(app, '/predict', { inputs: [['a', 'b', 'c']] })).statusCode).toBe(400);
+    expect((await post(app, '/predict', { inputs: 7 })).statusCode).toBe(400);
+  });
+
+  it('/info reports the limits clients split requests by', async () => {
+    const { app } = make({ maxClientBatchSize: 77, modelId: 'btan2/cappy-large' });
+    const info = (await app.inject({ method: 'GET', url: '/info' })).json();
+    expect(info).toMatchObject({
+      model_id: 'btan2/cappy-large',
+      max_input_length: 16,
+      max_client_batch_size: 77,
+      max_batch_tokens: 16384,
+      auto_truncate: true,
+      model_type: { reranker: { id2label: { '0': 'LABEL_0' } } },
+      cappy: { tei_raw_scores_default: false },
+    });
+    const dflt = (await make().app.inject({ method: 'GET', url: '/info' })).json();
+    expect(dflt.model_id).toBe('fake-cappy');
+  });
+
+  it('/health answers 200', async () => {
+    const { app } = make();
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+  });
+});
+
+describe('Cohere /v1/rerank', () => {
+  it('takes strings or {text}, answers results with raw relevance_score, top_n and documents', async () => {
+    const { app } = make();
+    const documents = ['alpha', { text: 'beta' }, 'gamma', { text: 'delta' }];
+    const texts = ['alpha', 'beta', 'gamma', 'delta'];
+    const r = await post(app, '/v1/rerank', { model: 'ignored', query: 'q', documents, top_n: 2, return_documents: true });
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.meta).toMatchObject({ api_version: { version: '1' } });
+    expect(body.results).toHaveLength(2);
+    const all = texts.map((t, index) => ({ index, s: fakeScore('q', t) })).sort((a, b) => b.s - a.s);
+    body.results.forEach((x: { index: number; relevance_score: number; document: { text: string } }, k: number) => {
+      expect(x.index).toBe(all[k].index);
+      expect(x.relevance_score).toBe(all[k].s);
+      expect(x.document).toEqual({ text: texts[x.index] });
+    });
+    const plain = (await post(app, '/v1/rerank', { query: 'q', documents: texts, top_n: 99 })).json();
+    expect(plain.results).toHaveLength(4);
+    expect(plain.results[0].document).toBeUndefined();
+  });
+
+  it('rejects bad documents and top_n with 400', async () => {
+    const { app } = make();
+    expect((await post(app, '/v1/rerank', { query: 'q', documents: [{ title: 'x' }] })).statusCode).toBe(400);
+    expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], top_n: 0 })).statusCode).toBe(400);
+    expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], top_n: 1.5 })).statusCode).toBe(400);
+  });
+});
+
+describe('native /score and /score/stream', () => {
+  it('/score answers raw scores in input order, for tuples and objects', async () => {
+    const { app } = make();
+    const pairs = [['i1', 'r1'], { instruction: 'i2', response: 'r2' }, ['i3', '']];
+    const r = await post(app, '/score', { pairs });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ scores: [fakeScore('i1', 'r1'), fakeScore('i2', 'r2'), fakeScore('i3', '')] });
+    expect((await post(app, '/score', { pairs: [['only']] })).statusCode).toBe(400);
+    expect((await post(app, '/score', { pairs: [{ instruction: 'x' }] })).statusCode).toBe(400);
+  });
+
+  const ndjson = (lines: string[]) => ({ payload: lines.join('\n') + '\n', headers: { 'content-type': 'application/x-ndjson' } });
+  const parseLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
+
+  it('/score/stream turns NDJSON pairs into NDJSON scores with a final done line', async () => {
+    const { app } = make({ streamChunkSize: 7 });
+    const pairs = Array.from({ length: 50 }, (_, i) => [`q${i}`, `a${i}`]);
+    const lines = pairs.map((p, i) => (i % 2 ? JSON.stringify(p) : JSON.stringify({ instruction: p[0], response: p[1] })));
+    lines.splice(10, 0, '', '   ');
+    const r = await app.inject({ method: 'POST', url: '/score/stream', ...ndjson(lines) });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/application\/x-ndjson/);
+    const out = parseLines(r.body);
+    expect(out).toHaveLength(51);
+    out.slice(0, 50).forEach((o, i) => expect(o).toEqual({ index: i, score: fakeScore(pairs[i][0], pairs[i][1]) }));
+    expect(out[50]).toMatchObject({ done: true, count: 50 });
+  });
+
+  it('/score/stream also takes a JSON {pairs} body', async () => {
+    const { app } = make();
+    const r = await post(app, '/score/stream', { pairs: [['a', 'b'], ['c', 'd']] });
+    expect(parseLines(r.body).map((o) => o.score)).toEqual([fakeScore('a', 'b'), fakeScore('c', 'd'), undefined]);
+  });
+
+  it('a bad line before any score is a 400; after scores it ends the stream with an error line', async () => {
+    const { app } = make({ streamChunkSize: 4 });
+    const early = await app.inject({ method: 'POST', url: '/score/stream', ...ndjson(['["a","b"]', '{not json']) });
+    expect(early.statusCode).toBe(400);
+    expect(early.json().error).toMatch(/line 2: not valid JSON/);
+    const good = Array.from({ length: 12 }, (_, i) => JSON.stringify([`q${i}`, 'a']));
+    const late = await app.inject({ method: 'POST', url: '/score/stream', ...ndjson([...good, '[1, 2]']) });
+    expect(late.statusCode).toBe(200);
+    const out = parseLines(late.body);
+    expect(out.at(-1)).toMatchObject({ error_type: 'Validation', status: 400 });
+    expect(out.at(-1).error).toMatch(/line 13/);
+    const empty = await app.inject({ method: 'POST', url: '/score/stream', ...ndjson(['']) });
+    expect(empty.statusCode).toBe(400);
+  });
+
+  it('/score/stream bounds one line, not the whole body', async () => {
+    const { app } = make({ bodyLimit: 200 });
+    const many = Array.from({ length: 100 }, (_, i) => JSON.stringify([`q${i}`, 'a']));
+    expect((await app.inject({ method: 'POST', url: '/score/stream', ...ndjson(many) })).statusCode).toBe(200);
+    const huge = await app.inject({ method: 'POST', url: '/score/stream', ...ndjson([JSON.stringify(['q', 'x'.repeat(500)])]) });
+    expect(huge.statusCode).toBe(413);
+  });
+});
+
+describe('auth', () => {
+  const body = { query: 'q', texts: ['a'] };
+
+  it('every route but /health needs the bearer key', async () => {
+    const { app } = make({ apiKey: 's3cret-key' });
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    const missing = await post(app, '/rerank', body);
+    expect(missing.statusCode).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer');
+    expect(missing.json().error_type).toBe('Unauthorized');
+    for (const authorization of ['Bearer wrong', 'Bearer s3cret-key-longer', 'Basic s3cret-key', 's3cret-key', 'Bearer ']) {
+      expect((await post(app, '/rerank', body, { authorization })).statusCode, authorization).toBe(401);
+    }
+    expect((await post(app, '/rerank', body, { authorization: 'Bearer s3cret-key' })).statusCode).toBe(200);
+    expect((await post(app, '/rerank', body, { authorization: 'bearer s3cret-key' })).statusCode).toBe(200);
+    for (const url of ['/info', '/metrics']) {
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
+      const ok = await app.inject({ method: 'GET', url, headers: { authorization: 'Bearer s3cret-key' } });
+      expect(ok.statusCode, url).toBe(200);
+    }
+  });
+
+  it('rejects an empty key at construction', () => {
+    expect(() => createServer(new FakeScorer(), { apiKey: '' })).toThrow(/apiKey/);
+  });
+});
+
+describe('metrics', () => {
+  it('exposes TEI names and the scorer totals', async () => {
+    const { app } = make();
+    await post(app, '/rerank', { query: 'q', texts: ['a b', 'c'] });
+    await post(app, '/rerank', { query: 'q', texts: [] });
+    await post(app, '/v1/rerank', { query: 'q', documents: ['a'] });
+    const r = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(r.headers['content-type']).toMatch(/text\/plain/);
+    const m = r.body;
+    expect(m).toMatch(/^te_request_count\{method="rerank"\} 2$/m);
+    expect(m).toMatch(/^te_request_success\{method="rerank"\} 1$/m);
+    expect(m).toMatch(/^te_request_failure\{method="rerank",err="BAD_REQUEST"\} 1$/m);
+    expect(m).toMatch(/^te_request_count\{method="cohere_rerank"\} 1$/m);
+    expect(m).toMatch(/^te_request_duration_bucket\{le="\+Inf",method="rerank"\} 2$/m);
+    expect(m).toMatch(/^te_request_inference_duration_count\{method="rerank"\} 1$/m);
+    expect(m).toMatch(/^te_queue_size 0$/m);
+    expect(m).toMatch(/^te_batch_next_size \d/m);
+    expect(m).toMatch(/^te_batch_next_tokens \d/m);
+    expect(m).toMatch(/^cappy_pad_fraction 0\.5$/m);
+    // rerank: (1+2+4) + (1+1+4); cohere: 1+1+4 → 19 real tokens, 38 computed.
+    expect(m).toMatch(/^cappy_tokens_real_total 19$/m);
+    expect(m).toMatch(/^cappy_tokens_computed_total 38$/m);
+    // A second scrape does not count the same tokens twice.
+    const again = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(again).toMatch(/^cappy_tokens_computed_total 38$/m);
+  });
+
+  it('each server has its own registry', async () => {
+    const a = make().app;
+    const b = make().app;
+    await post(a, '/score', { pairs: [['a', 'b']] });
+    expect((await b.inject({ method: 'GET', url: '/metrics' })).body).not.toMatch(/te_request_count\{method="score"\}/);
+  });
+});
+
+describe('embedding as a plugin', () => {
+  it('mounts under a prefix; its auth and errors stay inside it', async () => {
+    const host = Fastify();
+    host.get('/hello', async () => ({ hi: true }));
+    const state = { draining: false };
+    await host.register(cappyPlugin, { scorer: new FakeScorer(), prefix: '/cappy', apiKey: 'k', state });
+    const auth = { authorization: 'Bearer k' };
+    expect((await host.inject({ method: 'GET', url: '/hello' })).statusCode).toBe(200);
+    expect((await host.inject({ method: 'GET', url: '/cappy/health' })).statusCode).toBe(200);
+    const r = await host.inject({ method: 'POST', url: '/cappy/score', payload: { pairs: [['a', 'b']] }, headers: auth });
+    expect(r.json()).toEqual({ scores: [fakeScore('a', 'b')] });
+    expect((await host.inject({ method: 'POST', url: '/cappy/score', payload: {} })).statusCode).toBe(401);
+    state.draining = true;
+    const drained = await host.inject({ method: 'POST', url: '/cappy/score', payload: { pairs: [['a', 'b']] }, headers: auth });
+    expect(drained.statusCode).toBe(503);
+    expect(drained.json().error_type).toBe('Unhealthy');
+    expect((await host.inject({ method: 'GET', url: '/cappy/health' })).statusCode).toBe(503);
+    expect((await host.inject({ method: 'GET', url: '/hello' })).statusCode).toBe(200);
+    await host.close();
+  });
+});
+
+describe('the error table', () => {
+  it.each([
+    [{ code: 'TOKENIZER', message: 'm' }, 422, 'Tokenizer'],
+    [{ code: 'INVALID_INPUT', message: 'm' }, 422, 'Validation'],
+    [{ code: 'QUEUE_FULL', message: 'm' }, 429, 'Overloaded'],
+    [{ code: 'DISPOSED', message: 'm' }, 503, 'Unhealthy'],
+    [{ code: 'RUNTIME', message: 'm' }, 424, 'Backend'],
+    [{ code: 'ABORTED', message: 'm' }, 499, 'Aborted'],
+    [{ name: 'AbortError', message: 'm' }, 499, 'Aborted'],
+    [{ statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', message: 'm' }, 415, 'Validation'],
+    [new Error('secret internals'), 500, 'Backend'],
+  ])('%o → %i %s', (e, status, type) => {
+    const m = mapError(e);
+    expect(m.status).toBe(status);
+    expect(m.body.error_type).toBe(type);
+    if (status === 500) expect(m.body.error).not.toMatch(/secret/);
+  });
+});
