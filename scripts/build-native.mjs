@@ -30,10 +30,16 @@ const cmakeJs = join(dirname(require.resolve('cmake-js/package.json')), 'bin', '
 const jobs = String(Math.max(1, availableParallelism()));
 const cmd = [cmakeJs, args.has('--force') || !existsSync(addon) ? 'rebuild' : 'build', '--parallel', jobs];
 if (args.has('--debug')) cmd.push('--debug');
-// cmake-js takes Node's headers from npm's `nodedir` when set (so no download
-// is needed where Node ships its headers); otherwise it fetches them itself.
+// cmake-js takes Node's headers from npm's `nodedir`. Where the running Node
+// ships its own headers (<prefix>/include/node), point it there, so no
+// download is needed; otherwise cmake-js fetches them itself.
+const env = { ...process.env };
+if (!env.npm_config_nodedir) {
+  const prefix = dirname(dirname(process.execPath));
+  if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) env.npm_config_nodedir = prefix;
+}
 console.log('cappy-engine: building the native addon: node ' + cmd.join(' '));
-const result = spawnSync(process.execPath, cmd, { cwd: root, stdio: 'inherit' });
+const result = spawnSync(process.execPath, cmd, { cwd: root, stdio: 'inherit', env });
 if (result.status !== 0) {
   console.error('cappy-engine: the native build failed (see above).');
   process.exit(result.status ?? 1);
