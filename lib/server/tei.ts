@@ -66,7 +66,7 @@ export function teiRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const raw = optionalBool(body, 'raw_scores', false);
     const returnText = optionalBool(body, 'return_text', false);
     checkTruncationDirection(body);
-    if (!truncate) checkLengths(scorer, texts.map(() => query), texts);
+    if (!truncate) await checkLengths(scorer, texts.map(() => query), texts);
     const scores = await scoreForRequest(ctx, request, reply, texts.map((t) => [query, t] as const));
     const ranked = Array.from(scores, (s, index) => ({ index, s }));
     // Sort on the raw value: the sigmoid is monotonic but can tie distinct logits.
@@ -82,7 +82,7 @@ export function teiRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const truncate = optionalBool(body, 'truncate', true);
     const raw = optionalBool(body, 'raw_scores', false);
     checkTruncationDirection(body);
-    if (!truncate) checkLengths(scorer, pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+    if (!truncate) await checkLengths(scorer, pairs.map((p) => p[0]), pairs.map((p) => p[1]));
     const scores = await scoreForRequest(ctx, request, reply, pairs);
     const one = (s: number) => [{ score: raw ? s : sigmoid(s), label: LABEL }];
     return batch ? Array.from(scores, one) : one(scores[0]);

@@ -35,12 +35,12 @@ export interface ScorerInfoLike {
 }
 
 /**
- * A tokenizer that encodes one text with its special tokens. Only used for
- * `truncate: false`, to tell the client its input is too long instead of
- * silently cutting it.
+ * A tokenizer that encodes texts with their special tokens, on native
+ * threads. Only used for `truncate: false`, to tell the client its input is
+ * too long instead of silently cutting it.
  */
 export interface TokenizerLike {
-  encode(text: string): { ids: { length: number } };
+  encodeBatch(items: string[]): Promise<{ ids: { length: number } }[]>;
 }
 
 /** What the server needs from a Scorer. `Scorer` satisfies it. */

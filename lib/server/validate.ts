@@ -87,27 +87,22 @@ export function checkTruncationDirection(body: Body): void {
 /**
  * With `truncate: false`, refuses pairs longer than the model's max length
  * instead of cutting them (TEI's 422). A pair encodes as <s> A </s></s> B </s>,
- * so its length is len(<s> A </s>) + len(<s> B </s>); each side is encoded
- * alone, which is exact even when the tokenizer truncates: a side cut at the
- * limit already makes the pair too long.
+ * so its length is len(<s> A </s>) + len(<s> B </s>). Each distinct text is
+ * encoded alone, in one native batch; that is exact even though the scorer's
+ * tokenizer truncates, because a side cut at the limit already makes its pair
+ * too long.
  */
-export function checkLengths(scorer: ScorerLike, firsts: readonly string[], seconds: readonly string[]): void {
+export async function checkLengths(scorer: ScorerLike, firsts: readonly string[], seconds: readonly string[]): Promise<void> {
   const tok = scorer.tokenizer;
   if (!tok) {
     throw new HttpError('UNPROCESSABLE', 'truncate=false is not available: this scorer exposes no tokenizer to measure inputs');
   }
   const max = scorer.info.maxLength;
-  const cache = new Map<string, number>();
-  const len = (s: string) => {
-    let n = cache.get(s);
-    if (n === undefined) {
-      n = tok.encode(s).ids.length;
-      cache.set(s, n);
-    }
-    return n;
-  };
+  const unique = [...new Set([...firsts, ...seconds])];
+  const encoded = await tok.encodeBatch(unique);
+  const lengths = new Map(unique.map((t, i) => [t, encoded[i].ids.length]));
   for (let i = 0; i < firsts.length; i++) {
-    const n = len(firsts[i]) + len(seconds[i]);
+    const n = (lengths.get(firsts[i]) ?? 0) + (lengths.get(seconds[i]) ?? 0);
     if (n > max) {
       throw new HttpError(
         'UNPROCESSABLE',

@@ -37,7 +37,7 @@ export class FakeScorer implements ScorerLike {
     options: { maxBatchTokens: 16384, maxBatchSize: 64, maxQueuedPairs: 100, maxConcurrentCalls: 2, tokenizerThreads: 2 },
   };
   /** One token per word plus <s> and </s>, like encode() with special tokens. */
-  readonly tokenizer = { encode: (t: string) => ({ ids: { length: words(t) + 2 } }) };
+  readonly tokenizer = { encodeBatch: async (items: string[]) => items.map((t) => ({ ids: { length: words(t) + 2 } })) };
   /** Latency of each scoreBatch call, ms. */
   delayMs = 0;
   /** Pairs in flight beyond which calls get QueueFullError. */
