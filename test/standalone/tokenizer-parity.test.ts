@@ -1,0 +1,155 @@
+// Parity with HF tokenizers (npm `tokenizers`, the official Rust binding) on
+// the same full-size RoBERTa tokenizer.json: a 10k-item seeded corpus with and
+// without truncation, both merge forms, and every code point in context.
+import { createRequire } from 'node:module';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Tokenizer, type TruncationStrategy } from '../../lib/tokenizer/index.js';
+import { TokenizerError } from '../../lib/errors/index.js';
+import { makeCorpus, type CorpusItem } from '../support/corpus.js';
+import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
+
+interface HfEncoding {
+  getIds(): number[];
+}
+interface HfTokenizer {
+  encode(a: string, b?: string | null, o?: { addSpecialTokens?: boolean }): Promise<HfEncoding>;
+  encodeBatch(items: string[], o?: { addSpecialTokens?: boolean }): Promise<HfEncoding[]>;
+  setTruncation(maxLength: number, o?: { strategy?: string }): void;
+}
+const require = createRequire(import.meta.url);
+const { Tokenizer: HfTokenizer } = require('tokenizers') as { Tokenizer: { fromString(s: string): HfTokenizer } };
+
+const HF_STRATEGY: Record<TruncationStrategy, string> = {
+  longest_first: 'LongestFirst',
+  only_first: 'OnlyFirst',
+  only_second: 'OnlySecond',
+};
+
+const jsonText = JSON.stringify(buildRobertaTokenizerJson());
+const corpus = makeCorpus(10_000);
+
+function hf(maxLength?: number, strategy?: TruncationStrategy): HfTokenizer {
+  const t = HfTokenizer.fromString(jsonText);
+  if (maxLength !== undefined && strategy) t.setTruncation(maxLength, { strategy: HF_STRATEGY[strategy] });
+  return t;
+}
+
+/** HF ids per item, null where HF raised. Its Node encodeBatch takes no pairs, so pairs go one by one. */
+async function hfIds(t: HfTokenizer, items: CorpusItem[]): Promise<(number[] | null)[]> {
+  const out: (number[] | null)[] = [];
+  for (let i = 0; i < items.length; i += 512) {
+    const chunk = items.slice(i, i + 512);
+    const done = await Promise.all(
+      chunk.map((x) =>
+        (typeof x === 'string' ? t.encode(x, null, { addSpecialTokens: true }) : t.encode(x[0], x[1], { addSpecialTokens: true })).then(
+          (e) => e.getIds(),
+          () => null,
+        ),
+      ),
+    );
+    out.push(...done);
+  }
+  return out;
+}
+
+/** Our ids per item, null where ours raised a TokenizerError. */
+function oursOneByOne(t: Tokenizer, items: CorpusItem[]): (Int32Array | null)[] {
+  return items.map((x) => {
+    try {
+      return typeof x === 'string' ? t.encode(x).ids : t.encode(x[0], x[1]).ids;
+    } catch (e) {
+      if (!(e instanceof TokenizerError)) throw e;
+      return null;
+    }
+  });
+}
+
+function same(a: ArrayLike<number> | null, b: ArrayLike<number> | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function mismatches(items: CorpusItem[], want: (ArrayLike<number> | null)[], got: (ArrayLike<number> | null)[]): string[] {
+  const bad: string[] = [];
+  for (let i = 0; i < items.length; i++) {
+    if (!same(want[i], got[i])) {
+      bad.push(`#${i} ${JSON.stringify(items[i]).slice(0, 120)}\n  hf   ${want[i] && Array.from(want[i]!).slice(0, 24)}\n  ours ${got[i] && Array.from(got[i]!).slice(0, 24)}`);
+    }
+  }
+  return bad;
+}
+
+describe('tokenizer parity with HF tokenizers 0.23', () => {
+  let untruncated: (number[] | null)[];
+  beforeAll(async () => {
+    untruncated = await hfIds(hf(), corpus);
+  });
+
+  it('uses a corpus of at least 10,000 items with pairs and long texts', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(10_000);
+    expect(corpus.filter((x) => typeof x !== 'string').length).toBeGreaterThan(2_000);
+    expect(untruncated.filter((ids) => ids !== null && ids.length > 512).length).toBeGreaterThan(200);
+  });
+
+  it('gives identical ids without truncation (encodeBatch)', async () => {
+    const ours = await Tokenizer.fromJSON(jsonText).encodeBatch(corpus, { threads: 2 });
+    const bad = mismatches(corpus, untruncated, ours.map((e) => e.ids));
+    console.log(`no truncation: ${corpus.length} items compared, ${bad.length} mismatches`);
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+
+  it('gives identical ids with longest_first at 512 (encodeBatch)', async () => {
+    const want = await hfIds(hf(512, 'longest_first'), corpus);
+    const ours = await Tokenizer.fromJSON(jsonText, { maxLength: 512 }).encodeBatch(corpus);
+    const bad = mismatches(corpus, want, ours.map((e) => e.ids));
+    console.log(`longest_first 512: ${corpus.length} items compared, ${bad.length} mismatches`);
+    expect(bad.slice(0, 5)).toEqual([]);
+    expect(ours.every((e) => e.ids.length <= 512)).toBe(true);
+  });
+
+  for (const strategy of ['only_first', 'only_second'] as const) {
+    it(`gives identical ids and the same errors with ${strategy} at 512`, async () => {
+      const want = await hfIds(hf(512, strategy), corpus);
+      const got = oursOneByOne(Tokenizer.fromJSON(jsonText, { maxLength: 512, truncation: strategy }), corpus);
+      const bad = mismatches(corpus, want, got);
+      const errors = want.filter((x) => x === null).length;
+      console.log(`${strategy} 512: ${corpus.length} items compared, ${errors} HF errors, ${bad.length} mismatches`);
+      expect(errors).toBeGreaterThan(0); // the error path really is exercised
+      expect(bad.slice(0, 5)).toEqual([]);
+    });
+  }
+
+  it('loads merges in both the "a b" and ["a", "b"] forms, with the same ids', async () => {
+    const asStrings = JSON.stringify(buildRobertaTokenizerJson({ mergesAsStrings: true }));
+    const sample = corpus.slice(0, 3_000);
+    const ours = await Tokenizer.fromJSON(asStrings).encodeBatch(sample);
+    const hfStrings = await hfIds(HfTokenizer.fromString(asStrings), sample);
+    expect(mismatches(sample, hfStrings, ours.map((e) => e.ids)).slice(0, 5)).toEqual([]);
+    expect(mismatches(sample, untruncated.slice(0, 3_000), ours.map((e) => e.ids)).slice(0, 5)).toEqual([]);
+  });
+
+  it('tokenizes every code point identically, in `a${c}b` and `${c}${c} x`', async () => {
+    const hfTok = hf();
+    const ours = Tokenizer.fromJSON(jsonText);
+    const badCodePoints = new Set<string>();
+    let compared = 0;
+    const STEP = 0x8000;
+    for (let base = 0; base <= 0x10ffff; base += STEP) {
+      const strs: string[] = [];
+      for (let cp = base; cp < base + STEP && cp <= 0x10ffff; cp++) {
+        const c = String.fromCodePoint(cp); // lone surrogates included: both sides see U+FFFD
+        strs.push(`a${c}b`, `${c}${c} x`);
+      }
+      const [want, got] = await Promise.all([hfTok.encodeBatch(strs), ours.native.encodeBatch(strs, new Array(strs.length), 0)]);
+      for (let i = 0; i < strs.length; i++) {
+        const ids = got.ids.subarray(got.offsets[i], got.offsets[i + 1]);
+        if (!same(want[i].getIds(), ids)) badCodePoints.add('U+' + (base + (i >> 1)).toString(16).toUpperCase());
+      }
+      compared += strs.length;
+    }
+    console.log(`code points: ${compared} strings compared, ${badCodePoints.size} code points differ`);
+    expect([...badCodePoints].slice(0, 20)).toEqual([]);
+  }, 300_000);
+});
