@@ -1,0 +1,145 @@
+// SIGTERM in the middle of a load run loses nothing: the real `cappy serve`
+// runs as a child process on 127.0.0.1; a wave of requests is accepted (the
+// server's own metrics say so), SIGTERM arrives while they are still being
+// scored, and more requests keep coming. Every accepted request must get its
+// full, correct answer; later ones are refused cleanly (503 or connection
+// refused); the process exits 0.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Scorer } from '../../lib/index.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+/**
+ * The command line that runs `cappy serve`: the built bin when the build has
+ * the command, else the TypeScript source through tsx (same code, unbuilt).
+ */
+function serveCommand(args: string[]): [string, string[]] {
+  let built = '';
+  try {
+    built = readFileSync(join(root, 'dist', 'cli.js'), 'utf8');
+  } catch {
+    // no build yet
+  }
+  if (/registerServe|cappy serve/.test(built)) return [process.execPath, [join(root, 'bin', 'cappy.js'), 'serve', ...args]];
+  const entry = [
+    "const { Command } = await import('commander');",
+    "const { registerServe } = await import('./lib/cli/commands/serve.ts');",
+    "const program = new Command('cappy').exitOverride();",
+    'registerServe(program);',
+    "await program.parseAsync(['node', 'cappy', 'serve', ...process.argv.slice(1)]);",
+  ].join('\n');
+  return [process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry, '--', ...args]];
+}
+
+let child: ChildProcess | undefined;
+afterAll(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+});
+
+interface Outcome {
+  kind: 'ok' | 'refused' | 'unanswered' | 'broken';
+  status?: number;
+  scores?: number[];
+  detail?: string;
+}
+
+describe('cappy serve drains on SIGTERM', () => {
+  it('answers every accepted request in full and exits 0', async () => {
+    const dir = inject('tinyModelDir');
+    const [cmd, args] = serveCommand(['--model', dir, '--port', '0', '--max-concurrent-calls', '1', '--max-wait-ms', '0']);
+    child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8');
+    const listening = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 120_000);
+      child!.stderr!.on('data', (d: string) => {
+        stderr += d;
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child!.once('exit', (code) => reject(new Error(`serve exited early (${code}):\n${stderr}`)));
+    });
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    const base = await listening;
+
+    // Each request carries enough pairs that the wave takes a while to score.
+    const text = 'a candidate answer that goes on for a while, word after word, '.repeat(6);
+    const pairsFor = (k: number) => Array.from({ length: 48 }, (_, j) => [`question ${k}`, `${j}: ${text}`] as [string, string]);
+    const fire = (k: number): Promise<Outcome> =>
+      fetch(base + '/score', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pairs: pairsFor(k) }),
+      }).then(
+        async (r) => {
+          const body = await r.text();
+          if (r.status === 503) return { kind: 'refused', status: 503 };
+          if (r.status !== 200) return { kind: 'broken', status: r.status, detail: body };
+          try {
+            return { kind: 'ok', status: 200, scores: JSON.parse(body).scores };
+          } catch {
+            return { kind: 'broken', status: 200, detail: 'truncated body' };
+          }
+        },
+        // No answer at all: refused at connect, or a kept-alive socket the
+        // server closed as it stopped accepting. Fine for a request sent after
+        // the signal; for an accepted one it is a loss.
+        (e: Error & { cause?: unknown }) => ({ kind: 'unanswered', detail: String(e.cause ?? e) }),
+      );
+
+    const accepted = 24;
+    const wave = Array.from({ length: accepted }, (_, k) => fire(k));
+    let done = 0;
+    wave.forEach((p) => void p.then(() => (done += 1)));
+    // Wait until the server has taken every request of the wave in.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const m = await (await fetch(base + '/metrics')).text();
+      const n = Number(/^te_request_count\{method="score"\} (\d+)$/m.exec(m)?.[1] ?? 0);
+      if (n >= accepted) break;
+      if (Date.now() > deadline) throw new Error(`only ${n} requests accepted`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const inFlightAtSignal = accepted - done;
+    child.kill('SIGTERM');
+    // Keep the load coming after the signal.
+    const late: Promise<Outcome>[] = [];
+    for (let k = 0; k < 16; k++) {
+      late.push(fire(accepted + k));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const outcomes = await Promise.all(wave);
+    const lateOutcomes = await Promise.all(late);
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 60_000))]);
+
+    // The signal must have landed mid-run, or the test proves nothing.
+    expect(inFlightAtSignal).toBeGreaterThan(0);
+    const scorer = await Scorer.load(dir);
+    try {
+      for (let k = 0; k < accepted; k++) {
+        expect(outcomes[k], `request ${k}`).toMatchObject({ kind: 'ok', status: 200 });
+        const expected = await scorer.scoreBatch(pairsFor(k));
+        outcomes[k].scores!.forEach((s, j) => expect(s).toBeCloseTo(expected[j], 4));
+      }
+      // A late request the server took before the signal reached it must be whole too.
+      for (const [k, o] of lateOutcomes.entries()) {
+        if (o.kind !== 'ok') continue;
+        const expected = await scorer.scoreBatch(pairsFor(accepted + k));
+        o.scores!.forEach((s, j) => expect(s).toBeCloseTo(expected[j], 4));
+      }
+    } finally {
+      await scorer.dispose();
+    }
+    // A late request may be refused or never answered, but never half-answered.
+    for (const o of lateOutcomes) expect(['ok', 'refused', 'unanswered'], JSON.stringify(o)).toContain(o.kind);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/SIGTERM: draining/);
+    expect(stderr).toMatch(/drained after SIGTERM/);
+  });
+});
