@@ -105,6 +105,10 @@ async function streamScores(ctx: RouteContext, request: FastifyRequest, reply: F
       const m = mapError(e);
       recordOf(request).errLabel = m.label;
       yield JSON.stringify({ ...m.body, status: m.status, count }) + '\n';
+    } finally {
+      // The client may leave mid-stream: close the scoring generator (and with
+      // it the request reader) instead of leaving it suspended.
+      await it.return(undefined);
     }
   }
   return reply.type('application/x-ndjson').send(Readable.from(body(), { objectMode: false }));
