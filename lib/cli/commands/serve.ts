@@ -2,6 +2,7 @@
 // to loopback unless told otherwise, and drains on SIGTERM/SIGINT: it stops
 // accepting, answers every accepted request, disposes the scorer, exits 0.
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidInputError } from '../../errors/index.js';
 import { Scorer } from '../../scorer/scorer.js';
 import type { ScorerOptions } from '../../scorer/options.js';
 import { createServer, installShutdown } from '../../server/index.js';
@@ -54,6 +55,8 @@ export function registerServe(program: Command): void {
     .option('--max-concurrent-calls <n>', 'native scoring calls at once', int(1, 64))
     .option('--log', 'log each request (JSON lines on stdout)', false)
     .action(async (opts: ServeOptions) => {
+      // An empty key (say, CAPPY_API_KEY= in a unit file) must not quietly mean "no auth".
+      if (opts.apiKey === '') throw new InvalidInputError('the API key is empty; set a key or unset CAPPY_API_KEY');
       const scorerOptions: ScorerOptions = {
         maxQueuedPairs: opts.maxQueuedPairs,
         maxWaitMs: opts.maxWaitMs,
