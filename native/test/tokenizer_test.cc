@@ -98,6 +98,20 @@ CAPPY_TEST(unicode_tables_match_anchor_facts) {
   CHECK_EQ(Flags(0x301) & kLetter, 0);       // combining acute is a mark
   CHECK(Flags(0x4E2D) & kLetter);            // CJK
   CHECK_EQ(Flags(0x110000), 0);
+  // The pre-tokenizer hard-codes ASCII classes; they must agree with the
+  // tables. A character joins its neighbours exactly when they share its class.
+  auto joins = [](char c, char around) {
+    std::vector<Span> spans;
+    PreTokenize(std::string{around, c, around}, spans);
+    return spans.size() == 1;
+  };
+  for (int c = 1; c < 128; c++) {
+    const uint8_t f = Flags(static_cast<uint32_t>(c));
+    const char ch = static_cast<char>(c);
+    CHECK_EQ(joins(ch, 'x'), (f & kLetter) != 0);
+    CHECK_EQ(joins(ch, '5'), (f & kNumber) != 0);
+    CHECK_EQ(joins(ch, '!') && ch != '\'', f == 0 && ch != '\'');
+  }
   for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
     const uint8_t f = Flags(cp);
     if (((f & kLetter) != 0) != InRangesLetter(cp) || ((f & kNumber) != 0) != InRangesNumber(cp) ||

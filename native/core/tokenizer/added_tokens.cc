@@ -49,7 +49,9 @@ AddedTokenMatcher::AddedTokenMatcher(const std::vector<AddedToken>& tokens) {
 void AddedTokenMatcher::Build(Set& set) {
   set.by_first_byte.assign(256, {});
   for (uint32_t k = 0; k < set.entries.size(); k++) {
-    set.by_first_byte[static_cast<unsigned char>(set.entries[k].content[0])].push_back(k);
+    const auto first = static_cast<unsigned char>(set.entries[k].content[0]);
+    set.by_first_byte[first].push_back(k);
+    set.starts[first] = true;
   }
   // Longest first; equal contents keep their given order, so the first one
   // declared wins, as with aho-corasick's lowest pattern id.
@@ -68,6 +70,10 @@ void AddedTokenMatcher::FindMatches(const Set& set, std::string_view text, uint3
   size_t start_offset = 0;
   size_t pos = 0;
   while (pos < n) {
+    if (!set.starts[static_cast<unsigned char>(text[pos])]) {
+      pos++;
+      continue;
+    }
     const auto& list = set.by_first_byte[static_cast<unsigned char>(text[pos])];
     const Entry* hit = nullptr;
     for (uint32_t k : list) {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <mutex>
 #include <queue>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "tokenizer/byte_level.h"
@@ -18,29 +19,34 @@ class WordCache {
   static constexpr size_t kShardCapacity = 4096;
   static constexpr size_t kMaxWordBytes = 64;
 
-  bool Get(std::string_view word, std::vector<int32_t>& out) const {
-    Shard& sh = ShardFor(word);
+  // Keyed by the word's hash; the stored word is compared too, so a hash
+  // collision is only a miss.
+  bool Get(std::string_view word, uint64_t hash, std::vector<int32_t>& out) const {
+    Shard& sh = shards_[hash % kShards];
     std::lock_guard<std::mutex> lock(sh.mu);
-    auto it = sh.map.find(std::string(word));
-    if (it == sh.map.end()) return false;
-    out.insert(out.end(), it->second.begin(), it->second.end());
+    auto it = sh.map.find(hash);
+    if (it == sh.map.end() || it->second.word != word) return false;
+    out.insert(out.end(), it->second.ids.begin(), it->second.ids.end());
     return true;
   }
-  void Put(std::string_view word, const int32_t* ids, size_t n) const {
-    Shard& sh = ShardFor(word);
+  void Put(std::string_view word, uint64_t hash, const int32_t* ids, size_t n) const {
+    Shard& sh = shards_[hash % kShards];
     std::lock_guard<std::mutex> lock(sh.mu);
     if (sh.map.size() >= kShardCapacity) sh.map.clear();
-    sh.map.emplace(std::string(word), std::vector<int32_t>(ids, ids + n));
+    Entry& e = sh.map[hash];
+    e.word.assign(word);
+    e.ids.assign(ids, ids + n);
   }
 
  private:
+  struct Entry {
+    std::string word;
+    std::vector<int32_t> ids;
+  };
   struct Shard {
     std::mutex mu;
-    std::unordered_map<std::string, std::vector<int32_t>> map;
+    std::unordered_map<uint64_t, Entry> map;
   };
-  Shard& ShardFor(std::string_view word) const {
-    return shards_[std::hash<std::string_view>()(word) % kShards];
-  }
   mutable std::array<Shard, kShards> shards_;
 };
 
@@ -65,7 +71,7 @@ Bpe::Bpe(const TokenizerSpec& spec) : unk_id_(spec.unk_id), cache_(std::make_uni
     }
     max_id_ = std::max(max_id_, id);
   }
-  merges_.reserve(spec.merges_left.size());
+  merges_.Reserve(spec.merges_left.size());
   std::string merged;
   for (size_t k = 0; k < spec.merges_left.size(); k++) {
     const std::string& l = spec.merges_left[k];
@@ -80,7 +86,7 @@ Bpe::Bpe(const TokenizerSpec& spec) : unk_id_(spec.unk_id), cache_(std::make_uni
                   "merge " + std::to_string(k) + " ('" + l + "' '" + r + "') uses '" + missing + "', which is not in the vocab");
     }
     // A repeated pair keeps its last rank, as HF's map building does.
-    merges_[PairKey(il->second, ir->second)] = {static_cast<uint32_t>(k), im->second};
+    merges_.Put(PairKey(il->second, ir->second), {static_cast<uint32_t>(k), im->second});
   }
   byte_ids_.fill(-1);
   std::string bytes;
@@ -91,6 +97,7 @@ Bpe::Bpe(const TokenizerSpec& spec) : unk_id_(spec.unk_id), cache_(std::make_uni
   // Whole-token shortcut: only where merging the token's own bytes gives the
   // token back, since a vocab entry need not be what BPE reaches.
   std::vector<int32_t> symbols;
+  std::vector<std::pair<std::string, int32_t>> whole;
   for (const auto& [text, id] : by_text) {
     if (!StandInsToBytes(text, bytes) || bytes.empty()) continue;
     symbols.clear();
@@ -105,21 +112,23 @@ Bpe::Bpe(const TokenizerSpec& spec) : unk_id_(spec.unk_id), cache_(std::make_uni
     }
     if (!ok) continue;
     Merge(symbols);
-    if (symbols.size() == 1 && symbols[0] == id) whole_.emplace(bytes, id);
+    if (symbols.size() == 1 && symbols[0] == id) whole.emplace_back(bytes, id);
   }
+  whole_.Build(whole);
 }
 
 Bpe::~Bpe() = default;
 
 void Bpe::Encode(std::string_view piece, std::vector<int32_t>& out) const {
   if (piece.empty()) return;
-  auto whole = whole_.find(std::string(piece));
-  if (whole != whole_.end()) {
-    out.push_back(whole->second);
+  const int32_t whole = whole_.Find(piece);
+  if (whole >= 0) {
+    out.push_back(whole);
     return;
   }
   const bool cacheable = piece.size() <= WordCache::kMaxWordBytes;
-  if (cacheable && cache_->Get(piece, out)) return;
+  const uint64_t hash = cacheable ? HashBytes(piece) : 0;
+  if (cacheable && cache_->Get(piece, hash, out)) return;
   std::vector<int32_t> symbols;
   symbols.reserve(piece.size());
   for (char c : piece) {
@@ -133,44 +142,50 @@ void Bpe::Encode(std::string_view piece, std::vector<int32_t>& out) const {
     }
   }
   Merge(symbols);
-  if (cacheable) cache_->Put(piece, symbols.data(), symbols.size());
+  if (cacheable) cache_->Put(piece, hash, symbols.data(), symbols.size());
   out.insert(out.end(), symbols.begin(), symbols.end());
 }
 
 void Bpe::Merge(std::vector<int32_t>& symbols) const {
   if (symbols.size() < 2) return;
-  if (symbols.size() <= 96) {
+  if (symbols.size() <= kShortWord) {
     MergeShort(symbols);
   } else {
     MergeLong(symbols);
   }
 }
 
-// Short words: keep each adjacent pair's rank in an array and scan it for the
-// minimum; after a merge only the two neighbouring pairs change.
+// Short words: keep each adjacent pair's rank in a stack array and scan it
+// for the minimum; after a merge only the two neighbouring pairs change.
 void Bpe::MergeShort(std::vector<int32_t>& sym) const {
   constexpr uint32_t kNone = UINT32_MAX;
-  std::vector<uint32_t> rank(sym.size() - 1);
-  std::vector<int32_t> result(sym.size() - 1);
+  uint32_t rank[kShortWord];
+  int32_t result[kShortWord];
+  size_t n = sym.size();  // symbols left; pairs = n - 1
   auto fill = [&](size_t k) {
     const MergeInfo* m = FindMerge(sym[k], sym[k + 1]);
     rank[k] = m ? m->rank : kNone;
     result[k] = m ? m->id : -1;
   };
-  for (size_t k = 0; k + 1 < sym.size(); k++) fill(k);
-  while (!rank.empty()) {
+  for (size_t k = 0; k + 1 < n; k++) fill(k);
+  while (n > 1) {
     size_t best = 0;
-    for (size_t k = 1; k < rank.size(); k++) {
+    for (size_t k = 1; k + 1 < n; k++) {
       if (rank[k] < rank[best]) best = k;  // strict: leftmost wins ties
     }
     if (rank[best] == kNone) break;
     sym[best] = result[best];
-    sym.erase(sym.begin() + static_cast<std::ptrdiff_t>(best) + 1);
-    rank.erase(rank.begin() + static_cast<std::ptrdiff_t>(best));
-    result.erase(result.begin() + static_cast<std::ptrdiff_t>(best));
+    // Close the gap left by symbol best + 1 and by pair best.
+    for (size_t k = best + 1; k + 1 < n; k++) sym[k] = sym[k + 1];
+    for (size_t k = best; k + 2 < n; k++) {
+      rank[k] = rank[k + 1];
+      result[k] = result[k + 1];
+    }
+    n--;
     if (best > 0) fill(best - 1);
-    if (best < rank.size()) fill(best);
+    if (best + 1 < n) fill(best);
   }
+  sym.resize(n);
 }
 
 // Long words: a min-heap of (rank, position) over a linked list of symbols,

@@ -8,10 +8,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "cappy/cappy.h"
+#include "tokenizer/flat_tables.h"
 
 namespace cappy::tok {
 
@@ -37,23 +37,21 @@ class Bpe {
 
  private:
   struct MergeInfo {
-    uint32_t rank;
-    int32_t id;
+    uint32_t rank = 0;
+    int32_t id = -1;
   };
   static uint64_t PairKey(int32_t a, int32_t b) {
     return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
   }
-  const MergeInfo* FindMerge(int32_t a, int32_t b) const {
-    auto it = merges_.find(PairKey(a, b));
-    return it == merges_.end() ? nullptr : &it->second;
-  }
+  const MergeInfo* FindMerge(int32_t a, int32_t b) const { return merges_.Find(PairKey(a, b)); }
+  static constexpr size_t kShortWord = 96;  // longer words use the heap
   void MergeShort(std::vector<int32_t>& symbols) const;
   void MergeLong(std::vector<int32_t>& symbols) const;
 
   // Raw-byte token -> id, only for tokens BPE itself would produce whole, so
   // a hit skips merging with the same result.
-  std::unordered_map<std::string, int32_t> whole_;
-  std::unordered_map<uint64_t, MergeInfo> merges_;
+  StringIdMap whole_;
+  U64Map<MergeInfo> merges_;
   std::array<int32_t, 256> byte_ids_{};  // -1: byte not in vocab
   int32_t unk_id_ = -1;
   int32_t max_id_ = -1;

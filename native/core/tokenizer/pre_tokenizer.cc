@@ -17,13 +17,23 @@ inline Cls ClassOf(uint32_t cp) {
   return kClsOther;
 }
 
+// ASCII classes, fixed by Unicode itself (the tests check them against the
+// generated tables): letters, digits, and \t \n \v \f \r and space as
+// White_Space; U+001C..U+001F are not.
+inline Cls AsciiClass(unsigned char b) {
+  if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') return kClsLetter;
+  if (b >= '0' && b <= '9') return kClsNumber;
+  if (b == ' ' || (b >= 0x09 && b <= 0x0D)) return kClsSpace;
+  return kClsOther;
+}
+
 // Class of the character at byte i and its length. ASCII, the common case,
-// skips the UTF-8 decoder.
+// skips the UTF-8 decoder and the table lookup.
 inline Cls ClassAt(std::string_view s, size_t i, size_t& len) {
   const auto b = static_cast<unsigned char>(s[i]);
   if (b < 0x80) {
     len = 1;
-    return ClassOf(b);
+    return AsciiClass(b);
   }
   return ClassOf(DecodeUtf8(s, i, len));
 }
