@@ -89,27 +89,36 @@ function parseModel(model: unknown) {
   let unkId = -1;
   if (model.unk_token !== undefined && model.unk_token !== null) {
     if (typeof model.unk_token !== 'string') fail('model.unk_token must be a string or null');
-    const id = vocabObj[model.unk_token];
+    const id = Object.hasOwn(vocabObj, model.unk_token) ? vocabObj[model.unk_token] : undefined;
     if (!isId(id)) fail(`model.unk_token ${JSON.stringify(model.unk_token)} is not in model.vocab`);
     unkId = id;
   }
   return { vocab, vocabIds, mergesLeft, mergesRight, unkId, vocabObj };
 }
 
-function parseAddedTokens(value: unknown, vocabObj: Json): NativeAddedToken[] {
+function parseAddedTokens(value: unknown, vocabObj: Json, vocabCount: number): NativeAddedToken[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) fail('added_tokens must be an array');
+  // HF ignores the ids written here: a token in the model vocab keeps its
+  // vocab id, and the others are numbered from the vocab's entry count, in
+  // file order (checked against tokenizers 0.23).
+  const assigned = new Map<string, number>();
+  let nextNew = vocabCount;
   return value.map((t: unknown, i: number): NativeAddedToken => {
     const where = `added_tokens[${i}]`;
     if (!isObject(t)) fail(`${where} must be an object`);
     if (typeof t.content !== 'string') fail(`${where}.content must be a string`);
     if (!isId(t.id)) fail(`${where}.id must be a non-negative integer`);
     const special = optBool(t, 'special', where, false);
-    // HF gives a token already in the model vocab the model's id.
-    const modelId = vocabObj[t.content];
+    const modelId = Object.hasOwn(vocabObj, t.content) ? vocabObj[t.content] : undefined;
+    let id = assigned.get(t.content) ?? (isId(modelId) ? modelId : undefined);
+    if (id === undefined) {
+      id = t.content === '' ? t.id : nextNew++; // empty tokens never match; HF skips them
+      assigned.set(t.content, id);
+    }
     return {
       content: t.content,
-      id: isId(modelId) ? modelId : t.id,
+      id,
       special,
       lstrip: optBool(t, 'lstrip', where, false),
       rstrip: optBool(t, 'rstrip', where, false),
@@ -231,10 +240,10 @@ export function parseTokenizerJson(input: unknown): ParsedTokenizerJson {
   if (!isObject(root)) fail('the top level must be an object');
   if (root.normalizer !== undefined && root.normalizer !== null) fail('normalizer must be null (RoBERTa has none)');
   const model = parseModel(root.model);
-  const addedTokens = parseAddedTokens(root.added_tokens, model.vocabObj);
+  const addedTokens = parseAddedTokens(root.added_tokens, model.vocabObj, model.vocab.length);
   const addPrefixSpace = parsePreTokenizer(root.pre_tokenizer);
   const postProcessor = parsePostProcessor(root.post_processor);
-  const padEntry = model.vocabObj['<pad>'];
+  const padEntry = Object.hasOwn(model.vocabObj, '<pad>') ? model.vocabObj['<pad>'] : undefined;
   return {
     spec: {
       vocab: model.vocab,

@@ -130,6 +130,24 @@ describe('tokenizer parity with HF tokenizers 0.23', () => {
     expect(mismatches(sample, untruncated.slice(0, 3_000), ours.map((e) => e.ids)).slice(0, 5)).toEqual([]);
   });
 
+  it('agrees with add_prefix_space, single_word/rstrip/lstrip tokens and ids HF assigns itself', async () => {
+    const j = buildRobertaTokenizerJson() as { pre_tokenizer: { add_prefix_space: boolean }; added_tokens: object[] };
+    j.pre_tokenizer.add_prefix_space = true;
+    const token = (content: string, o: object) => ({ id: 7, content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: false, ...o });
+    // The ids written here are wrong on purpose: HF numbers tokens missing from the vocab itself.
+    j.added_tokens.unshift(token('firstnew', {}));
+    // Only two new tokens: a third would get 50264, <mask>'s id, in this gapped layout.
+    j.added_tokens.push(token('zzzword', { single_word: true, rstrip: true }), token('hello', { lstrip: true, normalized: false, special: true }));
+    const text = JSON.stringify(j);
+    const extra = ['a zzzword b', 'azzzword b', 'zzzword_', 'x zzzword  \t y', 'zzzwordé', 'é zzzword', 'q  hello firstnew', 'sayhello  hello', '<s>x', 'x<mask>y'];
+    const sample: CorpusItem[] = [...extra, ...corpus.slice(0, 2_500)];
+    const want = await hfIds(HfTokenizer.fromString(text), sample);
+    const got = await Tokenizer.fromJSON(text).encodeBatch(sample);
+    const bad = mismatches(sample, want, got.map((e) => e.ids));
+    console.log(`add_prefix_space + extra added tokens: ${sample.length} items compared, ${bad.length} mismatches`);
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+
   it('tokenizes every code point identically, in `a${c}b` and `${c}${c} x`', async () => {
     const hfTok = hf();
     const ours = Tokenizer.fromJSON(jsonText);
