@@ -295,3 +295,52 @@ export async function writeFlaxMsgpack(path: string, tree: FlaxTree, opts: { max
 }
 
 export type { DType };
+
+// ------------------------------------------------------------ model fixtures
+
+/** A tiny RobertaForSequenceClassification config.json (HF keys). */
+export function tinyRobertaConfig(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    architectures: ['RobertaForSequenceClassification'],
+    model_type: 'roberta',
+    hidden_size: 16,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    intermediate_size: 32,
+    max_position_embeddings: 40,
+    vocab_size: 50,
+    type_vocab_size: 1,
+    layer_norm_eps: 1e-5,
+    pad_token_id: 1,
+    bos_token_id: 0,
+    eos_token_id: 2,
+    hidden_act: 'gelu',
+    id2label: { '0': 'LABEL_0' },
+    label2id: { LABEL_0: 0 },
+    ...over,
+  };
+}
+
+/** Splits PyTorch-named tensors into the nested flax tree HF's flax model saves (kernels [in, out]). */
+export function toFlaxTree(tensors: TensorSpec[]): FlaxTree {
+  const tree: FlaxTree = {};
+  for (const t of tensors) {
+    const parts = t.name.split('.');
+    const last = parts.pop() as string;
+    let leafName = last;
+    let leaf: TensorSpec = t;
+    if (last === 'weight') {
+      const parent = parts[parts.length - 1];
+      if (parent === 'LayerNorm') leafName = 'scale';
+      else if (parent.endsWith('embeddings')) leafName = 'embedding';
+      else {
+        leafName = 'kernel';
+        leaf = { ...t, shape: [t.shape[1], t.shape[0]], data: transpose(t.data, t.shape[0], t.shape[1]) };
+      }
+    }
+    let node = tree;
+    for (const p of parts) node = (node[p] ??= {}) as FlaxTree;
+    node[leafName] = leaf;
+  }
+  return tree;
+}
