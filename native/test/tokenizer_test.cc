@@ -280,3 +280,30 @@ CAPPY_TEST(truncation_through_encode_and_batch) {
   CHECK_EQ(out.size(), 100u);
   CHECK_EQ(out[99], (Ids{0, B('a'), B('b'), 2}));
 }
+
+CAPPY_TEST(batch_threads_agree_with_one_by_one) {
+  // Many threads share the word cache; results must not depend on timing.
+  SpecBuilder sb;
+  sb.Merge("a", "b");
+  sb.Merge("ab", "c");
+  sb.Merge(" ", "ab");
+  sb.Merge("c", "c");
+  cappy::Tokenizer t(sb.spec);
+  std::vector<cappy::TextInput> in;
+  uint32_t seed = 12345;
+  for (int i = 0; i < 3000; i++) {
+    std::string s;
+    const int len = static_cast<int>(seed % 40);
+    for (int k = 0; k < len; k++) {
+      seed = seed * 1664525u + 1013904223u;
+      s += "abc \t'x\xC3\xA9"[(seed >> 24) % 10];
+    }
+    in.push_back({s, s + "c", (i % 3) == 0});
+  }
+  std::vector<Ids> out;
+  t.EncodeBatch(in, 4, out);
+  for (size_t i = 0; i < in.size(); i++) {
+    const Ids want = in[i].has_second ? Encode(t, in[i].first, in[i].second) : Encode(t, in[i].first);
+    CHECK(out[i] == want);
+  }
+}
