@@ -5,6 +5,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerForge } from './commands/forge.js';
 import { registerScore } from './commands/score.js';
+import { registerServe } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('cappy')
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerScore(program);
   registerForge(program);
   registerEval(program);
+  registerServe(program);
   return program;
 }
 
