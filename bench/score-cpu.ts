@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { Scorer, forgeModel } from '../lib/index.js';
-import { hfTokenizer } from '../test/support/hf.js';
+import { hfEncodePairs, hfTokenizer } from '../test/support/hf.js';
 import { textPairs } from './support/text-pairs.js';
 
 const { values: args } = parseArgs({
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const dir = await modelDir();
   const pairs = textPairs(N);
   const hf = hfTokenizer(join(dir, 'tokenizer.json'), 512, 'LongestFirst');
-  const rows = (await hf.encodeBatch(pairs, { addSpecialTokens: true })).map((e) => e.getIds());
+  const rows = await hfEncodePairs(hf, pairs);
   const realTokens = rows.reduce((s, r) => s + r.length, 0);
   console.error(`${N} pairs, ${realTokens} tokens (mean ${(realTokens / N).toFixed(0)}), preset ${preset}, ${threads} threads`);
 

@@ -9,7 +9,6 @@ export interface HfEncoding {
 }
 export interface HfTokenizer {
   encode(a: string, b?: string | null, o?: { addSpecialTokens?: boolean }): Promise<HfEncoding>;
-  encodeBatch(items: (string | [string, string])[], o?: { addSpecialTokens?: boolean }): Promise<HfEncoding[]>;
   setTruncation(maxLength: number, o?: { strategy?: string }): void;
 }
 
@@ -19,4 +18,9 @@ export function hfTokenizer(path: string, maxLength?: number, strategy = 'Longes
   const tok = Tokenizer.fromString(readFileSync(path, 'utf8'));
   if (maxLength !== undefined) tok.setTruncation(maxLength, { strategy });
   return tok;
+}
+
+/** HF ids for every pair. The Node binding's encodeBatch takes single strings only, so pairs go one by one. */
+export async function hfEncodePairs(tok: HfTokenizer, pairs: readonly (readonly [string, string])[]): Promise<number[][]> {
+  return Promise.all(pairs.map(async ([a, b]) => (await tok.encode(a, b, { addSpecialTokens: true })).getIds()));
 }
