@@ -1,0 +1,31 @@
+// `cappy convert DIR --out OUT`: an HF checkpoint folder (safetensors,
+// pytorch_model.bin or flax_model.msgpack) into an engine model folder, in
+// TypeScript, with no Python.
+import type { Command } from 'commander';
+import { convertModelDir, type ExportDType } from '../../convert/convert.js';
+
+export function registerConvert(program: Command): void {
+  program
+    .command('convert')
+    .description('convert an HF RoBERTa sequence-classification checkpoint folder into onnx/model.onnx + tokenizer.json')
+    .argument('<dir>', 'HF model folder: config.json, tokenizer.json and model.safetensors, pytorch_model.bin or flax_model.msgpack')
+    .requiredOption('--out <dir>', 'output model folder')
+    .option('--dtype <dtype>', 'weights in the ONNX graph: fp32 or fp16', 'fp32')
+    .option('--optimize', 'emit ONNX Runtime fused ops where they pay')
+    .option('--from <format>', 'read this weights format even if another is present: safetensors, pytorch or flax')
+    .action(async (dir: string, opts: { out: string; dtype: string; optimize?: boolean; from?: string }) => {
+      const log = (m: string) => process.stderr.write(`cappy convert: ${m}\n`);
+      const started = Date.now();
+      const res = await convertModelDir(dir, opts.out, {
+        dtype: opts.dtype as ExportDType,
+        optimize: opts.optimize ?? false,
+        prefer: opts.from as 'safetensors' | 'pytorch' | 'flax' | undefined,
+        onMessage: log,
+      });
+      const c = res.config;
+      log(
+        `wrote ${res.onnxPath} from ${res.format} (${c.numLayers} layers, hidden ${c.hiddenSize}) ` +
+          `in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+    });
+}
