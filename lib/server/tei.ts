@@ -3,6 +3,8 @@
 // Scores follow TEI's contract: a sigmoid of the logit unless the request
 // sets raw_scores=true, which returns Cappy's raw logit. See docs/server.md
 // for why the TEI routes keep TEI's default.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors.js';
 import { scoreForRequest, type RouteContext } from './context.js';
@@ -21,7 +23,18 @@ import {
 /** Cappy has one output, labelled as HF labels a one-label head. */
 export const LABEL = 'LABEL_0';
 
-const VERSION = '0.1.0';
+/** The package version for /info, read once from package.json (source tree or dist/ build). */
+const VERSION = ((): string => {
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(fileURLToPath(new URL(rel, import.meta.url)), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'cappy-engine' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not at this depth; try the next
+    }
+  }
+  return 'unknown';
+})();
 
 function basename(dir: string): string {
   const parts = dir.split(/[\\/]/).filter(Boolean);

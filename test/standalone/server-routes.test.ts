@@ -183,6 +183,7 @@ describe('TEI /predict, /info, /health', () => {
       model_type: { reranker: { id2label: { '0': 'LABEL_0' } } },
       cappy: { tei_raw_scores_default: false },
     });
+    expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     const dflt = (await make().app.inject({ method: 'GET', url: '/info' })).json();
     expect(dflt.model_id).toBe('fake-cappy');
   });
