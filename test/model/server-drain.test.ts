@@ -39,6 +39,30 @@ afterAll(() => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
 });
 
+/** Starts `cappy serve` and resolves with its base URL once it prints where it listens. */
+function startServe(args: string[], env: Record<string, string> = {}) {
+  const [cmd, argv] = serveCommand(args);
+  const proc = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  child = proc;
+  const out = { stderr: '' };
+  proc.stderr!.setEncoding('utf8');
+  const listening = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out.stderr}`)), 120_000);
+    proc.stderr!.on('data', (d: string) => {
+      out.stderr += d;
+      // No --host given: it must bind loopback.
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`serve exited early (${code}):\n${out.stderr}`)));
+  });
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { proc, out, listening, exited };
+}
+
 interface Outcome {
   kind: 'ok' | 'refused' | 'unanswered' | 'broken';
   status?: number;
@@ -49,28 +73,12 @@ interface Outcome {
 describe('cappy serve drains on SIGTERM', () => {
   it('answers every accepted request in full and exits 0', async () => {
     const dir = inject('tinyModelDir');
-    const [cmd, args] = serveCommand(['--model', dir, '--port', '0', '--max-concurrent-calls', '1', '--max-wait-ms', '0']);
-    child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.setEncoding('utf8');
-    const listening = new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 120_000);
-      child!.stderr!.on('data', (d: string) => {
-        stderr += d;
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      child!.once('exit', (code) => reject(new Error(`serve exited early (${code}):\n${stderr}`)));
-    });
-    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    const { proc, out, listening, exited } = startServe(['--model', dir, '--port', '0', '--max-concurrent-calls', '1', '--max-wait-ms', '0']);
     const base = await listening;
 
     // Each request carries enough pairs that the wave takes a while to score.
-    const text = 'a candidate answer that goes on for a while, word after word, '.repeat(6);
-    const pairsFor = (k: number) => Array.from({ length: 48 }, (_, j) => [`question ${k}`, `${j}: ${text}`] as [string, string]);
+    const text = 'a candidate answer that goes on for a while, word after word, '.repeat(16);
+    const pairsFor = (k: number) => Array.from({ length: 128 }, (_, j) => [`question ${k}`, `${j}: ${text}`] as [string, string]);
     const fire = (k: number): Promise<Outcome> =>
       fetch(base + '/score', {
         method: 'POST',
@@ -107,7 +115,7 @@ describe('cappy serve drains on SIGTERM', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     const inFlightAtSignal = accepted - done;
-    child.kill('SIGTERM');
+    proc.kill('SIGTERM');
     // Keep the load coming after the signal.
     const late: Promise<Outcome>[] = [];
     for (let k = 0; k < 16; k++) {
@@ -139,7 +147,23 @@ describe('cappy serve drains on SIGTERM', () => {
     // A late request may be refused or never answered, but never half-answered.
     for (const o of lateOutcomes) expect(['ok', 'refused', 'unanswered'], JSON.stringify(o)).toContain(o.kind);
     expect(code).toBe(0);
-    expect(stderr).toMatch(/SIGTERM: draining/);
-    expect(stderr).toMatch(/drained after SIGTERM/);
+    expect(out.stderr).toMatch(/SIGTERM: draining/);
+    expect(out.stderr).toMatch(/drained after SIGTERM/);
+  });
+
+  it('takes the API key from CAPPY_API_KEY and requires it everywhere but /health', async () => {
+    const { proc, listening, exited } = startServe(['--model', inject('tinyModelDir'), '--port', '0'], { CAPPY_API_KEY: 'k-123' });
+    const base = await listening;
+    const body = JSON.stringify({ pairs: [['a', 'b']] });
+    const headers = { 'content-type': 'application/json' };
+    expect((await fetch(base + '/health')).status).toBe(200);
+    expect((await fetch(base + '/score', { method: 'POST', headers, body })).status).toBe(401);
+    const bad = await fetch(base + '/score', { method: 'POST', headers: { ...headers, authorization: 'Bearer nope' }, body });
+    expect(bad.status).toBe(401);
+    const ok = await fetch(base + '/score', { method: 'POST', headers: { ...headers, authorization: 'Bearer k-123' }, body });
+    expect(ok.status).toBe(200);
+    expect((await fetch(base + '/metrics')).status).toBe(401);
+    proc.kill('SIGINT');
+    expect(await exited).toBe(0);
   });
 });
