@@ -1,0 +1,64 @@
+// The small JSON files of an HF model folder, so transformers.js and HF
+// tooling read a forged (or converted) folder as they read a hub download.
+import type { RobertaConfig } from './roberta-graph.js';
+
+export interface ForgedMark {
+  preset: string;
+  seed: number;
+  note: string;
+}
+
+export function robertaConfigJson(c: RobertaConfig, forged?: ForgedMark): Record<string, unknown> {
+  return {
+    architectures: ['RobertaForSequenceClassification'],
+    model_type: 'roberta',
+    attention_probs_dropout_prob: 0.1,
+    bos_token_id: 0,
+    eos_token_id: 2,
+    pad_token_id: c.padId,
+    hidden_act: 'gelu',
+    hidden_dropout_prob: 0.1,
+    hidden_size: c.hidden,
+    initializer_range: 0.02,
+    intermediate_size: c.intermediate,
+    layer_norm_eps: c.layerNormEps,
+    max_position_embeddings: c.maxPositions,
+    num_attention_heads: c.heads,
+    num_hidden_layers: c.layers,
+    type_vocab_size: c.typeVocabSize,
+    vocab_size: c.vocabSize,
+    position_embedding_type: 'absolute',
+    num_labels: c.numLabels,
+    id2label: { '0': 'LABEL_0' },
+    label2id: { LABEL_0: 0 },
+    problem_type: 'regression',
+    ...(forged ? { cappy_forged: forged } : {}),
+  };
+}
+
+export const SPECIAL_TOKENS_MAP = {
+  bos_token: '<s>',
+  eos_token: '</s>',
+  unk_token: '<unk>',
+  sep_token: '</s>',
+  pad_token: '<pad>',
+  cls_token: '<s>',
+  mask_token: { content: '<mask>', lstrip: true, normalized: false, rstrip: false, single_word: false },
+};
+
+export function tokenizerConfigJson(maxLength = 512): Record<string, unknown> {
+  return {
+    tokenizer_class: 'RobertaTokenizer',
+    model_max_length: maxLength,
+    add_prefix_space: false,
+    errors: 'replace',
+    bos_token: '<s>',
+    eos_token: '</s>',
+    sep_token: '</s>',
+    cls_token: '<s>',
+    unk_token: '<unk>',
+    pad_token: '<pad>',
+    mask_token: '<mask>',
+    trim_offsets: true,
+  };
+}
