@@ -22,6 +22,8 @@ export interface RouteContext {
 export interface RequestRecord {
   timings?: Timings;
   errLabel?: string;
+  /** Set once the outcome is in the metrics, so no request is counted twice. */
+  counted?: boolean;
 }
 
 const records = new WeakMap<FastifyRequest, RequestRecord>();

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pair } from '../scorer/pairs.js';
+import { AbortError } from '../errors/index.js';
 import { HttpError, mapError } from './errors.js';
 import { recordOf, scoreForRequest, type RouteContext } from './context.js';
 import { abortOnDisconnect } from './timing.js';
@@ -91,7 +92,15 @@ async function streamScores(ctx: RouteContext, request: FastifyRequest, reply: F
   // Failures before the first score (bad first lines, a full queue) still get
   // a proper status code; after that the status is sent, so they become a
   // final error line.
-  const first = await it.next();
+  // A client that leaves mid-upload makes the body reader fail with a socket
+  // error; report it as the cancellation it is, not as a server fault.
+  const asAbort = (e: unknown) => (signal.aborted ? new AbortError('client closed the connection', { cause: e }) : e);
+  let first: IteratorResult<string>;
+  try {
+    first = await it.next();
+  } catch (e) {
+    throw asAbort(e);
+  }
   async function* body(): AsyncGenerator<string> {
     try {
       if (!first.done) yield first.value;
@@ -102,7 +111,7 @@ async function streamScores(ctx: RouteContext, request: FastifyRequest, reply: F
       }
       yield JSON.stringify({ done: true, count, compute_ms: Math.round(performance.now() - t0) }) + '\n';
     } catch (e) {
-      const m = mapError(e);
+      const m = mapError(asAbort(e));
       recordOf(request).errLabel = m.label;
       yield JSON.stringify({ ...m.body, status: m.status, count }) + '\n';
     } finally {

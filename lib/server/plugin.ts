@@ -44,9 +44,20 @@ export async function cappyPlugin(app: FastifyInstance, options: CappyPluginOpti
     return sendError(error, request, reply);
   });
 
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const method = methodOf(request);
-    if (method) ctx.metrics.received(method);
+    if (method) {
+      ctx.metrics.received(method);
+      // A client that leaves before its answer never reaches onResponse
+      // (nothing finishes); count it when the connection closes, as a cancellation.
+      const rec = recordOf(request);
+      const started = performance.now();
+      reply.raw.once('close', () => {
+        if (reply.raw.writableFinished || rec.counted) return;
+        rec.counted = true;
+        ctx.metrics.failed(method, 'ABORTED', (performance.now() - started) / 1000);
+      });
+    }
     if (ctx.state.draining) throw new HttpError('DRAINING', 'server is shutting down; retry on another instance');
     const config = request.routeOptions.config as { public?: boolean } | undefined;
     if (checkAuth && config?.public !== true) checkAuth(request.headers.authorization);
@@ -62,12 +73,14 @@ export async function cappyPlugin(app: FastifyInstance, options: CappyPluginOpti
 
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     const method = methodOf(request);
-    if (!method) return;
     const rec = recordOf(request);
+    if (!method || rec.counted) return;
+    rec.counted = true;
     const seconds = reply.elapsedTime / 1000;
     if (reply.statusCode < 400 && rec.errLabel === undefined) ctx.metrics.succeeded(method, seconds, rec.timings);
     else ctx.metrics.failed(method, rec.errLabel ?? String(reply.statusCode), seconds);
   });
+
 
   teiRoutes(app, ctx);
   cohereRoutes(app, ctx);

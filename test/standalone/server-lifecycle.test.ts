@@ -58,13 +58,19 @@ describe('client disconnect', () => {
   it('aborts the pending scoring call through its signal', async () => {
     const scorer = new FakeScorer();
     scorer.delayMs = 10_000;
-    const { port } = await listen(scorer);
+    const { app, port } = await listen(scorer);
     const { req, answer } = send(port, '/rerank', { query: 'q', texts: ['a', 'b'] });
     answer.catch(() => undefined);
     await until(() => scorer.started === 1);
     req.destroy();
     await until(() => scorer.aborted === 1);
     expect(scorer.inFlight).toBe(0);
+    // Counted as a cancellation, not as a server failure.
+    let metrics = '';
+    await until(() => {
+      void app.inject({ method: 'GET', url: '/metrics' }).then((r) => (metrics = r.body));
+      return /te_request_failure\{method="rerank",err="ABORTED"\} 1/.test(metrics);
+    });
   });
 
   it('aborts a streaming job too', async () => {
