@@ -77,8 +77,8 @@ describe('cappy serve drains on SIGTERM', () => {
     const base = await listening;
 
     // Each request carries enough pairs that the wave takes a while to score.
-    const text = 'a candidate answer that goes on for a while, word after word, '.repeat(16);
-    const pairsFor = (k: number) => Array.from({ length: 128 }, (_, j) => [`question ${k}`, `${j}: ${text}`] as [string, string]);
+    const text = 'a candidate answer that goes on for a while, word after word, '.repeat(10);
+    const pairsFor = (k: number) => Array.from({ length: 64 }, (_, j) => [`question ${k}`, `${j}: ${text}`] as [string, string]);
     const fire = (k: number): Promise<Outcome> =>
       fetch(base + '/score', {
         method: 'POST',
