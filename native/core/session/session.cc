@@ -61,7 +61,9 @@ struct Session::Impl {
   const ort::Runtime* runtime = nullptr;
   std::unique_ptr<Ort::Env> env;
   std::unique_ptr<Ort::Session> session;
-  Ort::MemoryInfo cpu_memory{nullptr};
+  // Held by pointer: an Ort wrapper's destructor calls into the ORT API even
+  // when empty, which would crash if loading ORT itself failed.
+  std::unique_ptr<Ort::MemoryInfo> cpu_memory;
   SessionInfo info;
   InputRoles roles;
   bool ids_are_int32 = false;
@@ -152,7 +154,7 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
                                                 : ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
   s.output_names = {out.name};
 
-  s.cpu_memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  s.cpu_memory = std::make_unique<Ort::MemoryInfo>(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault));
   s.info.ort_version = s.runtime->version;
   s.info.ort_library_path = s.runtime->library_path;
   s.info.execution_provider = "cpu";
@@ -177,9 +179,9 @@ std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vect
   auto int_tensor = [&](const std::vector<int64_t>& src, bool as_int32, std::vector<int32_t>& scratch) {
     if (as_int32) {
       NarrowToInt32(src, scratch);
-      return Ort::Value::CreateTensor<int32_t>(s.cpu_memory, scratch.data(), count, shape.data(), 2);
+      return Ort::Value::CreateTensor<int32_t>(*s.cpu_memory, scratch.data(), count, shape.data(), 2);
     }
-    return Ort::Value::CreateTensor<int64_t>(s.cpu_memory, const_cast<int64_t*>(src.data()), count, shape.data(), 2);
+    return Ort::Value::CreateTensor<int64_t>(*s.cpu_memory, const_cast<int64_t*>(src.data()), count, shape.data(), 2);
   };
 
   std::vector<Ort::Value> inputs;
