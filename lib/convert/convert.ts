@@ -3,7 +3,7 @@
 // The graph comes from the forge's builder, the same code that makes the
 // forged test models, fed the checkpoint's weights instead of random ones.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidInputError, ModelLoadError } from '../errors/index.js';
 import { mapWeights, parseEncoderConfig, type EncoderConfig } from './architecture.js';
@@ -19,11 +19,15 @@ export interface ConvertOptions {
   /** Read this format even when a preferred one is present. */
   prefer?: CheckpointFormat;
   onMessage?: (message: string) => void;
+  /** Bytes of weights written into the graph so far, of the total. */
+  onProgress?: (written: number, total: number) => void;
 }
 
 export interface ConvertResult {
   outDir: string;
   onnxPath: string;
+  /** Set when the weights went to onnx/model.onnx_data (models over 1 GiB, as Cappy). */
+  externalDataPath?: string;
   format: CheckpointFormat;
   weightsPath: string;
   config: EncoderConfig;
@@ -36,7 +40,7 @@ const COPIED = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.j
 
 /** Checks the flags against what the builder can do, before any reading. */
 export async function checkExportOptions(opts: ConvertOptions): Promise<void> {
-  const caps = await builderCapabilities();
+  const caps = builderCapabilities();
   const dtype = opts.dtype ?? 'fp32';
   if (dtype !== 'fp32' && dtype !== 'fp16') {
     throw new InvalidInputError(`--dtype ${JSON.stringify(dtype)}: expected fp32 or fp16`);
@@ -73,11 +77,18 @@ export async function convertModelDir(srcDir: string, outDir: string, opts: Conv
     }
     opts.onMessage?.(`reading ${source.path} (${source.format}) and building the graph`);
     await mkdir(join(out, 'onnx'), { recursive: true });
+    // A stale external-data file from an earlier, larger conversion would sit
+    // beside a model that no longer points at it.
+    await rm(join(out, 'onnx', 'model.onnx_data'), { force: true });
     const onnxPath = join(out, 'onnx', 'model.onnx');
-    await buildOnnx(config, weights, onnxPath, { dtype: opts.dtype ?? 'fp32', optimize: opts.optimize ?? false });
+    const { externalDataPath } = await buildOnnx(config, weights, onnxPath, {
+      dtype: opts.dtype ?? 'fp32',
+      optimize: opts.optimize ?? false,
+      onProgress: opts.onProgress,
+    });
     await copyFile(configPath, join(out, 'config.json'));
     for (const f of COPIED) if (existsSync(join(src, f))) await copyFile(join(src, f), join(out, f));
-    return { outDir: out, onnxPath, format: source.format, weightsPath: source.path, config, unused: weights.unused };
+    return { outDir: out, onnxPath, externalDataPath, format: source.format, weightsPath: source.path, config, unused: weights.unused };
   } finally {
     await source.close();
   }
