@@ -2,6 +2,7 @@
 // pytorch_model.bin or flax_model.msgpack) into an engine model folder, in
 // TypeScript, with no Python.
 import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
 import { convertModelDir, type ExportDType } from '../../convert/convert.js';
 
 export function registerConvert(program: Command): void {
@@ -16,12 +17,26 @@ export function registerConvert(program: Command): void {
     .action(async (dir: string, opts: { out: string; dtype: string; optimize?: boolean; from?: string }) => {
       const log = (m: string) => process.stderr.write(`cappy convert: ${m}\n`);
       const started = Date.now();
+      // Writing Cappy's 1.4 GB of weights takes a while; show it on a terminal.
+      let bar: cliProgress.SingleBar | undefined;
       const res = await convertModelDir(dir, opts.out, {
         dtype: opts.dtype as ExportDType,
         optimize: opts.optimize ?? false,
         prefer: opts.from as 'safetensors' | 'pytorch' | 'flax' | undefined,
         onMessage: log,
+        onProgress: (done, total) => {
+          if (!process.stderr.isTTY) return;
+          if (!bar) {
+            bar = new cliProgress.SingleBar(
+              { format: ' writing weights {bar} {percentage}%', stream: process.stderr, hideCursor: true },
+              cliProgress.Presets.shades_classic,
+            );
+            bar.start(total, 0);
+          }
+          bar.update(done);
+        },
       });
+      bar?.stop();
       const c = res.config;
       log(
         `wrote ${res.onnxPath} from ${res.format} (${c.numLayers} layers, hidden ${c.hiddenSize}) ` +
