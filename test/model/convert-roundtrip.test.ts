@@ -114,7 +114,7 @@ describe('round trip through each checkpoint format', () => {
       const converted = await logits(res.onnxPath);
       expect(converted).toEqual(forged);
       expect(JSON.parse(await readFile(join(out, 'config.json'), 'utf8')).cappy_forged).toBeUndefined();
-      expect(await readFile(join(out, 'tokenizer.json'))).toEqual(await readFile(join(forgedDir, 'tokenizer.json')));
+      expect((await readFile(join(out, 'tokenizer.json'))).equals(await readFile(join(forgedDir, 'tokenizer.json')))).toBe(true);
     });
   }
 
