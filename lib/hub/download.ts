@@ -7,7 +7,7 @@
 // so a file at {dest} is always a verified one.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { ModelLoadError } from '../errors/index.js';
 
 export interface RemoteFile {
@@ -98,6 +98,48 @@ async function hashExisting(path: string, hash: Hash | undefined): Promise<void>
  * the number of bytes fetched over the network in this call.
  */
 export async function downloadFile(file: RemoteFile, dest: string, opts: DownloadOptions = {}): Promise<number> {
+  const release = await lockFile(`${dest}.lock`, dest);
+  try {
+    return await downloadLocked(file, dest, opts);
+  } finally {
+    await release();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Two pulls appending to one .part file would corrupt it, so each download
+ * holds {dest}.lock with its pid. A lock whose process is gone (a crash) is
+ * taken over.
+ */
+async function lockFile(lock: string, dest: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(lock, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => rm(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+        throw new ModelLoadError(`another process (pid ${pid}) is downloading ${dest}; wait for it, or remove ${lock} if it is stale`);
+      }
+      await rm(lock, { force: true });
+    }
+  }
+  throw new ModelLoadError(`could not lock ${lock}`);
+}
+
+async function downloadLocked(file: RemoteFile, dest: string, opts: DownloadOptions): Promise<number> {
   const part = `${dest}.part`;
   const retries = opts.retries ?? 3;
   let fetched = 0;

@@ -158,6 +158,19 @@ describe('pull', () => {
     expect((await readFile(dest)).equals(files['config.json'].data)).toBe(true);
   });
 
+  it('refuses to share a download with a live process, and takes over a dead one\'s lock', async () => {
+    await fresh();
+    const url = resolveUrl(hub.endpoint, { owner: 'btan2', name: 'cappy-large' }, 'main', 'config.json');
+    const info = await headFile(url);
+    const dest = join(root, 'config.json');
+    await writeFile(`${dest}.lock`, String(process.pid));
+    await expect(downloadFile(info, dest)).rejects.toThrow(new RegExp(`pid ${process.pid}\\) is downloading`));
+    await writeFile(`${dest}.lock`, '2147483646'); // no such process
+    await downloadFile(info, dest);
+    expect(existsSync(`${dest}.lock`)).toBe(false);
+    expect((await readFile(dest)).equals(files['config.json'].data)).toBe(true);
+  });
+
   it('sends HF_TOKEN as a bearer token and explains a 401', async () => {
     await fresh();
     hub.token = 'hf_secret';
