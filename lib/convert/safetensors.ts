@@ -5,6 +5,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { ModelLoadError } from '../errors/index.js';
 import { decodeToFloat32, DTYPE_BYTES, isDType, numel } from './dtypes.js';
+import { flaxPathToTorch, transpose2d } from './flax.js';
 import { TensorIndex, type TensorInfo, type WeightSource } from './source.js';
 
 // Real headers are tens of KB; a huge length means a corrupt or hostile file,
@@ -14,6 +15,10 @@ const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 interface Entry extends TensorInfo {
   begin: number;
   end: number;
+  /** Name in the file, when it differs from the PyTorch name. */
+  fileName: string;
+  /** A flax Dense kernel stored [in, out]: read transposed. */
+  transpose: boolean;
 }
 
 export class SafetensorsSource implements WeightSource {
@@ -49,12 +54,25 @@ export class SafetensorsSource implements WeightSource {
         throw new ModelLoadError(`${path}: safetensors header is not JSON (${(e as Error).message})`, { cause: e });
       }
       const meta = (header.__metadata__ ?? {}) as Record<string, string>;
+      // HF's flax save_pretrained(safe_serialization=True) keeps flax names and
+      // [in, out] kernels, marked format=flax; TF files use Keras names.
+      const flax = meta.format === 'flax';
+      if (meta.format === 'tf') {
+        throw new ModelLoadError(`${path} holds TensorFlow weights (format=tf); convert from a PyTorch or Flax checkpoint`);
+      }
       const src = new SafetensorsSource(path, fh, 8 + headerLen, meta);
       const dataBytes = size - 8 - headerLen;
       const entries: Entry[] = [];
       for (const [name, raw] of Object.entries(header)) {
         if (name === '__metadata__') continue;
-        entries.push(parseEntry(path, name, raw, dataBytes));
+        const e = parseEntry(path, name, raw, dataBytes);
+        if (flax) {
+          const mapped = flaxPathToTorch(name.split('.'), e.shape.length);
+          e.name = mapped.name;
+          e.transpose = mapped.transpose;
+          if (mapped.transpose) e.shape = [e.shape[1], e.shape[0]];
+        }
+        entries.push(e);
       }
       // File order, which is what a reader streaming the data would see.
       entries.sort((a, b) => a.begin - b.begin);
@@ -85,8 +103,10 @@ export class SafetensorsSource implements WeightSource {
     // Own ArrayBuffer per tensor: aligned, and F32 can be returned as a view.
     const bytes = new Uint8Array(len);
     const { bytesRead } = await this.fh.read(bytes, 0, len, this.dataStart + e.begin);
-    if (bytesRead !== len) throw new ModelLoadError(`${this.path}: ${name} is cut short (file truncated?)`);
-    return decodeToFloat32(bytes, e.dtype, numel(e.shape), `${this.path}: ${name}`);
+    if (bytesRead !== len) throw new ModelLoadError(`${this.path}: ${e.fileName} is cut short (file truncated?)`);
+    const flat = decodeToFloat32(bytes, e.dtype, numel(e.shape), `${this.path}: ${e.fileName}`);
+    // Stored [in, out] = the transpose of the [out, in] shape reported.
+    return e.transpose ? transpose2d(flat, e.shape[1], e.shape[0]) : flat;
   }
 
   async close(): Promise<void> {
@@ -115,5 +135,5 @@ function parseEntry(path: string, name: string, raw: unknown, dataBytes: number)
   if (end - begin !== numel(shape) * DTYPE_BYTES[dtype]) {
     bad(`${end - begin} bytes for ${dtype}[${shape.join(', ')}]`);
   }
-  return { name, shape, dtype, begin, end };
+  return { name, shape, dtype, begin, end, fileName: name, transpose: false };
 }

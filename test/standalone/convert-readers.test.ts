@@ -77,6 +77,22 @@ describe('safetensors', () => {
     await expect(src.read(ts[0].name)).rejects.toThrow(/after close/);
   });
 
+  it('reads flax-format safetensors (flax names, [in, out] kernels) under PyTorch names', async () => {
+    const kernel = randomTensor('roberta.encoder.layer.0.intermediate.dense.kernel', [16, 24], 'F32', 7);
+    const scale = randomTensor('roberta.embeddings.LayerNorm.scale', [16], 'BF16', 8);
+    const path = join(dir, 'flax.safetensors');
+    await writeSafetensors(path, [kernel, scale], { format: 'flax' });
+    const src = await SafetensorsSource.open(path);
+    expect(src.info('roberta.encoder.layer.0.intermediate.dense.weight')?.shape).toEqual([24, 16]);
+    expect(await src.read('roberta.encoder.layer.0.intermediate.dense.weight')).toEqual(
+      transpose2d(expected(kernel), 16, 24),
+    );
+    expect(await src.read('roberta.embeddings.LayerNorm.weight')).toEqual(expected(scale));
+    await src.close();
+    await writeSafetensors(path, [kernel], { format: 'tf' });
+    await expect(SafetensorsSource.open(path)).rejects.toThrow(/TensorFlow/);
+  });
+
   it('refuses a header that points outside the file or lies about sizes', async () => {
     const path = join(dir, 'bad.safetensors');
     const header = JSON.stringify({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 12] } });
