@@ -28,6 +28,8 @@ export interface FakeHub {
   cutAfter: { bytes: number; times: number } | undefined;
   /** Serve these bytes for LFS content while still announcing the real sha256. */
   corrupt: boolean;
+  /** Answer Range requests with the whole file (200), as some servers do. */
+  ignoreRange: boolean;
   /** When set, every request must carry `Bearer <token>`. */
   token: string | undefined;
   close(): Promise<void>;
@@ -47,6 +49,7 @@ export async function startFakeHub(repo: string, files: Record<string, FakeHubFi
     requests: [],
     cutAfter: undefined,
     corrupt: false,
+    ignoreRange: false,
     token: undefined,
     close: () =>
       new Promise((r) => {
@@ -111,7 +114,7 @@ export async function startFakeHub(repo: string, files: Record<string, FakeHubFi
       data[data.length >> 1] ^= 0xff;
     }
     let start = 0;
-    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const m = hub.ignoreRange ? null : /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     if (m) {
       start = Number(m[1]);
       if (start >= data.length) return void res.writeHead(416, { 'content-range': `bytes */${data.length}` }).end();

@@ -56,6 +56,7 @@ async function fresh(): Promise<void> {
   hub.requests.length = 0;
   hub.cutAfter = undefined;
   hub.corrupt = false;
+  hub.ignoreRange = false;
   hub.token = undefined;
   converted = [];
 }
@@ -131,6 +132,25 @@ describe('pull', () => {
     expect(ranges[0]).toBeUndefined();
     expect(ranges[1]).toMatch(/^bytes=\d+-$/);
     expect((await readFile(join(res.sourceDir, 'pytorch_model.bin'))).equals(files['pytorch_model.bin'].data)).toBe(true);
+  });
+
+  it('starts over when the server answers a resume with the whole file', async () => {
+    await fresh();
+    hub.cutAfter = { bytes: 120_000, times: 1 };
+    await expect(pullModel(REPO, { env, convert: stubConvert, retries: 0 })).rejects.toThrow(/broke off/);
+    hub.ignoreRange = true;
+    const res = await pullModel(REPO, { env, convert: stubConvert, retries: 0 });
+    expect((await readFile(join(res.sourceDir, 'pytorch_model.bin'))).equals(files['pytorch_model.bin'].data)).toBe(true);
+  });
+
+  it('verifies a complete .part left by a crash before its rename, without fetching it again', async () => {
+    await fresh();
+    const dir = join(root, 'hub', 'btan2--cappy-large', hub.commit);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'pytorch_model.bin.part'), files['pytorch_model.bin'].data);
+    const res = await pullModel(REPO, { env, convert: stubConvert });
+    expect(hub.requests.filter((r) => r.url.startsWith('/cdn/'))).toHaveLength(0);
+    expect(existsSync(join(res.sourceDir, 'pytorch_model.bin'))).toBe(true);
   });
 
   it('refuses bytes whose sha256 differs from the hub, and keeps nothing of them', async () => {
