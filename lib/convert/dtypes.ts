@@ -41,10 +41,8 @@ export const NUMPY_DTYPES: Record<string, DType> = {
 
 // All three formats store little-endian data. Reading it through typed-array
 // views is only right on a little-endian host, so say so instead of returning
-// byte-swapped weights.
-if (endianness() !== 'LE') {
-  throw new ModelLoadError('checkpoint conversion needs a little-endian host');
-}
+// byte-swapped weights (checked on use, so importing the CLI never fails).
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 export function numel(shape: readonly number[]): number {
   let n = 1;
@@ -81,6 +79,7 @@ function aligned(bytes: Uint8Array, align: number): Uint8Array {
  * view of the same memory when it can (readers hand over buffers they own).
  */
 export function decodeToFloat32(bytes: Uint8Array, dtype: DType, count: number, what: string): Float32Array {
+  if (!LITTLE_ENDIAN) throw new ModelLoadError('checkpoint conversion needs a little-endian host');
   const need = count * DTYPE_BYTES[dtype];
   if (bytes.byteLength < need) {
     throw new ModelLoadError(`${what}: ${bytes.byteLength} bytes where ${dtype}×${count} needs ${need}`);
