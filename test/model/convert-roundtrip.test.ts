@@ -7,8 +7,11 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { registerConvert } from '../../lib/cli/commands/convert.js';
+import { registerPull } from '../../lib/cli/commands/pull.js';
 import { convertModelDir } from '../../lib/convert/convert.js';
 import { decodeToFloat32 } from '../../lib/convert/dtypes.js';
 import { buildRobertaGraph, forgedWeights, PRESETS, robertaConfigJson, robertaParameterShapes } from '../../lib/forge/index.js';
@@ -135,7 +138,7 @@ describe('round trip through each checkpoint format', () => {
 });
 
 describe('cappy pull end to end', () => {
-  it('pulls from a fake hub, converts, and Scorer.load finds it by repo id', async () => {
+  it('pulls from a fake hub, converts, and Scorer.load finds it by repo id (also through the commands)', async () => {
     const src = await hfFolder('hub-src', async (d) => {
       await writeTorchBin(join(d, 'pytorch_model.bin'), specs());
       await writeFlaxMsgpack(join(d, 'flax_model.msgpack'), toFlaxTree(specs()));
@@ -152,6 +155,17 @@ describe('cappy pull end to end', () => {
     try {
       hub.cutAfter = { bytes: 100_000, times: 1 };
       const res = await pullModel('btan2/cappy-large', { env });
+      // The command itself, on the same hub and a second cache.
+      const cliHome = join(root, 'cli-home');
+      Object.assign(process.env, { HF_ENDPOINT: hub.endpoint, CAPPY_HOME: cliHome });
+      const program = new Command('cappy').exitOverride();
+      registerPull(program);
+      registerConvert(program);
+      await program.parseAsync(['node', 'cappy', 'pull', 'btan2/cappy-large']);
+      expect(resolveModelRef('btan2/cappy-large', { CAPPY_HOME: cliHome })).toBe(join(cliHome, 'models', 'btan2--cappy-large'));
+      const cliOut = join(root, 'cli-convert');
+      await program.parseAsync(['node', 'cappy', 'convert', src, '--out', cliOut, '--from', 'flax']);
+      expect(await logits(join(cliOut, 'onnx', 'model.onnx'))).toEqual(await logits(join(forgedDir, 'onnx', 'model.onnx')));
       const dir = resolveModelRef('btan2/cappy-large', env);
       expect(dir).toBe(res.modelDir);
       const pairs: [string, string][] = [
