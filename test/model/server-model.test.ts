@@ -157,6 +157,37 @@ describe('abuse', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 200/);
   });
 
+  it('a client that leaves mid-request has its native work cancelled', async () => {
+    const text = 'a long answer that keeps going and going, '.repeat(40);
+    // About 0.9 MB (under this server's 1 MiB limit) and most of a second of work.
+    const body = JSON.stringify({ pairs: Array.from({ length: 512 }, (_, i) => [`question ${i}`, text]) });
+    const count = async () =>
+      Number(/^te_request_count\{method="score"\} (\d+)$/m.exec(await (await fetch(base + '/metrics')).text())?.[1] ?? 0);
+    const accepted = await count();
+    const before = scorer.stats();
+    const sock = connect(Number(new URL(base).port), '127.0.0.1');
+    await new Promise((r) => sock.once('connect', r));
+    sock.write(`POST /score HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    sock.write(body);
+    // Leave once the server has taken it in and begun scoring (about a second of work).
+    const started = Date.now();
+    while ((await count()) === accepted && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 100));
+    sock.destroy();
+    let metrics = '';
+    const end = Date.now() + 30_000;
+    while (!/te_request_failure\{method="score",err="ABORTED"\} 1/.test(metrics) && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 20));
+      metrics = await (await fetch(base + '/metrics')).text();
+    }
+    expect(metrics).toMatch(/te_request_failure\{method="score",err="ABORTED"\} 1/);
+    // The cancelled call never completed, so its 512 pairs were never counted as scored.
+    const end2 = Date.now() + 30_000;
+    while (scorer.stats().queuedPairs > 0 && Date.now() < end2) await new Promise((r) => setTimeout(r, 20));
+    expect(scorer.stats().pairs - before.pairs).toBeLessThan(512);
+    expect((await post('/score', { pairs: [['still', 'alive']] })).status).toBe(200);
+  });
+
   it('a burst past the queue gets 429s, no crash, bounded memory', async () => {
     const small = await Scorer.load(inject('tinyModelDir'), { maxQueuedPairs: 256, maxConcurrentCalls: 1 });
     const burst = createServer(small);
