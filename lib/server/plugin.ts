@@ -81,7 +81,6 @@ export async function cappyPlugin(app: FastifyInstance, options: CappyPluginOpti
     else ctx.metrics.failed(method, rec.errLabel ?? String(reply.statusCode), seconds);
   });
 
-
   teiRoutes(app, ctx);
   cohereRoutes(app, ctx);
   nativeRoutes(app, ctx);
