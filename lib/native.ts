@@ -42,8 +42,11 @@ export interface NativePackedIds {
 export interface NativeTokenizer {
   /** Synchronous: for single short inputs. Throws a NativeError. */
   encode(first: string, second?: string): Int32Array;
-  /** firsts[i] is paired with seconds[i] unless seconds[i] is undefined. Runs on native threads. */
-  encodeBatch(firsts: string[], seconds: (string | undefined)[], threads: number): Promise<NativePackedIds>;
+  /**
+   * firsts[i] is paired with seconds[i] unless seconds (or seconds[i]) is
+   * undefined. Runs on `threads` native threads (0 = all cores).
+   */
+  encodeBatch(firsts: string[], seconds: (string | undefined)[] | undefined, threads: number): Promise<NativePackedIds>;
   readonly padId: number;
   readonly vocabSize: number;
 }

@@ -22,6 +22,12 @@ export interface Encoding {
 
 export type BatchItem = string | [string, string];
 
+/** Many encodings in one array: item i is ids[offsets[i] .. offsets[i + 1]). */
+export interface PackedEncodings {
+  ids: Int32Array;
+  offsets: Uint32Array;
+}
+
 const STRATEGIES: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
 
 function resolveTruncation(
@@ -100,34 +106,51 @@ export class Tokenizer {
     }
   }
 
-  /** Encodes many items on native threads; one call across the native boundary. */
-  async encodeBatch(items: BatchItem[], opts: { threads?: number } = {}): Promise<Encoding[]> {
+  /**
+   * Encodes many items on native threads and returns them packed: item i is
+   * `ids.subarray(offsets[i], offsets[i + 1])`. The strings cross the native
+   * boundary once per call and the ids come back in one typed array, so a
+   * batch costs no per-item JS objects. `threads`: 0 (default) = all cores.
+   */
+  async encodeBatchPacked(items: BatchItem[], opts: { threads?: number } = {}): Promise<PackedEncodings> {
     if (!Array.isArray(items)) throw new InvalidInputError('encodeBatch: items must be an array');
     const threads = opts?.threads ?? 0;
     if (!Number.isInteger(threads) || threads < 0 || threads > 1024) {
       throw new InvalidInputError(`encodeBatch: threads must be an integer in 0..1024 (got ${String(threads)})`);
     }
-    if (items.length === 0) return [];
-    const firsts: string[] = new Array(items.length);
-    const seconds: (string | undefined)[] = new Array(items.length);
+    if (items.length === 0) return { ids: new Int32Array(0), offsets: new Uint32Array(1) };
+    // All singles (the common case) pass no seconds array at all.
+    let seconds: (string | undefined)[] | undefined;
+    let firsts: string[] = items as string[];
     for (let i = 0; i < items.length; i++) {
       const item: unknown = items[i];
       if (typeof item === 'string') {
-        firsts[i] = item;
-        seconds[i] = undefined;
+        if (seconds) {
+          firsts[i] = item;
+          seconds[i] = undefined;
+        }
       } else if (Array.isArray(item) && item.length === 2 && typeof item[0] === 'string' && typeof item[1] === 'string') {
+        if (!seconds) {
+          firsts = (items as unknown[]).slice(0, i) as string[];
+          firsts.length = items.length;
+          seconds = new Array(items.length).fill(undefined);
+        }
         firsts[i] = item[0];
         seconds[i] = item[1];
       } else {
         throw new InvalidInputError(`encodeBatch: items[${i}] must be a string or a [string, string] pair`);
       }
     }
-    let packed;
     try {
-      packed = await this.native.encodeBatch(firsts, seconds, threads);
+      return await this.native.encodeBatch(firsts, seconds, threads);
     } catch (e) {
       throw fromNative(e);
     }
+  }
+
+  /** Encodes many items on native threads; one call across the native boundary, one object per item. */
+  async encodeBatch(items: BatchItem[], opts: { threads?: number } = {}): Promise<Encoding[]> {
+    const packed = await this.encodeBatchPacked(items, opts);
     const out: Encoding[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) {
       out[i] = toEncoding(packed.ids.slice(packed.offsets[i], packed.offsets[i + 1]));

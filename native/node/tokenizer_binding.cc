@@ -246,22 +246,25 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
 
   Napi::Value EncodeBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsArray() || !info[1].IsArray()) {
-      Invalid(env, "encodeBatch(firsts, seconds, threads): firsts and seconds must be arrays");
+    // seconds may be undefined: a batch of singles sends no second array.
+    const bool has_seconds = !info[1].IsUndefined() && !info[1].IsNull();
+    if (!info[0].IsArray() || (has_seconds && !info[1].IsArray())) {
+      Invalid(env, "encodeBatch(firsts, seconds, threads): firsts must be an array, seconds an array or undefined");
     }
     Napi::Array firsts = info[0].As<Napi::Array>();
-    Napi::Array seconds = info[1].As<Napi::Array>();
-    if (firsts.Length() != seconds.Length()) Invalid(env, "encodeBatch: firsts and seconds differ in length");
+    Napi::Array seconds = has_seconds ? info[1].As<Napi::Array>() : Napi::Array();
+    if (has_seconds && firsts.Length() != seconds.Length()) Invalid(env, "encodeBatch: firsts and seconds differ in length");
     if (!info[2].IsNumber()) Invalid(env, "encodeBatch: threads must be a number");
     const double t = info[2].As<Napi::Number>().DoubleValue();
     if (!(t >= 0 && t <= 1024)) Invalid(env, "encodeBatch: threads must be in 0..1024");
     std::vector<cappy::TextInput> inputs(firsts.Length());
     for (uint32_t i = 0; i < firsts.Length(); i++) {
       Napi::Value a = firsts.Get(i);
-      Napi::Value b = seconds.Get(i);
       if (!a.IsString()) Invalid(env, "encodeBatch: firsts[" + std::to_string(i) + "] must be a string");
       // Utf8Value replaces lone surrogates with U+FFFD, as HF's binding does.
       inputs[i].first = a.As<Napi::String>().Utf8Value();
+      if (!has_seconds) continue;
+      Napi::Value b = seconds.Get(i);
       if (b.IsUndefined()) continue;
       if (!b.IsString()) Invalid(env, "encodeBatch: seconds[" + std::to_string(i) + "] must be a string or undefined");
       inputs[i].second = b.As<Napi::String>().Utf8Value();

@@ -173,4 +173,20 @@ describe('encoding', () => {
     expect(err).toBeInstanceOf(CappyError);
     expect((err as Error).message).toMatch(/input 1/);
   });
+
+  it('encodeBatchPacked gives the same ids as encode, for singles, pairs and any thread count', async () => {
+    const items: (string | [string, string])[] = ['Hello <mask> world', ['a question', 'an answer'], '', 'x'.repeat(5000), ['', '中文']];
+    const want = items.map((x) => Array.from(typeof x === 'string' ? tok.encode(x).ids : tok.encode(x[0], x[1]).ids));
+    for (const threads of [0, 1, 2, 7]) {
+      const p = await tok.encodeBatchPacked(items, { threads });
+      expect(p.offsets.length).toBe(items.length + 1);
+      expect(items.map((_, i) => Array.from(p.ids.subarray(p.offsets[i], p.offsets[i + 1])))).toEqual(want);
+    }
+    const singles = await tok.encodeBatchPacked(['a', 'b c']);
+    expect(Array.from(singles.offsets)).toEqual([0, 3, 7]);
+    const empty = await tok.encodeBatchPacked([]);
+    expect(empty.ids.length).toBe(0);
+    expect(Array.from(empty.offsets)).toEqual([0]);
+    await expect(tok.encodeBatchPacked(['a', 5 as never])).rejects.toBeInstanceOf(InvalidInputError);
+  });
 });
