@@ -124,3 +124,40 @@ export function makeCorpus(count = 10_000, seed = 20240531): CorpusItem[] {
   }
   return items;
 }
+
+// ---------------------------------------------------------------- fuzz strings
+// Differential fuzzing draws from a pool of tricky pieces rather than uniform
+// code points: uniform draws almost never hit the cases where tokenizers
+// disagree (a space before a combining mark, a contraction after a ZWJ, a
+// special token glued to a surrogate half).
+
+/** Pieces the fuzzer glues together, grouped by the trap each one sets. */
+export const FUZZ_POOL: readonly string[] = [
+  // whitespace, Unicode White_Space and look-alikes that are not
+  ' ', ' ', ' ', '  ', '\t', '\n', '\r', '\r\n', '\v', '\f', '\u00a0', '\u0085', '\u1680', '\u2000', '\u2007', '\u200a',
+  '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\u180e', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff',
+  // combining marks and letters that take them
+  '\u0301', '\u0308', '\u0327', '\u0300\u0301', '\u20dd', '\u0e31', '\u093f', '\u05b7', 'e\u0301', 'a\u030a', 'ı', 'İ', 'ß', 'ẞ',
+  // emoji, ZWJ sequences, flags, modifiers, variation selectors
+  '😀', '👍🏽', '👨‍👩‍👧‍👦', '🏳️‍🌈', '❤️', '🇯🇵', '🧑🏿‍💻', '\ufe0f', '\ufe0e', '\u{1f3fb}', '\u{e0067}', '#️⃣',
+  // controls and noncharacters
+  '\u0000', '\u0001', '\u001b', '\u001c', '\u001f', '\u007f', '\u0080', '\u009f', '\u00ad', '\ufffe', '\uffff', '\u{10ffff}', '\ufffd',
+  // contractions, in every case, and apostrophe look-alikes
+  "'s", "'t", "'re", "'ve", "'m", "'ll", "'d", "'S", "'T", "'RE", "'Ve", "'M", "'LL", "'D", "'", "''", '\u2019s', '`s',
+  // special-token text, whole and broken
+  '<s>', '</s>', '<pad>', '<unk>', '<mask>', '[CLS]', '[SEP]', '[UNK]', '[MASK]', '[PAD]', '<s', '/s>', '<mask', 'mask>', '<|endoftext|>', '▁',
+  // lone surrogates (both sides must see U+FFFD)
+  '\ud800', '\udbff', '\udc00', '\udfff', '\ud83d', '\ude00',
+  // letters, numbers and punctuation from many scripts
+  'a', 'Z', 'hello', 'World', 'CAPS', '123', '0', '3.14', '²', '½', 'Ⅻ', '٣', '߀', '中', '文字', 'の', 'カナ', '한국어', 'ё', 'Ωμέγα', 'עברית',
+  'العربية', 'हिन्दी', 'ไทย', '𠀀', '𝔘𝔫𝔦', 'ﬁ', 'Ａ', '１', '.', ',', '!', '?', '-', '_', '...', '—', '–', '«»', '“', '”', '$', '€', '%', '#', '@', '/', '\\',
+  '(', ')', '{', '}', '[', ']', '<', '>', '=', '+', '*', '&', '|', '^', '~', ':', ';', '"',
+];
+
+/** One fuzz string: 0-40 pool pieces, sometimes with a random code point mixed in. */
+export function fuzzString(r: () => number): string {
+  const n = Math.floor(r() * r() * 41);
+  let s = '';
+  for (let i = 0; i < n; i++) s += r() < 0.9 ? pick(r, FUZZ_POOL) : randomCodePoint(r);
+  return s;
+}

@@ -1,0 +1,81 @@
+// Differential fuzzing against HF tokenizers: seeded random strings glued
+// from a pool of tricky pieces (test/support/corpus.ts FUZZ_POOL), singles
+// without truncation and pairs under longest_first at a small max length, so
+// truncation and the pair template are fuzzed too. CI runs 20k strings; the
+// long run is the same test with more:
+//
+//   CAPPY_FUZZ_STRINGS=1000000 npx vitest run test/standalone/tokenizer-fuzz.test.ts
+//
+// (CAPPY_FUZZ_SEED picks another seed.) Any mismatch prints the string as
+// JSON, so it can go straight into EDGE_STRINGS.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { Tokenizer } from '../../lib/tokenizer/index.js';
+import { fuzzString, rng } from '../support/corpus.js';
+import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
+
+interface HfEncoding {
+  getIds(): number[];
+}
+interface HfTokenizer {
+  encode(a: string, b?: string | null, o?: { addSpecialTokens?: boolean }): Promise<HfEncoding>;
+  encodeBatch(items: string[], o?: { addSpecialTokens?: boolean }): Promise<HfEncoding[]>;
+  setTruncation(maxLength: number, o?: { strategy?: string }): void;
+}
+const require = createRequire(import.meta.url);
+const { Tokenizer: Hf } = require('tokenizers') as { Tokenizer: { fromString(s: string): HfTokenizer } };
+
+const TOTAL = Number(process.env.CAPPY_FUZZ_STRINGS ?? 20_000);
+const SEED = Number(process.env.CAPPY_FUZZ_SEED ?? 1);
+const CHUNK = 20_000;
+const PAIR_MAX = 24;
+
+function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Fuzzes one tokenizer.json; returns [strings compared, mismatch reports]. */
+export async function fuzzAgainstHf(jsonText: string, total: number, seed: number): Promise<[number, string[]]> {
+  const r = rng(seed);
+  const hf = Hf.fromString(jsonText);
+  const hfPairs = Hf.fromString(jsonText);
+  hfPairs.setTruncation(PAIR_MAX, { strategy: 'LongestFirst' });
+  const ours = Tokenizer.fromJSON(jsonText);
+  const oursPairs = Tokenizer.fromJSON(jsonText, { maxLength: PAIR_MAX });
+  const bad: string[] = [];
+  let compared = 0;
+  for (let done = 0; done < total; done += CHUNK) {
+    const n = Math.min(CHUNK, total - done);
+    const singles: string[] = [];
+    const pairs: [string, string][] = [];
+    // One pair (two strings) for every ten singles.
+    while (singles.length + 2 * pairs.length < n) {
+      if (r() < 0.1 && singles.length + 2 * pairs.length + 2 <= n) pairs.push([fuzzString(r), fuzzString(r)]);
+      else singles.push(fuzzString(r));
+    }
+    const [want, got] = await Promise.all([hf.encodeBatch(singles, { addSpecialTokens: true }), ours.encodeBatchPacked(singles)]);
+    for (let i = 0; i < singles.length; i++) {
+      const ids = got.ids.subarray(got.offsets[i], got.offsets[i + 1]);
+      if (!same(want[i].getIds(), ids)) bad.push(`single ${JSON.stringify(singles[i])}: hf ${want[i].getIds()} ours ${Array.from(ids)}`);
+    }
+    const wantPairs = await Promise.all(pairs.map(([a, b]) => hfPairs.encode(a, b, { addSpecialTokens: true })));
+    const gotPairs = await oursPairs.encodeBatchPacked(pairs);
+    for (let i = 0; i < pairs.length; i++) {
+      const ids = gotPairs.ids.subarray(gotPairs.offsets[i], gotPairs.offsets[i + 1]);
+      if (!same(wantPairs[i].getIds(), ids)) bad.push(`pair ${JSON.stringify(pairs[i])}: hf ${wantPairs[i].getIds()} ours ${Array.from(ids)}`);
+    }
+    compared += singles.length + 2 * pairs.length;
+  }
+  return [compared, bad];
+}
+
+describe('differential fuzzing against HF tokenizers', () => {
+  it(`RoBERTa byte-level BPE: ${TOTAL} strings (seed ${SEED}), 0 mismatches`, async () => {
+    const [compared, bad] = await fuzzAgainstHf(JSON.stringify(buildRobertaTokenizerJson()), TOTAL, SEED);
+    console.log(`fuzz BPE: ${compared} strings compared (seed ${SEED}), ${bad.length} mismatches`);
+    expect(compared).toBe(TOTAL);
+    expect(bad.slice(0, 5)).toEqual([]);
+  }, Math.max(120_000, TOTAL * 2));
+});
