@@ -1,0 +1,197 @@
+// libFuzzer target for cappy::Tokenizer, built with ASan and UBSan
+// (scripts/fuzz.sh). Feeds arbitrary bytes, invalid UTF-8 included, which is
+// more than the contract asks (the binding replaces invalid UTF-8 first), so
+// the scanner, the added-token matcher, BPE and truncation must never read out
+// of bounds whatever arrives.
+//
+// The vocabulary: the full RoBERTa spec when CAPPY_FUZZ_SPEC names a file
+// written by native/fuzz/make-spec.ts, else a small built-in byte-level BPE.
+//
+// Input layout: byte 0 picks the configuration and whether the rest is split
+// into a pair (at the first 0xFF byte); the rest is the text.
+// Checked invariants, beyond "no crash, no sanitizer report":
+//   - encoding is deterministic (a second call, now served by the word
+//     cache, gives the same ids);
+//   - truncation never exceeds max_length;
+//   - EncodeBatch on two threads gives what Encode gives.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cappy/cappy.h"
+
+namespace {
+
+std::string Unhex(const std::string& h) {
+  std::string out;
+  for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+// Spec file lines: "v ID HEX", "m HEXLEFT HEXRIGHT", "a ID LSTRIP RSTRIP SINGLE NORMALIZED HEX".
+bool LoadSpec(const char* path, cappy::TokenizerSpec& spec) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string kind;
+    ls >> kind;
+    if (kind == "v") {
+      int32_t id;
+      std::string hex;
+      ls >> id >> hex;
+      spec.vocab.push_back(Unhex(hex));
+      spec.vocab_ids.push_back(id);
+    } else if (kind == "m") {
+      std::string l, r;
+      ls >> l >> r;
+      spec.merges_left.push_back(Unhex(l));
+      spec.merges_right.push_back(Unhex(r));
+    } else if (kind == "a") {
+      cappy::AddedToken t;
+      int lstrip, rstrip, single, normalized;
+      std::string hex;
+      ls >> t.id >> lstrip >> rstrip >> single >> normalized >> hex;
+      t.content = Unhex(hex);
+      t.lstrip = lstrip;
+      t.rstrip = rstrip;
+      t.single_word = single;
+      t.normalized = normalized;
+      t.special = true;
+      spec.added_tokens.push_back(t);
+    }
+  }
+  return !spec.vocab.empty();
+}
+
+// A small byte-level vocabulary: the GPT-2 stand-ins for all 256 bytes, plus
+// a few merges, so merging paths (short and long words) are exercised.
+void BuiltinSpec(cappy::TokenizerSpec& spec) {
+  auto stand_in = [](int b) -> std::string {
+    const bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+    static int next_map[256];
+    static bool init = false;
+    if (!init) {
+      int n = 0x100;
+      for (int k = 0; k < 256; k++) {
+        const bool p = (k >= 0x21 && k <= 0x7E) || (k >= 0xA1 && k <= 0xAC) || (k >= 0xAE && k <= 0xFF);
+        next_map[k] = p ? k : n++;
+      }
+      init = true;
+    }
+    const uint32_t cp = printable ? static_cast<uint32_t>(b) : static_cast<uint32_t>(next_map[b]);
+    std::string s;
+    if (cp < 0x80) {
+      s.push_back(static_cast<char>(cp));
+    } else {
+      s.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+    return s;
+  };
+  int32_t id = 0;
+  for (int b = 0; b < 256; b++) {
+    spec.vocab.push_back(stand_in(b));
+    spec.vocab_ids.push_back(id++);
+  }
+  const char* merges[][2] = {{"a", "a"}, {"aa", "aa"}, {"t", "h"}, {"th", "e"}, {"\xC4\xA0", "t"}, {"\xC4\xA0t", "he"}, {"h", "e"}, {"e", "r"}};
+  for (auto& m : merges) {
+    spec.merges_left.push_back(m[0]);
+    spec.merges_right.push_back(m[1]);
+    const std::string merged = std::string(m[0]) + m[1];
+    bool have = false;
+    for (const auto& v : spec.vocab) have = have || v == merged;
+    if (!have) {
+      spec.vocab.push_back(merged);
+      spec.vocab_ids.push_back(id++);
+    }
+  }
+  spec.added_tokens.push_back({"<s>", id++, true, false, false, false, true});
+  spec.added_tokens.push_back({"</s>", id++, true, false, false, false, true});
+  spec.added_tokens.push_back({"<mask>", id++, true, true, false, false, false});
+  spec.added_tokens.push_back({"word", id++, false, false, true, true, true});
+}
+
+struct Tokenizers {
+  std::vector<std::unique_ptr<cappy::Tokenizer>> all;
+  std::vector<uint32_t> max_length;  // 0: no truncation
+};
+
+Tokenizers* g = nullptr;
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  cappy::TokenizerSpec base;
+  const char* path = std::getenv("CAPPY_FUZZ_SPEC");
+  if (!path || !LoadSpec(path, base)) {
+    base = cappy::TokenizerSpec();
+    BuiltinSpec(base);
+  }
+  base.post_processor.kind = cappy::PostProcessorSpec::Kind::kRoberta;
+  g = new Tokenizers();
+  const cappy::TruncationStrategy strategies[] = {cappy::TruncationStrategy::kLongestFirst, cappy::TruncationStrategy::kOnlyFirst,
+                                                  cappy::TruncationStrategy::kOnlySecond};
+  for (int k = 0; k < 8; k++) {
+    cappy::TokenizerSpec spec = base;
+    spec.add_prefix_space = (k & 1) != 0;
+    if (k >= 2) {
+      spec.truncation.enabled = true;
+      spec.truncation.max_length = k == 7 ? 3 : 4 + 3 * static_cast<uint32_t>(k);
+      spec.truncation.strategy = strategies[k % 3];
+    }
+    g->all.push_back(std::make_unique<cappy::Tokenizer>(spec));
+    g->max_length.push_back(spec.truncation.enabled ? spec.truncation.max_length : 0);
+  }
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const size_t which = data[0] % g->all.size();
+  const bool pair = (data[0] & 0x80) != 0;
+  std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  std::string_view first = text;
+  std::string_view second;
+  if (pair) {
+    const size_t cut = text.find('\xFF');
+    first = text.substr(0, cut == std::string_view::npos ? text.size() : cut);
+    second = cut == std::string_view::npos ? std::string_view() : text.substr(cut + 1);
+  }
+  const cappy::Tokenizer& tok = *g->all[which];
+  std::vector<int32_t> a, b;
+  bool failed = false;
+  try {
+    tok.Encode(first, pair ? &second : nullptr, a);
+  } catch (const cappy::Error& e) {
+    if (e.code() != cappy::ErrorCode::kTokenizer) abort();
+    failed = true;
+  }
+  if (failed) return 0;
+  tok.Encode(first, pair ? &second : nullptr, b);
+  if (a != b) abort();
+  if (g->max_length[which] != 0 && a.size() > g->max_length[which]) abort();
+  for (int32_t id : a) {
+    if (id < 0 || static_cast<size_t>(id) >= tok.vocab_size()) abort();
+  }
+  if (size % 7 == 0) {  // threads are slow to start: check the batch path on a sample
+    std::vector<cappy::TextInput> in(3);
+    for (auto& x : in) {
+      x.first.assign(first);
+      x.second.assign(second);
+      x.has_second = pair;
+    }
+    std::vector<std::vector<int32_t>> out;
+    tok.EncodeBatch(in, 2, out);
+    for (const auto& o : out) {
+      if (o != a) abort();
+    }
+  }
+  return 0;
+}
