@@ -29,9 +29,24 @@ export interface NativeTokenizerSpec {
   addPrefixSpace: boolean;
   unkId: number; // -1 when there is none
   padId: number;
-  postProcessor: { kind: 'none' | 'roberta'; cls: string; clsId: number; sep: string; sepId: number };
+  postProcessor: { kind: 'none' | 'roberta' | 'bert'; cls: string; clsId: number; sep: string; sepId: number };
   truncation: { enabled: boolean; maxLength: number; strategy: NativeTruncationStrategy };
+  /** Default 'bpe' (byte-level). 'wordpiece' needs unkId and, with BERT, the fields below. */
+  model?: 'bpe' | 'wordpiece';
+  /** Default 'byte_level'. */
+  preTokenizer?: 'byte_level' | 'bert';
+  /** Default none. */
+  normalizer?: NativeNormalizerSpec;
+  /** WordPiece: default '##'. */
+  continuingSubwordPrefix?: string;
+  /** WordPiece: default 100. */
+  maxInputCharsPerWord?: number;
 }
+
+/** HF's BertNormalizer options (strip_accents already resolved from lowercase when the file leaves it null). */
+export type NativeNormalizerSpec =
+  | { kind: 'none' }
+  | { kind: 'bert'; cleanText: boolean; handleChineseChars: boolean; stripAccents: boolean; lowercase: boolean };
 
 /** Many encodings packed into one array: item i is ids[offsets[i] .. offsets[i+1]). */
 export interface NativePackedIds {

@@ -76,3 +76,92 @@ export function buildRobertaTokenizerJson(opts: RobertaTokenizerJsonOptions = {}
     },
   };
 }
+
+export interface BertTokenizerJsonOptions {
+  /** Lowercase and strip accents (bert-base-uncased, MiniLM cross-encoders). Default true. */
+  lowercase?: boolean;
+  /** Vocabulary size to aim for (specials, characters, then frequent words and pieces). Default 4000. */
+  vocabSize?: number;
+  /** BertProcessing instead of the TemplateProcessing recent files use. */
+  bertProcessing?: boolean;
+}
+
+const BERT_SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
+
+/**
+ * A small-but-real BERT WordPiece tokenizer.json, with its vocabulary made
+ * from `texts`: the specials, every character seen (alone and as `##c`,
+ * except the rarest, so [UNK] happens), then the most frequent words, word
+ * starts and `##` word ends. Deterministic for the same texts. The layout is
+ * that of cross-encoder/ms-marco-MiniLM-L-6-v2's file.
+ */
+export function buildBertTokenizerJson(texts: readonly string[], opts: BertTokenizerJsonOptions = {}): Record<string, unknown> {
+  const lowercase = opts.lowercase ?? true;
+  const target = opts.vocabSize ?? 4000;
+  const counts = new Map<string, number>();
+  const bump = (k: string, n = 1) => counts.set(k, (counts.get(k) ?? 0) + n);
+  const chars = new Map<string, number>();
+  for (const t of texts) {
+    // Close to BERT's own normalization; the vocabulary need not be exact.
+    let s = lowercase ? t.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '') : t;
+    s = s.replace(/[\u4e00-\u9fff\u3400-\u4dbf]/gu, ' $& ');
+    for (const w of s.split(/[\s\p{P}!-\/:-@\[-`{-~]+/u)) {
+      // Lone surrogates cannot be vocabulary entries (they become U+FFFD).
+      if (w.length === 0 || w.length > 40 || /\p{Cs}/u.test(w)) continue;
+      bump(w);
+      for (const c of w) chars.set(c, (chars.get(c) ?? 0) + 1);
+      const cps = [...w];
+      for (let k = 2; k <= Math.min(6, cps.length - 1); k++) {
+        bump(cps.slice(0, k).join(''));
+        bump('##' + cps.slice(cps.length - k).join(''));
+      }
+    }
+  }
+  const vocab: Record<string, number> = {};
+  let next = 0;
+  const add = (tok: string) => {
+    if (!Object.hasOwn(vocab, tok)) vocab[tok] = next++;
+  };
+  BERT_SPECIALS.forEach(add);
+  const byCount = <T>(m: Map<string, T & number>) => [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  // Characters seen at least 3 times, at most 40% of the vocabulary; the rest
+  // (random code points in test text) make their words [UNK].
+  const charList = byCount(chars).filter(([, n]) => n >= 3);
+  for (const [c] of charList.slice(0, Math.floor((target * 0.4) / 2))) {
+    add(c);
+    add('##' + c);
+  }
+  for (const [tok] of byCount(counts)) {
+    if (next >= target) break;
+    add(tok);
+  }
+  const special = (content: string) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const tmplSpecial = (id: string) => ({ SpecialToken: { id, type_id: 0 } });
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: BERT_SPECIALS.map(special),
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase },
+    pre_tokenizer: { type: 'BertPreTokenizer' },
+    post_processor: opts.bertProcessing
+      ? { type: 'BertProcessing', sep: ['[SEP]', vocab['[SEP]']], cls: ['[CLS]', vocab['[CLS]']] }
+      : {
+          type: 'TemplateProcessing',
+          single: [tmplSpecial('[CLS]'), { Sequence: { id: 'A', type_id: 0 } }, tmplSpecial('[SEP]')],
+          pair: [
+            tmplSpecial('[CLS]'),
+            { Sequence: { id: 'A', type_id: 0 } },
+            tmplSpecial('[SEP]'),
+            { Sequence: { id: 'B', type_id: 1 } },
+            { SpecialToken: { id: '[SEP]', type_id: 1 } },
+          ],
+          special_tokens: {
+            '[CLS]': { id: '[CLS]', ids: [vocab['[CLS]']], tokens: ['[CLS]'] },
+            '[SEP]': { id: '[SEP]', ids: [vocab['[SEP]']], tokens: ['[SEP]'] },
+          },
+        },
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+  };
+}

@@ -2,7 +2,7 @@
 // lives here (the C++ core never sees JSON); every rejection names the field,
 // so a user with an unsupported file knows what to change.
 import { TokenizerError } from '../errors/index.js';
-import type { NativeAddedToken, NativeTokenizerSpec, NativeTruncationStrategy } from '../native.js';
+import type { NativeAddedToken, NativeNormalizerSpec, NativeTokenizerSpec, NativeTruncationStrategy } from '../native.js';
 
 export type TruncationStrategy = NativeTruncationStrategy;
 
@@ -38,11 +38,56 @@ function optBool(o: Json, key: string, where: string, dflt: boolean): boolean {
   return v;
 }
 
+function parseVocab(model: Json) {
+  const vocabObj = model.vocab;
+  if (!isObject(vocabObj)) fail('model.vocab must be an object mapping token to id');
+  const vocab = Object.keys(vocabObj);
+  const vocabIds = new Int32Array(vocab.length);
+  for (let i = 0; i < vocab.length; i++) {
+    const id = vocabObj[vocab[i]];
+    if (!isId(id)) fail(`model.vocab[${JSON.stringify(vocab[i])}] must be a non-negative integer id`);
+    vocabIds[i] = id;
+  }
+  return { vocab, vocabIds, vocabObj };
+}
+
+function parseUnk(model: Json, vocabObj: Json, required: boolean): number {
+  if (model.unk_token === undefined || model.unk_token === null) {
+    if (required) fail('model.unk_token must name a vocab token (WordPiece maps unknown words to it)');
+    return -1;
+  }
+  if (typeof model.unk_token !== 'string') fail('model.unk_token must be a string or null');
+  const id = Object.hasOwn(vocabObj, model.unk_token) ? vocabObj[model.unk_token] : undefined;
+  if (!isId(id)) fail(`model.unk_token ${JSON.stringify(model.unk_token)} is not in model.vocab`);
+  return id;
+}
+
+// WordPiece (BERT): vocab, unk token, "##" continuation prefix, word length cap.
+function parseWordPiece(model: Json) {
+  const { vocab, vocabIds, vocabObj } = parseVocab(model);
+  const prefix = model.continuing_subword_prefix ?? '##';
+  if (typeof prefix !== 'string') fail('model.continuing_subword_prefix must be a string');
+  const maxChars = model.max_input_chars_per_word ?? 100;
+  if (!isId(maxChars)) fail('model.max_input_chars_per_word must be a non-negative integer');
+  return {
+    model: 'wordpiece' as const,
+    vocab,
+    vocabIds,
+    mergesLeft: [] as string[],
+    mergesRight: [] as string[],
+    unkId: parseUnk(model, vocabObj, true),
+    vocabObj,
+    continuingSubwordPrefix: prefix,
+    maxInputCharsPerWord: maxChars,
+  };
+}
+
 function parseModel(model: unknown) {
   if (!isObject(model)) fail('model must be an object');
+  if (model.type === 'WordPiece') return parseWordPiece(model);
   // Old files leave the type out; HF then infers BPE from vocab + merges.
   if (model.type !== undefined && model.type !== 'BPE') {
-    fail(`model.type must be "BPE" (got ${JSON.stringify(model.type)}); only byte-level BPE is supported`);
+    fail(`model.type must be "BPE" or "WordPiece" (got ${JSON.stringify(model.type)})`);
   }
   if (model.dropout !== undefined && model.dropout !== null && model.dropout !== 0) {
     fail('model.dropout must be null: dropout makes encoding random');
@@ -54,16 +99,7 @@ function parseModel(model: unknown) {
   if (optBool(model, 'ignore_merges', 'model', false)) fail('model.ignore_merges true is not supported');
   if (optBool(model, 'byte_fallback', 'model', false)) fail('model.byte_fallback true is not supported');
 
-  const vocabObj = model.vocab;
-  if (!isObject(vocabObj)) fail('model.vocab must be an object mapping token to id');
-  const vocab = Object.keys(vocabObj);
-  const vocabIds = new Int32Array(vocab.length);
-  for (let i = 0; i < vocab.length; i++) {
-    const id = vocabObj[vocab[i]];
-    if (!isId(id)) fail(`model.vocab[${JSON.stringify(vocab[i])}] must be a non-negative integer id`);
-    vocabIds[i] = id;
-  }
-
+  const { vocab, vocabIds, vocabObj } = parseVocab(model);
   const merges = model.merges;
   if (!Array.isArray(merges)) fail('model.merges must be an array');
   const mergesLeft: string[] = new Array(merges.length);
@@ -86,14 +122,8 @@ function parseModel(model: unknown) {
     }
   }
 
-  let unkId = -1;
-  if (model.unk_token !== undefined && model.unk_token !== null) {
-    if (typeof model.unk_token !== 'string') fail('model.unk_token must be a string or null');
-    const id = Object.hasOwn(vocabObj, model.unk_token) ? vocabObj[model.unk_token] : undefined;
-    if (!isId(id)) fail(`model.unk_token ${JSON.stringify(model.unk_token)} is not in model.vocab`);
-    unkId = id;
-  }
-  return { vocab, vocabIds, mergesLeft, mergesRight, unkId, vocabObj };
+  const unkId = parseUnk(model, vocabObj, false);
+  return { model: 'bpe' as const, vocab, vocabIds, mergesLeft, mergesRight, unkId, vocabObj };
 }
 
 function parseAddedTokens(value: unknown, vocabObj: Json, vocabCount: number): NativeAddedToken[] {
@@ -134,7 +164,12 @@ function parseByteLevel(p: Json, where: string): boolean {
 }
 
 /** Returns add_prefix_space. Accepts ByteLevel alone or as the only member of a Sequence. */
-function parsePreTokenizer(p: unknown): boolean {
+function parsePreTokenizer(p: unknown, model: 'bpe' | 'wordpiece'): boolean {
+  if (model === 'wordpiece') {
+    const only = isObject(p) && p.type === 'Sequence' && Array.isArray(p.pretokenizers) && p.pretokenizers.length === 1 ? p.pretokenizers[0] : p;
+    if (!isObject(only) || only.type !== 'BertPreTokenizer') fail('pre_tokenizer must be BertPreTokenizer for a WordPiece model');
+    return false;
+  }
   if (!isObject(p)) fail('pre_tokenizer must be a ByteLevel pre-tokenizer');
   if (p.type === 'ByteLevel') return parseByteLevel(p, 'pre_tokenizer');
   if (p.type === 'Sequence') {
@@ -145,6 +180,22 @@ function parsePreTokenizer(p: unknown): boolean {
     return parseByteLevel(list[0] as Json, 'pre_tokenizer.pretokenizers[0]');
   }
   fail(`pre_tokenizer.type must be "ByteLevel" (got ${JSON.stringify(p.type)})`);
+}
+
+function parseNormalizer(n: unknown, model: 'bpe' | 'wordpiece'): NativeNormalizerSpec {
+  if (n === undefined || n === null) return { kind: 'none' };
+  if (!isObject(n) || n.type !== 'BertNormalizer' || model !== 'wordpiece') {
+    fail('normalizer must be null (byte-level BPE) or BertNormalizer (WordPiece)');
+  }
+  const lowercase = optBool(n, 'lowercase', 'normalizer', true);
+  return {
+    kind: 'bert',
+    cleanText: optBool(n, 'clean_text', 'normalizer', true),
+    handleChineseChars: optBool(n, 'handle_chinese_chars', 'normalizer', true),
+    // null means "whatever lowercase says", as in HF.
+    stripAccents: optBool(n, 'strip_accents', 'normalizer', lowercase),
+    lowercase,
+  };
 }
 
 type Post = NativeTokenizerSpec['postProcessor'];
@@ -172,8 +223,10 @@ function parseTemplate(p: Json, where: string): Post {
   const okSingle = single.length === 3 && single[0].startsWith('tok:') && single[1] === 'seq:A' && single[2].startsWith('tok:');
   const want = [`tok:${cls}`, 'seq:A', `tok:${sep}`, `tok:${sep}`, 'seq:B', `tok:${sep}`];
   const okPair = pair.length === 6 && pair.every((x: string, i: number) => x === want[i]);
-  if (!okSingle || !okPair || cls === undefined || sep === undefined) {
-    fail(`${where}: only the RoBERTa template (<s> $A </s> / <s> $A </s> </s> $B </s>) is supported`);
+  const wantBert = [`tok:${cls}`, 'seq:A', `tok:${sep}`, 'seq:B', `tok:${sep}`];
+  const okBert = pair.length === 5 && pair.every((x: string, i: number) => x === wantBert[i]);
+  if (!okSingle || !(okPair || okBert) || cls === undefined || sep === undefined) {
+    fail(`${where}: only the RoBERTa (<s> $A </s> / <s> $A </s> </s> $B </s>) and BERT ([CLS] $A [SEP] / [CLS] $A [SEP] $B [SEP]) templates are supported`);
   }
   const specials = isObject(p.special_tokens) ? p.special_tokens : {};
   const idOf = (name: string): number => {
@@ -183,7 +236,7 @@ function parseTemplate(p: Json, where: string): Post {
     }
     return entry.ids[0] as number;
   };
-  return { kind: 'roberta', cls, clsId: idOf(cls), sep, sepId: idOf(sep) };
+  return { kind: okBert ? 'bert' : 'roberta', cls, clsId: idOf(cls), sep, sepId: idOf(sep) };
 }
 
 function parsePostProcessor(p: unknown, where = 'post_processor'): Post {
@@ -194,6 +247,11 @@ function parsePostProcessor(p: unknown, where = 'post_processor'): Post {
       const [sep, sepId] = tokenPair(p.sep, `${where}.sep`);
       const [cls, clsId] = tokenPair(p.cls, `${where}.cls`);
       return { kind: 'roberta', cls, clsId, sep, sepId };
+    }
+    case 'BertProcessing': {
+      const [sep, sepId] = tokenPair(p.sep, `${where}.sep`);
+      const [cls, clsId] = tokenPair(p.cls, `${where}.cls`);
+      return { kind: 'bert', cls, clsId, sep, sepId };
     }
     case 'ByteLevel':
       return NO_POST; // only trims offsets, which we never build
@@ -207,7 +265,7 @@ function parsePostProcessor(p: unknown, where = 'post_processor'): Post {
       return adding[0] ?? NO_POST;
     }
     default:
-      fail(`${where}.type must be RobertaProcessing, ByteLevel, TemplateProcessing or null (got ${JSON.stringify(p.type)})`);
+      fail(`${where}.type must be RobertaProcessing, BertProcessing, ByteLevel, TemplateProcessing or null (got ${JSON.stringify(p.type)})`);
   }
 }
 
@@ -238,12 +296,23 @@ export function parseTokenizerJson(input: unknown): ParsedTokenizerJson {
     }
   }
   if (!isObject(root)) fail('the top level must be an object');
-  if (root.normalizer !== undefined && root.normalizer !== null) fail('normalizer must be null (RoBERTa has none)');
   const model = parseModel(root.model);
+  const normalizer = parseNormalizer(root.normalizer, model.model);
   const addedTokens = parseAddedTokens(root.added_tokens, model.vocabObj, model.vocab.length);
-  const addPrefixSpace = parsePreTokenizer(root.pre_tokenizer);
+  const addPrefixSpace = parsePreTokenizer(root.pre_tokenizer, model.model);
   const postProcessor = parsePostProcessor(root.post_processor);
-  const padEntry = Object.hasOwn(model.vocabObj, '<pad>') ? model.vocabObj['<pad>'] : undefined;
+  const padName = model.model === 'wordpiece' ? '[PAD]' : '<pad>';
+  const padEntry = Object.hasOwn(model.vocabObj, padName) ? model.vocabObj[padName] : undefined;
+  const extra: Partial<NativeTokenizerSpec> =
+    model.model === 'wordpiece'
+      ? {
+          model: 'wordpiece',
+          preTokenizer: 'bert',
+          normalizer,
+          continuingSubwordPrefix: model.continuingSubwordPrefix,
+          maxInputCharsPerWord: model.maxInputCharsPerWord,
+        }
+      : {};
   return {
     spec: {
       vocab: model.vocab,
@@ -255,6 +324,7 @@ export function parseTokenizerJson(input: unknown): ParsedTokenizerJson {
       unkId: model.unkId,
       padId: isObject(root.padding) && isId(root.padding.pad_id) ? root.padding.pad_id : isId(padEntry) ? padEntry : 1,
       postProcessor,
+      ...extra,
     },
     fileTruncation: parseTruncation(root.truncation),
   };

@@ -67,6 +67,53 @@ std::vector<std::string> GetStrings(const Napi::Object& o, const char* name) {
   return out;
 }
 
+// The fields beyond byte-level BPE are optional, so a spec written before
+// WordPiece existed still loads as BPE.
+void ReadModelOptions(const Napi::Object& o, cappy::TokenizerSpec& spec) {
+  Napi::Env env = o.Env();
+  if (!Field(o, "model").IsUndefined()) {
+    const std::string model = GetString(o, "model", "spec");
+    if (model == "bpe") {
+      spec.model = cappy::ModelKind::kBpe;
+    } else if (model == "wordpiece") {
+      spec.model = cappy::ModelKind::kWordPiece;
+    } else {
+      Invalid(env, "spec.model must be 'bpe' or 'wordpiece'");
+    }
+  }
+  if (!Field(o, "preTokenizer").IsUndefined()) {
+    const std::string pre = GetString(o, "preTokenizer", "spec");
+    if (pre == "byte_level") {
+      spec.pre_tokenizer = cappy::PreTokenizerKind::kByteLevel;
+    } else if (pre == "bert") {
+      spec.pre_tokenizer = cappy::PreTokenizerKind::kBert;
+    } else {
+      Invalid(env, "spec.preTokenizer must be 'byte_level' or 'bert'");
+    }
+  }
+  if (!Field(o, "continuingSubwordPrefix").IsUndefined()) {
+    spec.continuing_subword_prefix = GetString(o, "continuingSubwordPrefix", "spec");
+  }
+  if (!Field(o, "maxInputCharsPerWord").IsUndefined()) {
+    spec.max_input_chars_per_word = static_cast<uint32_t>(GetInt(o, "maxInputCharsPerWord", "spec", 0, UINT32_MAX));
+  }
+  if (!Field(o, "normalizer").IsUndefined()) {
+    const Napi::Object n = GetObject(o, "normalizer", "spec");
+    const std::string kind = GetString(n, "kind", "spec.normalizer");
+    if (kind == "none") {
+      spec.normalizer.kind = cappy::NormalizerSpec::Kind::kNone;
+    } else if (kind == "bert") {
+      spec.normalizer.kind = cappy::NormalizerSpec::Kind::kBert;
+      spec.normalizer.clean_text = GetBool(n, "cleanText", "spec.normalizer");
+      spec.normalizer.handle_chinese_chars = GetBool(n, "handleChineseChars", "spec.normalizer");
+      spec.normalizer.strip_accents = GetBool(n, "stripAccents", "spec.normalizer");
+      spec.normalizer.lowercase = GetBool(n, "lowercase", "spec.normalizer");
+    } else {
+      Invalid(env, "spec.normalizer.kind must be 'none' or 'bert'");
+    }
+  }
+}
+
 cappy::TokenizerSpec ReadSpec(const Napi::Value& value) {
   Napi::Env env = value.Env();
   if (!value.IsObject()) Invalid(env, "Tokenizer(spec): spec must be an object");
@@ -110,15 +157,19 @@ cappy::TokenizerSpec ReadSpec(const Napi::Value& value) {
   const std::string kind = GetString(pp, "kind", "spec.postProcessor");
   if (kind == "roberta") {
     spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kRoberta;
+  } else if (kind == "bert") {
+    spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kBert;
   } else if (kind == "none") {
     spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kNone;
   } else {
-    Invalid(env, "spec.postProcessor.kind must be 'roberta' or 'none'");
+    Invalid(env, "spec.postProcessor.kind must be 'roberta', 'bert' or 'none'");
   }
   spec.post_processor.cls = GetString(pp, "cls", "spec.postProcessor");
   spec.post_processor.cls_id = static_cast<int32_t>(GetInt(pp, "clsId", "spec.postProcessor", 0, INT32_MAX));
   spec.post_processor.sep = GetString(pp, "sep", "spec.postProcessor");
   spec.post_processor.sep_id = static_cast<int32_t>(GetInt(pp, "sepId", "spec.postProcessor", 0, INT32_MAX));
+
+  ReadModelOptions(o, spec);
 
   const Napi::Object tr = GetObject(o, "truncation", "spec");
   spec.truncation.enabled = GetBool(tr, "enabled", "spec.truncation");

@@ -110,7 +110,8 @@ CAPPY_TEST(unicode_tables_match_anchor_facts) {
     const char ch = static_cast<char>(c);
     CHECK_EQ(joins(ch, 'x'), (f & kLetter) != 0);
     CHECK_EQ(joins(ch, '5'), (f & kNumber) != 0);
-    CHECK_EQ(joins(ch, '!') && ch != '\'', f == 0 && ch != '\'');
+    const uint8_t gpt2 = f & (kLetter | kNumber | kSpace);  // the other bits are BERT's
+    CHECK_EQ(joins(ch, '!') && ch != '\'', gpt2 == 0 && ch != '\'');
   }
   for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
     const uint8_t f = Flags(cp);

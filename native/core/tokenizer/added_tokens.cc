@@ -35,11 +35,20 @@ uint32_t CharBefore(std::string_view s, size_t end) {
 
 }  // namespace
 
-AddedTokenMatcher::AddedTokenMatcher(const std::vector<AddedToken>& tokens) {
+AddedTokenMatcher::AddedTokenMatcher(const std::vector<AddedToken>& tokens, const Normalize& normalize) {
+  std::string normalized;
   for (const AddedToken& t : tokens) {
     if (t.content.empty()) continue;  // HF ignores empty tokens
     Set& set = t.normalized ? normalized_ : raw_;
-    set.entries.push_back({t.content, t.id, t.lstrip, t.rstrip, t.single_word});
+    // HF matches normalized tokens on normalized text, so it normalizes their
+    // content too (a lowercasing BERT finds "Hello" as "hello").
+    if (t.normalized && normalize) {
+      normalize(t.content, normalized);
+      if (normalized.empty()) continue;
+      set.entries.push_back({normalized, t.id, t.lstrip, t.rstrip, t.single_word});
+    } else {
+      set.entries.push_back({t.content, t.id, t.lstrip, t.rstrip, t.single_word});
+    }
   }
   Build(raw_);
   Build(normalized_);
@@ -144,6 +153,26 @@ void AddedTokenMatcher::Split(std::string_view text, std::vector<Segment>& out) 
     }
   }
   out.swap(second);
+}
+
+void AddedTokenMatcher::SplitRaw(std::string_view text, std::vector<Segment>& out) const {
+  out.clear();
+  if (text.empty()) return;
+  if (raw_.empty()) {
+    out.push_back({0, static_cast<uint32_t>(text.size()), -1});
+  } else {
+    FindMatches(raw_, text, 0, out);
+  }
+}
+
+void AddedTokenMatcher::SplitNormalized(std::string_view normalized_text, std::vector<Segment>& out) const {
+  out.clear();
+  if (normalized_text.empty()) return;
+  if (normalized_.empty()) {
+    out.push_back({0, static_cast<uint32_t>(normalized_text.size()), -1});
+  } else {
+    FindMatches(normalized_, normalized_text, 0, out);
+  }
 }
 
 }  // namespace cappy::tok

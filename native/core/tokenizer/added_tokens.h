@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,13 +22,22 @@ struct Segment {
 
 class AddedTokenMatcher {
  public:
-  explicit AddedTokenMatcher(const std::vector<AddedToken>& tokens);
+  // Normalizes a normalized=true token's content, when the pipeline has a
+  // normalizer (BERT); empty: the identity (byte-level BPE has none).
+  using Normalize = std::function<void(std::string_view, std::string&)>;
+  explicit AddedTokenMatcher(const std::vector<AddedToken>& tokens, const Normalize& normalize = Normalize());
 
   // Splits `text` into segments covering it in order. HF matches in two
   // passes: tokens with normalized=false on the whole text, then tokens with
   // normalized=true inside the text left between matches (there is no
   // normalizer, so normalizing is the identity).
   void Split(std::string_view text, std::vector<Segment>& out) const;
+
+  // The two passes apart, for pipelines with a normalizer: SplitRaw matches
+  // normalized=false tokens on the raw text; the caller normalizes the text
+  // left between them and SplitNormalized matches normalized=true tokens in it.
+  void SplitRaw(std::string_view text, std::vector<Segment>& out) const;
+  void SplitNormalized(std::string_view normalized_text, std::vector<Segment>& out) const;
 
   bool empty() const noexcept { return all_empty_; }
 

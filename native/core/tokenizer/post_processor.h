@@ -1,4 +1,5 @@
-// RobertaProcessing: `<s> A </s>` and `<s> A </s></s> B </s>`.
+// RobertaProcessing: `<s> A </s>` and `<s> A </s></s> B </s>`; BERT:
+// `[CLS] A [SEP]` and `[CLS] A [SEP] B [SEP]`.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,8 @@
 // cappy::Tokenizer: glues the pipeline stages.
-//   added tokens -> (add_prefix_space) -> pre-tokenize -> BPE per piece
-//   -> truncate -> post-process
+//   byte-level BPE: added tokens -> (add_prefix_space) -> GPT-2 pre-tokenize
+//     -> BPE per piece -> truncate -> post-process
+//   WordPiece: raw added tokens -> BERT normalizer -> normalized added tokens
+//     -> BERT pre-tokenize -> WordPiece per piece -> truncate -> post-process
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -10,34 +12,100 @@
 
 #include "cappy/cappy.h"
 #include "tokenizer/added_tokens.h"
+#include "tokenizer/bert.h"
 #include "tokenizer/bpe.h"
 #include "tokenizer/post_processor.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/truncation.h"
+#include "tokenizer/wordpiece.h"
 
 namespace cappy {
 
 struct Tokenizer::Impl {
   explicit Impl(const TokenizerSpec& spec)
-      : bpe(spec),
-        added(spec.added_tokens),
+      : normalizer(spec.normalizer),
+        has_normalizer(spec.normalizer.kind != NormalizerSpec::Kind::kNone),
+        added(spec.added_tokens, MakeNormalize(spec)),
         add_prefix_space(spec.add_prefix_space),
+        pre_tokenizer(spec.pre_tokenizer),
         pad_id(spec.pad_id),
         post(spec.post_processor),
         truncation(spec.truncation) {
-    int32_t max_id = bpe.max_id();
+    if (spec.model == ModelKind::kBpe) {
+      bpe = std::make_unique<tok::Bpe>(spec);
+    } else {
+      wordpiece = std::make_unique<tok::WordPiece>(spec);
+    }
+    int32_t max_id = bpe ? bpe->max_id() : wordpiece->max_id();
     for (const AddedToken& t : spec.added_tokens) {
       if (t.id < 0) throw Error(ErrorCode::kTokenizer, "added token '" + t.content + "' has a negative id");
       max_id = std::max(max_id, t.id);
     }
-    if (post.kind == PostProcessorSpec::Kind::kRoberta && (post.cls_id < 0 || post.sep_id < 0)) {
+    if (post.kind != PostProcessorSpec::Kind::kNone && (post.cls_id < 0 || post.sep_id < 0)) {
       throw Error(ErrorCode::kTokenizer, "post-processor cls/sep ids must not be negative");
     }
     vocab_size = static_cast<size_t>(max_id + 1);
   }
 
+  static tok::AddedTokenMatcher::Normalize MakeNormalize(const TokenizerSpec& spec) {
+    if (spec.normalizer.kind == NormalizerSpec::Kind::kNone) return {};
+    const tok::BertNormalizer n(spec.normalizer);
+    return [n](std::string_view in, std::string& out) { n.Normalize(in, out); };
+  }
+
   // Ids of one text, before truncation and special tokens.
   void EncodeText(std::string_view text, std::vector<int32_t>& out) const {
+    if (bpe && !has_normalizer && pre_tokenizer == PreTokenizerKind::kByteLevel) {
+      EncodeByteLevel(text, out);
+    } else {
+      EncodeNormalized(text, out);
+    }
+  }
+
+  // The general pipeline: normalize between raw added tokens, then match the
+  // normalized ones, then pre-tokenize and run the model on each piece.
+  void EncodeNormalized(std::string_view text, std::vector<int32_t>& out) const {
+    thread_local std::vector<tok::Segment> raw_segments;
+    thread_local std::vector<tok::Segment> segments;
+    thread_local std::vector<tok::Span> spans;
+    thread_local std::string normalized;
+    added.SplitRaw(text, raw_segments);
+    for (const tok::Segment& raw : raw_segments) {
+      if (raw.id >= 0) {
+        out.push_back(raw.id);
+        continue;
+      }
+      const std::string_view piece = text.substr(raw.begin, raw.end - raw.begin);
+      if (has_normalizer) {
+        normalizer.Normalize(piece, normalized);
+      } else {
+        normalized.assign(piece);
+      }
+      added.SplitNormalized(normalized, segments);
+      for (const tok::Segment& seg : segments) {
+        if (seg.id >= 0) {
+          out.push_back(seg.id);
+          continue;
+        }
+        const std::string_view part = std::string_view(normalized).substr(seg.begin, seg.end - seg.begin);
+        if (pre_tokenizer == PreTokenizerKind::kBert) {
+          tok::BertPreTokenize(part, spans);
+        } else {
+          tok::PreTokenize(part, spans);
+        }
+        for (const tok::Span& sp : spans) {
+          const std::string_view word = part.substr(sp.begin, sp.end - sp.begin);
+          if (bpe) {
+            bpe->Encode(word, out);
+          } else {
+            wordpiece->Encode(word, out);
+          }
+        }
+      }
+    }
+  }
+
+  void EncodeByteLevel(std::string_view text, std::vector<int32_t>& out) const {
     thread_local std::vector<tok::Segment> segments;
     thread_local std::vector<tok::Span> spans;
     thread_local std::string prefixed;
@@ -56,13 +124,17 @@ struct Tokenizer::Impl {
         piece = prefixed;
       }
       tok::PreTokenize(piece, spans);
-      for (const tok::Span& sp : spans) bpe.Encode(piece.substr(sp.begin, sp.end - sp.begin), out);
+      for (const tok::Span& sp : spans) bpe->Encode(piece.substr(sp.begin, sp.end - sp.begin), out);
     }
   }
 
-  tok::Bpe bpe;
+  std::unique_ptr<tok::Bpe> bpe;              // exactly one of bpe and
+  std::unique_ptr<tok::WordPiece> wordpiece;  // wordpiece is set
+  tok::BertNormalizer normalizer;
+  bool has_normalizer;
   tok::AddedTokenMatcher added;
   bool add_prefix_space;
+  PreTokenizerKind pre_tokenizer;
   int32_t pad_id;
   PostProcessorSpec post;
   Truncation truncation;
@@ -87,7 +159,7 @@ void Tokenizer::Encode(std::string_view first, const std::string_view* second,
                                              " is smaller than the " + std::to_string(added) +
                                              " special tokens the post-processor adds");
     }
-    tok::Truncate(t.strategy, t.max_length - added, a, second ? &b : nullptr);
+    tok::Truncate(t.strategy, t.max_length - added, a, second ? &b : nullptr, t.max_length);
   }
   tok::ApplyPostProcessor(impl_->post, a, second ? &b : nullptr, out);
 }

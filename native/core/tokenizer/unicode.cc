@@ -23,6 +23,17 @@ bool InRanges(const uint32_t (*ranges)[2], size_t count, uint32_t cp) {
   return false;
 }
 
+size_t FindMapping(const MapEntry* entries, size_t count, const uint32_t* pool, uint32_t cp, const uint32_t** out) {
+  const MapEntry* end = entries + count;
+  const MapEntry* it = std::lower_bound(entries, end, cp, [](const MapEntry& e, uint32_t c) { return e.cp < c; });
+  if (it == end || it->cp != cp) return 0;
+  *out = pool + it->offset;
+  return it->length;
+}
+
+static_assert(kFlagBertPunct == kBertPunct && kFlagBertControl == kBertControl && kFlagChinese == kChinese &&
+                  kFlagMn == kMn && kFlagMapped == kMapped,
+              "generated BERT flag bits must match CharFlags");
 static_assert(kFlagLetter == kLetter && kFlagNumber == kNumber && kFlagSpace == kSpace,
               "generated flag bits must match CharFlags");
 }  // namespace
@@ -30,6 +41,13 @@ static_assert(kFlagLetter == kLetter && kFlagNumber == kNumber && kFlagSpace == 
 uint8_t Flags(uint32_t cp) noexcept {
   if (cp > 0x10FFFF) return 0;
   return kStage2[kStage1[cp >> 8]][cp & 0xFF];
+}
+
+size_t LowerMapping(uint32_t cp, const uint32_t** out) noexcept {
+  return FindMapping(kLowerMap, kLowerMapCount, kLowerMapPool, cp, out);
+}
+size_t NfdMapping(uint32_t cp, const uint32_t** out) noexcept {
+  return FindMapping(kNfdMap, kNfdMapCount, kNfdMapPool, cp, out);
 }
 
 const char* UnicodeVersion() noexcept { return CAPPY_UNICODE_VERSION; }

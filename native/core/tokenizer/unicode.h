@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace cappy::tok {
@@ -12,7 +13,39 @@ enum CharFlags : uint8_t {
   kLetter = 1,  // \p{L}
   kNumber = 2,  // \p{N}
   kSpace = 4,   // \p{White_Space}
+  // BERT pipeline, as HF's BertNormalizer / BertPreTokenizer classify.
+  kBertPunct = 8,     // isolated by the BERT pre-tokenizer
+  kBertControl = 16,  // removed by clean_text
+  kChinese = 32,      // spaced by handle_chinese_chars
+  kMn = 64,           // removed by strip_accents (after NFD)
+  kMapped = 128,      // has a lowercase or NFD mapping
 };
+
+// Lowercase (one character, no context, as Rust's char::to_lowercase) and
+// canonical decomposition of cp. Return the mapping's length and point `out`
+// at it, or return 0 when cp maps to itself. Only call for kMapped code points
+// (others are a cheap 0 too, after a binary search).
+size_t LowerMapping(uint32_t cp, const uint32_t** out) noexcept;
+size_t NfdMapping(uint32_t cp, const uint32_t** out) noexcept;
+
+// Appends the UTF-8 encoding of cp (a valid scalar value).
+inline void AppendUtf8(uint32_t cp, std::string& out) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
 
 // Flags of one code point (0 for anything above U+10FFFF). O(1): two loads.
 uint8_t Flags(uint32_t cp) noexcept;

@@ -61,9 +61,10 @@ struct Truncation {
 };
 
 // RobertaProcessing: single = cls A sep; pair = cls A sep sep B sep.
-// kNone adds nothing.
+// kBert (BertProcessing or BERT's template): single = cls A sep; pair =
+// cls A sep B sep. kNone adds nothing.
 struct PostProcessorSpec {
-  enum class Kind { kNone, kRoberta };
+  enum class Kind { kNone, kRoberta, kBert };
   Kind kind = Kind::kNone;
   std::string cls = "<s>";
   int32_t cls_id = 0;
@@ -71,7 +72,35 @@ struct PostProcessorSpec {
   int32_t sep_id = 2;
 };
 
+// Which model turns pre-tokens into ids.
+enum class ModelKind {
+  kBpe,        // byte-level BPE (GPT-2, RoBERTa): vocab + merges
+  kWordPiece,  // greedy longest-match-first (BERT): vocab + unk_id
+};
+
+// HF's BertNormalizer; kNone leaves the text as it is.
+struct NormalizerSpec {
+  enum class Kind { kNone, kBert };
+  Kind kind = Kind::kNone;
+  bool clean_text = true;            // drop controls, map White_Space to ' '
+  bool handle_chinese_chars = true;  // put spaces around CJK ideographs
+  bool strip_accents = true;         // NFD, then drop nonspacing marks
+  bool lowercase = true;
+};
+
+enum class PreTokenizerKind {
+  kByteLevel,  // GPT-2 regex split + byte-to-stand-in map (BPE)
+  kBert,       // split on whitespace, isolate punctuation (WordPiece)
+};
+
 struct TokenizerSpec {
+  ModelKind model = ModelKind::kBpe;
+  NormalizerSpec normalizer;
+  PreTokenizerKind pre_tokenizer = PreTokenizerKind::kByteLevel;
+  // WordPiece: prefix of tokens that continue a word, and the longest word
+  // (in characters) encoded before the whole word becomes unk.
+  std::string continuing_subword_prefix = "##";
+  uint32_t max_input_chars_per_word = 100;
   // vocab[i] has id vocab_ids[i]. Ids need not be dense or ordered.
   std::vector<std::string> vocab;
   std::vector<int32_t> vocab_ids;
@@ -80,7 +109,7 @@ struct TokenizerSpec {
   std::vector<std::string> merges_right;
   std::vector<AddedToken> added_tokens;
   bool add_prefix_space = false;  // ByteLevel pre-tokenizer option
-  int32_t unk_id = -1;            // -1: no unk token (byte-level never needs it)
+  int32_t unk_id = -1;            // -1: no unk token (byte-level never needs it; WordPiece must have one)
   int32_t pad_id = 1;
   PostProcessorSpec post_processor;
   Truncation truncation;
