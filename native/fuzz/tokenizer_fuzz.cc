@@ -7,6 +7,8 @@
 // The vocabulary: the full RoBERTa spec when CAPPY_FUZZ_SPEC names a file
 // written by native/fuzz/make-spec.ts, else a small built-in byte-level BPE.
 //
+// Ten configurations: eight byte-level BPE (the vocabulary above) and two
+// WordPiece with the BERT normalizer (a small built-in vocabulary).
 // Input layout: byte 0 picks the configuration and whether the rest is split
 // into a pair (at the first 0xFF byte); the rest is the text.
 // Checked invariants, beyond "no crash, no sanitizer report":
@@ -118,6 +120,37 @@ void BuiltinSpec(cappy::TokenizerSpec& spec) {
   spec.added_tokens.push_back({"word", id++, false, false, true, true, true});
 }
 
+// A small BERT WordPiece vocabulary: letters alone and as "##" pieces, a few
+// words and pieces, CJK and accented characters, and the BERT specials.
+void WordPieceSpec(cappy::TokenizerSpec& spec, bool lowercase) {
+  spec.model = cappy::ModelKind::kWordPiece;
+  spec.pre_tokenizer = cappy::PreTokenizerKind::kBert;
+  spec.normalizer.kind = cappy::NormalizerSpec::Kind::kBert;
+  spec.normalizer.lowercase = lowercase;
+  spec.normalizer.strip_accents = lowercase;
+  spec.max_input_chars_per_word = 20;
+  std::vector<std::string> tokens = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "##ing", "hello", "##ll", "##lo",
+                                     "\xE4\xB8\xAD", "\xC3\xA9", "##\xC3\xA9", "!", ".", "'", "un", "##able"};
+  for (char c = 'a'; c <= 'z'; c++) {
+    tokens.push_back(std::string(1, c));
+    tokens.push_back("##" + std::string(1, c));
+    if (!lowercase) tokens.push_back(std::string(1, static_cast<char>(c - 32)));
+  }
+  for (size_t i = 0; i < tokens.size(); i++) {
+    spec.vocab.push_back(tokens[i]);
+    spec.vocab_ids.push_back(static_cast<int32_t>(i));
+  }
+  spec.unk_id = 1;
+  spec.pad_id = 0;
+  spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kBert;
+  spec.post_processor.cls_id = 2;
+  spec.post_processor.sep_id = 3;
+  spec.added_tokens.push_back({"[CLS]", 2, true, false, false, false, false});
+  spec.added_tokens.push_back({"[SEP]", 3, true, false, false, false, false});
+  spec.added_tokens.push_back({"[MASK]", 4, true, true, false, false, false});
+  spec.added_tokens.push_back({"HeLLo", static_cast<int32_t>(tokens.size()), false, false, false, true, true});
+}
+
 struct Tokenizers {
   std::vector<std::unique_ptr<cappy::Tokenizer>> all;
   std::vector<uint32_t> max_length;  // 0: no truncation
@@ -145,6 +178,17 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
       spec.truncation.enabled = true;
       spec.truncation.max_length = k == 7 ? 3 : 4 + 3 * static_cast<uint32_t>(k);
       spec.truncation.strategy = strategies[k % 3];
+    }
+    g->all.push_back(std::make_unique<cappy::Tokenizer>(spec));
+    g->max_length.push_back(spec.truncation.enabled ? spec.truncation.max_length : 0);
+  }
+  // WordPiece: uncased without truncation, cased with an odd budget.
+  for (int k = 0; k < 2; k++) {
+    cappy::TokenizerSpec spec;
+    WordPieceSpec(spec, k == 0);
+    if (k == 1) {
+      spec.truncation.enabled = true;
+      spec.truncation.max_length = 12;
     }
     g->all.push_back(std::make_unique<cappy::Tokenizer>(spec));
     g->max_length.push_back(spec.truncation.enabled ? spec.truncation.max_length : 0);
