@@ -4,7 +4,10 @@
 // one run. The machine is shared, so the ratios printed at the end, all from
 // this run, are the result; absolute MB/s move with the load.
 //
-//   npx tsx bench/tokenize.ts [--mb 6] [--samples 3] [--skip-transformers] [--json out.json]
+//   npx tsx bench/tokenize.ts [--mb 6] [--samples 3] [--model roberta|bert] [--skip-transformers] [--json out.json]
+//
+// --model bert runs a WordPiece (BERT uncased) tokenizer.json whose
+// vocabulary is built from the corpus itself (lib/forge buildBertTokenizerJson).
 //
 // HF's thread pool (rayon) is sized once per process from RAYON_NUM_THREADS,
 // so each HF configuration runs in a child process of this script.
@@ -14,7 +17,7 @@ import { availableParallelism } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Tokenizer } from '../lib/tokenizer/index.js';
-import { buildRobertaTokenizerJson } from '../lib/forge/tokenizer-json.js';
+import { buildBertTokenizerJson, buildRobertaTokenizerJson } from '../lib/forge/tokenizer-json.js';
 import { measure, type Measured } from './support/measure.js';
 import { tokenizeCorpus } from './support/tokenize-corpus.js';
 
@@ -24,15 +27,17 @@ const { values: args } = parseArgs({
     samples: { type: 'string', default: '3' },
     'skip-transformers': { type: 'boolean', default: false },
     'hf-child': { type: 'string' },
+    model: { type: 'string', default: 'roberta' },
     json: { type: 'string' },
   },
 });
 const MB = Number(args.mb);
 const SAMPLES = Number(args.samples);
 const cores = availableParallelism();
-const jsonObj = buildRobertaTokenizerJson();
-const jsonText = JSON.stringify(jsonObj);
 const corpus = tokenizeCorpus(MB);
+if (args.model !== 'roberta' && args.model !== 'bert') throw new Error('--model must be roberta or bert');
+const jsonObj = args.model === 'bert' ? buildBertTokenizerJson(corpus.items.filter((_, i) => i % 4 === 0), { vocabSize: 30_000 }) : buildRobertaTokenizerJson();
+const jsonText = JSON.stringify(jsonObj);
 const require = createRequire(import.meta.url);
 
 interface HfTokenizer {
@@ -47,7 +52,7 @@ async function hfChild(threads: string): Promise<void> {
 }
 
 function runHf(threads: number): Measured {
-  const child = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--hf-child', String(threads), '--mb', String(MB), '--samples', String(SAMPLES)], {
+  const child = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--hf-child', String(threads), '--mb', String(MB), '--samples', String(SAMPLES), '--model', String(args.model)], {
     env: { ...process.env, RAYON_NUM_THREADS: String(threads), TOKENIZERS_PARALLELISM: 'true' },
     encoding: 'utf8',
     maxBuffer: 1 << 26,
@@ -60,7 +65,7 @@ function runHf(threads: number): Measured {
 async function main(): Promise<void> {
   if (args['hf-child']) return hfChild(args['hf-child']);
   console.log(`corpus: ${corpus.items.length} items, ${(corpus.bytes / 1e6).toFixed(2)} MB (prose ${(corpus.parts.prose / 1e6).toFixed(2)}, ` +
-    `multilingual/CJK ${(corpus.parts.multilingual / 1e6).toFixed(2)}, code ${(corpus.parts.code / 1e6).toFixed(2)}), digest ${corpus.digest}; ${cores} cores`);
+    `multilingual/CJK ${(corpus.parts.multilingual / 1e6).toFixed(2)}, code ${(corpus.parts.code / 1e6).toFixed(2)}), digest ${corpus.digest}; ${cores} cores; model ${args.model}`);
   const ours = Tokenizer.fromJSON(jsonText);
   // Same ids as HF on this corpus, or the speed means nothing.
   const { Tokenizer: Hf } = require('tokenizers') as { Tokenizer: { fromString(s: string): HfTokenizer } };
@@ -93,6 +98,7 @@ async function main(): Promise<void> {
       PreTrainedTokenizer: new (j: object, c: object) => { encode(t: string): number[] };
     };
     const tj = new PreTrainedTokenizer(structuredClone(jsonObj), {});
+    for (const t of corpus.items.slice(0, 300)) tj.encode(t); // JIT warm-up, outside the timing
     tjs = await measure('transformers.js tokenizer encode', corpus.bytes, async () => {
       for (const t of corpus.items) tj.encode(t);
     }, Math.max(2, SAMPLES - 1));
