@@ -4,9 +4,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
-import { robertaConfigJson, SPECIAL_TOKENS_MAP, tokenizerConfigJson } from './hf-files.js';
+import { robertaConfigJson, SPECIAL_TOKENS_MAP, tokenizerConfigJson, type ForgedMark } from './hf-files.js';
 import { isPreset, PRESETS, type Preset } from './presets.js';
-import { randomWeight } from './random-weights.js';
+import { lazyForgedWeight } from './random-weights.js';
 import { buildRobertaGraph, robertaParameterShapes } from './roberta-graph.js';
 import { buildRobertaTokenizerJson } from './tokenizer-json.js';
 
@@ -14,16 +14,26 @@ export interface ForgeOptions {
   preset: Preset;
   seed: number;
   outDir: string;
-  /** Force weights into onnx/model.onnx_data (default: only past 1 GiB). */
+  /** Force weights into onnx/model.onnx_data (default: only past 1 GiB, i.e. the large preset). */
   externalData?: boolean;
-  onProgress?: (stage: string, done: number, total: number) => void;
+  /**
+   * Progress while the weights are made and written (the long part: seconds
+   * for base, about a minute for large). `done` and `total` are bytes.
+   */
+  onProgress?: (stage: 'weights', done: number, total: number) => void;
 }
 
 export interface ForgeResult {
   dir: string;
+  /** Paths written, relative to `dir`. */
   files: string[];
   parameters: number;
+  /** Bytes of weights (float32) in the ONNX model. */
+  weightBytes: number;
+  externalData: boolean;
 }
+
+export const FORGED_NOTE = 'random weights, not Cappy';
 
 export async function forgeModel(options: ForgeOptions): Promise<ForgeResult> {
   const { preset, seed, outDir } = options;
@@ -35,24 +45,20 @@ export async function forgeModel(options: ForgeOptions): Promise<ForgeResult> {
   const parameters = [...shapes.values()].reduce((s, d) => s + d.reduce((a, b) => a * b, 1), 0);
 
   await mkdir(join(outDir, 'onnx'), { recursive: true });
-  // Weights are made as the graph asks for them, so only the builder's copy
-  // of each stays in memory.
-  let made = 0;
+  // Lazy weights: each is made when the writer reaches it and dropped once
+  // written, so forging large holds about one tensor, not 1.4 GB.
   const graph = buildRobertaGraph(config, (name) => {
     const shape = shapes.get(name);
     if (!shape) throw new Error(`unknown parameter ${name}`);
-    const w = randomWeight(seed, name, shape);
-    made += w.data.length;
-    options.onProgress?.('weights', made, parameters);
-    return w;
+    return lazyForgedWeight(seed, name, shape);
   });
-  const modelPath = join(outDir, 'onnx', 'model.onnx');
-  const written = await graph.write(modelPath, {
+  const mark: ForgedMark = { preset, seed, note: FORGED_NOTE };
+  graph.metadata('cappy_forged', JSON.stringify(mark));
+  const written = await graph.write(join(outDir, 'onnx', 'model.onnx'), {
     externalData: options.externalData,
-    onProgress: (done, total) => options.onProgress?.('write', done, total),
+    onProgress: (done, total) => options.onProgress?.('weights', done, total),
   });
 
-  const mark = { preset, seed, note: 'random weights, not Cappy' };
   const files: [string, unknown][] = [
     ['config.json', robertaConfigJson(config, mark)],
     ['tokenizer.json', buildRobertaTokenizerJson()],
@@ -62,5 +68,5 @@ export async function forgeModel(options: ForgeOptions): Promise<ForgeResult> {
   for (const [name, value] of files) await writeFile(join(outDir, name), JSON.stringify(value, null, 2) + '\n');
   const all = [...files.map(([n]) => n), 'onnx/model.onnx'];
   if (written.externalDataPath) all.push('onnx/model.onnx_data');
-  return { dir: outDir, files: all, parameters };
+  return { dir: outDir, files: all, parameters, weightBytes: written.weightBytes, externalData: written.externalDataPath !== undefined };
 }

@@ -1,10 +1,17 @@
-// Seeded random weights in HF's init style: normal(0, 0.02) for matrices and
-// embeddings. LayerNorm scales and all biases are perturbed too (HF inits
-// them to exactly 1 and 0), so tests exercise every parameter. The head is
-// drawn wider (0.5) so forged logits spread over ~±1 like a trained Cappy's;
-// with HF's 0.02 they would sit near 1e-3 and an absolute tolerance of 1e-5
-// would check little.
-import { robertaParameterShapes, type RobertaConfig, type Weight } from './roberta-graph.js';
+// Seeded random weights for forged models.
+//
+// Embeddings are normal(0, 0.02) as HF initialises them. Linear weights are
+// normal(0, 1/sqrt(fan_in)) instead of HF's flat 0.02: for large (fan_in
+// 1024) that is 0.031, close to HF, but for tiny (fan_in 32) 0.02 leaves
+// attention uniform and GELU in its linear range, and then a graph with the
+// wrong GELU, no score scaling or a broken mask lands within 1e-4 of the
+// right one (measured: tanh-GELU moved tiny's logit by 1e-7). With 1/sqrt(fan_in)
+// every layer works in its nonlinear range, like a trained model's, and
+// forged scores depend on the input.
+// LayerNorm scales are 1 + N(0, 0.02) and every bias is N(0, 0.02) (HF uses
+// exactly 1 and 0), so a graph that dropped one would be caught.
+import { PRESETS, type Preset } from './presets.js';
+import { robertaParameterShapes, type LazyWeight, type RobertaConfig, type Weight } from './roberta-graph.js';
 
 /** Deterministic 32-bit generator (splitmix32 steps): same seed, same weights, on every platform. */
 class Rng {
@@ -35,29 +42,43 @@ class Rng {
   }
 }
 
-/** Seed per parameter, so one weight does not depend on the order others are made in. */
+/** Seed per parameter (FNV-1a of the name), so one weight does not depend on the order others are made in. */
 function seedFor(seed: number, name: string): number {
   let h = (seed ^ 0x811c9dc5) >>> 0;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
   return h;
 }
 
+function initFor(name: string, shape: number[]): { mean: number; std: number } {
+  if (name.endsWith('.bias')) return { mean: 0, std: 0.02 };
+  if (name.includes('LayerNorm')) return { mean: 1, std: 0.02 };
+  if (name.includes('embeddings')) return { mean: 0, std: 0.02 };
+  return { mean: 0, std: 1 / Math.sqrt(shape[1]) }; // Linear [out, in]
+}
+
 export function randomWeight(seed: number, name: string, shape: number[]): Weight {
   const rng = new Rng(seedFor(seed, name));
   const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  const isNorm = name.includes('LayerNorm');
-  const isBias = name.endsWith('.bias');
-  const std = name.startsWith('classifier.') ? 0.5 : 0.02;
-  for (let i = 0; i < data.length; i++) {
-    const n = rng.normal() * std;
-    data[i] = isNorm && !isBias ? 1 + n : n;
-  }
+  const { mean, std } = initFor(name, shape);
+  for (let i = 0; i < data.length; i++) data[i] = mean + rng.normal() * std;
   return { shape, data };
 }
 
-/** Every parameter of a forged model, by HF PyTorch name (made on demand, cached). */
-export function forgedWeights(config: RobertaConfig, seed: number): Map<string, Weight> {
-  const out = new Map<string, Weight>();
-  for (const [name, shape] of robertaParameterShapes(config)) out.set(name, randomWeight(seed, name, shape));
-  return out;
+function configOf(model: Preset | RobertaConfig): RobertaConfig {
+  return typeof model === 'string' ? PRESETS[model] : model;
+}
+
+/** One forged parameter at a time, by HF PyTorch name: for writers that stream (the large preset is 1.4 GB). */
+export function* forgedWeightEntries(model: Preset | RobertaConfig, seed: number): Generator<[string, Weight]> {
+  for (const [name, shape] of robertaParameterShapes(configOf(model))) yield [name, randomWeight(seed, name, shape)];
+}
+
+/** Every parameter of a forged model, by HF PyTorch name (Linear weights [out, in], as PyTorch). */
+export function forgedWeights(model: Preset | RobertaConfig, seed: number): Map<string, Weight> {
+  return new Map(forgedWeightEntries(model, seed));
+}
+
+/** The same weights as forgedWeights, made only when asked for (the graph builder's source for the forge). */
+export function lazyForgedWeight(seed: number, name: string, shape: number[]): LazyWeight {
+  return { shape, load: () => randomWeight(seed, name, shape).data };
 }

@@ -23,14 +23,40 @@ export interface RobertaConfig {
   numLabels: number;
 }
 
+/** The sizes a config must give; the rest default to RoBERTa's (and Cappy's) values. */
+export type RobertaConfigInput = Pick<RobertaConfig, 'vocabSize' | 'hidden' | 'layers' | 'heads' | 'intermediate'> & Partial<RobertaConfig>;
+
+export function robertaConfig(c: RobertaConfigInput): RobertaConfig {
+  const full: RobertaConfig = { maxPositions: 514, padId: 1, layerNormEps: 1e-5, typeVocabSize: 1, numLabels: 1, ...c };
+  for (const [k, v] of Object.entries(full)) {
+    const ok = k === 'layerNormEps' ? v > 0 && v < 1 : Number.isInteger(v) && v >= (k === 'padId' ? 0 : 1);
+    if (!ok) throw new Error(`RoBERTa config: ${k} = ${String(v)} is not valid`);
+  }
+  if (full.hidden % full.heads !== 0) throw new Error(`hidden ${full.hidden} is not divisible by heads ${full.heads}`);
+  if (full.padId >= full.vocabSize) throw new Error(`padId ${full.padId} is outside the vocabulary`);
+  // Positions run from padId + 1, so a row can hold maxPositions - padId - 1 tokens.
+  if (full.maxPositions <= full.padId + 1) throw new Error(`maxPositions ${full.maxPositions} leaves no room after padId ${full.padId}`);
+  return full;
+}
+
 /** A weight as PyTorch stores it (Linear weights are [out, in]). */
 export interface Weight {
   shape: number[];
   data: Float32Array;
 }
 
+/**
+ * A weight whose data is made when the ONNX writer reaches it, so a writer
+ * with external data holds about one tensor at a time (the forge's large
+ * preset is 1.4 GB).
+ */
+export interface LazyWeight {
+  shape: number[];
+  load: () => Float32Array;
+}
+
 /** Looks a parameter up by its HF PyTorch name; throws when it is missing. */
-export type WeightSource = (name: string) => Weight;
+export type WeightSource = (name: string) => Weight | LazyWeight;
 
 /** Every parameter name the graph reads, with the shape it must have. */
 export function robertaParameterShapes(c: RobertaConfig): Map<string, number[]> {
@@ -66,20 +92,21 @@ export function robertaParameterShapes(c: RobertaConfig): Map<string, number[]> 
 }
 
 /** [out, in] -> [in, out], so the graph computes x @ W^T with a plain MatMul. */
-function transpose(w: Weight): Float32Array {
-  const [rows, cols] = w.shape;
+function transpose([rows, cols]: number[], data: Float32Array): Float32Array {
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const src = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = w.data[src + c];
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[src + c];
   }
   return out;
 }
 
-export function buildRobertaGraph(c: RobertaConfig, weights: WeightSource): GraphBuilder {
-  if (c.hidden % c.heads !== 0) throw new Error(`hidden ${c.hidden} is not divisible by heads ${c.heads}`);
+
+export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSource): GraphBuilder {
+  const c = robertaConfig(input);
   const shapes = robertaParameterShapes(c);
-  const get = (name: string): Weight => {
+  // Shapes are checked now; data is read (and for lazy weights, made) when written.
+  const get = (name: string): Weight | LazyWeight => {
     const w = weights(name);
     const want = shapes.get(name);
     if (!want || want.join() !== w.shape.join()) {
@@ -90,13 +117,17 @@ export function buildRobertaGraph(c: RobertaConfig, weights: WeightSource): Grap
   const g = new GraphBuilder('roberta_sequence_classification');
   const vector = (name: string) => {
     const w = get(name);
-    return g.initializer(name, w.shape, w.data);
+    return g.initializer(name, w.shape, 'load' in w ? w.load : w.data);
   };
-  const linear = (x: string, prefix: string) => {
-    const w = get(`${prefix}.weight`);
-    const wt = g.initializer(`${prefix}.weight_t`, [w.shape[1], w.shape[0]], transpose(w));
-    return g.node('Add', [g.node('MatMul', [x, wt]), vector(`${prefix}.bias`)]);
+  // A weight in hand is transposed now, so the builder keeps only the
+  // transposed copy (the converter drops its own as it hands each over).
+  const transposed = (name: string) => {
+    const w = get(name);
+    const dims = [w.shape[1], w.shape[0]];
+    return g.initializer(`${name}_t`, dims, 'load' in w ? () => transpose(w.shape, w.load()) : transpose(w.shape, w.data));
   };
+  const linear = (x: string, prefix: string) =>
+    g.node('Add', [g.node('MatMul', [x, transposed(`${prefix}.weight`)]), vector(`${prefix}.bias`)]);
   const layerNorm = (x: string, prefix: string) =>
     g.node('LayerNormalization', [x, vector(`${prefix}.weight`), vector(`${prefix}.bias`)], {
       axis: -1,
@@ -117,8 +148,12 @@ export function buildRobertaGraph(c: RobertaConfig, weights: WeightSource): Grap
   const word = g.node('Gather', [vector('roberta.embeddings.word_embeddings.weight'), ids]);
   const pos = g.node('Gather', [vector('roberta.embeddings.position_embeddings.weight'), positions]);
   // RoBERTa has one token type and feeds zeros: add row 0 as a constant.
-  const typeRow = get('roberta.embeddings.token_type_embeddings.weight').data.slice(0, c.hidden);
-  const type = g.initializer('roberta.embeddings.token_type_row0', [c.hidden], typeRow);
+  const typeTable = get('roberta.embeddings.token_type_embeddings.weight');
+  const type = g.initializer(
+    'roberta.embeddings.token_type_row0',
+    [c.hidden],
+    'load' in typeTable ? () => typeTable.load().slice(0, c.hidden) : typeTable.data.slice(0, c.hidden),
+  );
   let x = layerNorm(g.node('Add', [g.node('Add', [word, pos]), type]), 'roberta.embeddings.LayerNorm');
 
   // Additive mask, as HF builds it: (1 - mask) * finfo(float32).min, [B, 1, 1, S].
@@ -152,9 +187,7 @@ export function buildRobertaGraph(c: RobertaConfig, weights: WeightSource): Grap
 
   const first = g.node('Gather', [x, g.int64([0], true)], { axis: 1 }); // [B, H]: the <s> token
   const dense = g.node('Tanh', [linear(first, 'classifier.dense')]);
-  const w = get('classifier.out_proj.weight');
-  const wt = g.initializer('classifier.out_proj.weight_t', [w.shape[1], w.shape[0]], transpose(w));
-  g.node('Add', [g.node('MatMul', [dense, wt]), vector('classifier.out_proj.bias')], {}, { output: 'logits' });
+  g.node('Add', [g.node('MatMul', [dense, transposed('classifier.out_proj.weight')]), vector('classifier.out_proj.bias')], {}, { output: 'logits' });
   g.output('logits', DataType.FLOAT, [B, { value: c.numLabels }]);
   return g;
 }

@@ -1,39 +1,67 @@
 // A small ONNX graph builder: initializers, nodes with generated output
-// names, dynamic-axis inputs and outputs, and a writer that keeps big weights
-// in an external data file so no model ever needs one protobuf buffer over
-// protobuf's 2 GB limit. The forge and the converter both build through it.
+// names, dynamic-axis inputs and outputs, opset imports, and a writer that
+// keeps big weights in an external data file so no model ever needs one
+// protobuf buffer near protobuf's 2 GB limit. The forge and the converter
+// both build through it.
+//
+// Initializers may be lazy (a function that makes the data): the writer calls
+// it when that tensor's turn comes and drops the result once it is on disk,
+// so with external data a model is written with about one tensor in memory.
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { AttributeType, DataType, ModelProto } from './schema.js';
 
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
 
-type TensorData = Float32Array | BigInt64Array | Int32Array | Uint16Array;
+export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint16Array;
+
+/** Data now, or a function that makes it when the writer reaches it (called once per write). */
+export type TensorSource = TensorData | (() => TensorData);
 
 interface Initializer {
   name: string;
   dims: number[];
   dataType: DataType;
-  data: TensorData;
+  source: TensorSource;
 }
 
-interface Dim {
+export interface Dim {
   value?: number;
   param?: string;
 }
 
 export interface WriteOptions {
-  /** Put weights in `<model>.onnx_data` beside the model. Default: when weights exceed 1 GiB. */
+  /** Put weights in `<model>_data` beside the model. Default: when weights exceed 1 GiB. */
   externalData?: boolean;
-  /** Called after each tensor is written, with bytes written so far and the total. */
+  /** Called after each tensor is made and written, with bytes so far and the total. */
   onProgress?: (written: number, total: number) => void;
 }
 
+export interface WriteResult {
+  /** Set when the weights went to an external data file. */
+  externalDataPath?: string;
+  /** Size of the .onnx file itself. */
+  bytes: number;
+  /** Bytes of all initializers. */
+  weightBytes: number;
+}
+
 const EXTERNAL_THRESHOLD = 1024 ** 3;
-const ALIGN = 64; // keeps every external tensor aligned for vectorized loads
+// The ONNX external-data spec asks for offsets that are multiples of 4096 so
+// runtimes can mmap tensors in place; ORT's own writer uses the same figure.
+const ALIGN = 4096;
 const INLINE_MAX_BYTES = 1024; // tiny constants stay in the .onnx
+// protobuf cannot encode a message of 2 GiB or more; leave room for the graph.
+const INLINE_LIMIT = 2 ** 31 - 64 * 1024 ** 2;
+
+const BYTES_PER: Record<DataType, number> = {
+  [DataType.FLOAT]: 4,
+  [DataType.INT32]: 4,
+  [DataType.INT64]: 8,
+  [DataType.FLOAT16]: 2,
+};
 
 function dataTypeOf(data: TensorData): DataType {
   if (data instanceof Float32Array) return DataType.FLOAT;
@@ -46,15 +74,33 @@ function bytesOf(data: TensorData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+function count(dims: number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
 export class GraphBuilder {
   readonly #initializers: Initializer[] = [];
   readonly #names = new Set<string>();
   readonly #nodes: object[] = [];
   readonly #inputs: object[] = [];
   readonly #outputs: object[] = [];
+  readonly #opsets = new Map<string, number>();
+  readonly #metadata: { key: string; value: string }[] = [];
   #counter = 0;
 
-  constructor(readonly name: string, readonly opset = 17) {}
+  constructor(readonly name: string, readonly opset = 17) {
+    this.#opsets.set('', opset);
+  }
+
+  /** Declares another operator set (e.g. 'com.microsoft' for ORT contrib ops). */
+  importOpset(domain: string, version: number): void {
+    this.#opsets.set(domain, version);
+  }
+
+  /** A key/value pair in the model's metadata_props (ORT exposes them as custom metadata). */
+  metadata(key: string, value: string): void {
+    this.#metadata.push({ key, value });
+  }
 
   #claim(name: string): string {
     if (this.#names.has(name)) throw new Error(`duplicate ONNX name ${name}`);
@@ -62,11 +108,17 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Adds a weight or constant; returns its name for use as a node input. */
-  initializer(name: string, dims: number[], data: TensorData): string {
-    const count = dims.reduce((a, b) => a * b, 1);
-    if (count !== data.length) throw new Error(`initializer ${name}: dims ${dims} hold ${count} values, data has ${data.length}`);
-    this.#initializers.push({ name: this.#claim(name), dims, dataType: dataTypeOf(data), data });
+  /**
+   * Adds a weight or constant; returns its name for use as a node input.
+   * A lazy source must say its element type unless it is float32.
+   */
+  initializer(name: string, dims: number[], source: TensorSource, dataType?: DataType): string {
+    if (typeof source !== 'function') {
+      if (count(dims) !== source.length) throw new Error(`initializer ${name}: dims [${dims}] hold ${count(dims)} values, data has ${source.length}`);
+      if (dataType !== undefined && dataType !== dataTypeOf(source)) throw new Error(`initializer ${name}: data type does not match its array`);
+    }
+    const type = typeof source === 'function' ? (dataType ?? DataType.FLOAT) : dataTypeOf(source);
+    this.#initializers.push({ name: this.#claim(name), dims, dataType: type, source });
     return name;
   }
 
@@ -82,11 +134,13 @@ export class GraphBuilder {
     return this.initializer(name, scalar ? [] : [values.length], Float32Array.from(values));
   }
 
+  /** A graph input; a dim with `param` is dynamic under that name. */
   input(name: string, elemType: DataType, dims: Dim[]): string {
     this.#inputs.push(this.#valueInfo(this.#claim(name), elemType, dims));
     return name;
   }
 
+  /** Declares a graph output; some node must produce `name` (see node's `output` option). */
   output(name: string, elemType: DataType, dims: Dim[]): void {
     this.#outputs.push(this.#valueInfo(name, elemType, dims));
   }
@@ -120,38 +174,81 @@ export class GraphBuilder {
     return out;
   }
 
-  /** Total bytes of all initializers. */
+  /** Total bytes of all initializers (known from dims, without making lazy ones). */
   get weightBytes(): number {
-    return this.#initializers.reduce((s, t) => s + t.data.byteLength, 0);
+    return this.#initializers.reduce((s, t) => s + count(t.dims) * BYTES_PER[t.dataType], 0);
+  }
+
+  #make(t: Initializer): Uint8Array {
+    const data = typeof t.source === 'function' ? t.source() : t.source;
+    if (data.length !== count(t.dims)) throw new Error(`initializer ${t.name}: dims [${t.dims}] hold ${count(t.dims)} values, data has ${data.length}`);
+    if (dataTypeOf(data) !== t.dataType) throw new Error(`initializer ${t.name}: made data of another type than declared`);
+    return bytesOf(data);
   }
 
   /** Writes the model (and its external data file, if used) to `path`. */
-  async write(path: string, options: WriteOptions = {}): Promise<{ externalDataPath?: string; bytes: number }> {
+  async write(path: string, options: WriteOptions = {}): Promise<WriteResult> {
     const total = this.weightBytes;
     const external = options.externalData ?? total > EXTERNAL_THRESHOLD;
-    const tensors: object[] = [];
-    let externalDataPath: string | undefined;
+    if (!external && total > INLINE_LIMIT) {
+      throw new Error(`${(total / 1024 ** 3).toFixed(2)} GiB of weights cannot be inline in one protobuf (2 GiB limit); write with externalData`);
+    }
+    const externalDataPath = external ? join(dirname(path), `${basename(path)}_data`) : undefined;
+    const tensors = externalDataPath ? await this.#writeExternal(externalDataPath, total, options) : this.#inline(total, options);
+    const model = {
+      irVersion: 8,
+      producerName: 'cappy-engine',
+      opsetImport: [...this.#opsets].map(([domain, version]) => ({ domain, version })),
+      metadataProps: this.#metadata,
+      graph: { name: this.name, node: this.#nodes, initializer: tensors, input: this.#inputs, output: this.#outputs },
+    };
+    const bytes = ModelProto.encode(ModelProto.fromObject(model)).finish();
+    await writeFile(path, bytes);
+    // A stale data file from an earlier external write would mislead readers.
+    if (!externalDataPath) await rm(join(dirname(path), `${basename(path)}_data`), { force: true });
+    return { externalDataPath, bytes: bytes.byteLength, weightBytes: total };
+  }
+
+  #inline(total: number, options: WriteOptions): object[] {
     let written = 0;
-    if (external) {
-      externalDataPath = join(dirname(path), `${basename(path)}_data`);
-      const location = basename(externalDataPath);
-      const stream = createWriteStream(externalDataPath);
-      let offset = 0;
+    return this.#initializers.map((t) => {
+      const rawData = this.#make(t);
+      written += rawData.byteLength;
+      options.onProgress?.(written, total);
+      return { name: t.name, dims: t.dims, dataType: t.dataType, rawData };
+    });
+  }
+
+  async #writeExternal(dataPath: string, total: number, options: WriteOptions): Promise<object[]> {
+    const location = basename(dataPath);
+    const stream = createWriteStream(dataPath);
+    const failed = new Promise<never>((_, reject) => stream.once('error', reject));
+    failed.catch(() => undefined); // surfaced by the awaits below
+    const put = async (chunk: Uint8Array) => {
+      // Waiting for 'drain' keeps at most one tensor queued in the stream.
+      if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed]);
+    };
+    const tensors: object[] = [];
+    let offset = 0;
+    let written = 0;
+    try {
       for (const t of this.#initializers) {
-        const bytes = bytesOf(t.data);
+        const bytes = this.#make(t);
+        written += bytes.byteLength;
         if (bytes.byteLength <= INLINE_MAX_BYTES) {
           tensors.push({ name: t.name, dims: t.dims, dataType: t.dataType, rawData: bytes });
+          options.onProgress?.(written, total);
           continue;
         }
         const pad = (ALIGN - (offset % ALIGN)) % ALIGN;
-        if (pad && !stream.write(Buffer.alloc(pad))) await once(stream, 'drain');
+        if (pad) await put(new Uint8Array(pad));
         offset += pad;
-        if (!stream.write(bytes)) await once(stream, 'drain');
+        await put(bytes);
         tensors.push({
           name: t.name,
           dims: t.dims,
           dataType: t.dataType,
-          dataLocation: 1, // EXTERNAL
+          dataLocation: 1, // TensorProto.DataLocation.EXTERNAL
           externalData: [
             { key: 'location', value: location },
             { key: 'offset', value: String(offset) },
@@ -159,25 +256,14 @@ export class GraphBuilder {
           ],
         });
         offset += bytes.byteLength;
-        written += bytes.byteLength;
         options.onProgress?.(written, total);
       }
       stream.end();
-      await once(stream, 'finish');
-    } else {
-      for (const t of this.#initializers) {
-        tensors.push({ name: t.name, dims: t.dims, dataType: t.dataType, rawData: bytesOf(t.data) });
-      }
+      await Promise.race([once(stream, 'finish'), failed]);
+    } catch (err) {
+      stream.destroy();
+      throw err;
     }
-    const model = {
-      irVersion: 8,
-      producerName: 'cappy-engine',
-      opsetImport: [{ domain: '', version: this.opset }],
-      graph: { name: this.name, node: this.#nodes, initializer: tensors, input: this.#inputs, output: this.#outputs },
-    };
-    const bytes = ModelProto.encode(ModelProto.fromObject(model)).finish();
-    await writeFile(path, bytes);
-    if (!external) options.onProgress?.(total, total);
-    return { externalDataPath, bytes: bytes.byteLength };
+    return tensors;
   }
 }
