@@ -5,9 +5,11 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { Command } from 'commander';
 import * as ort from 'onnxruntime-node';
 import { AutoModelForSequenceClassification, AutoTokenizer, env } from '@huggingface/transformers';
+import { registerForge } from '../../lib/cli/commands/forge.js';
 import { DataType, forgedWeights, forgeModel, GraphBuilder, ModelProto, PRESETS, robertaConfig } from '../../lib/forge/index.js';
 
 const dir = inject('tinyModelDir'); // forged tiny, seed 7
@@ -168,5 +170,28 @@ describe('forge output', () => {
     });
     await expect(forgeModel({ preset: 'huge' as never, seed: 1, outDir: join(scratch, 'x') })).rejects.toThrow(/preset/);
     await expect(forgeModel({ preset: 'tiny', seed: -1, outDir: join(scratch, 'x') })).rejects.toThrow(/seed/);
+  });
+
+  it('cappy forge writes the folder, lists it on stdout and reports progress on stderr', async () => {
+    const program = new Command().exitOverride();
+    registerForge(program);
+    const out = join(scratch, 'cli');
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let printed = '';
+    let progress = '';
+    try {
+      await program.parseAsync(['node', 'cappy', 'forge', '--preset', 'tiny', '--seed', '7', '--out', out]);
+    } finally {
+      printed = stdout.mock.calls.map((c) => String(c[0])).join('');
+      progress = stderr.mock.calls.map((c) => String(c[0])).join('');
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    expect(printed).toMatch(/forged tiny \(seed 7, 1\.6M parameters, RANDOM weights/);
+    expect(printed).toContain(join(out, 'onnx/model.onnx'));
+    // stderr is not a terminal under vitest: plain progress lines, ending at 100%.
+    expect(progress).toMatch(/forging tiny: 100% /);
+    expect((await readFile(join(out, 'onnx', 'model.onnx'))).equals(await readFile(join(dir, 'onnx', 'model.onnx')))).toBe(true);
   });
 });
