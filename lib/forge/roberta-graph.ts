@@ -101,7 +101,6 @@ function transpose([rows, cols]: number[], data: Float32Array): Float32Array {
   return out;
 }
 
-
 export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSource): GraphBuilder {
   const c = robertaConfig(input);
   const shapes = robertaParameterShapes(c);
