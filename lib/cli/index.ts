@@ -1,9 +1,11 @@
 // The `cappy` command line: one file per command under commands/.
 import { Command, CommanderError } from 'commander';
 import { CappyError } from '../errors/index.js';
+import { registerConvert } from './commands/convert.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
 import { registerForge } from './commands/forge.js';
+import { registerPull } from './commands/pull.js';
 import { registerScore } from './commands/score.js';
 import { registerServe } from './commands/serve.js';
 
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerForge(program);
   registerEval(program);
   registerServe(program);
+  registerPull(program);
+  registerConvert(program);
   return program;
 }
 
