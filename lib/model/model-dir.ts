@@ -5,6 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ModelLoadError } from '../errors/index.js';
+import { parseRepoId, resolveModelRef } from '../hub/repo.js';
 
 export interface ForgedLabel {
   preset: string;
@@ -23,10 +24,28 @@ export interface ModelDir {
 
 const ONNX_CANDIDATES = [join('onnx', 'model.onnx'), 'model.onnx'];
 
-export async function readModelDir(dir: string, onnxFile?: string): Promise<ModelDir> {
-  const abs = resolve(dir);
-  if (!existsSync(abs) || !statSync(abs).isDirectory()) {
-    throw new ModelLoadError(`model folder not found: ${abs}`);
+/**
+ * A model reference is a folder path or a hub id such as 'btan2/cappy-large'.
+ * A folder that exists always wins, so a local 'owner/name' directory is never
+ * shadowed by the cache; otherwise a pulled and converted hub model is used.
+ */
+export function locateModel(ref: string, env: NodeJS.ProcessEnv = process.env): string {
+  const abs = resolve(ref);
+  if (existsSync(abs)) return abs;
+  const cached = resolveModelRef(ref, env);
+  if (cached) return cached;
+  if (parseRepoId(ref)) {
+    throw new ModelLoadError(
+      `no folder ${abs}, and ${ref} has not been pulled. Run \`cappy pull ${ref}\` to download and convert it.`,
+    );
+  }
+  throw new ModelLoadError(`model folder not found: ${abs}`);
+}
+
+export async function readModelDir(ref: string, onnxFile?: string): Promise<ModelDir> {
+  const abs = locateModel(ref);
+  if (!statSync(abs).isDirectory()) {
+    throw new ModelLoadError(`model path is not a folder: ${abs}`);
   }
   const onnxPath = onnxFile
     ? resolve(abs, onnxFile)

@@ -79,7 +79,10 @@ export class Scorer {
     });
   }
 
-  /** Loads a model folder (config.json, tokenizer.json, onnx/model.onnx). */
+  /**
+   * Loads a model folder (config.json, tokenizer.json, onnx/model.onnx), or a
+   * hub id such as 'btan2/cappy-large' once `cappy pull` has converted it.
+   */
   static async load(dir: string, options: ScorerOptions = {}): Promise<Scorer> {
     if (typeof dir !== 'string' || dir.length === 0) throw new InvalidInputError('Scorer.load needs a model folder path');
     const opts = resolveScorerOptions(options);

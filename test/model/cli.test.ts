@@ -81,6 +81,20 @@ describe('cappy CLI', () => {
     expect(r.stderr).toMatch(/ModelLoadError \[MODEL_LOAD\]: model folder not found/);
   });
 
+  it('--help lists every command, pull and convert included', () => {
+    const r = cappy(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['demo', 'score', 'forge', 'eval', 'serve', 'pull', 'convert']) {
+      expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\b`, 'm'));
+    }
+  });
+
+  it('pull of a bad repository id fails before any network use', () => {
+    const r = cappy(['pull', 'not a repo id'], { env: { HF_ENDPOINT: 'http://127.0.0.1:9' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not a hub repository id/);
+  });
+
   it('forge writes an HF model folder', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'cappy-forge-')), 'm');
     const r = cappy(['forge', '--preset', 'tiny', '--seed', '3', '--out', out]);

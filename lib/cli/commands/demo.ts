@@ -29,7 +29,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('score a few instruction/response pairs on the embedded default model and print a table')
-    .option('--model <dir>', 'model folder to use instead of the default')
+    .option('--model <dir>', 'model folder or pulled hub id to use instead of the default')
     .action(async (opts: { model?: string }) => {
       const log = (m: string) => process.stderr.write(m + '\n');
       const dir = opts.model ?? (await ensureDefaultModel({ onProgress: log })).dir;
@@ -41,9 +41,9 @@ export function registerDemo(program: Command): void {
         out.write(`runtime: ONNX Runtime ${scorer.info.ort.version} (${scorer.info.executionProvider})\n`);
         if (forged) {
           out.write('NOTE: these are RANDOM weights made by `cappy forge`, not Cappy. The scores below exercise\n');
-          out.write('      the engine end to end but mean nothing. To score with real Cappy, export\n');
-          out.write('      btan2/cappy-large to ONNX in the HF layout (onnx/model.onnx + tokenizer.json) and run\n');
-          out.write('      `cappy demo --model DIR` (a built-in `cappy pull` converter is planned).\n');
+          out.write('      the engine end to end but mean nothing. To score with real Cappy, run\n');
+          out.write('      `cappy pull btan2/cappy-large` (downloads and converts it; the demo then uses it),\n');
+          out.write('      or `cappy demo --model DIR` on any converted model folder.\n');
         }
         out.write('\n');
         const pairs = DEMO_QUESTIONS.flatMap((q) => q.candidates.map((c) => [q.instruction, c] as const));

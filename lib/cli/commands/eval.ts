@@ -10,7 +10,7 @@ export function registerEval(program: Command): void {
   evalCmd
     .command('mc')
     .description('multiple-choice accuracy: rows {group, instruction, response, label, dataset?}; argmax per group')
-    .requiredOption('--model <dir>', 'model folder')
+    .requiredOption('--model <dir>', 'model folder or pulled hub id')
     .requiredOption('--data <file>', 'JSONL rows')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { model: string; data: string; json?: boolean }) => {

@@ -46,7 +46,7 @@ export function registerScore(program: Command): void {
   program
     .command('score')
     .description('score JSONL pairs ({"instruction","response"} or [a, b] per line) and write JSONL scores')
-    .requiredOption('--model <dir>', 'model folder (config.json, tokenizer.json, onnx/model.onnx)')
+    .requiredOption('--model <dir>', 'model folder (config.json, tokenizer.json, onnx/model.onnx) or pulled hub id')
     .option('--input <file>', 'JSONL input (default: stdin)')
     .option('--output <file>', 'JSONL output (default: stdout)')
     .action(async (opts: { model: string; input?: string; output?: string }) => {

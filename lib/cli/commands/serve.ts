@@ -42,7 +42,7 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('serve Cappy scores over HTTP: TEI /rerank /predict /info /health, Cohere /v1/rerank, /score, /metrics')
-    .requiredOption('--model <dir>', 'model folder (config.json, tokenizer.json, onnx/model.onnx)')
+    .requiredOption('--model <dir>', 'model folder (config.json, tokenizer.json, onnx/model.onnx) or pulled hub id')
     .option('--host <host>', 'address to bind; loopback unless you mean to expose it', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', int(0, 65535), 8080)
     .addOption(new Option('--api-key <key>', 'require "Authorization: Bearer <key>" on every route but /health').env('CAPPY_API_KEY'))
