@@ -28,3 +28,20 @@ it('the CJS build finds the native addon', () => {
     `const { Tokenizer } = require('cappy-engine'); console.log(typeof Tokenizer.fromFile)`], { cwd: root, encoding: 'utf8' });
   expect(r.stdout.trim()).toBe('function');
 });
+
+it('cappy-engine/server is its own entry for import and require, and the main entry does not load Fastify', () => {
+  for (const f of ['dist/server.js', 'dist/server.cjs', 'dist/server.d.ts', 'dist/server.d.cts']) {
+    expect(existsSync(join(root, f)), f).toBe(true);
+  }
+  const esm = spawnSync(process.execPath, ['--input-type=module', '-e',
+    `import { createServer, cappyPlugin } from 'cappy-engine/server'; console.log(typeof createServer, typeof cappyPlugin)`],
+    { cwd: root, encoding: 'utf8' });
+  expect(esm.stdout.trim()).toBe('function function');
+  const cjs = spawnSync(process.execPath, ['-e',
+    `const { createServer } = require('cappy-engine/server'); console.log(typeof createServer)`], { cwd: root, encoding: 'utf8' });
+  expect(cjs.stdout.trim()).toBe('function');
+  const lean = spawnSync(process.execPath, ['-e',
+    `require('cappy-engine'); console.log(Object.keys(require.cache).some((p) => p.includes('/node_modules/fastify/')))`],
+    { cwd: root, encoding: 'utf8' });
+  expect(lean.stdout.trim()).toBe('false');
+});
