@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tokenizer, type TruncationStrategy } from '../../lib/tokenizer/index.js';
 import { TokenizerError } from '../../lib/errors/index.js';
+import { diffContexts, type CodePointContext, type EncodeBoth } from '../support/code-points.js';
 import { makeCorpus, type CorpusItem } from '../support/corpus.js';
 import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
 
@@ -151,43 +152,22 @@ describe('tokenizer parity with HF tokenizers 0.23', () => {
   it("tokenizes every code point identically, in `a${c}b`, `${c}${c} x` and `${c}'s`", async () => {
     const hfTok = hf();
     const ours = Tokenizer.fromJSON(jsonText);
-    // 3.3M one-context strings cost HF's binding one JS object each, which
-    // took over 5 minutes on a busy 2-core machine. So contexts travel 32 to a
-    // string, joined by '\n' (a pre-token boundary no merge crosses), and only
-    // a group that differs is re-checked one context at a time to name the
-    // code points. CAPPY_EXHAUSTIVE=1 checks every context on its own.
-    const GROUP = process.env.CAPPY_EXHAUSTIVE === '1' ? 1 : 32;
     const badCodePoints = new Set<string>();
     let compared = 0;
     const STEP = 0x8000;
-    const encodeBoth = (strs: string[]) =>
-      Promise.all([hfTok.encodeBatch(strs), ours.native.encodeBatch(strs, new Array(strs.length), 0)]);
+    const encodeBoth: EncodeBoth = (strs) => Promise.all([hfTok.encodeBatch(strs), ours.native.encodeBatch(strs, new Array(strs.length), 0)]);
     for (let base = 0; base <= 0x10ffff; base += STEP) {
-      const contexts: { text: string; cp: number }[] = [];
+      const contexts: CodePointContext[] = [];
       for (let cp = base; cp < base + STEP && cp <= 0x10ffff; cp++) {
         const c = String.fromCodePoint(cp); // lone surrogates included: both sides see U+FFFD
         // `${c}'s` tells letters and numbers from "other": only after other
         // characters does the apostrophe join the run and split the contraction.
         for (const text of [`a${c}b`, `${c}${c} x`, `${c}'s`]) contexts.push({ text, cp });
       }
-      const groups: (typeof contexts)[] = [];
-      for (let i = 0; i < contexts.length; i += GROUP) groups.push(contexts.slice(i, i + GROUP));
-      const [want, got] = await encodeBoth(groups.map((g) => g.map((x) => x.text).join('\n')));
-      const suspects: typeof contexts = [];
-      groups.forEach((g, i) => {
-        if (!same(want[i].getIds(), got.ids.subarray(got.offsets[i], got.offsets[i + 1]))) suspects.push(...g);
-      });
-      if (suspects.length) {
-        const [w, o] = await encodeBoth(suspects.map((x) => x.text));
-        suspects.forEach((x, i) => {
-          if (!same(w[i].getIds(), o.ids.subarray(o.offsets[i], o.offsets[i + 1]))) badCodePoints.add('U+' + x.cp.toString(16).toUpperCase());
-        });
-        // A group can differ only through the join; count that too.
-        if (badCodePoints.size === 0) badCodePoints.add(`a group near U+${base.toString(16).toUpperCase()}`);
-      }
+      await diffContexts(contexts, encodeBoth, badCodePoints);
       compared += contexts.length;
     }
-    console.log(`code points: ${compared} contexts compared in groups of ${GROUP}, ${badCodePoints.size} code points differ`);
+    console.log(`code points: ${compared} contexts compared, ${badCodePoints.size} code points differ`);
     expect([...badCodePoints].slice(0, 20)).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });
