@@ -75,16 +75,36 @@ export interface NativeTensorInfo {
 export interface NativeSessionInfo {
   ortVersion: string;
   ortLibraryPath: string;
-  executionProvider: string;
+  executionProvider: NativeExecutionProvider;
+  deviceId: number;
+  ioBinding: boolean;
+  /** Inputs are staged in the EP's pinned host memory. */
+  pinnedBuffers: boolean;
+  batchesInFlight: number;
   inputs: NativeTensorInfo[];
   outputs: NativeTensorInfo[];
 }
+
+export type NativeExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
 
 export interface NativeScorerOptions {
   ortLibraryPath: string;
   modelPath: string;
   intraOpThreads: number;
-  executionProvider: string;
+  executionProvider: NativeExecutionProvider;
+  deviceId: number;
+  /** cuda: the plugin EP library (libonnxruntime_providers_cuda.so); '' otherwise. */
+  epLibraryPath: string;
+  ioBinding: boolean;
+  /** Batches one call runs at once: 2 on a GPU, 1 on CPU. */
+  batchesInFlight: number;
+  /** tensorrt: engine and timing cache folder. */
+  trtCacheDir: string;
+  trtFp16: boolean;
+  /** tensorrt: the optimization profile as [rows, tokens]. */
+  trtMinShape: [number, number];
+  trtOptShape: [number, number];
+  trtMaxShape: [number, number];
   tokenizerThreads: number;
   maxBatchTokens: number;
   maxBatchSize: number;
@@ -128,6 +148,8 @@ export interface NativeAddon {
   CancelToken: new () => NativeCancelToken;
   /** Opens the ORT session on a worker thread. */
   loadScorer(tokenizer: NativeTokenizer, options: NativeScorerOptions): Promise<NativeScorer>;
+  /** dlopens a library by soname or path and keeps it loaded: '' on success, else the loader's error. */
+  loadLibrary(nameOrPath: string): string;
   /** Node-API version the addon was built for. */
   readonly napiVersion: number;
 }
@@ -136,7 +158,13 @@ export interface NativeAddon {
  * Errors thrown by the addon carry `cappyCode`, one of these, so TS can map
  * them to the typed error family without parsing messages.
  */
-export type NativeErrorCode = 'INVALID_INPUT' | 'TOKENIZER' | 'MODEL_LOAD' | 'RUNTIME' | 'CANCELLED';
+export type NativeErrorCode =
+  | 'INVALID_INPUT'
+  | 'TOKENIZER'
+  | 'MODEL_LOAD'
+  | 'RUNTIME'
+  | 'CANCELLED'
+  | 'DEVICE_UNAVAILABLE';
 
 export interface NativeError extends Error {
   cappyCode: NativeErrorCode;
