@@ -96,6 +96,8 @@ export interface NativeScorerOptions {
   /** cuda: the plugin EP library (libonnxruntime_providers_cuda.so); '' otherwise. */
   epLibraryPath: string;
   ioBinding: boolean;
+  /** Passed to the GPU provider as given; string values only (checked in TS). */
+  providerOptions: Record<string, string>;
   /** Batches one call runs at once: 2 on a GPU, 1 on CPU. */
   batchesInFlight: number;
   /** tensorrt: engine and timing cache folder. */
@@ -189,9 +191,12 @@ let cached: NativeAddon | undefined;
 /** Loads the addon once. CAPPY_ADDON_PATH overrides the path (used by the node-gyp build test). */
 export function loadAddon(): NativeAddon {
   if (cached) return cached;
-  const root = packageRoot();
-  const candidates = process.env.CAPPY_ADDON_PATH
-    ? [process.env.CAPPY_ADDON_PATH]
+  // With CAPPY_ADDON_PATH no package root is needed (bundled scripts, such
+  // as the GPU bench, run far from the package).
+  const override = process.env.CAPPY_ADDON_PATH;
+  const root = override ? '' : packageRoot();
+  const candidates = override
+    ? [override]
     : [join(root, 'build', 'Release', 'cappy.node'), join(root, 'build', 'Debug', 'cappy.node')];
   const found = candidates.find((p) => existsSync(p));
   if (!found) {

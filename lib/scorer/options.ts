@@ -27,6 +27,11 @@ export interface ScorerOptions {
   ioBinding?: boolean;
   /** Batches one call runs at once. Default 2 on a GPU (copies overlap compute), 1 on CPU. */
   batchesInFlight?: number;
+  /**
+   * Extra options for the GPU provider, passed as given: CUDA EP keys such as
+   * { use_tf32: '0' } (exact fp32) or TensorRT keys (trt_*). Default none.
+   */
+  providerOptions?: Record<string, string>;
   /** TensorRT engine and timing cache folder. Default <CAPPY_HOME>/tensorrt. */
   tensorrtCacheDir?: string;
   /** Let TensorRT use fp16 kernels for an fp32 model. Default false. */
@@ -68,6 +73,7 @@ export interface ResolvedScorerOptions {
   ioBinding: boolean | undefined;
   /** undefined: by provider (2 on a GPU, 1 on CPU). */
   batchesInFlight: number | undefined;
+  providerOptions: Record<string, string>;
   tensorrtCacheDir: string;
   tensorrtFp16: boolean;
   onnxFile: string | undefined;
@@ -118,6 +124,15 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
       throw new InvalidInputError(`${key} must be a boolean, got ${String(options[key])}`);
     }
   }
+  const providerOptions = options.providerOptions ?? {};
+  if (
+    providerOptions === null ||
+    typeof providerOptions !== 'object' ||
+    Array.isArray(providerOptions) ||
+    !Object.values(providerOptions).every((v) => typeof v === 'string')
+  ) {
+    throw new InvalidInputError('providerOptions must be an object of string values, e.g. { use_tf32: "0" }');
+  }
   if (options.tensorrtCacheDir !== undefined && (typeof options.tensorrtCacheDir !== 'string' || options.tensorrtCacheDir === '')) {
     throw new InvalidInputError('tensorrtCacheDir must be a non-empty string');
   }
@@ -138,6 +153,7 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
     ioBinding: options.ioBinding,
     batchesInFlight:
       options.batchesInFlight === undefined ? undefined : positiveInt('batchesInFlight', options.batchesInFlight, 1, 8),
+    providerOptions: { ...providerOptions },
     tensorrtCacheDir: options.tensorrtCacheDir ?? join(cacheRoot(), 'tensorrt'),
     tensorrtFp16: options.tensorrtFp16 ?? false,
     onnxFile: options.onnxFile,

@@ -340,6 +340,12 @@ Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
   so.device_id = GetInt(o, "deviceId");
   so.ep_library_path = o.Get("epLibraryPath").As<Napi::String>().Utf8Value();
   so.io_binding = o.Get("ioBinding").As<Napi::Boolean>().Value();
+  Napi::Object provider_options = o.Get("providerOptions").As<Napi::Object>();
+  Napi::Array keys = provider_options.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+    so.provider_options.emplace_back(key, provider_options.Get(key).As<Napi::String>().Utf8Value());
+  }
   so.batches_in_flight = static_cast<unsigned>(GetInt(o, "batchesInFlight"));
   so.trt_cache_dir = o.Get("trtCacheDir").As<Napi::String>().Utf8Value();
   so.trt_fp16 = o.Get("trtFp16").As<Napi::Boolean>().Value();

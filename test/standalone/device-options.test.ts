@@ -52,6 +52,8 @@ describe('device options', () => {
     [{ batchesInFlight: 0 }, /batchesInFlight must be an integer from 1 to 8/],
     [{ batchesInFlight: 9 }, /batchesInFlight/],
     [{ tensorrtCacheDir: '' }, /tensorrtCacheDir/],
+    [{ providerOptions: { use_tf32: 0 } }, /providerOptions must be an object of string values/],
+    [{ providerOptions: [] }, /providerOptions/],
   ])('rejects %o', (bad, message) => {
     expect(() => resolveScorerOptions(bad as never)).toThrow(InvalidInputError);
     expect(() => resolveScorerOptions(bad as never)).toThrow(message);

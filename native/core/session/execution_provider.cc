@@ -1,5 +1,6 @@
 #include "session/execution_provider.h"
 
+#include <unordered_map>
 #include <vector>
 
 namespace cappy {
@@ -47,7 +48,9 @@ EpSetup AppendCudaPlugin(const Runtime& runtime, const SessionOptions& options, 
                                                    std::to_string(cuda.size() - 1) + ")");
   }
   try {
-    so.AppendExecutionProvider_V2(*runtime.env, {*chosen}, std::unordered_map<std::string, std::string>{});
+    std::unordered_map<std::string, std::string> ep_options(options.provider_options.begin(),
+                                                             options.provider_options.end());
+    so.AppendExecutionProvider_V2(*runtime.env, {*chosen}, ep_options);
   } catch (const Ort::Exception& e) {
     throw Error(ErrorCode::kDeviceUnavailable, std::string("cannot add the CUDA execution provider: ") + e.what());
   }
@@ -77,7 +80,7 @@ EpSetup AppendTensorRt(const Runtime& runtime, const SessionOptions& options, Or
   auto profile = [](const uint32_t shape[2]) {
     return Shape("input_ids", shape) + "," + Shape("attention_mask", shape);
   };
-  const std::vector<std::pair<std::string, std::string>> kv = {
+  std::vector<std::pair<std::string, std::string>> kv = {
       {"device_id", std::to_string(options.device_id)},
       {"trt_fp16_enable", options.trt_fp16 ? "1" : "0"},
       {"trt_engine_cache_enable", "1"},
@@ -88,6 +91,7 @@ EpSetup AppendTensorRt(const Runtime& runtime, const SessionOptions& options, Or
       {"trt_profile_opt_shapes", profile(options.trt_opt_shape)},
       {"trt_profile_max_shapes", profile(options.trt_max_shape)},
   };
+  kv.insert(kv.end(), options.provider_options.begin(), options.provider_options.end());
   std::vector<const char*> keys, values;
   for (const auto& [k, v] : kv) {
     keys.push_back(k.c_str());

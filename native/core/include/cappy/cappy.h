@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cappy {
@@ -187,6 +188,9 @@ struct SessionOptions {
   std::string execution_provider = "cpu";
   int device_id = 0;             // CUDA ordinal
   std::string ep_library_path;   // cuda: libonnxruntime_providers_cuda.so
+  // Extra options handed to the GPU provider as given (e.g. use_tf32=0 for
+  // exact fp32 on CUDA); they win over cappy's own TensorRT settings.
+  std::vector<std::pair<std::string, std::string>> provider_options;
   // Bind inputs and outputs with an OrtIoBinding. Input buffers come from the
   // EP's pinned host allocator when it has one (CPU memory otherwise) and are
   // reused across batches.
