@@ -211,9 +211,11 @@ function report(): void {
     if (ours && theirs) ratios[name] = ours.pairsPerSec / theirs.pairsPerSec;
     const fmt = (s?: { pairsPerSec: number; tokensPerSec: number }) =>
       s ? `${s.pairsPerSec.toFixed(0).padStart(7)} pairs/s ${s.tokensPerSec.toFixed(0).padStart(8)} tok/s` : '        n/a';
+    const fp32 = e32?.throughput?.find((s: { name: string }) => s.name === name);
     rows.push(
       `${name.padEnd(10)} engine fp16 ${fmt(ours)} | HF fp16 eager ${fmt(theirs)} | x${ratios[name]?.toFixed(2) ?? 'n/a'}` +
-        (ours ? ` | MFU ${(100 * ours.mfu).toFixed(1)}%` : ''),
+        (ours ? ` | MFU ${(100 * ours.mfu).toFixed(1)}%` : '') +
+        ` | engine fp32 ${fmt(fp32)}`,
     );
   }
   out.ratiosEngineFp16OverHfFp16 = ratios;
