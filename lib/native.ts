@@ -96,6 +96,8 @@ export interface NativeScorerOptions {
   /** cuda: the plugin EP library (libonnxruntime_providers_cuda.so); '' otherwise. */
   epLibraryPath: string;
   ioBinding: boolean;
+  /** Use the EP's pinned host memory for inputs when it has some. */
+  pinnedBuffers: boolean;
   /** Passed to the GPU provider as given; string values only (checked in TS). */
   providerOptions: Record<string, string>;
   /** Batches one call runs at once: 2 on a GPU, 1 on CPU. */

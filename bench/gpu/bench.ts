@@ -249,6 +249,15 @@ async function check(): Promise<void> {
   const [a, b] = await Promise.all([scorer.scoreBatch(pairs), cpu.scoreBatch(pairs)]);
   const diff = maxAbsDiff(Array.from(a), Array.from(b));
   console.log(`${device} vs cpu on ${pairs.length} pairs (tiny, fp32): max |diff| ${diff.toExponential(2)}`);
+  // The same without pinned buffers and without binding: if the default
+  // differs from these, the fault is in that layer.
+  for (const variant of [{ pinnedBuffers: false }, { ioBinding: false, batchesInFlight: 1 }]) {
+    const other = await Scorer.load(tiny, { device, ...variant });
+    const c = await other.scoreBatch(pairs);
+    const d = maxAbsDiff(Array.from(c), Array.from(b));
+    console.log(`${device} ${JSON.stringify(variant)} vs cpu: max |diff| ${d.toExponential(2)} (${JSON.stringify(other.info.execution)})`);
+    await other.dispose();
+  }
   await Promise.all([scorer.dispose(), cpu.dispose()]);
 }
 

@@ -18,7 +18,7 @@ mkdir -p "$STAGE" "$OUT" "$WORK"
 LOG=$OUT/run.log
 log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$LOG"; }
 
-for d in .gpu/*/; do
+for d in .gpu/[0-9]*/; do
   [ -d "$d" ] && cp -r "$d". "$STAGE"/
 done
 log "stage $STAGE: $(ls "$STAGE" | tr '\n' ' ')"

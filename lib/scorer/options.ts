@@ -25,6 +25,8 @@ export interface ScorerOptions {
    * (on a GPU: pinned) buffers. Default: on for GPU providers, off on CPU.
    */
   ioBinding?: boolean;
+  /** Stage inputs in the GPU provider's pinned host memory. Default true; false keeps plain host memory. */
+  pinnedBuffers?: boolean;
   /** Batches one call runs at once. Default 2 on a GPU (copies overlap compute), 1 on CPU. */
   batchesInFlight?: number;
   /**
@@ -71,6 +73,7 @@ export interface ResolvedScorerOptions {
   deviceId: number;
   /** undefined: by provider (on for GPU providers). */
   ioBinding: boolean | undefined;
+  pinnedBuffers: boolean;
   /** undefined: by provider (2 on a GPU, 1 on CPU). */
   batchesInFlight: number | undefined;
   providerOptions: Record<string, string>;
@@ -119,7 +122,7 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
   if (typeof deviceId !== 'number' || !Number.isInteger(deviceId) || deviceId < 0 || deviceId > 255) {
     throw new InvalidInputError(`deviceId must be an integer from 0 to 255, got ${String(deviceId)}`);
   }
-  for (const key of ['ioBinding', 'tensorrtFp16'] as const) {
+  for (const key of ['ioBinding', 'pinnedBuffers', 'tensorrtFp16'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') {
       throw new InvalidInputError(`${key} must be a boolean, got ${String(options[key])}`);
     }
@@ -151,6 +154,7 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
     device,
     deviceId,
     ioBinding: options.ioBinding,
+    pinnedBuffers: options.pinnedBuffers ?? true,
     batchesInFlight:
       options.batchesInFlight === undefined ? undefined : positiveInt('batchesInFlight', options.batchesInFlight, 1, 8),
     providerOptions: { ...providerOptions },

@@ -130,6 +130,7 @@ export class Scorer {
           deviceId: opts.deviceId,
           epLibraryPath: candidate.epLibraryPath,
           ioBinding: opts.ioBinding ?? gpu,
+          pinnedBuffers: opts.pinnedBuffers,
           providerOptions: opts.providerOptions,
           batchesInFlight: opts.batchesInFlight ?? (gpu ? 2 : 1),
           trtCacheDir: opts.tensorrtCacheDir,

@@ -340,6 +340,7 @@ Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
   so.device_id = GetInt(o, "deviceId");
   so.ep_library_path = o.Get("epLibraryPath").As<Napi::String>().Utf8Value();
   so.io_binding = o.Get("ioBinding").As<Napi::Boolean>().Value();
+  so.pinned_buffers = o.Get("pinnedBuffers").As<Napi::Boolean>().Value();
   Napi::Object provider_options = o.Get("providerOptions").As<Napi::Object>();
   Napi::Array keys = provider_options.GetPropertyNames();
   for (uint32_t i = 0; i < keys.Length(); ++i) {

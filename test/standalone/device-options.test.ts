@@ -49,6 +49,7 @@ describe('device options', () => {
     [{ deviceId: '0' }, /deviceId/],
     [{ ioBinding: 'yes' }, /ioBinding must be a boolean/],
     [{ tensorrtFp16: 1 }, /tensorrtFp16 must be a boolean/],
+    [{ pinnedBuffers: 'no' }, /pinnedBuffers must be a boolean/],
     [{ batchesInFlight: 0 }, /batchesInFlight must be an integer from 1 to 8/],
     [{ batchesInFlight: 9 }, /batchesInFlight/],
     [{ tensorrtCacheDir: '' }, /tensorrtCacheDir/],

@@ -163,8 +163,8 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
 
   s.cpu_memory = std::make_unique<Ort::MemoryInfo>(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault));
 
-  OrtAllocator* pinned = ep.pinned_allocator;
-  if (ep.pinned_from_session) {
+  OrtAllocator* pinned = options.pinned_buffers ? ep.pinned_allocator : nullptr;
+  if (ep.pinned_from_session && options.pinned_buffers) {
     try {
       Ort::MemoryInfo info("CudaPinned", OrtDeviceAllocator, options.device_id, OrtMemTypeCPUOutput);
       s.session_pinned = std::make_unique<Ort::Allocator>(*s.session, info);

@@ -195,6 +195,9 @@ struct SessionOptions {
   // EP's pinned host allocator when it has one (CPU memory otherwise) and are
   // reused across batches.
   bool io_binding = false;
+  // Stage inputs in the EP's pinned host memory when it has some; off keeps
+  // them in plain host memory (to rule pinned memory out when debugging).
+  bool pinned_buffers = true;
   // Batches run at once by one Score call. 2 on a GPU: one batch's copies and
   // host-side filling overlap the other's compute. 1 on CPU, where ORT's
   // intra-op pool already uses every core.
