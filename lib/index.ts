@@ -2,6 +2,7 @@
 export { Scorer } from './scorer/scorer.js';
 export type { CallOptions, ScorerInfo, ScorerStats } from './scorer/scorer.js';
 export type { ScorerOptions, Device } from './scorer/options.js';
+export type { ExecutionInfo } from './runtime/execution-provider.js';
 export type { Pair } from './scorer/pairs.js';
 export type { Ranked } from './scorer/ranking.js';
 export type { IndexedScore, StreamOptions } from './scorer/stream.js';
@@ -18,6 +19,7 @@ export {
   AbortError,
   DisposedError,
   RuntimeError,
+  DeviceUnavailableError,
 } from './errors/index.js';
 export type { CappyErrorCode } from './errors/index.js';
 export { forgeModel } from './forge/index.js';

@@ -75,16 +75,40 @@ export interface NativeTensorInfo {
 export interface NativeSessionInfo {
   ortVersion: string;
   ortLibraryPath: string;
-  executionProvider: string;
+  executionProvider: NativeExecutionProvider;
+  deviceId: number;
+  ioBinding: boolean;
+  /** Inputs are staged in the EP's pinned host memory. */
+  pinnedBuffers: boolean;
+  batchesInFlight: number;
   inputs: NativeTensorInfo[];
   outputs: NativeTensorInfo[];
 }
+
+export type NativeExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
 
 export interface NativeScorerOptions {
   ortLibraryPath: string;
   modelPath: string;
   intraOpThreads: number;
-  executionProvider: string;
+  executionProvider: NativeExecutionProvider;
+  deviceId: number;
+  /** cuda: the plugin EP library (libonnxruntime_providers_cuda.so); '' otherwise. */
+  epLibraryPath: string;
+  ioBinding: boolean;
+  /** Use the EP's pinned host memory for inputs when it has some. */
+  pinnedBuffers: boolean;
+  /** Passed to the GPU provider as given; string values only (checked in TS). */
+  providerOptions: Record<string, string>;
+  /** Batches one call runs at once: 2 on a GPU, 1 on CPU. */
+  batchesInFlight: number;
+  /** tensorrt: engine and timing cache folder. */
+  trtCacheDir: string;
+  trtFp16: boolean;
+  /** tensorrt: the optimization profile as [rows, tokens]. */
+  trtMinShape: [number, number];
+  trtOptShape: [number, number];
+  trtMaxShape: [number, number];
   tokenizerThreads: number;
   maxBatchTokens: number;
   maxBatchSize: number;
@@ -128,6 +152,8 @@ export interface NativeAddon {
   CancelToken: new () => NativeCancelToken;
   /** Opens the ORT session on a worker thread. */
   loadScorer(tokenizer: NativeTokenizer, options: NativeScorerOptions): Promise<NativeScorer>;
+  /** dlopens a library by soname or path and keeps it loaded: '' on success, else the loader's error. */
+  loadLibrary(nameOrPath: string): string;
   /** Node-API version the addon was built for. */
   readonly napiVersion: number;
 }
@@ -136,7 +162,13 @@ export interface NativeAddon {
  * Errors thrown by the addon carry `cappyCode`, one of these, so TS can map
  * them to the typed error family without parsing messages.
  */
-export type NativeErrorCode = 'INVALID_INPUT' | 'TOKENIZER' | 'MODEL_LOAD' | 'RUNTIME' | 'CANCELLED';
+export type NativeErrorCode =
+  | 'INVALID_INPUT'
+  | 'TOKENIZER'
+  | 'MODEL_LOAD'
+  | 'RUNTIME'
+  | 'CANCELLED'
+  | 'DEVICE_UNAVAILABLE';
 
 export interface NativeError extends Error {
   cappyCode: NativeErrorCode;
@@ -161,9 +193,12 @@ let cached: NativeAddon | undefined;
 /** Loads the addon once. CAPPY_ADDON_PATH overrides the path (used by the node-gyp build test). */
 export function loadAddon(): NativeAddon {
   if (cached) return cached;
-  const root = packageRoot();
-  const candidates = process.env.CAPPY_ADDON_PATH
-    ? [process.env.CAPPY_ADDON_PATH]
+  // With CAPPY_ADDON_PATH no package root is needed (bundled scripts, such
+  // as the GPU bench, run far from the package).
+  const override = process.env.CAPPY_ADDON_PATH;
+  const root = override ? '' : packageRoot();
+  const candidates = override
+    ? [override]
     : [join(root, 'build', 'Release', 'cappy.node'), join(root, 'build', 'Debug', 'cappy.node')];
   const found = candidates.find((p) => existsSync(p));
   if (!found) {

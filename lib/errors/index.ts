@@ -10,7 +10,8 @@ export type CappyErrorCode =
   | 'QUEUE_FULL'
   | 'ABORTED'
   | 'DISPOSED'
-  | 'RUNTIME';
+  | 'RUNTIME'
+  | 'DEVICE_UNAVAILABLE';
 
 export class CappyError extends Error {
   readonly code: CappyErrorCode;
@@ -74,12 +75,28 @@ export class RuntimeError extends CappyError {
   }
 }
 
+/**
+ * The asked-for device cannot be used: the CUDA execution provider package,
+ * a CUDA or TensorRT library, the NVIDIA driver or the GPU itself is missing.
+ * `missing` names each missing piece; the message says how to install it.
+ */
+export class DeviceUnavailableError extends CappyError {
+  readonly device: string;
+  readonly missing: readonly string[];
+  constructor(device: string, message: string, options?: { cause?: unknown; missing?: readonly string[] }) {
+    super('DEVICE_UNAVAILABLE', message, options);
+    this.device = device;
+    this.missing = Object.freeze([...(options?.missing ?? [])]);
+  }
+}
+
 const byNativeCode: Record<NativeErrorCode, (message: string, cause: unknown) => CappyError> = {
   INVALID_INPUT: (m, cause) => new InvalidInputError(m, { cause }),
   TOKENIZER: (m, cause) => new TokenizerError(m, { cause }),
   MODEL_LOAD: (m, cause) => new ModelLoadError(m, { cause }),
   RUNTIME: (m, cause) => new RuntimeError(m, { cause }),
   CANCELLED: (m, cause) => new AbortError(m, { cause }),
+  DEVICE_UNAVAILABLE: (m, cause) => new DeviceUnavailableError('gpu', m, { cause }),
 };
 
 /** Maps an error thrown by the addon to the typed family; other errors pass through. */

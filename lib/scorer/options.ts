@@ -1,14 +1,43 @@
 // Scorer options: every default and every check lives here, so the native
 // side receives complete, valid values.
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
+import { cacheRoot } from '../model/default-model.js';
 import type { TruncationStrategy } from '../tokenizer/index.js';
 
-export type Device = 'cpu';
+/**
+ * Where the model runs. 'cuda': ONNX Runtime's CUDA plugin EP (npm
+ * com.github.asus4.onnxruntime.linux-x64-gpu, or CAPPY_ORT_CUDA_EP).
+ * 'tensorrt': TensorRT from a full ORT GPU build (CAPPY_ORT_LIB). 'auto':
+ * TensorRT, then CUDA, then CPU, whichever loads first; `scorer.info.execution`
+ * says which ran and why the others did not.
+ */
+export type Device = 'cpu' | 'cuda' | 'tensorrt' | 'auto';
 
 export interface ScorerOptions {
-  /** Execution provider. Only 'cpu' in this release. */
+  /** Default 'cpu'. See Device. */
   device?: Device;
+  /** CUDA device ordinal. Default 0. */
+  deviceId?: number;
+  /**
+   * Bind inputs and outputs with ORT's IoBinding, inputs staged in reusable
+   * (on a GPU: pinned) buffers. Default: on for GPU providers, off on CPU.
+   */
+  ioBinding?: boolean;
+  /** Stage inputs in the GPU provider's pinned host memory. Default true; false keeps plain host memory. */
+  pinnedBuffers?: boolean;
+  /** Batches one call runs at once. Default 2 on a GPU (copies overlap compute), 1 on CPU. */
+  batchesInFlight?: number;
+  /**
+   * Extra options for the GPU provider, passed as given: CUDA EP keys such as
+   * { use_tf32: '0' } (exact fp32) or TensorRT keys (trt_*). Default none.
+   */
+  providerOptions?: Record<string, string>;
+  /** TensorRT engine and timing cache folder. Default <CAPPY_HOME>/tensorrt. */
+  tensorrtCacheDir?: string;
+  /** Let TensorRT use fp16 kernels for an fp32 model. Default false. */
+  tensorrtFp16?: boolean;
   /** ONNX file inside the model folder; default onnx/model.onnx, then model.onnx. */
   onnxFile?: string;
   /** Max tokens per pair including special tokens. Cappy: 512. */
@@ -41,6 +70,15 @@ export interface ScorerOptions {
 
 export interface ResolvedScorerOptions {
   device: Device;
+  deviceId: number;
+  /** undefined: by provider (on for GPU providers). */
+  ioBinding: boolean | undefined;
+  pinnedBuffers: boolean;
+  /** undefined: by provider (2 on a GPU, 1 on CPU). */
+  batchesInFlight: number | undefined;
+  providerOptions: Record<string, string>;
+  tensorrtCacheDir: string;
+  tensorrtFp16: boolean;
   onnxFile: string | undefined;
   maxLength: number;
   truncation: TruncationStrategy;
@@ -55,6 +93,7 @@ export interface ResolvedScorerOptions {
   maxConcurrentCalls: number;
 }
 
+const DEVICES: readonly Device[] = ['cpu', 'cuda', 'tensorrt', 'auto'];
 const TRUNCATIONS: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
 
 function positiveInt(name: string, value: unknown, fallback: number, max = 2 ** 31 - 1): number {
@@ -76,8 +115,29 @@ function nonNegative(name: string, value: unknown, fallback: number): number {
 export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScorerOptions {
   if (options === null || typeof options !== 'object') throw new InvalidInputError('options must be an object');
   const device = options.device ?? 'cpu';
-  if (device !== 'cpu') {
-    throw new InvalidInputError(`device must be 'cpu' in this release, got ${String(device)}`);
+  if (!DEVICES.includes(device)) {
+    throw new InvalidInputError(`device must be one of ${DEVICES.join(', ')}, got ${String(device)}`);
+  }
+  const deviceId = options.deviceId ?? 0;
+  if (typeof deviceId !== 'number' || !Number.isInteger(deviceId) || deviceId < 0 || deviceId > 255) {
+    throw new InvalidInputError(`deviceId must be an integer from 0 to 255, got ${String(deviceId)}`);
+  }
+  for (const key of ['ioBinding', 'pinnedBuffers', 'tensorrtFp16'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
+      throw new InvalidInputError(`${key} must be a boolean, got ${String(options[key])}`);
+    }
+  }
+  const providerOptions = options.providerOptions ?? {};
+  if (
+    providerOptions === null ||
+    typeof providerOptions !== 'object' ||
+    Array.isArray(providerOptions) ||
+    !Object.values(providerOptions).every((v) => typeof v === 'string')
+  ) {
+    throw new InvalidInputError('providerOptions must be an object of string values, e.g. { use_tf32: "0" }');
+  }
+  if (options.tensorrtCacheDir !== undefined && (typeof options.tensorrtCacheDir !== 'string' || options.tensorrtCacheDir === '')) {
+    throw new InvalidInputError('tensorrtCacheDir must be a non-empty string');
   }
   const truncation = options.truncation ?? 'longest_first';
   if (!TRUNCATIONS.includes(truncation)) {
@@ -92,6 +152,14 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
   if (maxLength < 5) throw new InvalidInputError(`maxLength must be at least 5 for pairs, got ${maxLength}`);
   const resolved: ResolvedScorerOptions = {
     device,
+    deviceId,
+    ioBinding: options.ioBinding,
+    pinnedBuffers: options.pinnedBuffers ?? true,
+    batchesInFlight:
+      options.batchesInFlight === undefined ? undefined : positiveInt('batchesInFlight', options.batchesInFlight, 1, 8),
+    providerOptions: { ...providerOptions },
+    tensorrtCacheDir: options.tensorrtCacheDir ?? join(cacheRoot(), 'tensorrt'),
+    tensorrtFp16: options.tensorrtFp16 ?? false,
     onnxFile: options.onnxFile,
     maxLength,
     truncation,

@@ -1,10 +1,17 @@
 // Scorer: the public face of the pipeline. The JS thread validates, hands two
 // string arrays to native code, and resolves with a Float32Array; tokenizing,
 // batching and inference all run on native threads.
-import { DisposedError, AbortError, InvalidInputError, fromNative } from '../errors/index.js';
-import { loadAddon, type NativeScorer, type NativeSessionInfo, type NativeTensorInfo } from '../native.js';
+import { DisposedError, AbortError, DeviceUnavailableError, InvalidInputError, fromNative } from '../errors/index.js';
+import {
+  loadAddon,
+  type NativeScorer,
+  type NativeScorerOptions,
+  type NativeSessionInfo,
+  type NativeTensorInfo,
+} from '../native.js';
 import { readModelDir, type ForgedLabel } from '../model/model-dir.js';
 import { resolveOrtLibrary } from '../runtime/ort-library.js';
+import { executionCandidates, type ExecutionCandidate, type ExecutionInfo } from '../runtime/execution-provider.js';
 import { Tokenizer, type TruncationStrategy } from '../tokenizer/index.js';
 import { resolveScorerOptions, type ResolvedScorerOptions, type ScorerOptions } from './options.js';
 import { splitPairs, type Pair } from './pairs.js';
@@ -27,7 +34,10 @@ export interface ScorerInfo {
     description: string;
   };
   ort: { version: string; libraryPath: string };
+  /** 'cpu', 'cuda' or 'tensorrt': the provider that runs the model. */
   executionProvider: string;
+  /** The provider in detail: device, IO binding, pinned buffers, and with 'auto' why faster ones were skipped. */
+  execution: ExecutionInfo;
   inputs: NativeTensorInfo[];
   outputs: NativeTensorInfo[];
   maxLength: number;
@@ -51,6 +61,19 @@ export interface ScorerStats {
   queueMs: number;
   /** Pairs waiting now. */
   queuedPairs: number;
+}
+
+/**
+ * TensorRT's one optimization profile, [rows, tokens]: from the smallest
+ * batch the planner can cut to the largest, so engines are built once.
+ */
+function tensorRtProfile(o: ResolvedScorerOptions): Pick<NativeScorerOptions, 'trtMinShape' | 'trtOptShape' | 'trtMaxShape'> {
+  const roundUp = (n: number) => Math.ceil(n / o.padMultiple) * o.padMultiple;
+  const maxLen = roundUp(o.maxLength);
+  const maxRows = Math.max(1, Math.min(o.maxBatchSize, Math.floor(o.maxBatchTokens / o.padMultiple)));
+  const optLen = Math.min(maxLen, roundUp(128));
+  const optRows = Math.max(1, Math.min(maxRows, Math.floor(o.maxBatchTokens / optLen)));
+  return { trtMinShape: [1, o.padMultiple], trtOptShape: [optRows, optLen], trtMaxShape: [maxRows, maxLen] };
 }
 
 const asyncDispose: typeof Symbol.asyncDispose =
@@ -92,22 +115,48 @@ export class Scorer {
       maxLength: opts.maxLength,
       truncation: opts.truncation,
     });
-    let native: NativeScorer;
-    try {
-      native = await loadAddon().loadScorer(tokenizer.native, {
-        ortLibraryPath,
-        modelPath: model.onnxPath,
-        intraOpThreads: opts.intraOpThreads,
-        executionProvider: opts.device,
-        tokenizerThreads: opts.tokenizerThreads,
-        maxBatchTokens: opts.maxBatchTokens,
-        maxBatchSize: opts.maxBatchSize,
-        padMultiple: opts.padMultiple,
-        sortWindow: 0,
-      });
-    } catch (e) {
-      throw fromNative(e);
+    const addon = loadAddon();
+    const { candidates, skipped } = executionCandidates(opts.device, ortLibraryPath, addon);
+    let native: NativeScorer | undefined;
+    let candidate: ExecutionCandidate | undefined;
+    for (candidate of candidates) {
+      const gpu = candidate.executionProvider !== 'cpu';
+      try {
+        native = await addon.loadScorer(tokenizer.native, {
+          ortLibraryPath,
+          modelPath: model.onnxPath,
+          intraOpThreads: opts.intraOpThreads,
+          executionProvider: candidate.executionProvider,
+          deviceId: opts.deviceId,
+          epLibraryPath: candidate.epLibraryPath,
+          ioBinding: opts.ioBinding ?? gpu,
+          pinnedBuffers: opts.pinnedBuffers,
+          providerOptions: opts.providerOptions,
+          batchesInFlight: opts.batchesInFlight ?? (gpu ? 2 : 1),
+          trtCacheDir: opts.tensorrtCacheDir,
+          trtFp16: opts.tensorrtFp16,
+          ...tensorRtProfile(opts),
+          tokenizerThreads: opts.tokenizerThreads,
+          maxBatchTokens: opts.maxBatchTokens,
+          maxBatchSize: opts.maxBatchSize,
+          padMultiple: opts.padMultiple,
+          sortWindow: 0,
+        });
+        break;
+      } catch (e) {
+        const err = fromNative(e);
+        // 'auto' moves on when a GPU provider loads but cannot start.
+        if (err instanceof DeviceUnavailableError && candidate !== candidates.at(-1)) {
+          skipped.push(`${candidate.executionProvider}: ${err.message}`);
+          continue;
+        }
+        if (err instanceof DeviceUnavailableError) {
+          throw new DeviceUnavailableError(candidate.executionProvider, err.message, { cause: e });
+        }
+        throw err;
+      }
     }
+    if (!native || !candidate) throw new Error('unreachable: no execution provider candidates');
     const s: NativeSessionInfo = native.info;
     const description = model.forged
       ? `forged ${model.forged.preset}, seed ${model.forged.seed}: ${model.forged.note}`
@@ -116,6 +165,16 @@ export class Scorer {
       model: { dir: model.dir, onnxPath: model.onnxPath, forged: model.forged, description },
       ort: { version: s.ortVersion, libraryPath: s.ortLibraryPath },
       executionProvider: s.executionProvider,
+      execution: {
+        requested: opts.device,
+        executionProvider: s.executionProvider,
+        deviceId: s.deviceId,
+        ioBinding: s.ioBinding,
+        pinnedBuffers: s.pinnedBuffers,
+        batchesInFlight: s.batchesInFlight,
+        ...(candidate.epLibraryPath ? { epLibraryPath: candidate.epLibraryPath } : {}),
+        ...(skipped.length > 0 ? { skipped } : {}),
+      },
       inputs: s.inputs,
       outputs: s.outputs,
       maxLength: opts.maxLength,

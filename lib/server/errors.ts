@@ -39,6 +39,7 @@ export const ERROR_TABLE: Readonly<Record<string, Mapping>> = Object.freeze({
   DISPOSED: { status: 503, type: 'Unhealthy' },
   RUNTIME: { status: 424, type: 'Backend' },
   MODEL_LOAD: { status: 500, type: 'Backend' },
+  DEVICE_UNAVAILABLE: { status: 500, type: 'Backend' },
 });
 
 /** An error the server raises on purpose; its code is a key of ERROR_TABLE. */

@@ -9,6 +9,7 @@ const char* CodeName(cappy::ErrorCode code) {
     case cappy::ErrorCode::kModelLoad: return "MODEL_LOAD";
     case cappy::ErrorCode::kRuntime: return "RUNTIME";
     case cappy::ErrorCode::kCancelled: return "CANCELLED";
+    case cappy::ErrorCode::kDeviceUnavailable: return "DEVICE_UNAVAILABLE";
   }
   return "RUNTIME";
 }

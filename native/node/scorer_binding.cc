@@ -72,6 +72,10 @@ Napi::Object SessionInfoToJs(Napi::Env env, const cappy::SessionInfo& info) {
   o.Set("ortVersion", info.ort_version);
   o.Set("ortLibraryPath", info.ort_library_path);
   o.Set("executionProvider", info.execution_provider);
+  o.Set("deviceId", info.device_id);
+  o.Set("ioBinding", info.io_binding);
+  o.Set("pinnedBuffers", info.pinned_buffers);
+  o.Set("batchesInFlight", info.batches_in_flight);
   Napi::Array inputs = Napi::Array::New(env, info.inputs.size());
   for (size_t i = 0; i < info.inputs.size(); ++i) inputs.Set(static_cast<uint32_t>(i), TensorInfoToJs(env, info.inputs[i]));
   Napi::Array outputs = Napi::Array::New(env, info.outputs.size());
@@ -333,6 +337,27 @@ Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
   so.model_path = o.Get("modelPath").As<Napi::String>().Utf8Value();
   so.intra_op_threads = GetInt(o, "intraOpThreads");
   so.execution_provider = o.Get("executionProvider").As<Napi::String>().Utf8Value();
+  so.device_id = GetInt(o, "deviceId");
+  so.ep_library_path = o.Get("epLibraryPath").As<Napi::String>().Utf8Value();
+  so.io_binding = o.Get("ioBinding").As<Napi::Boolean>().Value();
+  so.pinned_buffers = o.Get("pinnedBuffers").As<Napi::Boolean>().Value();
+  Napi::Object provider_options = o.Get("providerOptions").As<Napi::Object>();
+  Napi::Array keys = provider_options.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+    so.provider_options.emplace_back(key, provider_options.Get(key).As<Napi::String>().Utf8Value());
+  }
+  so.batches_in_flight = static_cast<unsigned>(GetInt(o, "batchesInFlight"));
+  so.trt_cache_dir = o.Get("trtCacheDir").As<Napi::String>().Utf8Value();
+  so.trt_fp16 = o.Get("trtFp16").As<Napi::Boolean>().Value();
+  auto shape = [&](const char* key, uint32_t out[2]) {
+    Napi::Array a = o.Get(key).As<Napi::Array>();
+    out[0] = a.Get(0u).As<Napi::Number>().Uint32Value();
+    out[1] = a.Get(1u).As<Napi::Number>().Uint32Value();
+  };
+  shape("trtMinShape", so.trt_min_shape);
+  shape("trtOptShape", so.trt_opt_shape);
+  shape("trtMaxShape", so.trt_max_shape);
   cappy::ScorerOptions sc;
   sc.tokenizer_threads = static_cast<unsigned>(GetInt(o, "tokenizerThreads"));
   sc.plan.max_batch_tokens = static_cast<uint32_t>(GetInt(o, "maxBatchTokens"));
@@ -345,6 +370,16 @@ Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// loadLibrary(nameOrPath): '' when loaded, else the loader's error. Lets TS
+// check an EP library's dependencies and name every missing one at once.
+Napi::Value LoadLibrary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "loadLibrary(nameOrPath: string)");
+  }
+  return Napi::String::New(env, cappy::LoadSharedLibrary(info[0].As<Napi::String>().Utf8Value()));
+}
+
 }  // namespace
 
 void InitScorerBinding(Napi::Env env, Napi::Object exports) {
@@ -353,6 +388,7 @@ void InitScorerBinding(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<ScorerAddonData>(data);
   exports.Set("CancelToken", CancelToken::Define(env));
   exports.Set("loadScorer", Napi::Function::New<LoadScorer>(env, "loadScorer"));
+  exports.Set("loadLibrary", Napi::Function::New<LoadLibrary>(env, "loadLibrary"));
 }
 
 }  // namespace cappy_node

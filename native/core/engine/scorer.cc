@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -67,6 +68,32 @@ class WindowQueue {
   size_t ready_ = 0;
   std::exception_ptr error_;
 };
+
+// Runs `body` on `runners` threads (this one included) and rethrows the first
+// error after all have stopped. `next` is pushed past `total` on an error so
+// the other runners stop taking batches.
+void RunConcurrently(size_t runners, const std::function<void()>& body, std::atomic<size_t>& next, size_t total) {
+  if (runners <= 1) {
+    body();
+    return;
+  }
+  std::mutex mu;
+  std::exception_ptr first;
+  auto guarded = [&] {
+    try {
+      body();
+    } catch (...) {
+      next.store(total);
+      std::lock_guard<std::mutex> lock(mu);
+      if (!first) first = std::current_exception();
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t i = 1; i < runners; ++i) helpers.emplace_back(guarded);
+  guarded();
+  for (auto& t : helpers) t.join();
+  if (first) std::rethrow_exception(first);
+}
 
 }  // namespace
 
@@ -137,10 +164,9 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
     }
   } joiner{producer, stop_producer};
 
-  const int64_t pad_id = tokenizer_->pad_id();
+  const int32_t pad_id = tokenizer_->pad_id();
+  const unsigned in_flight = session_->info().batches_in_flight;
   std::vector<float> scores(n);
-  std::vector<int64_t> ids;
-  std::vector<int64_t> mask;
   std::vector<uint32_t> lengths;
   double run_ms = 0;
   for (size_t w = 0; w < windows; ++w) {
@@ -156,27 +182,27 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
     plan_options.sort_window = 0;  // the window is this slice
     const std::vector<Batch> plan = PlanBatches(lengths, plan_options);
     const auto t_run = Clock::now();
-    for (const Batch& batch : plan) {
-      // Work not yet started is dropped once the caller aborts.
-      ThrowIfCancelled(cancelled);
-      const uint32_t rows = static_cast<uint32_t>(batch.rows.size());
-      const uint32_t len = batch.padded_length;
-      ids.assign(static_cast<size_t>(rows) * len, pad_id);
-      mask.assign(static_cast<size_t>(rows) * len, 0);
-      for (uint32_t r = 0; r < rows; ++r) {
-        const std::vector<int32_t>& row = encoded[begin + batch.rows[r]];
-        int64_t* ids_row = ids.data() + static_cast<size_t>(r) * len;
-        int64_t* mask_row = mask.data() + static_cast<size_t>(r) * len;
-        for (size_t t = 0; t < row.size(); ++t) {
-          ids_row[t] = row[t];
-          mask_row[t] = 1;
-        }
+    std::atomic<size_t> next{0};
+    std::atomic<uint64_t> computed{0};
+    // Each runner takes the next batch until none are left. With two in
+    // flight (GPU), one batch's input copy and host-side filling overlap the
+    // other's compute; each Run uses its own pinned buffers.
+    auto run_batches = [&] {
+      std::vector<const std::vector<int32_t>*> rows;
+      for (size_t b = next++; b < plan.size(); b = next++) {
+        // Work not yet started is dropped once the caller aborts.
+        ThrowIfCancelled(cancelled);
+        const Batch& batch = plan[b];
+        rows.clear();
+        for (uint32_t r : batch.rows) rows.push_back(&encoded[begin + r]);
+        const std::vector<float> batch_scores = session_->RunRows(rows, batch.padded_length, pad_id);
+        for (size_t r = 0; r < batch.rows.size(); ++r) scores[begin + batch.rows[r]] = batch_scores[r];
+        computed += static_cast<uint64_t>(batch.rows.size()) * batch.padded_length;
       }
-      const std::vector<float> batch_scores = session_->Run(ids, mask, rows, len);
-      for (uint32_t r = 0; r < rows; ++r) scores[begin + batch.rows[r]] = batch_scores[r];
-      st.computed_tokens += static_cast<uint64_t>(rows) * len;
-      st.batches += 1;
-    }
+    };
+    RunConcurrently(std::min<size_t>(in_flight, plan.size()), run_batches, next, plan.size());
+    st.computed_tokens += computed.load();
+    st.batches += plan.size();
     run_ms += MsSince(t_run);
     // Free the window's ids as soon as its scores are out.
     for (size_t i = begin; i < end; ++i) std::vector<int32_t>().swap(encoded[i]);

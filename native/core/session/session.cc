@@ -4,14 +4,17 @@
 // clear message instead of at the first score.
 #include <onnxruntime_cxx_api.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <functional>
 #include <fstream>
 #include <mutex>
 
 #include "cappy/cappy.h"
+#include "session/execution_provider.h"
+#include "session/input_slots.h"
 #include "session/ort_runtime.h"
-#include "session/tensor_convert.h"
 
 namespace cappy {
 
@@ -59,40 +62,48 @@ void CheckFileReadable(const std::string& path) {
 
 struct Session::Impl {
   const ort::Runtime* runtime = nullptr;
-  std::unique_ptr<Ort::Env> env;
   std::unique_ptr<Ort::Session> session;
+  // TensorRT's pinned allocator belongs to the session; slots below use it,
+  // so it is declared (and destroyed) between the two.
+  std::unique_ptr<Ort::Allocator> session_pinned;
+  std::unique_ptr<ort::InputSlots> slots;
   // Held by pointer: an Ort wrapper's destructor calls into the ORT API even
   // when empty, which would crash if loading ORT itself failed.
   std::unique_ptr<Ort::MemoryInfo> cpu_memory;
   SessionInfo info;
   InputRoles roles;
-  bool ids_are_int32 = false;
-  bool mask_is_int32 = false;
-  bool type_ids_are_int32 = false;
   ONNXTensorElementDataType output_type = ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
   std::vector<std::string> input_names;
   std::vector<std::string> output_names;
+
+  // Runs the batch already written into `slot`: plain Run, or through the
+  // slot's IoBinding (inputs bound from the slot's buffers, logits bound to
+  // CPU memory, so they come back in one small copy).
+  std::vector<float> Execute(ort::InputSlots::Slot& slot, uint32_t rows, uint32_t seq_len) const;
 };
 
 Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.runtime = &ort::LoadRuntime(options.ort_library_path);
   CheckFileReadable(options.model_path);
-  if (options.execution_provider != "cpu") {
-    throw Error(ErrorCode::kModelLoad,
-                "execution provider '" + options.execution_provider + "' is not available in this build; use 'cpu'");
-  }
+  Ort::SessionOptions so;
+  ort::EpSetup ep;
   try {
-    // One Env per session keeps sessions independent; its cost is negligible
-    // next to loading a model.
-    s.env = std::make_unique<Ort::Env>(ORT_LOGGING_LEVEL_ERROR, "cappy");
-    Ort::SessionOptions so;
     so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
     if (options.intra_op_threads > 0) so.SetIntraOpNumThreads(options.intra_op_threads);
     so.SetInterOpNumThreads(1);
-    s.session = std::make_unique<Ort::Session>(*s.env, options.model_path.c_str(), so);
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kModelLoad, "ONNX Runtime cannot load " + options.model_path + ": " + e.what());
+    throw Error(ErrorCode::kModelLoad, std::string("invalid session options: ") + e.what());
+  }
+  ep = ort::AppendExecutionProvider(*s.runtime, options, so);  // throws kDeviceUnavailable
+  try {
+    s.session = std::make_unique<Ort::Session>(*s.runtime->env, options.model_path.c_str(), so);
+  } catch (const Ort::Exception& e) {
+    // A GPU EP that loaded but cannot start (out of memory, CUDA library
+    // mismatch) fails here, not at append time.
+    const ErrorCode code = options.execution_provider == "cpu" ? ErrorCode::kModelLoad : ErrorCode::kDeviceUnavailable;
+    throw Error(code, "ONNX Runtime cannot load " + options.model_path + " on " + options.execution_provider + ": " +
+                          e.what());
   }
 
   Ort::AllocatorWithDefaultOptions allocator;
@@ -132,10 +143,6 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
     throw Error(ErrorCode::kModelLoad, "model " + options.model_path + " takes " + list_inputs() +
                                            "; it must take both input_ids and attention_mask");
   }
-  s.ids_are_int32 = s.info.inputs[s.roles.ids].element_type == "int32";
-  s.mask_is_int32 = s.info.inputs[s.roles.mask].element_type == "int32";
-  s.type_ids_are_int32 = s.roles.type_ids >= 0 && s.info.inputs[s.roles.type_ids].element_type == "int32";
-
   if (s.info.outputs.empty()) throw Error(ErrorCode::kModelLoad, "model has no outputs");
   // The score is logits[:, 0]; prefer an output named logits, else the first.
   size_t out_index = 0;
@@ -155,14 +162,60 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
   s.output_names = {out.name};
 
   s.cpu_memory = std::make_unique<Ort::MemoryInfo>(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault));
+
+  OrtAllocator* pinned = options.pinned_buffers ? ep.pinned_allocator : nullptr;
+  if (ep.pinned_from_session && options.pinned_buffers) {
+    try {
+      Ort::MemoryInfo info("CudaPinned", OrtDeviceAllocator, options.device_id, OrtMemTypeCPUOutput);
+      s.session_pinned = std::make_unique<Ort::Allocator>(*s.session, info);
+      pinned = *s.session_pinned;
+    } catch (const Ort::Exception&) {
+      pinned = nullptr;  // plain host memory still works, only the copy is slower
+    }
+  }
+  std::vector<ort::InputSpec> specs(s.info.inputs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    specs[i].type = s.info.inputs[i].element_type == "int32" ? ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32
+                                                               : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+  }
+  s.slots = std::make_unique<ort::InputSlots>(*s.runtime->api, pinned, std::move(specs));
+
   s.info.ort_version = s.runtime->version;
   s.info.ort_library_path = s.runtime->library_path;
-  s.info.execution_provider = "cpu";
+  s.info.execution_provider = options.execution_provider;
+  s.info.device_id = options.device_id;
+  s.info.io_binding = options.io_binding;
+  s.info.pinned_buffers = pinned != nullptr;
+  s.info.batches_in_flight = std::max(1u, options.batches_in_flight);
 }
 
 Session::~Session() = default;
 
 const SessionInfo& Session::info() const noexcept { return impl_->info; }
+
+namespace {
+
+// Writes each input's [rows, seq_len] values into its slot buffer, in the
+// element type that input takes.
+template <typename T>
+void WriteInput(void* buffer, size_t count, const std::function<int64_t(size_t)>& value) {
+  T* out = static_cast<T*>(buffer);
+  for (size_t i = 0; i < count; ++i) out[i] = static_cast<T>(value(i));
+}
+
+template <typename T>
+void WriteRows(void* buffer, const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len, bool mask,
+               int32_t pad_id) {
+  T* out = static_cast<T*>(buffer);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const std::vector<int32_t>& row = *rows[r];
+    T* dst = out + r * seq_len;
+    for (size_t t = 0; t < row.size(); ++t) dst[t] = mask ? T{1} : static_cast<T>(row[t]);
+    std::fill(dst + row.size(), dst + seq_len, mask ? T{0} : static_cast<T>(pad_id));
+  }
+}
+
+}  // namespace
 
 std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask, uint32_t rows,
                                 uint32_t seq_len) const {
@@ -171,43 +224,83 @@ std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vect
   if (ids.size() != count || mask.size() != count) {
     throw Error(ErrorCode::kInvalidInput, "ids and mask must both hold rows x seq_len values");
   }
-  const std::array<int64_t, 2> shape{static_cast<int64_t>(rows), static_cast<int64_t>(seq_len)};
-
-  // int32 graphs get converted copies; int64 graphs read the caller's buffers.
-  std::vector<int32_t> ids32, mask32, types32;
-  std::vector<int64_t> types64;
-  auto int_tensor = [&](const std::vector<int64_t>& src, bool as_int32, std::vector<int32_t>& scratch) {
-    if (as_int32) {
-      NarrowToInt32(src, scratch);
-      return Ort::Value::CreateTensor<int32_t>(*s.cpu_memory, scratch.data(), count, shape.data(), 2);
+  auto slot = s.slots->Acquire(count);
+  const auto& inputs = s.slots->inputs();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const int role = static_cast<int>(i);
+    // token_type_ids: RoBERTa has one segment type, so all zeros.
+    std::function<int64_t(size_t)> value = [](size_t) { return int64_t{0}; };
+    if (role == s.roles.ids) value = [&](size_t k) { return ids[k]; };
+    if (role == s.roles.mask) value = [&](size_t k) { return mask[k]; };
+    if (inputs[i].type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32) {
+      WriteInput<int32_t>(slot->buffers[i], count, value);
+    } else {
+      WriteInput<int64_t>(slot->buffers[i], count, value);
     }
-    return Ort::Value::CreateTensor<int64_t>(*s.cpu_memory, const_cast<int64_t*>(src.data()), count, shape.data(), 2);
-  };
+  }
+  return s.Execute(*slot, rows, seq_len);
+}
 
+std::vector<float> Session::RunRows(const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len,
+                                    int32_t pad_id) const {
+  const Impl& s = *impl_;
+  for (const auto* row : rows) {
+    if (row->size() > seq_len) throw Error(ErrorCode::kInvalidInput, "a row is longer than the batch's seq_len");
+  }
+  const size_t count = rows.size() * static_cast<size_t>(seq_len);
+  auto slot = s.slots->Acquire(count);
+  const auto& inputs = s.slots->inputs();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const int role = static_cast<int>(i);
+    void* buffer = slot->buffers[i];
+    const bool int32 = inputs[i].type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
+    if (role == s.roles.ids || role == s.roles.mask) {
+      const bool is_mask = role == s.roles.mask;
+      int32 ? WriteRows<int32_t>(buffer, rows, seq_len, is_mask, pad_id)
+            : WriteRows<int64_t>(buffer, rows, seq_len, is_mask, pad_id);
+    } else {
+      std::memset(buffer, 0, count * ort::ElementSize(inputs[i].type));
+    }
+  }
+  return s.Execute(*slot, static_cast<uint32_t>(rows.size()), seq_len);
+}
+
+std::vector<float> Session::Impl::Execute(ort::InputSlots::Slot& slot, uint32_t rows, uint32_t seq_len) const {
+  const Impl& s = *this;
+  const size_t count = static_cast<size_t>(rows) * seq_len;
+  const std::array<int64_t, 2> shape{static_cast<int64_t>(rows), static_cast<int64_t>(seq_len)};
+  const auto& specs = s.slots->inputs();
   std::vector<Ort::Value> inputs;
   std::vector<const char*> names;
-  inputs.reserve(s.input_names.size());
-  for (size_t i = 0; i < s.input_names.size(); ++i) {
-    const int role = static_cast<int>(i);
-    if (role == s.roles.ids) {
-      inputs.push_back(int_tensor(ids, s.ids_are_int32, ids32));
-    } else if (role == s.roles.mask) {
-      inputs.push_back(int_tensor(mask, s.mask_is_int32, mask32));
-    } else {
-      // token_type_ids: RoBERTa has one segment type, so all zeros.
-      types64.assign(count, 0);
-      inputs.push_back(int_tensor(types64, s.type_ids_are_int32, types32));
-    }
+  inputs.reserve(specs.size());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    inputs.push_back(Ort::Value::CreateTensor(s.slots->memory_info(), slot.buffers[i],
+                                              count * ort::ElementSize(specs[i].type), shape.data(), shape.size(),
+                                              specs[i].type));
     names.push_back(s.input_names[i].c_str());
   }
   const char* out_name = s.output_names[0].c_str();
 
   std::vector<Ort::Value> outputs;
   try {
-    outputs = s.session->Run(Ort::RunOptions{nullptr}, names.data(), inputs.data(), inputs.size(), &out_name, 1);
+    if (s.info.io_binding) {
+      if (!slot.binding) slot.binding = std::make_unique<Ort::IoBinding>(*s.session);
+      Ort::IoBinding& binding = *slot.binding;
+      binding.ClearBoundInputs();
+      binding.ClearBoundOutputs();
+      for (size_t i = 0; i < inputs.size(); ++i) binding.BindInput(names[i], inputs[i]);
+      binding.BindOutput(out_name, *s.cpu_memory);
+      binding.SynchronizeInputs();
+      s.session->Run(Ort::RunOptions{nullptr}, binding);
+      binding.SynchronizeOutputs();
+      outputs = binding.GetOutputValues();
+    } else {
+      outputs = s.session->Run(Ort::RunOptions{nullptr}, names.data(), inputs.data(), inputs.size(), &out_name, 1);
+    }
   } catch (const Ort::Exception& e) {
     throw Error(ErrorCode::kRuntime, std::string("ONNX Runtime failed to run a batch: ") + e.what());
   }
+  if (outputs.size() != 1) throw Error(ErrorCode::kRuntime, "model returned no logits");
   auto out_shape = outputs[0].GetTensorTypeAndShapeInfo().GetShape();
   if (out_shape.size() != 2 || out_shape[0] != rows || out_shape[1] < 1) {
     throw Error(ErrorCode::kRuntime, "model returned logits of an unexpected shape");

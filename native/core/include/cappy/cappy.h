@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cappy {
@@ -27,6 +28,7 @@ enum class ErrorCode {
   kModelLoad,     // ORT library or model file missing/corrupt/incompatible
   kRuntime,       // ORT failed while running a batch
   kCancelled,     // a cancellation flag was raised before the work ran
+  kDeviceUnavailable,  // the asked-for execution provider, its libraries or its GPU are missing
 };
 
 class Error : public std::runtime_error {
@@ -173,11 +175,41 @@ std::vector<Batch> PlanBatches(const std::vector<uint32_t>& lengths,
                                const PlanOptions& options);
 
 // ---------------------------------------------------------------- run
+// How a session runs: which execution provider, and how batches reach it.
+// TypeScript (lib/scorer/options.ts, lib/runtime/) resolves every field, so
+// the core only checks what needs ORT to check.
 struct SessionOptions {
   std::string ort_library_path;  // libonnxruntime.so to dlopen
   std::string model_path;        // model.onnx (external data beside it)
   int intra_op_threads = 0;      // 0: ORT's default
+  // "cpu", "cuda" (plugin EP from ep_library_path, registered on the shared
+  // env) or "tensorrt" (ORT's provider bridge: libonnxruntime_providers_tensorrt.so
+  // beside the ORT library, with CUDA as its fallback for unsupported nodes).
   std::string execution_provider = "cpu";
+  int device_id = 0;             // CUDA ordinal
+  std::string ep_library_path;   // cuda: libonnxruntime_providers_cuda.so
+  // Extra options handed to the GPU provider as given (e.g. use_tf32=0 for
+  // exact fp32 on CUDA); they win over cappy's own TensorRT settings.
+  std::vector<std::pair<std::string, std::string>> provider_options;
+  // Bind inputs and outputs with an OrtIoBinding. Input buffers come from the
+  // EP's pinned host allocator when it has one (CPU memory otherwise) and are
+  // reused across batches.
+  bool io_binding = false;
+  // Stage inputs in the EP's pinned host memory when it has some; off keeps
+  // them in plain host memory (to rule pinned memory out when debugging).
+  bool pinned_buffers = true;
+  // Batches run at once by one Score call. 2 on a GPU: one batch's copies and
+  // host-side filling overlap the other's compute. 1 on CPU, where ORT's
+  // intra-op pool already uses every core.
+  unsigned batches_in_flight = 1;
+  // TensorRT: engine cache folder and the one optimization profile, as
+  // [rows, tokens] for input_ids and attention_mask, so engines are built once
+  // for the whole shape range instead of per new shape.
+  std::string trt_cache_dir;
+  bool trt_fp16 = false;
+  uint32_t trt_min_shape[2] = {1, 8};
+  uint32_t trt_opt_shape[2] = {16, 128};
+  uint32_t trt_max_shape[2] = {64, 512};
 };
 
 struct TensorInfo {
@@ -189,7 +221,11 @@ struct TensorInfo {
 struct SessionInfo {
   std::string ort_version;
   std::string ort_library_path;
-  std::string execution_provider;
+  std::string execution_provider;  // "cpu", "cuda", "tensorrt"
+  int device_id = 0;
+  bool io_binding = false;
+  bool pinned_buffers = false;  // inputs staged in the EP's pinned host memory
+  unsigned batches_in_flight = 1;
   std::vector<TensorInfo> inputs;
   std::vector<TensorInfo> outputs;
 };
@@ -210,12 +246,24 @@ class Session {
                          const std::vector<int64_t>& mask, uint32_t rows,
                          uint32_t seq_len) const;
 
+  // Runs one batch given as unpadded token rows: ids and mask are written
+  // straight into the session's reusable input buffers (pinned on a GPU), in
+  // the element type the model takes, padded to seq_len with pad_id.
+  // Thread-safe; concurrent calls use separate buffers.
+  std::vector<float> RunRows(const std::vector<const std::vector<int32_t>*>& rows,
+                             uint32_t seq_len, int32_t pad_id) const;
+
   const SessionInfo& info() const noexcept;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Loads a shared library by soname or path and keeps it loaded; returns ""
+// or the loader's error. Used to check an EP library's dependencies (and to
+// load them from folders not on LD_LIBRARY_PATH) before ORT dlopens the EP.
+std::string LoadSharedLibrary(const std::string& name_or_path);
 
 // ---------------------------------------------------------------- collect
 struct ScoreStats {
