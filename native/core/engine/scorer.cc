@@ -7,6 +7,7 @@
 // tokenizer after the first window. Sorting by length happens inside a window,
 // which keeps padding low without holding the whole call's ids before the
 // first batch can start.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
@@ -86,6 +87,9 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
   const size_t window = options_.plan.sort_window == 0 ? kDefaultWindow : options_.plan.sort_window;
   const size_t windows = (n + window - 1) / window;
   std::vector<std::vector<int32_t>> encoded(n);
+  // Where each row's second segment starts, for graphs that take segment ids.
+  const bool with_types = session_->takes_type_ids();
+  std::vector<uint32_t> second_starts(with_types ? n : 0);
   std::atomic<bool> stop_producer{false};
   WindowQueue queue;
   double tokenize_ms = 0;
@@ -96,6 +100,7 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
     try {
       std::vector<TextInput> slice;
       std::vector<std::vector<int32_t>> out;
+      std::vector<uint32_t> starts;
       for (size_t w = 0; w < windows; ++w) {
         if (stop_producer.load() || IsCancelled(cancelled)) return;
         const auto t0 = Clock::now();
@@ -103,8 +108,9 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
         const size_t end = std::min(n, begin + window);
         slice.assign(inputs.begin() + static_cast<std::ptrdiff_t>(begin),
                      inputs.begin() + static_cast<std::ptrdiff_t>(end));
-        tokenizer_->EncodeBatch(slice, options_.tokenizer_threads, out);
+        tokenizer_->EncodeBatch(slice, options_.tokenizer_threads, out, with_types ? &starts : nullptr);
         for (size_t i = begin; i < end; ++i) encoded[i] = std::move(out[i - begin]);
+        if (with_types) std::copy(starts.begin(), starts.end(), second_starts.begin() + static_cast<std::ptrdiff_t>(begin));
         tokenize_ms += MsSince(t0);
         queue.Publish(w + 1);
       }
@@ -138,9 +144,11 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
   } joiner{producer, stop_producer};
 
   const int64_t pad_id = tokenizer_->pad_id();
+  const int64_t pair_type = tokenizer_->pair_type_id();
   std::vector<float> scores(n);
   std::vector<int64_t> ids;
   std::vector<int64_t> mask;
+  std::vector<int64_t> types;  // as HF pads them: type 0 past each row's end
   std::vector<uint32_t> lengths;
   double run_ms = 0;
   for (size_t w = 0; w < windows; ++w) {
@@ -163,6 +171,7 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
       const uint32_t len = batch.padded_length;
       ids.assign(static_cast<size_t>(rows) * len, pad_id);
       mask.assign(static_cast<size_t>(rows) * len, 0);
+      if (with_types) types.assign(static_cast<size_t>(rows) * len, 0);
       for (uint32_t r = 0; r < rows; ++r) {
         const std::vector<int32_t>& row = encoded[begin + batch.rows[r]];
         int64_t* ids_row = ids.data() + static_cast<size_t>(r) * len;
@@ -171,8 +180,12 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
           ids_row[t] = row[t];
           mask_row[t] = 1;
         }
+        if (with_types) {
+          int64_t* types_row = types.data() + static_cast<size_t>(r) * len;
+          for (size_t t = second_starts[begin + batch.rows[r]]; t < row.size(); ++t) types_row[t] = pair_type;
+        }
       }
-      const std::vector<float> batch_scores = session_->Run(ids, mask, rows, len);
+      const std::vector<float> batch_scores = session_->Run(ids, mask, with_types ? &types : nullptr, rows, len);
       for (uint32_t r = 0; r < rows; ++r) scores[begin + batch.rows[r]] = batch_scores[r];
       st.computed_tokens += static_cast<uint64_t>(rows) * len;
       st.batches += 1;

@@ -1,5 +1,6 @@
 // cappy::Session: one ORT inference session over a cross-encoder graph with
-// inputs input_ids / attention_mask (token_type_ids optional, fed zeros) and
+// inputs input_ids / attention_mask (token_type_ids optional: the caller's
+// segment ids, else zeros) and
 // one logits output. Model checks happen at load so a wrong file fails with a
 // clear message instead of at the first score.
 #include <onnxruntime_cxx_api.h>
@@ -164,12 +165,19 @@ Session::~Session() = default;
 
 const SessionInfo& Session::info() const noexcept { return impl_->info; }
 
+bool Session::takes_type_ids() const noexcept { return impl_->roles.type_ids >= 0; }
+
 std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask, uint32_t rows,
                                 uint32_t seq_len) const {
+  return Run(ids, mask, nullptr, rows, seq_len);
+}
+
+std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask,
+                                const std::vector<int64_t>* type_ids, uint32_t rows, uint32_t seq_len) const {
   const Impl& s = *impl_;
   const size_t count = static_cast<size_t>(rows) * seq_len;
-  if (ids.size() != count || mask.size() != count) {
-    throw Error(ErrorCode::kInvalidInput, "ids and mask must both hold rows x seq_len values");
+  if (ids.size() != count || mask.size() != count || (type_ids != nullptr && type_ids->size() != count)) {
+    throw Error(ErrorCode::kInvalidInput, "ids, mask and type ids must each hold rows x seq_len values");
   }
   const std::array<int64_t, 2> shape{static_cast<int64_t>(rows), static_cast<int64_t>(seq_len)};
 
@@ -193,8 +201,10 @@ std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vect
       inputs.push_back(int_tensor(ids, s.ids_are_int32, ids32));
     } else if (role == s.roles.mask) {
       inputs.push_back(int_tensor(mask, s.mask_is_int32, mask32));
+    } else if (type_ids != nullptr) {
+      inputs.push_back(int_tensor(*type_ids, s.type_ids_are_int32, types32));
     } else {
-      // token_type_ids: RoBERTa has one segment type, so all zeros.
+      // No segment ids given: one segment (RoBERTa has a single type), all zeros.
       types64.assign(count, 0);
       inputs.push_back(int_tensor(types64, s.type_ids_are_int32, types32));
     }

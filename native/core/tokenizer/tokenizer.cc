@@ -145,7 +145,7 @@ Tokenizer::Tokenizer(const TokenizerSpec& spec) : impl_(std::make_unique<Impl>(s
 Tokenizer::~Tokenizer() = default;
 
 void Tokenizer::Encode(std::string_view first, const std::string_view* second,
-                       std::vector<int32_t>& out) const {
+                       std::vector<int32_t>& out, uint32_t* second_start) const {
   std::vector<int32_t> a;
   std::vector<int32_t> b;
   a.reserve(first.size() / 3 + 4);
@@ -161,12 +161,21 @@ void Tokenizer::Encode(std::string_view first, const std::string_view* second,
     }
     tok::Truncate(t.strategy, t.max_length - added, a, second ? &b : nullptr, t.max_length);
   }
+  const size_t begin = out.size();
   tok::ApplyPostProcessor(impl_->post, a, second ? &b : nullptr, out);
+  if (second_start != nullptr) {
+    // The first segment is A plus the specials around it (cls, its own sep).
+    const uint32_t first_len =
+        static_cast<uint32_t>(a.size()) + (second ? tok::AddedTokenCount(impl_->post, false) : 0);
+    *second_start = second ? first_len : static_cast<uint32_t>(out.size() - begin);
+  }
 }
 
 void Tokenizer::EncodeBatch(const std::vector<TextInput>& inputs, unsigned threads,
-                            std::vector<std::vector<int32_t>>& out) const {
+                            std::vector<std::vector<int32_t>>& out,
+                            std::vector<uint32_t>* second_starts) const {
   out.assign(inputs.size(), {});
+  if (second_starts != nullptr) second_starts->assign(inputs.size(), 0);
   if (inputs.empty()) return;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, inputs.size()));
@@ -187,7 +196,8 @@ void Tokenizer::EncodeBatch(const std::vector<TextInput>& inputs, unsigned threa
         try {
           const TextInput& in = inputs[i];
           const std::string_view second(in.second);
-          Encode(in.first, in.has_second ? &second : nullptr, out[i]);
+          Encode(in.first, in.has_second ? &second : nullptr, out[i],
+                 second_starts != nullptr ? &(*second_starts)[i] : nullptr);
         } catch (...) {
           std::lock_guard<std::mutex> lock(error_mu);
           if (i < error_index) {
@@ -225,6 +235,7 @@ void Tokenizer::EncodeBatch(const std::vector<TextInput>& inputs, unsigned threa
 }
 
 int32_t Tokenizer::pad_id() const noexcept { return impl_->pad_id; }
+int32_t Tokenizer::pair_type_id() const noexcept { return impl_->post.pair_type_id; }
 const Truncation& Tokenizer::truncation() const noexcept { return impl_->truncation; }
 size_t Tokenizer::vocab_size() const noexcept { return impl_->vocab_size; }
 
