@@ -126,7 +126,7 @@ export interface NativeScorer {
     cancel: NativeCancelToken | undefined,
   ): Promise<NativeScoreResult>;
   /** Runs pre-tokenized, pre-padded rows; used by parity tests to feed the same ids to two runtimes. */
-  runIds(ids: BigInt64Array, mask: BigInt64Array, rows: number, seqLen: number): Promise<Float32Array>;
+  runIds(ids: BigInt64Array, mask: BigInt64Array, rows: number, seqLen: number, typeIds?: BigInt64Array): Promise<Float32Array>;
   /** Releases the ORT session once every call in flight has finished. */
   close(): void;
 }

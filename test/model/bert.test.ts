@@ -154,7 +154,23 @@ describe('BERT score parity with onnxruntime-node', () => {
     expect(new Set(Array.from(got, (x) => x.toFixed(6))).size).toBeGreaterThan(pairs.length / 2);
   });
 
-  it('a single text (no pair) is all type 0, and a pair scores the same alone and in a batch', async () => {
+  it('scoreIds feeds the caller\'s segment ids, and zeros without them', async () => {
+    const len = Math.max(...ROWS.map((r) => r.ids.length));
+    const ids = new BigInt64Array(ROWS.length * len);
+    const mask = new BigInt64Array(ROWS.length * len);
+    const types = new BigInt64Array(ROWS.length * len);
+    ROWS.forEach((r, i) =>
+      r.ids.forEach((id, t) => ((ids[i * len + t] = BigInt(id)), (mask[i * len + t] = 1n), (types[i * len + t] = BigInt(r.typeIds[t])))),
+    );
+    const withTypes = await scorer.scoreIds(ids, mask, ROWS.length, len, types);
+    expect(maxAbsDiff(withTypes, await ortScores(ROWS))).toBeLessThanOrEqual(TIGHT);
+    const without = await scorer.scoreIds(ids, mask, ROWS.length, len);
+    expect(maxAbsDiff(without, await ortScores(ROWS, 16, true))).toBeLessThanOrEqual(TIGHT);
+    expect(maxAbsDiff(without, withTypes)).toBeGreaterThan(100 * TIGHT);
+    await expect(scorer.scoreIds(ids, mask, ROWS.length, len, types.subarray(1))).rejects.toThrow(/tokenTypeIds must hold/);
+  });
+
+  it('a pair scores the same alone and in a batch', async () => {
     const pairs = makePairs(40, 9);
     const batch = await scorer.scoreBatch(pairs);
     for (const i of [0, 7, 39]) {
