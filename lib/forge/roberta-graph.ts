@@ -110,10 +110,14 @@ export function robertaParameterShapes(input: RobertaConfigInput): Map<string, n
   return m;
 }
 
-/** RoBERTa: classifier.dense + classifier.out_proj. BERT: bert.pooler.dense + classifier. */
+/** The head's two Linear layers: RoBERTa classifier.dense + classifier.out_proj; BERT bert.pooler.dense + classifier. */
+function headNames(c: RobertaConfig): { dense: string; out: string } {
+  return c.family === 'bert' ? { dense: 'bert.pooler.dense', out: 'classifier' } : { dense: 'classifier.dense', out: 'classifier.out_proj' };
+}
+
 function headShapes(c: RobertaConfig): [string, number[]][] {
   const H = c.hidden;
-  const [dense, out] = c.family === 'bert' ? ['bert.pooler.dense', 'classifier'] : ['classifier.dense', 'classifier.out_proj'];
+  const { dense, out } = headNames(c);
   return [
     [`${dense}.weight`, [H, H]],
     [`${dense}.bias`, [H]],
@@ -228,11 +232,9 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
   }
 
   const first = g.node('Gather', [x, g.int64([0], true)], { axis: 1 }); // [B, H]: the <s> / [CLS] token
-  const [[dense], , [out]] = headShapes(c);
-  const denseName = dense.slice(0, -'.weight'.length);
-  const outName = out.slice(0, -'.weight'.length);
-  const pooled = g.node('Tanh', [linear(first, denseName)]);
-  g.node('Add', [g.node('MatMul', [pooled, transposed(`${outName}.weight`)]), vector(`${outName}.bias`)], {}, { output: 'logits' });
+  const head = headNames(c);
+  const pooled = g.node('Tanh', [linear(first, head.dense)]);
+  g.node('Add', [g.node('MatMul', [pooled, transposed(`${head.out}.weight`)]), vector(`${head.out}.bias`)], {}, { output: 'logits' });
   g.output('logits', DataType.FLOAT, [B, { value: c.numLabels }]);
   return g;
 }
