@@ -1,7 +1,7 @@
 // cappy::Session: one ORT inference session over a cross-encoder graph with
 // inputs input_ids / attention_mask (token_type_ids optional: the caller's
-// segment ids, else zeros) and one logits output. Model checks happen at load so a wrong file fails with a
-// clear message instead of at the first score.
+// segment ids, else zeros) and one logits output. Model checks happen at load
+// so a wrong file fails with a clear message instead of at the first score.
 #include <onnxruntime_cxx_api.h>
 
 #include <array>
