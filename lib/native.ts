@@ -29,7 +29,15 @@ export interface NativeTokenizerSpec {
   addPrefixSpace: boolean;
   unkId: number; // -1 when there is none
   padId: number;
-  postProcessor: { kind: 'none' | 'roberta' | 'bert'; cls: string; clsId: number; sep: string; sepId: number };
+  postProcessor: {
+    kind: 'none' | 'roberta' | 'bert';
+    cls: string;
+    clsId: number;
+    sep: string;
+    sepId: number;
+    /** Type id of the second text and the specials after the first text's separator (BERT: 1). Default 0. */
+    pairTypeId?: number;
+  };
   truncation: { enabled: boolean; maxLength: number; strategy: NativeTruncationStrategy };
   /** Default 'bpe' (byte-level). 'wordpiece' needs unkId and, with BERT, the fields below. */
   model?: 'bpe' | 'wordpiece';
@@ -142,7 +150,7 @@ export interface NativeScorer {
     cancel: NativeCancelToken | undefined,
   ): Promise<NativeScoreResult>;
   /** Runs pre-tokenized, pre-padded rows; used by parity tests to feed the same ids to two runtimes. */
-  runIds(ids: BigInt64Array, mask: BigInt64Array, rows: number, seqLen: number): Promise<Float32Array>;
+  runIds(ids: BigInt64Array, mask: BigInt64Array, rows: number, seqLen: number, typeIds?: BigInt64Array): Promise<Float32Array>;
   /** Releases the ORT session once every call in flight has finished. */
   close(): void;
 }

@@ -1,23 +1,30 @@
-// What the converter accepts: an HF config.json for a RoBERTa sequence
-// classifier with one output (Cappy's shape, at any size), and the parameter
-// names and shapes that such a checkpoint must hold. Everything else is
+// What the converter accepts: an HF config.json for a RoBERTa or BERT
+// sequence classifier with one output (Cappy's shape, or a MiniLM
+// cross-encoder's, at any size), and the parameter names and shapes that such
+// a checkpoint must hold. Everything else is
 // refused up front with a message that says what is supported, rather than
 // failing halfway through a 1.4 GB conversion.
 import { InvalidInputError, ModelLoadError } from '../errors/index.js';
 import type { TensorInfo, WeightSource } from './source.js';
 
-export const SUPPORTED_ARCHITECTURES = ['RobertaForSequenceClassification'] as const;
+export const SUPPORTED_ARCHITECTURES = ['RobertaForSequenceClassification', 'BertForSequenceClassification'] as const;
+
+/** The graph family (parameter prefix, positions, segment ids, head) of each supported architecture. */
+const FAMILY: Record<(typeof SUPPORTED_ARCHITECTURES)[number], 'roberta' | 'bert'> = {
+  RobertaForSequenceClassification: 'roberta',
+  BertForSequenceClassification: 'bert',
+};
 
 /** Why near misses are refused, so the message can say what would be needed. */
 const NOT_YET: Record<string, string> = {
-  BertForSequenceClassification:
-    'BERT needs a WordPiece tokenizer and BERT position/segment ids, which the engine does not have yet',
   XLMRobertaForSequenceClassification: 'XLM-R needs a SentencePiece (Unigram) tokenizer, which the engine does not have yet',
   CamembertForSequenceClassification: 'CamemBERT needs a SentencePiece tokenizer, which the engine does not have yet',
 };
 
 export interface EncoderConfig {
   architecture: (typeof SUPPORTED_ARCHITECTURES)[number];
+  /** roberta: roberta.* names, RoBERTa positions, no segment ids; bert: bert.* names, 0..S-1 positions, token_type_ids, pooler head. */
+  family: 'roberta' | 'bert';
   hiddenSize: number;
   numLayers: number;
   numHeads: number;
@@ -73,8 +80,11 @@ export function parseEncoderConfig(config: unknown, where = 'config.json'): Enco
   if (posType !== 'absolute') {
     throw new ModelLoadError(`${where}: position_embedding_type ${JSON.stringify(posType)} is not supported (absolute only)`);
   }
+  const architecture = arch as EncoderConfig['architecture'];
+  const family = FAMILY[architecture];
   const cfg: EncoderConfig = {
-    architecture: arch as EncoderConfig['architecture'],
+    architecture,
+    family,
     hiddenSize: int('hidden_size'),
     numLayers: int('num_hidden_layers'),
     numHeads: int('num_attention_heads'),
@@ -83,7 +93,8 @@ export function parseEncoderConfig(config: unknown, where = 'config.json'): Enco
     vocabSize: int('vocab_size'),
     typeVocabSize: int('type_vocab_size', 2),
     layerNormEps: typeof c.layer_norm_eps === 'number' ? c.layer_norm_eps : 1e-12,
-    padTokenId: int('pad_token_id', 1),
+    // HF's defaults when the file leaves it out: RobertaConfig 1, BertConfig 0.
+    padTokenId: int('pad_token_id', family === 'bert' ? 0 : 1),
     numLabels,
     raw: c,
   };
@@ -93,7 +104,12 @@ export function parseEncoderConfig(config: unknown, where = 'config.json'): Enco
   return cfg;
 }
 
-/** The parameters a RobertaForSequenceClassification checkpoint holds, with their PyTorch shapes. */
+/**
+ * The parameters a checkpoint holds, with their PyTorch shapes.
+ * RobertaForSequenceClassification: roberta.{embeddings,encoder}.*, then
+ * classifier.dense and classifier.out_proj. BertForSequenceClassification:
+ * bert.{embeddings,encoder}.*, bert.pooler.dense, then classifier.
+ */
 export function expectedParameters(cfg: EncoderConfig): { name: string; shape: number[] }[] {
   const H = cfg.hiddenSize;
   const I = cfg.intermediateSize;
@@ -104,13 +120,14 @@ export function expectedParameters(cfg: EncoderConfig): { name: string; shape: n
   const norm = (prefix: string) => {
     out.push({ name: `${prefix}.weight`, shape: [H] }, { name: `${prefix}.bias`, shape: [H] });
   };
-  const e = 'roberta.embeddings';
+  const base = cfg.family;
+  const e = `${base}.embeddings`;
   out.push({ name: `${e}.word_embeddings.weight`, shape: [cfg.vocabSize, H] });
   out.push({ name: `${e}.position_embeddings.weight`, shape: [cfg.maxPositions, H] });
   out.push({ name: `${e}.token_type_embeddings.weight`, shape: [cfg.typeVocabSize, H] });
   norm(`${e}.LayerNorm`);
   for (let i = 0; i < cfg.numLayers; i++) {
-    const l = `roberta.encoder.layer.${i}`;
+    const l = `${base}.encoder.layer.${i}`;
     for (const p of ['query', 'key', 'value']) linear(`${l}.attention.self.${p}`, H, H);
     linear(`${l}.attention.output.dense`, H, H);
     norm(`${l}.attention.output.LayerNorm`);
@@ -118,13 +135,21 @@ export function expectedParameters(cfg: EncoderConfig): { name: string; shape: n
     linear(`${l}.output.dense`, H, I);
     norm(`${l}.output.LayerNorm`);
   }
-  linear('classifier.dense', H, H);
-  linear('classifier.out_proj', cfg.numLabels, H);
+  if (cfg.family === 'bert') {
+    linear('bert.pooler.dense', H, H);
+    linear('classifier', cfg.numLabels, H);
+  } else {
+    linear('classifier.dense', H, H);
+    linear('classifier.out_proj', cfg.numLabels, H);
+  }
   return out;
 }
 
-/** Checkpoint entries that are known and not weights of this model (buffers, unused heads). */
-const IGNORABLE = [/\.position_ids$/, /^roberta\.pooler\./, /^lm_head\./];
+/**
+ * Checkpoint entries that are known and not weights of this model: buffers,
+ * RoBERTa's unused pooler, pretraining heads (lm_head, BERT's cls.*).
+ */
+const IGNORABLE = [/\.position_ids$/, /\.embeddings\.token_type_ids$/, /^roberta\.pooler\./, /^lm_head\./, /^cls\.(predictions|seq_relationship)\./];
 
 /** A checkpoint's tensors under the names the graph builder asks for. */
 export class MappedWeights {

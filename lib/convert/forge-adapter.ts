@@ -22,6 +22,7 @@ export function builderCapabilities(): BuilderCapabilities {
 
 export function toRobertaConfig(c: EncoderConfig): RobertaConfig {
   return {
+    family: c.family,
     vocabSize: c.vocabSize,
     hidden: c.hiddenSize,
     layers: c.numLayers,

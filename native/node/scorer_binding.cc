@@ -218,12 +218,14 @@ Napi::Value NativeScorer::Score(const Napi::CallbackInfo& info) {
 class RunIdsWorker : public Napi::AsyncWorker {
  public:
   RunIdsWorker(Napi::Env env, std::shared_ptr<const cappy::Scorer> scorer, std::vector<int64_t> ids,
-               std::vector<int64_t> mask, uint32_t rows, uint32_t seq_len)
+               std::vector<int64_t> mask, std::vector<int64_t> types, bool has_types, uint32_t rows, uint32_t seq_len)
       : Napi::AsyncWorker(env, "cappy.runIds"),
         deferred_(Napi::Promise::Deferred::New(env)),
         scorer_(std::move(scorer)),
         ids_(std::move(ids)),
         mask_(std::move(mask)),
+        types_(std::move(types)),
+        has_types_(has_types),
         rows_(rows),
         seq_len_(seq_len) {}
 
@@ -231,7 +233,7 @@ class RunIdsWorker : public Napi::AsyncWorker {
 
   void Execute() override {
     try {
-      scores_ = scorer_->session().Run(ids_, mask_, rows_, seq_len_);
+      scores_ = scorer_->session().Run(ids_, mask_, has_types_ ? &types_ : nullptr, rows_, seq_len_);
     } catch (const std::exception& e) {
       error_.Capture(e);
     }
@@ -248,7 +250,8 @@ class RunIdsWorker : public Napi::AsyncWorker {
  private:
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<const cappy::Scorer> scorer_;
-  std::vector<int64_t> ids_, mask_;
+  std::vector<int64_t> ids_, mask_, types_;
+  bool has_types_;
   uint32_t rows_, seq_len_;
   std::vector<float> scores_;
   PendingError error_;
@@ -259,19 +262,26 @@ Napi::Value NativeScorer::RunIds(const Napi::CallbackInfo& info) {
   auto scorer = Live(env);
   if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
       !info[3].IsNumber()) {
-    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "runIds(ids: BigInt64Array, mask: BigInt64Array, rows, seqLen)");
+    throw MakeError(env, cappy::ErrorCode::kInvalidInput,
+                    "runIds(ids: BigInt64Array, mask: BigInt64Array, rows, seqLen, typeIds?: BigInt64Array)");
   }
   auto read = [&](const Napi::Value& v) {
     Napi::TypedArray t = v.As<Napi::TypedArray>();
     if (t.TypedArrayType() != napi_bigint64_array) {
-      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "ids and mask must be BigInt64Array");
+      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "ids, mask and type ids must be BigInt64Array");
     }
     Napi::TypedArrayOf<int64_t> a = v.As<Napi::TypedArrayOf<int64_t>>();
     return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
   };
   const uint32_t rows = info[2].As<Napi::Number>().Uint32Value();
   const uint32_t seq_len = info[3].As<Napi::Number>().Uint32Value();
-  auto* worker = new RunIdsWorker(env, std::move(scorer), read(info[0]), read(info[1]), rows, seq_len);
+  // Segment ids are optional: without them a graph that takes token_type_ids gets zeros.
+  const bool has_types = info.Length() > 4 && !info[4].IsUndefined();
+  if (has_types && !info[4].IsTypedArray()) {
+    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "typeIds must be a BigInt64Array");
+  }
+  auto* worker = new RunIdsWorker(env, std::move(scorer), read(info[0]), read(info[1]),
+                                  has_types ? read(info[4]) : std::vector<int64_t>(), has_types, rows, seq_len);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

@@ -168,6 +168,10 @@ cappy::TokenizerSpec ReadSpec(const Napi::Value& value) {
   spec.post_processor.cls_id = static_cast<int32_t>(GetInt(pp, "clsId", "spec.postProcessor", 0, INT32_MAX));
   spec.post_processor.sep = GetString(pp, "sep", "spec.postProcessor");
   spec.post_processor.sep_id = static_cast<int32_t>(GetInt(pp, "sepId", "spec.postProcessor", 0, INT32_MAX));
+  // Optional, so specs written before segment ids existed still load (type 0 throughout).
+  if (!Field(pp, "pairTypeId").IsUndefined()) {
+    spec.post_processor.pair_type_id = static_cast<int32_t>(GetInt(pp, "pairTypeId", "spec.postProcessor", 0, INT32_MAX));
+  }
 
   ReadModelOptions(o, spec);
 

@@ -308,3 +308,58 @@ CAPPY_TEST(batch_threads_agree_with_one_by_one) {
     CHECK(out[i] == want);
   }
 }
+
+CAPPY_TEST(second_start_marks_the_bert_segment_boundary) {
+  // The scorer turns second_start into token_type_ids: 0 before, pair_type_id from it.
+  SpecBuilder sb;
+  sb.spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kBert;
+  sb.spec.post_processor.pair_type_id = 1;
+  sb.spec.added_tokens = {{"</s>", 2, true}};
+  sb.spec.truncation = {true, 7, cappy::TruncationStrategy::kLongestFirst};
+  cappy::Tokenizer t(sb.spec);
+  CHECK_EQ(t.pair_type_id(), 1);
+  Ids out;
+  uint32_t start = 99;
+  const std::string_view b("??????????");
+  t.Encode("!!!!!!!!!!", &b, out, &start);
+  CHECK_EQ(out, (Ids{0, B('!'), B('!'), 2, B('?'), B('?'), 2}));
+  CHECK_EQ(start, 4u);  // after [CLS] A [SEP], counted after truncation
+  // A separator typed inside A stays in the first segment, as in HF.
+  out.clear();
+  const std::string_view c("x");
+  t.Encode("a</s>", &c, out, &start);
+  CHECK_EQ(out, (Ids{0, B('a'), 2, 2, B('x'), 2}));
+  CHECK_EQ(start, 4u);
+  out.assign(1, 42);  // counted from the size on entry
+  t.Encode("ab", nullptr, out, &start);
+  CHECK_EQ(start, 4u);  // no pair: the whole encoding is type 0
+
+  std::vector<cappy::TextInput> in(40, {"ab", "c", true});
+  in[7].has_second = false;
+  std::vector<Ids> batch;
+  std::vector<uint32_t> starts;
+  t.EncodeBatch(in, 3, batch, &starts);
+  CHECK_EQ(starts.size(), 40u);
+  CHECK_EQ(starts[0], 4u);
+  CHECK_EQ(starts[7], 4u);
+  CHECK_EQ(batch[0], (Ids{0, B('a'), B('b'), 2, B('c'), 2}));
+}
+
+CAPPY_TEST(longest_first_odd_token_follows_word_cut) {
+  // HF stops reading a text at the first word end at or past max_length, so
+  // a word straddling token 512 makes that side the longer one (measured with
+  // tokenizers 0.23 on BERT's odd budget of 509).
+  using cappy::tok::WordCut;
+  CHECK_EQ(WordCut({3, 6, 9}, 9, 4), 6u);
+  CHECK_EQ(WordCut({3, 6, 9}, 9, 6), 6u);
+  CHECK_EQ(WordCut({3, 6, 9}, 9, 20), 9u);
+  Ids a(12, 1), b(12, 2);
+  cappy::tok::TruncateLongestFirstPair(7, a, b, 10, 10);  // a tie: the odd token goes second
+  CHECK_EQ(a.size(), 3u);
+  CHECK_EQ(b.size(), 4u);
+  a.assign(12, 1);
+  b.assign(12, 2);
+  cappy::tok::TruncateLongestFirstPair(7, a, b, 11, 10);  // a's cut ends later: a gets it
+  CHECK_EQ(a.size(), 4u);
+  CHECK_EQ(b.size(), 3u);
+}

@@ -103,4 +103,22 @@ describe('cappy CLI', () => {
       expect(existsSync(join(out, f))).toBe(true);
     }
   });
+
+  it('forge --preset bert-tiny writes a BERT cross-encoder folder the scorer loads', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'cappy-forge-bert-')), 'm');
+    const r = cappy(['forge', '--preset', 'bert-tiny', '--seed', '3', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).architectures).toEqual(['BertForSequenceClassification']);
+    expect(JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8')).model.type).toBe('WordPiece');
+    const scorer = await Scorer.load(out);
+    try {
+      const [a, b] = await scorer.scoreBatch([
+        ['what is the capital of france', 'paris is the capital'],
+        ['what is the capital of france', 'the river flows north'],
+      ]);
+      expect(Number.isFinite(a) && a !== b).toBe(true);
+    } finally {
+      await scorer.dispose();
+    }
+  });
 });

@@ -167,7 +167,10 @@ describe('forge output', () => {
       small: [256, 4, 4, 1024, 50265, 514],
       base: [768, 12, 12, 3072, 50265, 514],
       large: [1024, 24, 16, 4096, 50265, 514],
+      'bert-tiny': [32, 2, 2, 64, 4000, 512],
+      'bert-minilm': [384, 6, 12, 1536, 30522, 512], // cross-encoder/ms-marco-MiniLM-L-6-v2's shape
     });
+    expect(robertaConfig({ family: 'bert', vocabSize: 100, hidden: 8, layers: 1, heads: 2, intermediate: 16 })).toMatchObject({ maxPositions: 512, padId: 0, layerNormEps: 1e-12, typeVocabSize: 2 });
     await expect(forgeModel({ preset: 'huge' as never, seed: 1, outDir: join(scratch, 'x') })).rejects.toThrow(/preset/);
     await expect(forgeModel({ preset: 'tiny', seed: -1, outDir: join(scratch, 'x') })).rejects.toThrow(/seed/);
   });

@@ -8,6 +8,7 @@ import { expectedParameters, mapWeights, parseEncoderConfig } from '../../lib/co
 import { findWeightFile, openCheckpoint } from '../../lib/convert/checkpoint.js';
 import {
   randomTensor,
+  tinyBertConfig,
   tinyRobertaConfig,
   toFlaxTree,
   writeFlaxMsgpack,
@@ -38,10 +39,13 @@ describe('config.json', () => {
 
   it('rejects unknown architectures, listing what is supported', () => {
     expect(() => parseEncoderConfig(tinyRobertaConfig({ architectures: ['GPT2LMHeadModel'] }))).toThrow(
-      /cannot convert GPT2LMHeadModel; supported: RobertaForSequenceClassification with num_labels 1/,
+      /cannot convert GPT2LMHeadModel; supported: RobertaForSequenceClassification, BertForSequenceClassification with num_labels 1/,
     );
-    expect(() => parseEncoderConfig(tinyRobertaConfig({ architectures: ['BertForSequenceClassification'] }))).toThrow(
-      /WordPiece/,
+    expect(() => parseEncoderConfig(tinyRobertaConfig({ architectures: ['XLMRobertaForSequenceClassification'] }))).toThrow(
+      /Unigram/,
+    );
+    expect(() => parseEncoderConfig(tinyRobertaConfig({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'a', 1: 'b' } }))).toThrow(
+      /BertForSequenceClassification with 2 labels/,
     );
     expect(() => parseEncoderConfig({ model_type: 'roberta' })).toThrow(/no architectures/);
   });
@@ -96,6 +100,39 @@ describe('parameter map', () => {
     expect(() => mapWeights(src2, parseEncoderConfig(tinyRobertaConfig()))).toThrow(
       /word_embeddings\.weight is \[60,16\], config says \[50,16\]/,
     );
+    await src2.close();
+  });
+});
+
+describe('BERT (BertForSequenceClassification)', () => {
+  it('reads the config with BERT defaults and expects bert.*, the pooler and one classifier', () => {
+    const cfg = parseEncoderConfig(tinyBertConfig());
+    expect(cfg).toMatchObject({ family: 'bert', padTokenId: 0, typeVocabSize: 2, layerNormEps: 1e-12 });
+    const names = expectedParameters(cfg).map((p) => p.name);
+    expect(names).toHaveLength(5 + 16 * 2 + 4);
+    expect(names.slice(0, 2)).toEqual(['bert.embeddings.word_embeddings.weight', 'bert.embeddings.position_embeddings.weight']);
+    expect(names.slice(-4)).toEqual(['bert.pooler.dense.weight', 'bert.pooler.dense.bias', 'classifier.weight', 'classifier.bias']);
+    expect(expectedParameters(cfg).find((p) => p.name === 'classifier.weight')?.shape).toEqual([1, 16]);
+  });
+
+  it('ignores pretraining heads and buffers, and names a missing pooler', async () => {
+    const cfg = parseEncoderConfig(tinyBertConfig());
+    const ts = expectedParameters(cfg).map((p, i) => randomTensor(p.name, p.shape, 'F32', 300 + i));
+    const dir = join(root, 'bert');
+    await mkdir(dir);
+    await writeSafetensors(join(dir, 'model.safetensors'), [
+      ...ts,
+      randomTensor('cls.predictions.bias', [50], 'F32', 1),
+      randomTensor('bert.embeddings.position_ids', [1, 40], 'F32', 2),
+    ]);
+    const src = await openCheckpoint(dir);
+    expect(mapWeights(src, cfg).unused).toEqual([]);
+    await src.close();
+    const noPooler = join(root, 'bert-no-pooler');
+    await mkdir(noPooler);
+    await writeSafetensors(join(noPooler, 'model.safetensors'), ts.filter((t) => !t.name.startsWith('bert.pooler.')));
+    const src2 = await openCheckpoint(noPooler);
+    expect(() => mapWeights(src2, cfg)).toThrow(/2 parameter\(s\) of BertForSequenceClassification are missing: bert\.pooler\.dense\.weight/);
     await src2.close();
   });
 });

@@ -6,6 +6,7 @@ const require = createRequire(import.meta.url);
 
 export interface HfEncoding {
   getIds(): number[];
+  getTypeIds(): number[];
 }
 export interface HfTokenizer {
   encode(a: string, b?: string | null, o?: { addSpecialTokens?: boolean }): Promise<HfEncoding>;
@@ -23,4 +24,17 @@ export function hfTokenizer(path: string, maxLength?: number, strategy = 'Longes
 /** HF ids for every pair. The Node binding's encodeBatch takes single strings only, so pairs go one by one. */
 export async function hfEncodePairs(tok: HfTokenizer, pairs: readonly (readonly [string, string])[]): Promise<number[][]> {
   return Promise.all(pairs.map(async ([a, b]) => (await tok.encode(a, b, { addSpecialTokens: true })).getIds()));
+}
+
+/** HF ids and segment (type) ids for every pair, one by one. */
+export async function hfEncodePairsWithTypes(
+  tok: HfTokenizer,
+  pairs: readonly (readonly [string, string])[],
+): Promise<{ ids: number[]; typeIds: number[] }[]> {
+  return Promise.all(
+    pairs.map(async ([a, b]) => {
+      const e = await tok.encode(a, b, { addSpecialTokens: true });
+      return { ids: e.getIds(), typeIds: e.getTypeIds() };
+    }),
+  );
 }

@@ -30,9 +30,9 @@ export function erf(x: number): number {
   return (2 / Math.sqrt(Math.PI)) * sum;
 }
 
-type Vec = Float64Array;
+export type Vec = Float64Array;
 
-function linear(x: Vec, w: Weight, b: Weight): Vec {
+export function linear(x: Vec, w: Weight, b: Weight): Vec {
   const [out, inp] = w.shape; // PyTorch layout: [out, in], y = x W^T + b
   const y = new Float64Array(out);
   for (let o = 0; o < out; o++) {
@@ -43,7 +43,7 @@ function linear(x: Vec, w: Weight, b: Weight): Vec {
   return y;
 }
 
-function layerNorm(x: Vec, g: Weight, b: Weight, eps: number): Vec {
+export function layerNorm(x: Vec, g: Weight, b: Weight, eps: number): Vec {
   const n = x.length;
   let mean = 0;
   for (const v of x) mean += v;
@@ -92,12 +92,34 @@ export function referenceLogit(c: RobertaConfig, W: Map<string, Weight>, ids: nu
     for (let h = 0; h < H; h++) e[h] = we.data[id * H + h] + pe.data[positions[t] * H + h] + typeScale * te.data[h];
     return layerNorm(e, w('roberta.embeddings.LayerNorm.weight'), w('roberta.embeddings.LayerNorm.bias'), eps);
   });
+  x = referenceEncoder(c, w, 'roberta', x, m, mistake);
+  // RobertaClassificationHead: features[:, 0] -> dense -> tanh -> out_proj.
+  const dense = linear(x[0], w('classifier.dense.weight'), w('classifier.dense.bias')).map(Math.tanh);
+  return linear(dense, w('classifier.out_proj.weight'), w('classifier.out_proj.bias'))[0];
+}
+
+/**
+ * The encoder layers (RobertaLayer is a copy of BertLayer): post-LN
+ * self-attention with the additive mask, then the erf-GELU feed-forward.
+ * `x` holds one embedded vector per token; `prefix` is roberta or bert.
+ */
+export function referenceEncoder(
+  c: { hidden: number; heads: number; layers: number; layerNormEps: number },
+  w: (name: string) => Weight,
+  prefix: string,
+  input: Vec[],
+  m: number[],
+  mistake?: Mistake,
+): Vec[] {
+  const H = c.hidden;
+  const eps = c.layerNormEps;
+  let x = input;
   const d = H / c.heads;
   // The extended attention mask: (1 - mask) * torch.finfo(float32).min.
   const minF = -3.4028234663852886e38;
   const scale = mistake === 'unscaled-scores' ? 1 : 1 / Math.sqrt(d);
   for (let l = 0; l < c.layers; l++) {
-    const p = `roberta.encoder.layer.${l}`;
+    const p = `${prefix}.encoder.layer.${l}`;
     const ln = (v: Vec, name: string) => layerNorm(v, w(`${p}.${name}.LayerNorm.weight`), w(`${p}.${name}.LayerNorm.bias`), eps);
     const preLn = mistake === 'pre-ln';
     const xin = preLn ? x.map((v) => ln(v, 'attention.output')) : x;
@@ -131,9 +153,7 @@ export function referenceLogit(c: RobertaConfig, W: Map<string, Weight>, ids: nu
       return preLn ? add(o, a) : ln(add(o, a), 'output');
     });
   }
-  // RobertaClassificationHead: features[:, 0] -> dense -> tanh -> out_proj.
-  const dense = linear(x[0], w('classifier.dense.weight'), w('classifier.dense.bias')).map(Math.tanh);
-  return linear(dense, w('classifier.out_proj.weight'), w('classifier.out_proj.bias'))[0];
+  return x;
 }
 
 /** Logits for a padded batch: rows of ids (pad id where mask is 0) and their masks. */

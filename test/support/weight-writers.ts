@@ -321,6 +321,26 @@ export function tinyRobertaConfig(over: Record<string, unknown> = {}): Record<st
   };
 }
 
+/** A tiny BertForSequenceClassification config.json (HF keys; pad_token_id left to BERT's default 0). */
+export function tinyBertConfig(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    architectures: ['BertForSequenceClassification'],
+    model_type: 'bert',
+    hidden_size: 16,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    intermediate_size: 32,
+    max_position_embeddings: 40,
+    vocab_size: 50,
+    type_vocab_size: 2,
+    layer_norm_eps: 1e-12,
+    hidden_act: 'gelu',
+    id2label: { '0': 'LABEL_0' },
+    label2id: { LABEL_0: 0 },
+    ...over,
+  };
+}
+
 /** Splits PyTorch-named tensors into the nested flax tree HF's flax model saves (kernels [in, out]). */
 export function toFlaxTree(tensors: TensorSpec[]): FlaxTree {
   const tree: FlaxTree = {};

@@ -8,7 +8,7 @@ import { convertModelDir, type ExportDType } from '../../convert/convert.js';
 export function registerConvert(program: Command): void {
   program
     .command('convert')
-    .description('convert an HF RoBERTa sequence-classification checkpoint folder into onnx/model.onnx + tokenizer.json')
+    .description('convert an HF RoBERTa or BERT sequence-classification checkpoint folder (one label) into onnx/model.onnx + tokenizer.json')
     .argument('<dir>', 'HF model folder: config.json, tokenizer.json and model.safetensors, pytorch_model.bin or flax_model.msgpack')
     .requiredOption('--out <dir>', 'output model folder')
     .option('--dtype <dtype>', 'weights in the ONNX graph: fp32 or fp16', 'fp32')

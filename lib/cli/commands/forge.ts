@@ -1,4 +1,4 @@
-// `cappy forge`: writes a RoBERTa model folder with seeded random weights.
+// `cappy forge`: writes a RoBERTa (or BERT cross-encoder) model folder with seeded random weights.
 // What was written goes to stdout; progress goes to stderr (a bar on a
 // terminal, a line per 10% otherwise, so logs of CI runs show it too).
 import type { Command } from 'commander';
@@ -39,7 +39,7 @@ function progressReporter(preset: string): { update: (done: number, total: numbe
 export function registerForge(program: Command): void {
   program
     .command('forge')
-    .description("write Cappy's RoBERTa graph with seeded RANDOM weights (for tests and benchmarks) in the HF folder layout")
+    .description("write Cappy's RoBERTa graph (or, with a bert-* preset, a BERT cross-encoder's) with seeded RANDOM weights (for tests and benchmarks) in the HF folder layout")
     .requiredOption('--out <dir>', 'output folder')
     .option('--preset <name>', `size: ${Object.keys(PRESETS).join(', ')} (large is Cappy's shape)`, 'tiny')
     .option('--seed <n>', 'random seed, an integer from 0 to 2^32-1', '0')

@@ -7,6 +7,7 @@
 // tokenizer after the first window. Sorting by length happens inside a window,
 // which keeps padding low without holding the whole call's ids before the
 // first batch can start.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
@@ -113,6 +114,9 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
   const size_t window = options_.plan.sort_window == 0 ? kDefaultWindow : options_.plan.sort_window;
   const size_t windows = (n + window - 1) / window;
   std::vector<std::vector<int32_t>> encoded(n);
+  // Where each row's second segment starts, for graphs that take segment ids.
+  const bool with_types = session_->takes_type_ids();
+  std::vector<uint32_t> second_starts(with_types ? n : 0);
   std::atomic<bool> stop_producer{false};
   WindowQueue queue;
   double tokenize_ms = 0;
@@ -123,6 +127,7 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
     try {
       std::vector<TextInput> slice;
       std::vector<std::vector<int32_t>> out;
+      std::vector<uint32_t> starts;
       for (size_t w = 0; w < windows; ++w) {
         if (stop_producer.load() || IsCancelled(cancelled)) return;
         const auto t0 = Clock::now();
@@ -130,8 +135,9 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
         const size_t end = std::min(n, begin + window);
         slice.assign(inputs.begin() + static_cast<std::ptrdiff_t>(begin),
                      inputs.begin() + static_cast<std::ptrdiff_t>(end));
-        tokenizer_->EncodeBatch(slice, options_.tokenizer_threads, out);
+        tokenizer_->EncodeBatch(slice, options_.tokenizer_threads, out, with_types ? &starts : nullptr);
         for (size_t i = begin; i < end; ++i) encoded[i] = std::move(out[i - begin]);
+        if (with_types) std::copy(starts.begin(), starts.end(), second_starts.begin() + static_cast<std::ptrdiff_t>(begin));
         tokenize_ms += MsSince(t0);
         queue.Publish(w + 1);
       }
@@ -165,6 +171,7 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
   } joiner{producer, stop_producer};
 
   const int32_t pad_id = tokenizer_->pad_id();
+  const int32_t pair_type = tokenizer_->pair_type_id();
   const unsigned in_flight = session_->info().batches_in_flight;
   std::vector<float> scores(n);
   std::vector<uint32_t> lengths;
@@ -189,13 +196,19 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
     // other's compute; each Run uses its own pinned buffers.
     auto run_batches = [&] {
       std::vector<const std::vector<int32_t>*> rows;
+      std::vector<uint32_t> starts;  // where each row's second segment begins (token_type_ids)
       for (size_t b = next++; b < plan.size(); b = next++) {
         // Work not yet started is dropped once the caller aborts.
         ThrowIfCancelled(cancelled);
         const Batch& batch = plan[b];
         rows.clear();
-        for (uint32_t r : batch.rows) rows.push_back(&encoded[begin + r]);
-        const std::vector<float> batch_scores = session_->RunRows(rows, batch.padded_length, pad_id);
+        starts.clear();
+        for (uint32_t r : batch.rows) {
+          rows.push_back(&encoded[begin + r]);
+          if (with_types) starts.push_back(second_starts[begin + r]);
+        }
+        const std::vector<float> batch_scores =
+            session_->RunRows(rows, batch.padded_length, pad_id, with_types ? &starts : nullptr, pair_type);
         for (size_t r = 0; r < batch.rows.size(); ++r) scores[begin + batch.rows[r]] = batch_scores[r];
         computed += static_cast<uint64_t>(batch.rows.size()) * batch.padded_length;
       }

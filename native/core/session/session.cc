@@ -1,7 +1,7 @@
 // cappy::Session: one ORT inference session over a cross-encoder graph with
-// inputs input_ids / attention_mask (token_type_ids optional, fed zeros) and
-// one logits output. Model checks happen at load so a wrong file fails with a
-// clear message instead of at the first score.
+// inputs input_ids / attention_mask (token_type_ids optional: the caller's
+// segment ids, else zeros) and one logits output. Model checks happen at load
+// so a wrong file fails with a clear message instead of at the first score.
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
@@ -193,6 +193,8 @@ Session::~Session() = default;
 
 const SessionInfo& Session::info() const noexcept { return impl_->info; }
 
+bool Session::takes_type_ids() const noexcept { return impl_->roles.type_ids >= 0; }
+
 namespace {
 
 // Writes each input's [rows, seq_len] values into its slot buffer, in the
@@ -201,6 +203,19 @@ template <typename T>
 void WriteInput(void* buffer, size_t count, const std::function<int64_t(size_t)>& value) {
   T* out = static_cast<T*>(buffer);
   for (size_t i = 0; i < count; ++i) out[i] = static_cast<T>(value(i));
+}
+
+// Segment ids as HF pads them: 0 before the second segment and past the row's end.
+template <typename T>
+void WriteTypes(void* buffer, const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len,
+                const std::vector<uint32_t>& second_starts, int32_t pair_type) {
+  T* out = static_cast<T*>(buffer);
+  std::fill(out, out + rows.size() * seq_len, T{0});
+  for (size_t r = 0; r < rows.size(); ++r) {
+    T* dst = out + r * seq_len;
+    const size_t end = rows[r]->size();
+    for (size_t t = std::min<size_t>(second_starts[r], end); t < end; ++t) dst[t] = static_cast<T>(pair_type);
+  }
 }
 
 template <typename T>
@@ -219,19 +234,26 @@ void WriteRows(void* buffer, const std::vector<const std::vector<int32_t>*>& row
 
 std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask, uint32_t rows,
                                 uint32_t seq_len) const {
+  return Run(ids, mask, nullptr, rows, seq_len);
+}
+
+std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask,
+                                const std::vector<int64_t>* type_ids, uint32_t rows, uint32_t seq_len) const {
   const Impl& s = *impl_;
   const size_t count = static_cast<size_t>(rows) * seq_len;
-  if (ids.size() != count || mask.size() != count) {
-    throw Error(ErrorCode::kInvalidInput, "ids and mask must both hold rows x seq_len values");
+  if (ids.size() != count || mask.size() != count || (type_ids != nullptr && type_ids->size() != count)) {
+    throw Error(ErrorCode::kInvalidInput, "ids, mask and type ids must each hold rows x seq_len values");
   }
   auto slot = s.slots->Acquire(count);
   const auto& inputs = s.slots->inputs();
   for (size_t i = 0; i < inputs.size(); ++i) {
     const int role = static_cast<int>(i);
-    // token_type_ids: RoBERTa has one segment type, so all zeros.
+    // token_type_ids: the caller's segment ids, else one segment (RoBERTa has
+    // a single type), so all zeros.
     std::function<int64_t(size_t)> value = [](size_t) { return int64_t{0}; };
     if (role == s.roles.ids) value = [&](size_t k) { return ids[k]; };
     if (role == s.roles.mask) value = [&](size_t k) { return mask[k]; };
+    if (role == s.roles.type_ids && type_ids != nullptr) value = [&](size_t k) { return (*type_ids)[k]; };
     if (inputs[i].type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32) {
       WriteInput<int32_t>(slot->buffers[i], count, value);
     } else {
@@ -242,10 +264,14 @@ std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vect
 }
 
 std::vector<float> Session::RunRows(const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len,
-                                    int32_t pad_id) const {
+                                    int32_t pad_id, const std::vector<uint32_t>* second_starts,
+                                    int32_t pair_type) const {
   const Impl& s = *impl_;
   for (const auto* row : rows) {
     if (row->size() > seq_len) throw Error(ErrorCode::kInvalidInput, "a row is longer than the batch's seq_len");
+  }
+  if (second_starts != nullptr && second_starts->size() != rows.size()) {
+    throw Error(ErrorCode::kInvalidInput, "second_starts must hold one value per row");
   }
   const size_t count = rows.size() * static_cast<size_t>(seq_len);
   auto slot = s.slots->Acquire(count);
@@ -258,6 +284,9 @@ std::vector<float> Session::RunRows(const std::vector<const std::vector<int32_t>
       const bool is_mask = role == s.roles.mask;
       int32 ? WriteRows<int32_t>(buffer, rows, seq_len, is_mask, pad_id)
             : WriteRows<int64_t>(buffer, rows, seq_len, is_mask, pad_id);
+    } else if (role == s.roles.type_ids && second_starts != nullptr) {
+      int32 ? WriteTypes<int32_t>(buffer, rows, seq_len, *second_starts, pair_type)
+            : WriteTypes<int64_t>(buffer, rows, seq_len, *second_starts, pair_type);
     } else {
       std::memset(buffer, 0, count * ort::ElementSize(inputs[i].type));
     }

@@ -53,18 +53,23 @@ struct Tokenizer::Impl {
     return [n](std::string_view in, std::string& out) { n.Normalize(in, out); };
   }
 
-  // Ids of one text, before truncation and special tokens.
-  void EncodeText(std::string_view text, std::vector<int32_t>& out) const {
+  // Ids of one text, before truncation and special tokens. `word_ends`, when
+  // non-null, gets out.size() after each pre-token and added token.
+  void EncodeText(std::string_view text, std::vector<int32_t>& out, std::vector<uint32_t>* word_ends) const {
     if (bpe && !has_normalizer && pre_tokenizer == PreTokenizerKind::kByteLevel) {
-      EncodeByteLevel(text, out);
+      EncodeByteLevel(text, out, word_ends);
     } else {
-      EncodeNormalized(text, out);
+      EncodeNormalized(text, out, word_ends);
     }
+  }
+
+  static void MarkWord(const std::vector<int32_t>& out, std::vector<uint32_t>* word_ends) {
+    if (word_ends != nullptr) word_ends->push_back(static_cast<uint32_t>(out.size()));
   }
 
   // The general pipeline: normalize between raw added tokens, then match the
   // normalized ones, then pre-tokenize and run the model on each piece.
-  void EncodeNormalized(std::string_view text, std::vector<int32_t>& out) const {
+  void EncodeNormalized(std::string_view text, std::vector<int32_t>& out, std::vector<uint32_t>* word_ends) const {
     thread_local std::vector<tok::Segment> raw_segments;
     thread_local std::vector<tok::Segment> segments;
     thread_local std::vector<tok::Span> spans;
@@ -73,6 +78,7 @@ struct Tokenizer::Impl {
     for (const tok::Segment& raw : raw_segments) {
       if (raw.id >= 0) {
         out.push_back(raw.id);
+        MarkWord(out, word_ends);
         continue;
       }
       const std::string_view piece = text.substr(raw.begin, raw.end - raw.begin);
@@ -85,6 +91,7 @@ struct Tokenizer::Impl {
       for (const tok::Segment& seg : segments) {
         if (seg.id >= 0) {
           out.push_back(seg.id);
+          MarkWord(out, word_ends);
           continue;
         }
         const std::string_view part = std::string_view(normalized).substr(seg.begin, seg.end - seg.begin);
@@ -100,12 +107,13 @@ struct Tokenizer::Impl {
           } else {
             wordpiece->Encode(word, out);
           }
+          MarkWord(out, word_ends);
         }
       }
     }
   }
 
-  void EncodeByteLevel(std::string_view text, std::vector<int32_t>& out) const {
+  void EncodeByteLevel(std::string_view text, std::vector<int32_t>& out, std::vector<uint32_t>* word_ends) const {
     thread_local std::vector<tok::Segment> segments;
     thread_local std::vector<tok::Span> spans;
     thread_local std::string prefixed;
@@ -113,6 +121,7 @@ struct Tokenizer::Impl {
     for (const tok::Segment& seg : segments) {
       if (seg.id >= 0) {
         out.push_back(seg.id);
+        MarkWord(out, word_ends);
         continue;
       }
       std::string_view piece = text.substr(seg.begin, seg.end - seg.begin);
@@ -124,7 +133,10 @@ struct Tokenizer::Impl {
         piece = prefixed;
       }
       tok::PreTokenize(piece, spans);
-      for (const tok::Span& sp : spans) bpe->Encode(piece.substr(sp.begin, sp.end - sp.begin), out);
+      for (const tok::Span& sp : spans) {
+        bpe->Encode(piece.substr(sp.begin, sp.end - sp.begin), out);
+        MarkWord(out, word_ends);
+      }
     }
   }
 
@@ -145,13 +157,18 @@ Tokenizer::Tokenizer(const TokenizerSpec& spec) : impl_(std::make_unique<Impl>(s
 Tokenizer::~Tokenizer() = default;
 
 void Tokenizer::Encode(std::string_view first, const std::string_view* second,
-                       std::vector<int32_t>& out) const {
+                       std::vector<int32_t>& out, uint32_t* second_start) const {
   std::vector<int32_t> a;
   std::vector<int32_t> b;
   a.reserve(first.size() / 3 + 4);
-  impl_->EncodeText(first, a);
-  if (second) impl_->EncodeText(*second, b);
   const Truncation& t = impl_->truncation;
+  // longest_first on a pair breaks ties on where HF's tokenizer stops a long
+  // text: at the first word end at or past max_length (see truncation.h).
+  const bool word_cut = t.enabled && second != nullptr && t.strategy == TruncationStrategy::kLongestFirst;
+  std::vector<uint32_t> a_ends;
+  std::vector<uint32_t> b_ends;
+  impl_->EncodeText(first, a, word_cut ? &a_ends : nullptr);
+  if (second) impl_->EncodeText(*second, b, word_cut ? &b_ends : nullptr);
   if (t.enabled) {
     const uint32_t added = tok::AddedTokenCount(impl_->post, second != nullptr);
     if (t.max_length < added) {
@@ -159,14 +176,28 @@ void Tokenizer::Encode(std::string_view first, const std::string_view* second,
                                              " is smaller than the " + std::to_string(added) +
                                              " special tokens the post-processor adds");
     }
-    tok::Truncate(t.strategy, t.max_length - added, a, second ? &b : nullptr, t.max_length);
+    if (word_cut) {
+      tok::TruncateLongestFirstPair(t.max_length - added, a, b, tok::WordCut(a_ends, a.size(), t.max_length),
+                                    tok::WordCut(b_ends, b.size(), t.max_length));
+    } else {
+      tok::Truncate(t.strategy, t.max_length - added, a, second ? &b : nullptr);
+    }
   }
+  const size_t begin = out.size();
   tok::ApplyPostProcessor(impl_->post, a, second ? &b : nullptr, out);
+  if (second_start != nullptr) {
+    // The first segment is A plus the specials around it (cls, its own sep).
+    const uint32_t first_len =
+        static_cast<uint32_t>(a.size()) + (second ? tok::AddedTokenCount(impl_->post, false) : 0);
+    *second_start = second ? first_len : static_cast<uint32_t>(out.size() - begin);
+  }
 }
 
 void Tokenizer::EncodeBatch(const std::vector<TextInput>& inputs, unsigned threads,
-                            std::vector<std::vector<int32_t>>& out) const {
+                            std::vector<std::vector<int32_t>>& out,
+                            std::vector<uint32_t>* second_starts) const {
   out.assign(inputs.size(), {});
+  if (second_starts != nullptr) second_starts->assign(inputs.size(), 0);
   if (inputs.empty()) return;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, inputs.size()));
@@ -187,7 +218,8 @@ void Tokenizer::EncodeBatch(const std::vector<TextInput>& inputs, unsigned threa
         try {
           const TextInput& in = inputs[i];
           const std::string_view second(in.second);
-          Encode(in.first, in.has_second ? &second : nullptr, out[i]);
+          Encode(in.first, in.has_second ? &second : nullptr, out[i],
+                 second_starts != nullptr ? &(*second_starts)[i] : nullptr);
         } catch (...) {
           std::lock_guard<std::mutex> lock(error_mu);
           if (i < error_index) {
@@ -225,6 +257,7 @@ void Tokenizer::EncodeBatch(const std::vector<TextInput>& inputs, unsigned threa
 }
 
 int32_t Tokenizer::pad_id() const noexcept { return impl_->pad_id; }
+int32_t Tokenizer::pair_type_id() const noexcept { return impl_->post.pair_type_id; }
 const Truncation& Tokenizer::truncation() const noexcept { return impl_->truncation; }
 size_t Tokenizer::vocab_size() const noexcept { return impl_->vocab_size; }
 

@@ -26,6 +26,21 @@ void LongestFirstLengths(size_t budget, size_t& n1, size_t& n2) {
   n2 = b;
 }
 
+size_t WordCut(const std::vector<uint32_t>& word_ends, size_t length, size_t max_length) {
+  const auto it = std::lower_bound(word_ends.begin(), word_ends.end(), max_length);
+  return it == word_ends.end() ? length : std::min<size_t>(*it, length);
+}
+
+void TruncateLongestFirstPair(size_t budget, std::vector<int32_t>& first, std::vector<int32_t>& second,
+                              size_t first_cut, size_t second_cut) {
+  if (first.size() + second.size() <= budget) return;
+  size_t n1 = first_cut;
+  size_t n2 = second_cut;
+  LongestFirstLengths(budget, n1, n2);
+  first.resize(std::min(n1, first.size()));
+  second.resize(std::min(n2, second.size()));
+}
+
 void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>& first,
               std::vector<int32_t>* second, size_t max_length) {
   if (budget == 0) {
@@ -42,15 +57,10 @@ void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>
         first.resize(budget);
         return;
       }
-      // HF decides which side gets the odd token as if each side were first
-      // cut to the full max_length: 828/614 tokens at max_length 512 tie, so
-      // the second side gets it (measured against tokenizers 0.23; it shows
-      // only with odd budgets, e.g. BERT's 512 - 3).
-      size_t n1 = std::min(first.size(), max_length);
-      size_t n2 = std::min(second->size(), max_length);
-      LongestFirstLengths(budget, n1, n2);
-      first.resize(std::min(n1, first.size()));
-      second->resize(std::min(n2, second->size()));
+      // Without word ends, a cut at max_length tokens stands in for HF's
+      // word-end cut (Tokenizer::Encode passes the exact one).
+      TruncateLongestFirstPair(budget, first, *second, std::min(first.size(), max_length),
+                               std::min(second->size(), max_length));
       return;
     }
     case TruncationStrategy::kOnlyFirst:

@@ -72,6 +72,10 @@ struct PostProcessorSpec {
   int32_t cls_id = 0;
   std::string sep = "</s>";
   int32_t sep_id = 2;
+  // Type id of the second text and the special tokens after the first text's
+  // closing separator (HF's BERT template and BertProcessing: 1). Everything
+  // before is type 0; RoBERTa's files give 0, so its rows are all zeros.
+  int32_t pair_type_id = 0;
 };
 
 // Which model turns pre-tokens into ids.
@@ -138,16 +142,23 @@ class Tokenizer {
   // Appends ids, post-processed and truncated per the spec, to `out`.
   // Throws Error(kTokenizer) when only_first/only_second cannot fit.
   // Thread-safe: many threads may encode with one Tokenizer at once.
+  // `second_start`, when non-null, receives the index in `out` (counted from
+  // its size on entry) where pair_type_id begins: the type ids are 0 before
+  // it and pair_type_id from it on (the length of the encoding when there is
+  // no pair).
   void Encode(std::string_view first, const std::string_view* second,
-              std::vector<int32_t>& out) const;
+              std::vector<int32_t>& out, uint32_t* second_start = nullptr) const;
 
   // Encodes every input on up to `threads` threads (0 = hardware count).
   // out[i] holds the ids of inputs[i]. On failure throws the error of the
-  // lowest failing index, with the index in the message.
+  // lowest failing index, with the index in the message. `second_starts`,
+  // when non-null, gets each input's second_start (see Encode).
   void EncodeBatch(const std::vector<TextInput>& inputs, unsigned threads,
-                   std::vector<std::vector<int32_t>>& out) const;
+                   std::vector<std::vector<int32_t>>& out,
+                   std::vector<uint32_t>* second_starts = nullptr) const;
 
   int32_t pad_id() const noexcept;
+  int32_t pair_type_id() const noexcept;
   const Truncation& truncation() const noexcept;
   size_t vocab_size() const noexcept;  // max id + 1 over vocab and added tokens
 
@@ -245,13 +256,28 @@ class Session {
   std::vector<float> Run(const std::vector<int64_t>& ids,
                          const std::vector<int64_t>& mask, uint32_t rows,
                          uint32_t seq_len) const;
+  // The same, with segment ids for a graph that takes token_type_ids (BERT).
+  // `type_ids` null or a graph without that input: zeros / nothing is fed.
+  std::vector<float> Run(const std::vector<int64_t>& ids,
+                         const std::vector<int64_t>& mask,
+                         const std::vector<int64_t>* type_ids, uint32_t rows,
+                         uint32_t seq_len) const;
+
+  // Whether the graph has a token_type_ids input (callers skip building it otherwise).
+  bool takes_type_ids() const noexcept;
 
   // Runs one batch given as unpadded token rows: ids and mask are written
   // straight into the session's reusable input buffers (pinned on a GPU), in
   // the element type the model takes, padded to seq_len with pad_id.
-  // Thread-safe; concurrent calls use separate buffers.
+  // `second_starts` (one per row, or null) marks where each row's second
+  // segment begins: token_type_ids are 0 before it and on padding, and
+  // `pair_type` from it to the row's end. Null, or a graph without
+  // token_type_ids: zeros / nothing. Thread-safe; concurrent calls use
+  // separate buffers.
   std::vector<float> RunRows(const std::vector<const std::vector<int32_t>*>& rows,
-                             uint32_t seq_len, int32_t pad_id) const;
+                             uint32_t seq_len, int32_t pad_id,
+                             const std::vector<uint32_t>* second_starts = nullptr,
+                             int32_t pair_type = 0) const;
 
   const SessionInfo& info() const noexcept;
 
