@@ -2,6 +2,7 @@
 // side receives complete, valid values.
 import { availableParallelism } from 'node:os';
 import { InvalidInputError } from '../errors/index.js';
+import { isModelDType, MODEL_DTYPES, type ModelDType } from '../model/dtypes.js';
 import type { TruncationStrategy } from '../tokenizer/index.js';
 
 export type Device = 'cpu';
@@ -9,8 +10,15 @@ export type Device = 'cpu';
 export interface ScorerOptions {
   /** Execution provider. Only 'cpu' in this release. */
   device?: Device;
-  /** ONNX file inside the model folder; default onnx/model.onnx, then model.onnx. */
+  /** ONNX file inside the model folder; default onnx/model.onnx, then model.onnx. Not with `dtype`. */
   onnxFile?: string;
+  /**
+   * Which graph of the folder to run: 'fp32' (onnx/model.onnx, the default),
+   * 'int8' (onnx/model_int8.onnx), 'fp16' (onnx/model_fp16.onnx), or 'auto':
+   * the best the folder has for the device (on the CPU int8, then fp32, then
+   * fp16). `info.model.dtype` says which was chosen. Not with `onnxFile`.
+   */
+  dtype?: ModelDType | 'auto';
   /** Max tokens per pair including special tokens. Cappy: 512. */
   maxLength?: number;
   /** How a pair over maxLength is cut. Cappy: 'longest_first'. */
@@ -42,6 +50,7 @@ export interface ScorerOptions {
 export interface ResolvedScorerOptions {
   device: Device;
   onnxFile: string | undefined;
+  dtype: ModelDType | 'auto' | undefined;
   maxLength: number;
   truncation: TruncationStrategy;
   intraOpThreads: number;
@@ -86,6 +95,13 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
   if (options.onnxFile !== undefined && typeof options.onnxFile !== 'string') {
     throw new InvalidInputError('onnxFile must be a string');
   }
+  const dtype = options.dtype;
+  if (dtype !== undefined && dtype !== 'auto' && !isModelDType(dtype)) {
+    throw new InvalidInputError(`dtype must be 'auto' or one of ${MODEL_DTYPES.join(', ')}, got ${String(dtype)}`);
+  }
+  if (dtype !== undefined && options.onnxFile !== undefined) {
+    throw new InvalidInputError('give onnxFile or dtype, not both: onnxFile names one file, dtype picks one of the folder');
+  }
   const cores = availableParallelism();
   // 5: a pair needs 4 special tokens and at least one more to carry text.
   const maxLength = positiveInt('maxLength', options.maxLength, 512);
@@ -93,6 +109,7 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
   const resolved: ResolvedScorerOptions = {
     device,
     onnxFile: options.onnxFile,
+    dtype,
     maxLength,
     truncation,
     intraOpThreads: positiveInt('intraOpThreads', options.intraOpThreads, cores, 1024),
