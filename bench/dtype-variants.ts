@@ -45,11 +45,15 @@ const VARIANTS: Variant[] = [
   { name: 'int8 contrib w127', dtype: 'int8', int8: { ops: 'contrib', weightMax: 127 } },
   { name: 'int8 contrib w63', dtype: 'int8', int8: { ops: 'contrib', weightMax: 63 } },
   { name: 'int8 onnx w127', dtype: 'int8', int8: { ops: 'onnx', weightMax: 127 } },
+  { name: 'int8 w63 fp32 ffn-out', dtype: 'int8', int8: { ops: 'contrib', weightMax: 63, keepFloat: ['ffn-out'] } },
+  { name: 'int8 w63 fp32 qkv', dtype: 'int8', int8: { ops: 'contrib', weightMax: 63, keepFloat: ['qkv'] } },
+  { name: 'int8 w63 fp32 ffn-in', dtype: 'int8', int8: { ops: 'contrib', weightMax: 63, keepFloat: ['ffn-in'] } },
+  { name: 'int8 w63 fp32 attn-out', dtype: 'int8', int8: { ops: 'contrib', weightMax: 63, keepFloat: ['attention-out'] } },
   { name: 'fp16', dtype: 'fp16' },
 ];
 
 async function forged(v: Variant): Promise<string> {
-  const tag = v.int8 ? `${v.int8.ops}-${v.int8.weightMax}` : v.dtype;
+  const tag = v.int8 ? `${v.int8.ops}-${v.int8.weightMax}${v.int8.keepFloat ? `-f-${v.int8.keepFloat.join('-')}` : ''}` : v.dtype;
   const dir = join(root, 'bench', '.cache', `variants-${preset}-seed${SEED}-${tag}`);
   const file = join(dir, 'onnx', v.dtype === 'fp32' ? 'model.onnx' : `model_${v.dtype}.onnx`);
   if (!existsSync(file)) {

@@ -24,9 +24,26 @@ export interface Int8Options {
    * does not. VNNI (vpdpbusd) and AMX accumulate in int32 and never saturate.
    */
   weightMax: 127 | 63;
+  /** Encoder Linears left in fp32 (for measuring what quantizing each kind costs). Default none. */
+  keepFloat?: readonly LinearKind[];
 }
 
-export const DEFAULT_INT8: Int8Options = { ops: 'contrib', weightMax: 127 };
+/** The encoder's Linear layers by role: Q/K/V, attention output, FFN in (to GELU), FFN out. */
+export type LinearKind = 'qkv' | 'attention-out' | 'ffn-in' | 'ffn-out';
+
+export function linearKind(prefix: string): LinearKind {
+  if (prefix.includes('.attention.self.')) return 'qkv';
+  if (prefix.endsWith('.attention.output.dense')) return 'attention-out';
+  if (prefix.endsWith('.intermediate.dense')) return 'ffn-in';
+  return 'ffn-out';
+}
+
+// Defaults measured on this project's AVX2 machine (docs/dtypes.md, bench/dtype-variants.ts):
+// - 63: full-range codes saturate VPMADDUBSW there and land twice as far
+//   from fp32; on VNNI/AMX machines 127 would be safe and a little closer.
+// - attention output in fp32: quantizing it caused about half the int8 error
+//   (mean |diff| 0.029 -> 0.016 on small) for 1/12 of the encoder's Linear FLOPs.
+export const DEFAULT_INT8: Int8Options = { ops: 'contrib', weightMax: 63, keepFloat: ['attention-out'] };
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

@@ -17,7 +17,7 @@
 // PV) and the head stay fp32. Logits are fp32 in every format.
 import { GraphBuilder, type TensorSource } from './onnx/graph-builder.js';
 import { DataType } from './onnx/schema.js';
-import { DEFAULT_INT8, quantizePerColumn, toHalf, type Int8Options, type ModelDType, type QuantizedWeight } from './precision.js';
+import { DEFAULT_INT8, linearKind, quantizePerColumn, toHalf, type Int8Options, type ModelDType, type QuantizedWeight } from './precision.js';
 
 export interface RobertaConfig {
   vocabSize: number;
@@ -180,7 +180,9 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
   };
   // The encoder's Linear layers: fp32 or fp16 MatMul + Add, or int8.
   const linear = (x: string, prefix: string) => {
-    if (dtype !== 'int8') return g.node('Add', [g.node('MatMul', [x, transposed(`${prefix}.weight`)]), vector(`${prefix}.bias`)]);
+    if (dtype !== 'int8' || int8.keepFloat?.includes(linearKind(prefix))) {
+      return g.node('Add', [g.node('MatMul', [x, transposed(`${prefix}.weight`)]), vector(`${prefix}.bias`)]);
+    }
     const [codes, scales] = quantized(`${prefix}.weight`);
     const bias = vector(`${prefix}.bias`);
     if (int8.ops === 'contrib') return g.node('DynamicQuantizeMatMul', [x, codes, scales, '', bias], {}, { domain: 'com.microsoft' });
