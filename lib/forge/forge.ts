@@ -64,9 +64,10 @@ export async function forgeModel(options: ForgeOptions): Promise<ForgeResult> {
   const onnxFiles: string[] = [];
   let weightBytes = 0;
   let external = false;
-  for (const dtype of new Set(dtypes)) {
-    // Lazy weights: each is made when the writer reaches it and dropped once
-    // written, so forging large holds about one tensor, not 1.4 GB.
+  // Lazy weights: each is made when the writer reaches it and dropped once
+  // written, so forging large holds about one tensor, not 1.4 GB. Graphs are
+  // built first so progress can count all their bytes as one total.
+  const graphs = [...new Set(dtypes)].map((dtype) => {
     const graph = buildRobertaGraph(
       config,
       (name) => {
@@ -77,10 +78,15 @@ export async function forgeModel(options: ForgeOptions): Promise<ForgeResult> {
       { dtype, int8: options.int8 },
     );
     graph.metadata('cappy_forged', JSON.stringify(mark));
+    return { dtype, graph };
+  });
+  const total = graphs.reduce((s, { graph }) => s + graph.weightBytes, 0);
+  for (const { dtype, graph } of graphs) {
     const file = `onnx/${ONNX_FILE_NAMES[dtype]}`;
+    const before = weightBytes;
     const written = await graph.write(join(outDir, file), {
       externalData: options.externalData,
-      onProgress: (done, total) => options.onProgress?.('weights', done, total),
+      onProgress: (done) => options.onProgress?.('weights', before + done, total),
     });
     onnxFiles.push(file);
     if (written.externalDataPath) onnxFiles.push(`${file}_data`);

@@ -33,6 +33,7 @@ export function registerConvert(program: Command): void {
             );
             bar.start(total, 0);
           }
+          bar.setTotal(total); // each dtype's graph reports its own total
           bar.update(done);
         },
       });
