@@ -17,7 +17,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { forgeModel, Scorer } from '../lib/index.js';
-import { absDiffs, candidateSets, rankAgreement } from '../test/support/agreement.js';
+import { absDiffs, candidateSets, rankAgreement, std, type Diffs } from '../test/support/agreement.js';
 import { textPairs } from './support/text-pairs.js';
 
 const { values: args } = parseArgs({
@@ -28,6 +28,7 @@ const { values: args } = parseArgs({
     latency: { type: 'string', default: '20' },
     sets: { type: 'string', default: '32' },
     'skip-transformers': { type: 'boolean', default: false },
+    'accuracy-only': { type: 'boolean', default: false },
     runner: { type: 'string' },
   },
 });
@@ -112,7 +113,7 @@ async function runner(name: string): Promise<RunnerResult> {
 }
 
 /** rank() over candidate sets with both engine dtypes, in this process. */
-async function rankSets(): Promise<ReturnType<typeof rankAgreement> & { maxAbs: number; meanAbs: number; pairs: number }> {
+async function rankSets(): Promise<ReturnType<typeof rankAgreement> & { diffs: Diffs; fp32Std: number; pairs: number }> {
   const sets = candidateSets(Number(args.sets), 8);
   const scoresOf = async (dtype: 'fp32' | 'int8') => {
     const s = await Scorer.load(dir, { dtype, intraOpThreads: threads });
@@ -126,8 +127,22 @@ async function rankSets(): Promise<ReturnType<typeof rankAgreement> & { maxAbs: 
   };
   const ref = await scoresOf('fp32');
   const got = await scoresOf('int8');
-  const d = absDiffs(ref.flatMap((x) => Array.from(x)), got.flatMap((x) => Array.from(x)));
-  return { ...rankAgreement(ref, got, d.max), maxAbs: d.max, meanAbs: d.mean, pairs: sets.length * 8 };
+  const flat = (x: Float32Array[]) => x.flatMap((s) => Array.from(s));
+  const d = absDiffs(flat(ref), flat(got));
+  return { ...rankAgreement(ref, got, d.max), diffs: d, fp32Std: std(flat(ref)), pairs: sets.length * 8 };
+}
+
+/** The engine's int8 vs fp32 scores on the text pairs, in this process (for --accuracy-only). */
+async function textPairDiffs(): Promise<Diffs & { fp32Std: number }> {
+  const pairs = textPairs(N);
+  const scores = async (dtype: 'fp32' | 'int8') => {
+    const s = await Scorer.load(dir, { dtype, intraOpThreads: threads });
+    const out = await s.scoreBatch(pairs);
+    await s.dispose();
+    return out;
+  };
+  const ref = await scores('fp32');
+  return { ...absDiffs(ref, await scores('int8')), fp32Std: std(ref) };
 }
 
 async function main(): Promise<void> {
@@ -138,6 +153,25 @@ async function main(): Promise<void> {
   if (!existsSync(join(dir, 'onnx', 'model_int8.onnx')) || !existsSync(join(dir, 'onnx', 'model.onnx'))) {
     console.error(`forging ${preset} (seed 1, fp32 + int8) into ${dir} ...`);
     await forgeModel({ preset, seed: 1, outDir: dir, dtypes: ['fp32', 'int8'] });
+  }
+  const describe = (d: Diffs) =>
+    `max |diff| ${d.max.toFixed(4)}, mean ${d.mean.toFixed(4)} (common offset ${d.offset.toFixed(4)}, residual std ${d.residualStd.toFixed(4)})`;
+  const reportRanks = (ranks: Awaited<ReturnType<typeof rankSets>>) =>
+    console.log(
+      `rank() over ${Number(args.sets)} sets of 8 (${ranks.pairs} pairs): ${describe(ranks.diffs)}; fp32 score std ${ranks.fp32Std.toFixed(4)}, ` +
+        `median top-2 gap ${ranks.medianTopGap.toFixed(4)}; top-1 agreement ${(100 * ranks.top1).toFixed(1)}%, Kendall tau mean ${ranks.meanTau.toFixed(3)} ` +
+        `min ${ranks.minTau.toFixed(3)}, contested ${(100 * ranks.contested).toFixed(0)}% (top-1 there ${(100 * ranks.top1Contested).toFixed(0)}%)`,
+    );
+  if (args['accuracy-only']) {
+    const text = await textPairDiffs();
+    console.log(`\nint8 vs fp32, preset ${preset} (random weights), engine, ${N} text pairs: ${describe(text)}; fp32 score std ${text.fp32Std.toFixed(4)}`);
+    const ranks = await rankSets();
+    reportRanks(ranks);
+    const file = join(root, 'bench', 'results', `accuracy-dtypes-${preset}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+    writeFileSync(file, JSON.stringify({ preset, pairs: N, sets: Number(args.sets), text, ranks }, null, 2));
+    console.log(`wrote ${file}`);
+    return;
   }
   const names = ['engine:int8', 'engine:fp32', 'ort-node:int8', 'ort-node:fp32'];
   if (!args['skip-transformers']) names.push('transformers.js:fp32', 'transformers.js:int8');
@@ -165,12 +199,8 @@ async function main(): Promise<void> {
   };
   console.log(`anchor: ${anchorName}`);
   console.log(`engine int8 / transformers.js fp32: ${ratios.int8VsTransformersFp32?.toFixed(2) ?? 'n/a'}x (target >= 15x); engine int8 / engine fp32: ${ratios.int8VsEngineFp32.toFixed(2)}x (target >= 2x)`);
-  console.log(`int8 vs fp32 on the ${N} text pairs: max |diff| ${textDiff.max.toFixed(4)}, mean ${textDiff.mean.toFixed(4)}`);
-  console.log(
-    `rank() over ${Number(args.sets)} sets of 8 (${ranks.pairs} pairs): max |diff| ${ranks.maxAbs.toFixed(4)}, mean ${ranks.meanAbs.toFixed(4)}, ` +
-      `top-1 agreement ${(100 * ranks.top1).toFixed(1)}%, Kendall tau mean ${ranks.meanTau.toFixed(3)} min ${ranks.minTau.toFixed(3)}, ` +
-      `contested ${(100 * ranks.contested).toFixed(0)}% (top-1 there ${(100 * ranks.top1Contested).toFixed(0)}%)`,
-  );
+  console.log(`int8 vs fp32 on the ${N} text pairs: ${describe(textDiff)}; fp32 score std ${std(results['engine:fp32'].scores).toFixed(4)}`);
+  reportRanks(ranks);
   const outDir = join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `score-dtypes-${preset}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

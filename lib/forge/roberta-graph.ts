@@ -147,7 +147,11 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
   };
   const dataOf = (w: Weight | LazyWeight) => ('load' in w ? w.load : w.data);
   // `float`: keep fp32 in an fp16 graph (LayerNorm parameters, the head).
-  const vector = (name: string, float = false) => store(name, get(name).shape, dataOf(get(name)), fp16 && !float);
+  // Each weight is asked for once: the converter hands it over and forgets it.
+  const vector = (name: string, float = false) => {
+    const w = get(name);
+    return store(name, w.shape, dataOf(w), fp16 && !float);
+  };
   // A weight in hand is transposed now, so the builder keeps only the
   // transposed copy (the converter drops its own as it hands each over).
   const transposed = (name: string, float = false) => {

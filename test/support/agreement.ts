@@ -36,15 +36,41 @@ export function candidateSets(count: number, k: number, seed = 11): CandidateSet
   });
 }
 
-export function absDiffs(a: ArrayLike<number>, b: ArrayLike<number>): { max: number; mean: number } {
+export interface Diffs {
+  max: number;
+  mean: number;
+  /** Mean of (other - ref): a shift common to all scores, which no ranking sees. */
+  offset: number;
+  /** Standard deviation of (other - ref) around that offset: the part that can reorder. */
+  residualStd: number;
+}
+
+/** `b` against `a`: absolute differences, and their split into a common offset and the rest. */
+export function absDiffs(a: ArrayLike<number>, b: ArrayLike<number>): Diffs {
   let max = 0;
   let sum = 0;
+  let signed = 0;
   for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    max = Math.max(max, d);
-    sum += d;
+    const d = b[i] - a[i];
+    max = Math.max(max, Math.abs(d));
+    sum += Math.abs(d);
+    signed += d;
   }
-  return { max, mean: a.length ? sum / a.length : 0 };
+  const n = a.length || 1;
+  const offset = signed / n;
+  let sq = 0;
+  for (let i = 0; i < a.length; i++) sq += (b[i] - a[i] - offset) ** 2;
+  return { max, mean: sum / n, offset, residualStd: Math.sqrt(sq / n) };
+}
+
+/** Standard deviation of one set of scores. */
+export function std(x: ArrayLike<number>): number {
+  const n = x.length || 1;
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m += x[i] / n;
+  let v = 0;
+  for (let i = 0; i < x.length; i++) v += (x[i] - m) ** 2 / n;
+  return Math.sqrt(v);
 }
 
 /** Kendall's tau-b between two score lists over the same items (ties count for neither side). */
@@ -79,6 +105,8 @@ export interface RankAgreement {
   contested: number;
   /** top-1 agreement over the contested sets only (NaN when none). */
   top1Contested: number;
+  /** Median over sets of the fp32 gap between the best and second-best candidate. */
+  medianTopGap: number;
 }
 
 /** `ref` and `other` hold each set's scores, candidate order. */
@@ -88,8 +116,10 @@ export function rankAgreement(ref: ArrayLike<number>[], other: ArrayLike<number>
   let contested = 0;
   let agreeContested = 0;
   const taus: number[] = [];
+  const gaps: number[] = [];
   ref.forEach((r, i) => {
     const sorted = Array.from(r).sort((x, y) => y - x);
+    if (sorted.length > 1) gaps.push(sorted[0] - sorted[1]);
     const same = argmax(r) === argmax(other[i]);
     agree += same ? 1 : 0;
     if (sorted.length > 1 && sorted[0] - sorted[1] < margin) {
@@ -105,5 +135,6 @@ export function rankAgreement(ref: ArrayLike<number>[], other: ArrayLike<number>
     minTau: Math.min(...taus),
     contested: contested / ref.length,
     top1Contested: contested ? agreeContested / contested : NaN,
+    medianTopGap: gaps.sort((x, y) => x - y)[Math.floor(gaps.length / 2)] ?? NaN,
   };
 }
