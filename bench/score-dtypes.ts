@@ -129,7 +129,7 @@ async function rankSets(): Promise<ReturnType<typeof rankAgreement> & { diffs: D
   const got = await scoresOf('int8');
   const flat = (x: Float32Array[]) => x.flatMap((s) => Array.from(s));
   const d = absDiffs(flat(ref), flat(got));
-  return { ...rankAgreement(ref, got, d.max), diffs: d, fp32Std: std(flat(ref)), pairs: sets.length * 8 };
+  return { ...rankAgreement(ref, got, d.maxResidual), diffs: d, fp32Std: std(flat(ref)), pairs: sets.length * 8 };
 }
 
 /** The engine's int8 vs fp32 scores on the text pairs, in this process (for --accuracy-only). */

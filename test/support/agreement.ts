@@ -43,6 +43,8 @@ export interface Diffs {
   offset: number;
   /** Standard deviation of (other - ref) around that offset: the part that can reorder. */
   residualStd: number;
+  /** Largest |(other - ref) - offset|. */
+  maxResidual: number;
 }
 
 /** `b` against `a`: absolute differences, and their split into a common offset and the rest. */
@@ -59,8 +61,13 @@ export function absDiffs(a: ArrayLike<number>, b: ArrayLike<number>): Diffs {
   const n = a.length || 1;
   const offset = signed / n;
   let sq = 0;
-  for (let i = 0; i < a.length; i++) sq += (b[i] - a[i] - offset) ** 2;
-  return { max, mean: sum / n, offset, residualStd: Math.sqrt(sq / n) };
+  let maxResidual = 0;
+  for (let i = 0; i < a.length; i++) {
+    const r = b[i] - a[i] - offset;
+    sq += r * r;
+    maxResidual = Math.max(maxResidual, Math.abs(r));
+  }
+  return { max, mean: sum / n, offset, residualStd: Math.sqrt(sq / n), maxResidual };
 }
 
 /** Standard deviation of one set of scores. */
@@ -101,7 +108,11 @@ export interface RankAgreement {
   top1: number;
   meanTau: number;
   minTau: number;
-  /** Share of sets whose fp32 top-1/top-2 gap is under `margin`: the ones int8 error could flip. */
+  /**
+   * Share of sets whose fp32 top-1/top-2 gap is under `margin`: the ones int8
+   * error could flip. Callers pass the largest residual (error minus the
+   * common offset, which moves every candidate alike and flips nothing).
+   */
   contested: number;
   /** top-1 agreement over the contested sets only (NaN when none). */
   top1Contested: number;
