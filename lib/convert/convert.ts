@@ -3,7 +3,7 @@
 // The graph comes from the forge's builder, the same code that makes the
 // forged test models, fed the checkpoint's weights instead of random ones.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidInputError, ModelLoadError } from '../errors/index.js';
 import { isModelDType, MODEL_DTYPES, ONNX_FILE_NAMES, removeOtherDTypes, type ModelDType } from '../model/dtypes.js';
