@@ -3,6 +3,7 @@
 // run. Each runner is its own child process, so peak RSS is that runner's.
 //
 //   npx tsx bench/score-dtypes.ts [--preset base] [--pairs 48] [--latency 20] [--sets 32] [--skip-transformers]
+//                                 [--accuracy-only] [--dir FOLDER (a converted model instead of a forged preset)]
 //
 // Runners: the engine (fp32, int8); onnxruntime-node over HF-tokenized rows in
 // length-sorted batches (fp32, int8); transformers.js the way its docs run a
@@ -14,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { forgeModel, Scorer } from '../lib/index.js';
 import { absDiffs, candidateSets, rankAgreement, std, type Diffs } from '../test/support/agreement.js';
@@ -29,6 +30,7 @@ const { values: args } = parseArgs({
     sets: { type: 'string', default: '32' },
     'skip-transformers': { type: 'boolean', default: false },
     'accuracy-only': { type: 'boolean', default: false },
+    dir: { type: 'string' },
     runner: { type: 'string' },
   },
 });
@@ -38,7 +40,9 @@ const BATCH = Number(args.batch);
 const LATENCY = Number(args.latency);
 const threads = availableParallelism();
 const root = resolve(import.meta.dirname, '..');
-const dir = join(root, 'bench', '.cache', `${preset}-seed1-dtypes`);
+// --dir: a folder holding onnx/model.onnx and onnx/model_int8.onnx (a converted checkpoint); else a forged preset.
+const dir = args.dir ? resolve(args.dir) : join(root, 'bench', '.cache', `${preset}-seed1-dtypes`);
+const label = args.dir ? dir : `preset ${preset} (random weights, not Cappy)`;
 
 interface RunnerResult {
   pairsPerSec: number;
@@ -96,8 +100,8 @@ async function runner(name: string): Promise<RunnerResult> {
   }
   const tf = await import('@huggingface/transformers');
   tf.env.allowRemoteModels = false;
-  tf.env.localModelPath = resolve(dir, '..');
-  const id = `${preset}-seed1-dtypes`;
+  tf.env.localModelPath = dirname(dir);
+  const id = basename(dir);
   const tokenizer = await tf.AutoTokenizer.from_pretrained(id);
   const model = await tf.AutoModelForSequenceClassification.from_pretrained(id, { dtype });
   return measure(async (pairs) => {
@@ -151,6 +155,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!existsSync(join(dir, 'onnx', 'model_int8.onnx')) || !existsSync(join(dir, 'onnx', 'model.onnx'))) {
+    if (args.dir) throw new Error(`${dir} needs onnx/model.onnx and onnx/model_int8.onnx (cappy convert --dtype fp32,int8)`);
     console.error(`forging ${preset} (seed 1, fp32 + int8) into ${dir} ...`);
     await forgeModel({ preset, seed: 1, outDir: dir, dtypes: ['fp32', 'int8'] });
   }
@@ -164,7 +169,7 @@ async function main(): Promise<void> {
     );
   if (args['accuracy-only']) {
     const text = await textPairDiffs();
-    console.log(`\nint8 vs fp32, preset ${preset} (random weights), engine, ${N} text pairs: ${describe(text)}; fp32 score std ${text.fp32Std.toFixed(4)}`);
+    console.log(`\nint8 vs fp32, ${label}, engine, ${N} text pairs: ${describe(text)}; fp32 score std ${text.fp32Std.toFixed(4)}`);
     const ranks = await rankSets();
     reportRanks(ranks);
     const file = join(root, 'bench', 'results', `accuracy-dtypes-${preset}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -179,6 +184,7 @@ async function main(): Promise<void> {
   for (const name of names) {
     console.error(`running ${name} ...`);
     const argv = ['--import', 'tsx', import.meta.filename, '--runner', name, '--preset', preset, '--pairs', String(N), '--batch', String(BATCH), '--latency', String(LATENCY)];
+    if (args.dir) argv.push('--dir', dir);
     const out = execFileSync(process.execPath, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 ** 2 });
     results[name] = JSON.parse(out.trim().split('\n').pop()!) as RunnerResult;
   }
@@ -188,7 +194,7 @@ async function main(): Promise<void> {
 
   const anchor = results['transformers.js:fp32'] ?? results['ort-node:fp32'];
   const anchorName = results['transformers.js:fp32'] ? 'transformers.js fp32' : 'onnxruntime-node fp32';
-  console.log(`\nCPU dtypes, preset ${preset} (random weights, not Cappy), ${N} real-text pairs, ${threads} threads, ${cpus()[0]?.model ?? 'unknown CPU'}`);
+  console.log(`\nCPU dtypes, ${label}, ${N} real-text pairs, ${threads} threads, ${cpus()[0]?.model ?? 'unknown CPU'}`);
   console.log(`${'runner'.padEnd(22)} ${'pairs/s'.padStart(8)} ${'vs anchor'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'peak RSS MB'.padStart(12)}`);
   for (const [k, r] of Object.entries(results)) {
     console.log(`${k.padEnd(22)} ${r.pairsPerSec.toFixed(2).padStart(8)} ${(r.pairsPerSec / anchor.pairsPerSec).toFixed(2).padStart(8)}x ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.peakRssMB.toFixed(0).padStart(12)}`);
