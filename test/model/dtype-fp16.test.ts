@@ -5,8 +5,8 @@
 // engine then runs the same graph and must agree with onnxruntime-node.
 //
 // Tolerance: 1e-3 against the reference on the rounded weights. Measured
-// ~1e-4 on this preset: ORT's x86 CPU EP has no fp16 MatMul/Add/Mul/Div/Erf/
-// Softmax kernels, so it inserts Casts and computes those in fp32; values
+// ~1e-4 on this preset: here (x86, AVX2) ORT's CPU EP has no fp16 MatMul/Add/Mul/Div/Erf
+// kernels, so it inserts Casts and computes those in fp32; values
 // are rounded to fp16 only where fp16 kernels exist (Reshape, Transpose,
 // Gather). On a GPU, fp16 compute rounds every op; that bound is for the
 // GPU tests.
