@@ -3,6 +3,7 @@ export { Scorer } from './scorer/scorer.js';
 export type { CallOptions, ScorerInfo, ScorerStats } from './scorer/scorer.js';
 export type { ScorerOptions, Device } from './scorer/options.js';
 export type { ExecutionInfo } from './runtime/execution-provider.js';
+export type { ModelDType } from './model/dtypes.js';
 export type { Pair } from './scorer/pairs.js';
 export type { Ranked } from './scorer/ranking.js';
 export type { IndexedScore, StreamOptions } from './scorer/stream.js';

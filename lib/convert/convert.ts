@@ -3,18 +3,23 @@
 // The graph comes from the forge's builder, the same code that makes the
 // forged test models, fed the checkpoint's weights instead of random ones.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InvalidInputError, ModelLoadError } from '../errors/index.js';
+import { isModelDType, MODEL_DTYPES, ONNX_FILE_NAMES, removeOtherDTypes, type ModelDType } from '../model/dtypes.js';
 import { mapWeights, parseEncoderConfig, type EncoderConfig } from './architecture.js';
 import { openCheckpoint } from './checkpoint.js';
 import { buildOnnx, builderCapabilities } from './forge-adapter.js';
 import type { CheckpointFormat } from './source.js';
 
-export type ExportDType = 'fp32' | 'fp16';
+export type ExportDType = ModelDType;
 
 export interface ConvertOptions {
-  dtype?: ExportDType;
+  /**
+   * Graphs to write from the checkpoint, one file each: fp32 onnx/model.onnx,
+   * fp16 onnx/model_fp16.onnx, int8 onnx/model_int8.onnx. Default fp32.
+   */
+  dtype?: ExportDType | readonly ExportDType[];
   optimize?: boolean;
   /** Read this format even when a preferred one is present. */
   prefer?: CheckpointFormat;
@@ -25,7 +30,10 @@ export interface ConvertOptions {
 
 export interface ConvertResult {
   outDir: string;
+  /** The first graph written (fp32's when it was asked for). */
   onnxPath: string;
+  /** Every graph written, by dtype. */
+  onnxPaths: Partial<Record<ExportDType, string>>;
   /** Set when the weights went to onnx/model.onnx_data (models over 1 GiB, as Cappy). */
   externalDataPath?: string;
   format: CheckpointFormat;
@@ -38,15 +46,22 @@ export interface ConvertResult {
 /** Copied along when present; tokenizer.json and config.json are required. */
 const COPIED = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
 
+/** The dtypes asked for, checked, in order and without repeats. */
+export function exportDTypes(opts: ConvertOptions): ExportDType[] {
+  const raw = opts.dtype ?? 'fp32';
+  const list: unknown[] = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [raw];
+  for (const d of list) {
+    if (!isModelDType(d)) throw new InvalidInputError(`--dtype ${JSON.stringify(d)}: expected ${MODEL_DTYPES.join(', ')} (or a comma-separated list)`);
+  }
+  if (list.length === 0) throw new InvalidInputError(`--dtype: give at least one of ${MODEL_DTYPES.join(', ')}`);
+  return [...new Set(list as ExportDType[])];
+}
+
 /** Checks the flags against what the builder can do, before any reading. */
 export async function checkExportOptions(opts: ConvertOptions): Promise<void> {
   const caps = builderCapabilities();
-  const dtype = opts.dtype ?? 'fp32';
-  if (dtype !== 'fp32' && dtype !== 'fp16') {
-    throw new InvalidInputError(`--dtype ${JSON.stringify(dtype)}: expected fp32 or fp16`);
-  }
-  if (dtype === 'fp16' && !caps.fp16) {
-    throw new InvalidInputError('--dtype fp16 is not supported yet: the forge graph builder emits fp32 graphs only');
+  for (const d of exportDTypes(opts)) {
+    if (!caps.dtypes.includes(d)) throw new InvalidInputError(`--dtype ${d} is not supported by the graph builder`);
   }
   if (opts.optimize && !caps.optimize) {
     throw new InvalidInputError('--optimize is not supported yet: the forge graph builder has no fused-op variant');
@@ -77,18 +92,23 @@ export async function convertModelDir(srcDir: string, outDir: string, opts: Conv
     }
     opts.onMessage?.(`reading ${source.path} (${source.format}) and building the graph`);
     await mkdir(join(out, 'onnx'), { recursive: true });
-    // A stale external-data file from an earlier, larger conversion would sit
-    // beside a model that no longer points at it.
-    await rm(join(out, 'onnx', 'model.onnx_data'), { force: true });
-    const onnxPath = join(out, 'onnx', 'model.onnx');
-    const { externalDataPath } = await buildOnnx(config, weights, onnxPath, {
-      dtype: opts.dtype ?? 'fp32',
-      optimize: opts.optimize ?? false,
-      onProgress: opts.onProgress,
-    });
+    const dtypes = exportDTypes(opts);
+    // Files of other dtypes from an earlier conversion would hold other weights.
+    await removeOtherDTypes(out, dtypes);
+    const onnxPaths: Partial<Record<ExportDType, string>> = {};
+    let externalDataPath: string | undefined;
+    for (const dtype of dtypes) {
+      const onnxPath = join(out, 'onnx', ONNX_FILE_NAMES[dtype]);
+      // Each graph re-reads the checkpoint: holding it across graphs would
+      // double peak memory at Cappy's size, and a read is ~1 s (docs/convert.md).
+      const built = await buildOnnx(config, weights, onnxPath, { dtype, optimize: opts.optimize ?? false, onProgress: opts.onProgress });
+      onnxPaths[dtype] = onnxPath;
+      externalDataPath ??= built.externalDataPath;
+    }
+    const onnxPath = onnxPaths[dtypes[0]]!;
     await copyFile(configPath, join(out, 'config.json'));
     for (const f of COPIED) if (existsSync(join(src, f))) await copyFile(join(src, f), join(out, f));
-    return { outDir: out, onnxPath, externalDataPath, format: source.format, weightsPath: source.path, config, unused: weights.unused };
+    return { outDir: out, onnxPath, onnxPaths, externalDataPath, format: source.format, weightsPath: source.path, config, unused: weights.unused };
   } finally {
     await source.close();
   }

@@ -1,23 +1,27 @@
 // The one place the converter meets the forge's graph builder, so a change in
 // the builder's signature touches this file only.
 import { buildRobertaGraph, type RobertaConfig, type Weight } from '../forge/roberta-graph.js';
+import type { ModelDType } from '../model/dtypes.js';
 import type { EncoderConfig, MappedWeights } from './architecture.js';
 
 export interface BuildOptions {
-  dtype: 'fp32' | 'fp16';
+  dtype: ModelDType;
   optimize: boolean;
   /** Bytes of weights written so far, of the total. */
   onProgress?: (written: number, total: number) => void;
 }
 
 export interface BuilderCapabilities {
-  fp16: boolean;
+  dtypes: readonly ModelDType[];
   optimize: boolean;
 }
 
-/** The forge's builder emits fp32 graphs of plain ONNX ops (no fp16, no fused contrib ops) today. */
+/**
+ * The forge's builder writes fp32, fp16 and int8 graphs (docs/dtypes.md). It
+ * has no fused-op (--optimize) variant: ORT fuses at load time anyway.
+ */
 export function builderCapabilities(): BuilderCapabilities {
-  return { fp16: false, optimize: false };
+  return { dtypes: ['fp32', 'fp16', 'int8'], optimize: false };
 }
 
 export function toRobertaConfig(c: EncoderConfig): RobertaConfig {
@@ -54,7 +58,7 @@ export async function buildOnnx(
     if (!data) throw new Error(`the graph asked for ${name}, which the converter did not map`);
     loaded.delete(name);
     return { shape: weights.shape(name), data };
-  });
+  }, { dtype: opts.dtype });
   const { externalDataPath } = await graph.write(onnxPath, { onProgress: opts.onProgress });
   return { externalDataPath };
 }

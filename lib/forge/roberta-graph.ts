@@ -12,8 +12,17 @@
 //                  erf-GELU feed-forward (the same code for both)
 //   head           token 0 -> classifier.dense ->     token 0 -> pooler.dense ->
 //                  tanh -> classifier.out_proj        tanh -> classifier
-import { GraphBuilder } from './onnx/graph-builder.js';
+//
+// Number formats (docs/dtypes.md): fp32 is the reference. fp16 stores every
+// weight as fp16 and computes in fp16, except LayerNorm, softmax (with the
+// mask) and the classifier head, which run in fp32 behind Casts because fp16
+// loses accuracy there (variance sums, exp, and a 1-output dot product). int8
+// quantizes the encoder's Linear weights per output channel and quantizes
+// activations at run time; embeddings, LayerNorm, attention (QK^T, softmax,
+// PV) and the head stay fp32. Logits are fp32 in every format.
+import { GraphBuilder, type TensorSource } from './onnx/graph-builder.js';
 import { DataType } from './onnx/schema.js';
+import { DEFAULT_INT8, linearKind, quantizePerColumn, toHalf, type Int8Options, type ModelDType, type QuantizedWeight } from './precision.js';
 
 export type ModelFamily = 'roberta' | 'bert';
 
@@ -136,8 +145,18 @@ function transpose([rows, cols]: number[], data: Float32Array): Float32Array {
   return out;
 }
 
-export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSource): GraphBuilder {
+export interface GraphOptions {
+  /** Number format of the graph. Default fp32. */
+  dtype?: ModelDType;
+  /** int8 only: how quantized Linear layers are spelled, and the weight code range. */
+  int8?: Partial<Int8Options>;
+}
+
+export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSource, options: GraphOptions = {}): GraphBuilder {
   const c = robertaConfig(input);
+  const dtype = options.dtype ?? 'fp32';
+  const int8: Int8Options = { ...DEFAULT_INT8, ...options.int8 };
+  const fp16 = dtype === 'fp16';
   const shapes = robertaParameterShapes(c);
   // Shapes are checked now; data is read (and for lazy weights, made) when written.
   const get = (name: string): Weight | LazyWeight => {
@@ -149,31 +168,89 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
     return w;
   };
   const g = new GraphBuilder(`${c.family}_sequence_classification`);
-  const vector = (name: string) => {
+  g.metadata('cappy_dtype', dtype);
+  if (dtype === 'int8') {
+    g.metadata('cappy_int8', JSON.stringify(int8));
+    if (int8.ops === 'contrib') g.importOpset('com.microsoft', 1);
+  }
+
+  /** A float tensor, stored as fp16 when `half` (fp16 graphs), else as fp32. */
+  const store = (name: string, dims: number[], src: Float32Array | (() => Float32Array), half: boolean): string => {
+    if (!half) return g.initializer(name, dims, src);
+    const made: TensorSource = typeof src === 'function' ? () => toHalf(src()) : toHalf(src);
+    return g.initializer(name, dims, made, DataType.FLOAT16);
+  };
+  const dataOf = (w: Weight | LazyWeight) => ('load' in w ? w.load : w.data);
+  // `float`: keep fp32 in an fp16 graph (LayerNorm parameters, the head).
+  // Each weight is asked for once: the converter hands it over and forgets it.
+  const vector = (name: string, float = false) => {
     const w = get(name);
-    return g.initializer(name, w.shape, 'load' in w ? w.load : w.data);
+    return store(name, w.shape, dataOf(w), fp16 && !float);
   };
   // A weight in hand is transposed now, so the builder keeps only the
   // transposed copy (the converter drops its own as it hands each over).
-  const transposed = (name: string) => {
+  const transposed = (name: string, float = false) => {
     const w = get(name);
-    const dims = [w.shape[1], w.shape[0]];
-    return g.initializer(`${name}_t`, dims, 'load' in w ? () => transpose(w.shape, w.load()) : transpose(w.shape, w.data));
+    const src = 'load' in w ? () => transpose(w.shape, w.load()) : transpose(w.shape, w.data);
+    return store(`${name}_t`, [w.shape[1], w.shape[0]], src, fp16 && !float);
   };
-  const linear = (x: string, prefix: string) =>
-    g.node('Add', [g.node('MatMul', [x, transposed(`${prefix}.weight`)]), vector(`${prefix}.bias`)]);
-  const layerNorm = (x: string, prefix: string) =>
-    g.node('LayerNormalization', [x, vector(`${prefix}.weight`), vector(`${prefix}.bias`)], {
-      axis: -1,
-      epsilon: { float: c.layerNormEps },
+  // int8 codes and scales come from one quantization: for a lazy weight the
+  // codes' writer makes both and the scales' writer (next in order) takes them.
+  let pending: { name: string; q: QuantizedWeight } | undefined;
+  const quantized = (name: string): [codes: string, scales: string] => {
+    const w = get(name);
+    const [out, inp] = w.shape;
+    const make = () => quantizePerColumn(transpose(w.shape, 'load' in w ? w.load() : w.data), inp, out, int8.weightMax);
+    if (!('load' in w)) {
+      const q = make();
+      return [g.initializer(`${name}_q`, [inp, out], q.codes), g.initializer(`${name}_scale`, [out], q.scales)];
+    }
+    const take = () => {
+      if (pending?.name !== name) pending = { name, q: make() };
+      return pending.q;
+    };
+    const codes = g.initializer(`${name}_q`, [inp, out], () => take().codes, DataType.INT8);
+    const scales = g.initializer(`${name}_scale`, [out], () => {
+      const s = take().scales;
+      pending = undefined;
+      return s;
     });
+    return [codes, scales];
+  };
+  // The encoder's Linear layers: fp32 or fp16 MatMul + Add, or int8.
+  const linear = (x: string, prefix: string) => {
+    if (dtype !== 'int8' || int8.keepFloat?.includes(linearKind(prefix))) {
+      return g.node('Add', [g.node('MatMul', [x, transposed(`${prefix}.weight`)]), vector(`${prefix}.bias`)]);
+    }
+    const [codes, scales] = quantized(`${prefix}.weight`);
+    const bias = vector(`${prefix}.bias`);
+    if (int8.ops === 'contrib') return g.node('DynamicQuantizeMatMul', [x, codes, scales, '', bias], {}, { domain: 'com.microsoft' });
+    const [xq, xScale, xZero] = g.nodeOutputs('DynamicQuantizeLinear', [x], 3);
+    const acc = g.node('Cast', [g.node('MatMulInteger', [xq, codes, xZero])], { to: DataType.FLOAT });
+    return g.node('Add', [g.node('Mul', [acc, g.node('Mul', [xScale, scales])]), bias]);
+  };
+  const toFloat = (x: string) => (fp16 ? g.node('Cast', [x], { to: DataType.FLOAT }) : x);
+  const toAct = (x: string) => (fp16 ? g.node('Cast', [x], { to: DataType.FLOAT16 }) : x);
+  // LayerNorm runs in fp32 in every format: its mean and variance sums lose
+  // too much in fp16. Input and output are in the activation type.
+  const layerNorm = (x: string, prefix: string, inputIsFloat = false) =>
+    toAct(
+      g.node('LayerNormalization', [inputIsFloat ? x : toFloat(x), vector(`${prefix}.weight`, true), vector(`${prefix}.bias`, true)], {
+        axis: -1,
+        epsilon: { float: c.layerNormEps },
+      }),
+    );
+  let constants = 0;
+  /** A scalar constant in the activation type. */
+  const scalar = (v: number) => (fp16 ? g.initializer(`const_f16_${constants++}`, [], toHalf(Float32Array.of(v))) : g.float([v], true));
 
   const B = { param: 'batch' };
   const S = { param: 'sequence' };
   const ids = g.input('input_ids', DataType.INT64, [B, S]);
   const mask = g.input('attention_mask', DataType.INT64, [B, S]);
   const e = `${c.family}.embeddings`;
-  const word = g.node('Gather', [vector(`${e}.word_embeddings.weight`), ids]);
+  // The tables are stored in the graph's format; the sum and LayerNorm are fp32.
+  const word = toFloat(g.node('Gather', [vector(`${e}.word_embeddings.weight`), ids]));
   let x: string;
   if (c.family === 'bert') {
     // BERT's positions are 0..S-1 for every row, padded or not; segment ids
@@ -181,8 +258,8 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
     const types = g.input('token_type_ids', DataType.INT64, [B, S]);
     const len = g.node('Gather', [g.node('Shape', [ids]), g.int64([1], true)]);
     const positions = g.node('Range', [g.int64([0], true), len, g.int64([1], true)], {}, { hint: 'position_ids' });
-    const pos = g.node('Gather', [vector(`${e}.position_embeddings.weight`), positions]); // [S, H], broadcast over rows
-    const type = g.node('Gather', [vector(`${e}.token_type_embeddings.weight`), types]);
+    const pos = toFloat(g.node('Gather', [vector(`${e}.position_embeddings.weight`), positions])); // [S, H], broadcast over rows
+    const type = toFloat(g.node('Gather', [vector(`${e}.token_type_embeddings.weight`), types]));
     x = g.node('Add', [g.node('Add', [word, type]), pos]);
   } else {
     // Position ids count non-pad tokens from pad_id + 1; pads keep pad_id.
@@ -190,8 +267,8 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
     const notPad = g.node('Cast', [g.node('Not', [g.node('Equal', [ids, pad])])], { to: DataType.INT64 });
     const cum = g.node('CumSum', [notPad, g.int64([1], true)]);
     const positions = g.node('Add', [g.node('Mul', [cum, notPad]), pad], {}, { hint: 'position_ids' });
-    const pos = g.node('Gather', [vector(`${e}.position_embeddings.weight`), positions]);
-    // RoBERTa has one token type and feeds zeros: add row 0 as a constant.
+    const pos = toFloat(g.node('Gather', [vector(`${e}.position_embeddings.weight`), positions]));
+    // RoBERTa has one token type and feeds zeros: add row 0 as a constant (fp32).
     const typeTable = get(`${e}.token_type_embeddings.weight`);
     const type = g.initializer(
       `${e}.token_type_row0`,
@@ -200,9 +277,10 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
     );
     x = g.node('Add', [g.node('Add', [word, pos]), type]);
   }
-  x = layerNorm(x, `${e}.LayerNorm`);
+  x = layerNorm(x, `${e}.LayerNorm`, true);
 
   // Additive mask, as HF builds it: (1 - mask) * finfo(float32).min, [B, 1, 1, S].
+  // Always fp32: fp16 cannot hold it, and softmax runs in fp32.
   const maskF = g.node('Cast', [mask], { to: DataType.FLOAT });
   const inverted = g.node('Sub', [g.float([1], true), maskF]);
   const additive = g.node('Unsqueeze', [g.node('Mul', [inverted, g.float([-3.4028234663852886e38], true)]), g.int64([1, 2])]);
@@ -210,10 +288,10 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
   const headDim = c.hidden / c.heads;
   const splitShape = g.int64([0, 0, c.heads, headDim]);
   const mergeShape = g.int64([0, 0, c.hidden]);
-  const scale = g.float([Math.sqrt(headDim)], true);
-  const sqrt2 = g.float([Math.SQRT2], true);
-  const one = g.float([1], true);
-  const half = g.float([0.5], true);
+  const scale = scalar(Math.sqrt(headDim));
+  const sqrt2 = scalar(Math.SQRT2);
+  const one = scalar(1);
+  const half = scalar(0.5);
   for (let i = 0; i < c.layers; i++) {
     const p = `${c.family}.encoder.layer.${i}`;
     const heads = (name: string, perm: number[]) =>
@@ -221,8 +299,8 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
     const q = heads('query', [0, 2, 1, 3]); // [B, h, S, d]
     const kT = heads('key', [0, 2, 3, 1]); // [B, h, d, S]
     const v = heads('value', [0, 2, 1, 3]);
-    const scores = g.node('Add', [g.node('Div', [g.node('MatMul', [q, kT]), scale]), additive]);
-    const probs = g.node('Softmax', [scores], { axis: -1 });
+    const scores = g.node('Add', [toFloat(g.node('Div', [g.node('MatMul', [q, kT]), scale])), additive]);
+    const probs = toAct(g.node('Softmax', [scores], { axis: -1 }));
     const context = g.node('Reshape', [g.node('Transpose', [g.node('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }), mergeShape]);
     const attended = layerNorm(g.node('Add', [linear(context, `${p}.attention.output.dense`), x]), `${p}.attention.output.LayerNorm`);
 
@@ -231,10 +309,13 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
     x = layerNorm(g.node('Add', [linear(gelu, `${p}.output.dense`), attended]), `${p}.output.LayerNorm`);
   }
 
-  const first = g.node('Gather', [x, g.int64([0], true)], { axis: 1 }); // [B, H]: the <s> / [CLS] token
+  // The head is fp32 in every format: two small MatMuls over one token.
+  const first = toFloat(g.node('Gather', [x, g.int64([0], true)], { axis: 1 })); // [B, H]: the <s> / [CLS] token
   const head = headNames(c);
-  const pooled = g.node('Tanh', [linear(first, head.dense)]);
-  g.node('Add', [g.node('MatMul', [pooled, transposed(`${head.out}.weight`)]), vector(`${head.out}.bias`)], {}, { output: 'logits' });
+  const headLinear = (v: string, prefix: string) =>
+    g.node('Add', [g.node('MatMul', [v, transposed(`${prefix}.weight`, true)]), vector(`${prefix}.bias`, true)]);
+  const pooled = g.node('Tanh', [headLinear(first, head.dense)]);
+  g.node('Add', [g.node('MatMul', [pooled, transposed(`${head.out}.weight`, true)]), vector(`${head.out}.bias`, true)], {}, { output: 'logits' });
   g.output('logits', DataType.FLOAT, [B, { value: c.numLabels }]);
   return g;
 }

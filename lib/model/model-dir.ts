@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ModelLoadError } from '../errors/index.js';
 import { parseRepoId, resolveModelRef } from '../hub/repo.js';
+import { CPU_AUTO_ORDER, GPU_AUTO_ORDER, MODEL_DTYPES, ONNX_CANDIDATES, type ModelDType } from './dtypes.js';
 
 export interface ForgedLabel {
   preset: string;
@@ -20,9 +21,19 @@ export interface ModelDir {
   config: Record<string, unknown> | undefined;
   /** Set when the weights are random (made by `cappy forge`), not a trained checkpoint. */
   forged: ForgedLabel | undefined;
+  /** The number format of the chosen graph; undefined for an onnxFile whose name does not say. */
+  dtype: ModelDType | undefined;
+  /** Why this file: e.g. "auto on cpu: int8 (also here: fp32)". */
+  dtypeChoice: string;
 }
 
-const ONNX_CANDIDATES = [join('onnx', 'model.onnx'), 'model.onnx'];
+/** Which graph to use: a file by name, or a dtype ('auto': the best the folder has for the device). */
+export interface ModelSelection {
+  onnxFile?: string;
+  dtype?: ModelDType | 'auto';
+  /** The device asked for: 'cuda' and 'tensorrt' rank dtypes for a GPU; 'cpu' and 'auto' for the CPU. */
+  device?: string;
+}
 
 /**
  * A model reference is a folder path or a hub id such as 'btan2/cappy-large'.
@@ -42,20 +53,12 @@ export function locateModel(ref: string, env: NodeJS.ProcessEnv = process.env): 
   throw new ModelLoadError(`model folder not found: ${abs}`);
 }
 
-export async function readModelDir(ref: string, onnxFile?: string): Promise<ModelDir> {
+export async function readModelDir(ref: string, select: string | ModelSelection = {}): Promise<ModelDir> {
   const abs = locateModel(ref);
   if (!statSync(abs).isDirectory()) {
     throw new ModelLoadError(`model path is not a folder: ${abs}`);
   }
-  const onnxPath = onnxFile
-    ? resolve(abs, onnxFile)
-    : ONNX_CANDIDATES.map((c) => join(abs, c)).find((p) => existsSync(p));
-  if (!onnxPath || !existsSync(onnxPath)) {
-    throw new ModelLoadError(
-      `no ONNX model in ${abs} (looked for ${onnxFile ?? ONNX_CANDIDATES.join(', ')}). ` +
-        'Make one with `cappy forge` or `cappy convert`.',
-    );
-  }
+  const { onnxPath, dtype, dtypeChoice } = selectOnnx(abs, typeof select === 'string' ? { onnxFile: select } : select);
   const tokenizerPath = join(abs, 'tokenizer.json');
   if (!existsSync(tokenizerPath)) throw new ModelLoadError(`no tokenizer.json in ${abs}`);
 
@@ -76,5 +79,38 @@ export async function readModelDir(ref: string, onnxFile?: string): Promise<Mode
         note: String(forgedRaw.note ?? 'random weights, not Cappy'),
       }
     : undefined;
-  return { dir: abs, onnxPath, tokenizerPath, config, forged };
+  return { dir: abs, onnxPath, tokenizerPath, config, forged, dtype, dtypeChoice };
+}
+
+function firstPresent(dir: string, dtype: ModelDType): string | undefined {
+  return ONNX_CANDIDATES[dtype].map((c) => join(dir, c)).find((p) => existsSync(p));
+}
+
+function selectOnnx(dir: string, select: ModelSelection): { onnxPath: string; dtype: ModelDType | undefined; dtypeChoice: string } {
+  const present = MODEL_DTYPES.filter((d) => firstPresent(dir, d));
+  const here = present.length ? present.join(', ') : 'none';
+  const make = 'Make one with `cappy forge` or `cappy convert` (`--dtype fp32,int8` writes several).';
+  if (select.onnxFile !== undefined) {
+    const onnxPath = resolve(dir, select.onnxFile);
+    if (!existsSync(onnxPath)) throw new ModelLoadError(`no ONNX model at ${onnxPath} (onnxFile). ${make}`);
+    const named = MODEL_DTYPES.find((d) => ONNX_CANDIDATES[d].some((c) => join(dir, c) === onnxPath));
+    return { onnxPath, dtype: named, dtypeChoice: `onnxFile ${select.onnxFile}` };
+  }
+  const want = select.dtype ?? 'fp32';
+  if (want === 'auto') {
+    const gpu = select.device === 'cuda' || select.device === 'tensorrt';
+    const order = gpu ? GPU_AUTO_ORDER : CPU_AUTO_ORDER;
+    const pick = order.find((d) => present.includes(d));
+    if (!pick) throw new ModelLoadError(`no ONNX model in ${dir} (looked for ${MODEL_DTYPES.map((d) => ONNX_CANDIDATES[d].join(', ')).join(', ')}). ${make}`);
+    const others = present.filter((d) => d !== pick);
+    return { onnxPath: firstPresent(dir, pick)!, dtype: pick, dtypeChoice: `auto on ${gpu ? 'gpu' : 'cpu'}: ${pick}${others.length ? ` (also here: ${others.join(', ')})` : ''}` };
+  }
+  const onnxPath = firstPresent(dir, want);
+  if (!onnxPath) {
+    throw new ModelLoadError(
+      `no ONNX model in ${dir} for dtype ${want} (looked for ${ONNX_CANDIDATES[want].join(', ')}; dtypes here: ${here}). ` +
+        `${make}${present.length ? " Or load with dtype: 'auto'." : ''}`,
+    );
+  }
+  return { onnxPath, dtype: want, dtypeChoice: select.dtype ? `dtype ${want}` : 'default fp32' };
 }

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import { cacheRoot } from '../model/default-model.js';
+import { isModelDType, MODEL_DTYPES, type ModelDType } from '../model/dtypes.js';
 import type { TruncationStrategy } from '../tokenizer/index.js';
 
 /**
@@ -38,8 +39,15 @@ export interface ScorerOptions {
   tensorrtCacheDir?: string;
   /** Let TensorRT use fp16 kernels for an fp32 model. Default false. */
   tensorrtFp16?: boolean;
-  /** ONNX file inside the model folder; default onnx/model.onnx, then model.onnx. */
+  /** ONNX file inside the model folder; default onnx/model.onnx, then model.onnx. Not with `dtype`. */
   onnxFile?: string;
+  /**
+   * Which graph of the folder to run: 'fp32' (onnx/model.onnx, the default),
+   * 'int8' (onnx/model_int8.onnx), 'fp16' (onnx/model_fp16.onnx), or 'auto':
+   * the best the folder has for the device (on the CPU int8, then fp32, then
+   * fp16). `info.model.dtype` says which was chosen. Not with `onnxFile`.
+   */
+  dtype?: ModelDType | 'auto';
   /** Max tokens per pair including special tokens. Cappy: 512. */
   maxLength?: number;
   /** How a pair over maxLength is cut. Cappy: 'longest_first'. */
@@ -80,6 +88,7 @@ export interface ResolvedScorerOptions {
   tensorrtCacheDir: string;
   tensorrtFp16: boolean;
   onnxFile: string | undefined;
+  dtype: ModelDType | 'auto' | undefined;
   maxLength: number;
   truncation: TruncationStrategy;
   intraOpThreads: number;
@@ -146,6 +155,13 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
   if (options.onnxFile !== undefined && typeof options.onnxFile !== 'string') {
     throw new InvalidInputError('onnxFile must be a string');
   }
+  const dtype = options.dtype;
+  if (dtype !== undefined && dtype !== 'auto' && !isModelDType(dtype)) {
+    throw new InvalidInputError(`dtype must be 'auto' or one of ${MODEL_DTYPES.join(', ')}, got ${String(dtype)}`);
+  }
+  if (dtype !== undefined && options.onnxFile !== undefined) {
+    throw new InvalidInputError('give onnxFile or dtype, not both: onnxFile names one file, dtype picks one of the folder');
+  }
   const cores = availableParallelism();
   // 5: a pair needs 4 special tokens and at least one more to carry text.
   const maxLength = positiveInt('maxLength', options.maxLength, 512);
@@ -161,6 +177,7 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
     tensorrtCacheDir: options.tensorrtCacheDir ?? join(cacheRoot(), 'tensorrt'),
     tensorrtFp16: options.tensorrtFp16 ?? false,
     onnxFile: options.onnxFile,
+    dtype,
     maxLength,
     truncation,
     intraOpThreads: positiveInt('intraOpThreads', options.intraOpThreads, cores, 1024),

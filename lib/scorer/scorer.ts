@@ -9,6 +9,7 @@ import {
   type NativeSessionInfo,
   type NativeTensorInfo,
 } from '../native.js';
+import type { ModelDType } from '../model/dtypes.js';
 import { readModelDir, type ForgedLabel } from '../model/model-dir.js';
 import { resolveOrtLibrary } from '../runtime/ort-library.js';
 import { executionCandidates, type ExecutionCandidate, type ExecutionInfo } from '../runtime/execution-provider.js';
@@ -32,6 +33,10 @@ export interface ScorerInfo {
     forged?: ForgedLabel;
     /** One line a person can read, e.g. "forged tiny, seed 0: random weights, not Cappy". */
     description: string;
+    /** Number format of the graph running (undefined for an onnxFile whose name does not say). */
+    dtype: ModelDType | undefined;
+    /** Why that graph, e.g. "auto on cpu: int8 (also here: fp32)". */
+    dtypeChoice: string;
   };
   ort: { version: string; libraryPath: string };
   /** 'cpu', 'cuda' or 'tensorrt': the provider that runs the model. */
@@ -109,7 +114,7 @@ export class Scorer {
   static async load(dir: string, options: ScorerOptions = {}): Promise<Scorer> {
     if (typeof dir !== 'string' || dir.length === 0) throw new InvalidInputError('Scorer.load needs a model folder path');
     const opts = resolveScorerOptions(options);
-    const model = await readModelDir(dir, opts.onnxFile);
+    const model = await readModelDir(dir, { onnxFile: opts.onnxFile, dtype: opts.dtype, device: opts.device });
     const ortLibraryPath = resolveOrtLibrary();
     const tokenizer = await Tokenizer.fromFile(model.tokenizerPath, {
       maxLength: opts.maxLength,
@@ -162,7 +167,7 @@ export class Scorer {
       ? `forged ${model.forged.preset}, seed ${model.forged.seed}: ${model.forged.note}`
       : `${model.dir} (trained weights)`;
     const info: ScorerInfo = {
-      model: { dir: model.dir, onnxPath: model.onnxPath, forged: model.forged, description },
+      model: { dir: model.dir, onnxPath: model.onnxPath, forged: model.forged, description, dtype: model.dtype, dtypeChoice: model.dtypeChoice },
       ort: { version: s.ortVersion, libraryPath: s.ortLibraryPath },
       executionProvider: s.executionProvider,
       execution: {

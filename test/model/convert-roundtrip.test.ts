@@ -14,7 +14,7 @@ import { registerConvert } from '../../lib/cli/commands/convert.js';
 import { registerPull } from '../../lib/cli/commands/pull.js';
 import { convertModelDir } from '../../lib/convert/convert.js';
 import { decodeToFloat32 } from '../../lib/convert/dtypes.js';
-import { buildRobertaGraph, forgedWeights, PRESETS, robertaConfigJson, robertaParameterShapes } from '../../lib/forge/index.js';
+import { buildRobertaGraph, forgeModel, forgedWeights, PRESETS, robertaConfigJson, robertaParameterShapes } from '../../lib/forge/index.js';
 import { expectedParameters, parseEncoderConfig } from '../../lib/convert/architecture.js';
 import { pullModel } from '../../lib/hub/pull.js';
 import { resolveModelRef } from '../../lib/hub/repo.js';
@@ -135,6 +135,26 @@ describe('round trip through each checkpoint format', () => {
       expect(got).not.toEqual(forged);
     });
   }
+});
+
+describe('--dtype: fp16 and int8 graphs from a checkpoint', () => {
+  it('fp32,fp16,int8 in one conversion: each graph gives the forged graph of its dtype exactly', async () => {
+    const src = await hfFolder('src-dtypes', (d) => writeSafetensors(join(d, 'model.safetensors'), specs()));
+    const res = await convertModelDir(src, join(root, 'out-dtypes'), { dtype: ['fp32', 'fp16', 'int8'] });
+    const forgedAll = join(root, 'forged-dtypes');
+    await forgeModel({ preset: 'tiny', seed: SEED, outDir: forgedAll, dtypes: ['fp32', 'fp16', 'int8'] });
+    const fp32 = await logits(join(forgedAll, 'onnx', 'model.onnx'));
+    expect(await logits(res.onnxPaths.fp32!)).toEqual(fp32);
+    for (const d of ['fp16', 'int8'] as const) {
+      expect(res.onnxPaths[d]).toBe(join(root, 'out-dtypes', 'onnx', `model_${d}.onnx`));
+      const got = await logits(res.onnxPaths[d]!);
+      expect(got).toEqual(await logits(join(forgedAll, 'onnx', `model_${d}.onnx`)));
+      expect(got).not.toEqual(fp32); // rounding moved them: the equality above is not vacuous
+    }
+    // Converting again with fp32 only removes the other dtypes' files (they would hold stale weights).
+    await convertModelDir(src, join(root, 'out-dtypes'));
+    await expect(readFile(join(root, 'out-dtypes', 'onnx', 'model_int8.onnx'))).rejects.toThrow(/ENOENT/);
+  });
 });
 
 describe('cappy pull end to end', () => {

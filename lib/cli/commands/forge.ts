@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { InvalidInputError } from '../../errors/index.js';
 import { forgeModel, isPreset, PRESETS } from '../../forge/index.js';
+import { isModelDType, MODEL_DTYPES } from '../../model/dtypes.js';
 
 const MB = 1024 ** 2;
 
@@ -44,13 +45,17 @@ export function registerForge(program: Command): void {
     .option('--preset <name>', `size: ${Object.keys(PRESETS).join(', ')} (large is Cappy's shape)`, 'tiny')
     .option('--seed <n>', 'random seed, an integer from 0 to 2^32-1', '0')
     .option('--external-data', 'keep weights in onnx/model.onnx_data (automatic past 1 GiB)')
-    .action(async (opts: { out: string; preset: string; seed: string; externalData?: boolean }) => {
+    .option('--dtype <list>', `graphs to write from the same weights, comma-separated: ${MODEL_DTYPES.join(', ')}`, 'fp32')
+    .action(async (opts: { out: string; preset: string; seed: string; externalData?: boolean; dtype: string }) => {
       if (!isPreset(opts.preset)) {
         throw new InvalidInputError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${opts.preset}`);
       }
       // Number('') is 0 and Number('1e3') is 1000: accept plain digits only.
       if (!/^\d+$/.test(opts.seed)) throw new InvalidInputError(`--seed must be a non-negative integer, got ${opts.seed}`);
       const seed = Number(opts.seed);
+      const dtypes = opts.dtype.split(',').map((d) => d.trim());
+      const bad = dtypes.find((d) => !isModelDType(d));
+      if (bad !== undefined) throw new InvalidInputError(`--dtype must be a comma-separated list of ${MODEL_DTYPES.join(', ')}, got ${bad}`);
       const progress = progressReporter(opts.preset);
       const started = performance.now();
       let result;
@@ -60,6 +65,7 @@ export function registerForge(program: Command): void {
           seed,
           outDir: opts.out,
           externalData: opts.externalData,
+          dtypes: dtypes.filter(isModelDType),
           onProgress: (_stage, done, total) => progress.update(done, total),
         });
       } finally {
@@ -67,7 +73,7 @@ export function registerForge(program: Command): void {
       }
       const secs = ((performance.now() - started) / 1000).toFixed(1);
       process.stdout.write(
-        `forged ${opts.preset} (seed ${seed}, ${(result.parameters / 1e6).toFixed(1)}M parameters, RANDOM weights, not Cappy) in ${secs} s\n` +
+        `forged ${opts.preset} (seed ${seed}, ${(result.parameters / 1e6).toFixed(1)}M parameters, RANDOM weights, not Cappy) in ${secs} s (${dtypes.join(', ')})\n` +
           result.files.map((f) => `  ${opts.out}/${f}\n`).join(''),
       );
     });

@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { InvalidInputError } from '../../errors/index.js';
+import type { ScorerOptions } from '../../scorer/options.js';
 import { Scorer } from '../../scorer/scorer.js';
 
 const CHUNK = 256;
@@ -49,8 +50,11 @@ export function registerScore(program: Command): void {
     .requiredOption('--model <dir>', 'model folder (config.json, tokenizer.json, onnx/model.onnx) or pulled hub id')
     .option('--input <file>', 'JSONL input (default: stdin)')
     .option('--output <file>', 'JSONL output (default: stdout)')
-    .action(async (opts: { model: string; input?: string; output?: string }) => {
-      const scorer = await Scorer.load(opts.model);
+    .option('--dtype <dtype>', "graph to run: fp32 (default), int8, fp16, or auto (the best the folder has for the CPU)")
+    .action(async (opts: { model: string; input?: string; output?: string; dtype?: string }) => {
+      // The value is checked by Scorer.load, with the other options.
+      const scorer = await Scorer.load(opts.model, { dtype: opts.dtype as ScorerOptions['dtype'] });
+      if (opts.dtype) process.stderr.write(`cappy score: graph: ${scorer.info.model.dtypeChoice}\n`);
       const input = opts.input ? createReadStream(opts.input) : process.stdin;
       const output: Writable = opts.output ? createWriteStream(opts.output) : process.stdout;
       if (scorer.info.model.forged) {

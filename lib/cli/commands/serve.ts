@@ -20,6 +20,7 @@ interface ServeOptions {
   maxBatchTokens?: number;
   maxConcurrentCalls?: number;
   log: boolean;
+  dtype?: string;
 }
 
 function int(min: number, max: number) {
@@ -54,6 +55,7 @@ export function registerServe(program: Command): void {
     .option('--max-batch-tokens <n>', 'padded tokens per native batch', int(1, 2 ** 31 - 1))
     .option('--max-concurrent-calls <n>', 'native scoring calls at once', int(1, 64))
     .option('--log', 'log each request (JSON lines on stdout)', false)
+    .option('--dtype <dtype>', "graph to run: fp32 (default), int8, fp16, or auto (the best the folder has for the CPU)")
     .action(async (opts: ServeOptions) => {
       // An empty key (say, CAPPY_API_KEY= in a unit file) must not quietly mean "no auth".
       if (opts.apiKey === '') throw new InvalidInputError('the API key is empty; set a key or unset CAPPY_API_KEY');
@@ -62,10 +64,12 @@ export function registerServe(program: Command): void {
         maxWaitMs: opts.maxWaitMs,
         maxBatchTokens: opts.maxBatchTokens,
         maxConcurrentCalls: opts.maxConcurrentCalls,
+        dtype: opts.dtype as ScorerOptions['dtype'], // checked by Scorer.load
       };
       const scorer = await Scorer.load(opts.model, scorerOptions);
       const say = (line: string) => process.stderr.write(`cappy serve: ${line}\n`);
       if (scorer.info.model.forged) say(`model is ${scorer.info.model.description}`);
+      if (opts.dtype) say(`graph: ${scorer.info.model.dtypeChoice}`);
       if (!LOOPBACK.has(opts.host) && !opts.apiKey) {
         say(`warning: binding ${opts.host} without an API key; anyone who can reach it can use it`);
       }

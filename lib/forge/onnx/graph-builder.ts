@@ -15,7 +15,7 @@ import { AttributeType, DataType, ModelProto } from './schema.js';
 
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
 
-export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint16Array;
+export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint16Array | Int8Array | Uint8Array;
 
 /** Data now, or a function that makes it when the writer reaches it (called once per write). */
 export type TensorSource = TensorData | (() => TensorData);
@@ -61,12 +61,16 @@ const BYTES_PER: Record<DataType, number> = {
   [DataType.INT32]: 4,
   [DataType.INT64]: 8,
   [DataType.FLOAT16]: 2,
+  [DataType.INT8]: 1,
+  [DataType.UINT8]: 1,
 };
 
 function dataTypeOf(data: TensorData): DataType {
   if (data instanceof Float32Array) return DataType.FLOAT;
   if (data instanceof BigInt64Array) return DataType.INT64;
   if (data instanceof Int32Array) return DataType.INT32;
+  if (data instanceof Int8Array) return DataType.INT8;
+  if (data instanceof Uint8Array) return DataType.UINT8;
   return DataType.FLOAT16; // Uint16Array holds fp16 bit patterns
 }
 
@@ -163,6 +167,18 @@ export class GraphBuilder {
    */
   node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, opts: { output?: string; hint?: string; domain?: string } = {}): string {
     const out = this.#claim(opts.output ?? `${opts.hint ?? opType.toLowerCase()}_${this.#counter++}`);
+    this.#push(opType, inputs, [out], attrs, opts.domain);
+    return out;
+  }
+
+  /** A node with several outputs (DynamicQuantizeLinear, Split); returns their generated names. */
+  nodeOutputs(opType: string, inputs: string[], outputs: number, attrs: Record<string, AttrValue> = {}, opts: { domain?: string } = {}): string[] {
+    const outs = Array.from({ length: outputs }, (_, i) => this.#claim(`${opType.toLowerCase()}_${this.#counter++}_${i}`));
+    this.#push(opType, inputs, outs, attrs, opts.domain);
+    return outs;
+  }
+
+  #push(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue>, domain = ''): void {
     const attribute = Object.entries(attrs).map(([name, v]) => {
       if (typeof v === 'number') return { name, type: AttributeType.INT, i: v };
       if (typeof v === 'string') return { name, type: AttributeType.STRING, s: Buffer.from(v) };
@@ -170,8 +186,7 @@ export class GraphBuilder {
       if ('float' in v) return { name, type: AttributeType.FLOAT, f: v.float };
       return { name, type: AttributeType.FLOATS, floats: v.floats };
     });
-    this.#nodes.push({ opType, input: inputs, output: [out], name: `${opType}_${this.#counter++}`, attribute, domain: opts.domain ?? '' });
-    return out;
+    this.#nodes.push({ opType, input: inputs, output: outputs, name: `${opType}_${this.#counter++}`, attribute, domain });
   }
 
   /** Total bytes of all initializers (known from dims, without making lazy ones). */

@@ -7,6 +7,8 @@ import protobuf from 'protobufjs';
 
 export enum DataType {
   FLOAT = 1,
+  UINT8 = 2,
+  INT8 = 3,
   INT32 = 6,
   INT64 = 7,
   FLOAT16 = 10,
