@@ -1,7 +1,7 @@
 // cappy-engine's public API.
 export { Scorer } from './scorer/scorer.js';
 export type { CallOptions, ScorerInfo, ScorerStats } from './scorer/scorer.js';
-export type { ScorerOptions, Device } from './scorer/options.js';
+export type { ScorerOptions, Device, Planner } from './scorer/options.js';
 export type { Pair } from './scorer/pairs.js';
 export type { Ranked } from './scorer/ranking.js';
 export type { IndexedScore, StreamOptions } from './scorer/stream.js';
