@@ -7,6 +7,10 @@ export type { Ranked } from './scorer/ranking.js';
 export type { IndexedScore, StreamOptions } from './scorer/stream.js';
 export { multipleChoiceAccuracy } from './eval/multiple-choice.js';
 export type { McRow, McResult } from './eval/multiple-choice.js';
+export { bestOfN } from './eval/best-of-n.js';
+export type { BonRow, BonResult } from './eval/best-of-n.js';
+export { rougeL, rougeLBest, rougeTokens } from './eval/rouge.js';
+export type { RougeScore } from './eval/rouge.js';
 export { Tokenizer } from './tokenizer/index.js';
 export type { TruncationStrategy } from './tokenizer/index.js';
 export {
