@@ -1,7 +1,7 @@
 // cappy-engine's public API.
 export { Scorer } from './scorer/scorer.js';
 export type { CallOptions, ScorerInfo, ScorerStats } from './scorer/scorer.js';
-export type { ScorerOptions, Device } from './scorer/options.js';
+export type { ScorerOptions, Device, Planner } from './scorer/options.js';
 export type { ExecutionInfo } from './runtime/execution-provider.js';
 export type { ModelDType } from './model/dtypes.js';
 export type { Pair } from './scorer/pairs.js';
@@ -9,6 +9,10 @@ export type { Ranked } from './scorer/ranking.js';
 export type { IndexedScore, StreamOptions } from './scorer/stream.js';
 export { multipleChoiceAccuracy } from './eval/multiple-choice.js';
 export type { McRow, McResult } from './eval/multiple-choice.js';
+export { bestOfN } from './eval/best-of-n.js';
+export type { BonRow, BonResult } from './eval/best-of-n.js';
+export { rougeL, rougeLBest, rougeTokens } from './eval/rouge.js';
+export type { RougeScore } from './eval/rouge.js';
 export { Tokenizer } from './tokenizer/index.js';
 export type { TruncationStrategy } from './tokenizer/index.js';
 export {

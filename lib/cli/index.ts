@@ -1,6 +1,7 @@
 // The `cappy` command line: one file per command under commands/.
 import { Command, CommanderError } from 'commander';
 import { CappyError } from '../errors/index.js';
+import { registerBench } from './commands/bench.js';
 import { registerConvert } from './commands/convert.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEval } from './commands/eval.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerPull(program);
   registerConvert(program);
+  registerBench(program);
   return program;
 }
 

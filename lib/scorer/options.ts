@@ -16,6 +16,15 @@ import type { TruncationStrategy } from '../tokenizer/index.js';
  */
 export type Device = 'cpu' | 'cuda' | 'tensorrt' | 'auto';
 
+/**
+ * How a native call groups its pairs into batches.
+ * - 'padding-aware' (default): sort each window of 2048 pairs by length, then
+ *   cut batches under `maxBatchTokens` and `maxBatchSize`; little padding.
+ * - 'fifo': keep input order and cut batches under the same limits; each batch
+ *   pads to its longest pair. The planner switched off, for comparison.
+ */
+export type Planner = 'padding-aware' | 'fifo';
+
 export interface ScorerOptions {
   /** Default 'cpu'. See Device. */
   device?: Device;
@@ -74,6 +83,8 @@ export interface ScorerOptions {
   maxQueuedPairs?: number;
   /** Native calls at once (one runs while the next tokenizes). Default 2. */
   maxConcurrentCalls?: number;
+  /** Batch planning: 'padding-aware' (default) or 'fifo' (input order, for comparison). */
+  planner?: Planner;
 }
 
 export interface ResolvedScorerOptions {
@@ -100,10 +111,12 @@ export interface ResolvedScorerOptions {
   maxPairsPerCall: number;
   maxQueuedPairs: number;
   maxConcurrentCalls: number;
+  planner: Planner;
 }
 
 const DEVICES: readonly Device[] = ['cpu', 'cuda', 'tensorrt', 'auto'];
 const TRUNCATIONS: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
+const PLANNERS: readonly Planner[] = ['padding-aware', 'fifo'];
 
 function positiveInt(name: string, value: unknown, fallback: number, max = 2 ** 31 - 1): number {
   if (value === undefined) return fallback;
@@ -152,6 +165,10 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
   if (!TRUNCATIONS.includes(truncation)) {
     throw new InvalidInputError(`truncation must be one of ${TRUNCATIONS.join(', ')}, got ${String(truncation)}`);
   }
+  const planner = options.planner ?? 'padding-aware';
+  if (!PLANNERS.includes(planner)) {
+    throw new InvalidInputError(`planner must be one of ${PLANNERS.join(', ')}, got ${String(planner)}`);
+  }
   if (options.onnxFile !== undefined && typeof options.onnxFile !== 'string') {
     throw new InvalidInputError('onnxFile must be a string');
   }
@@ -189,6 +206,7 @@ export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScore
     maxPairsPerCall: positiveInt('maxPairsPerCall', options.maxPairsPerCall, 1024),
     maxQueuedPairs: positiveInt('maxQueuedPairs', options.maxQueuedPairs, 65536),
     maxConcurrentCalls: positiveInt('maxConcurrentCalls', options.maxConcurrentCalls, 2, 64),
+    planner,
   };
   return resolved;
 }

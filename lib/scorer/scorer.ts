@@ -145,7 +145,9 @@ export class Scorer {
           maxBatchTokens: opts.maxBatchTokens,
           maxBatchSize: opts.maxBatchSize,
           padMultiple: opts.padMultiple,
-          sortWindow: 0,
+          // The native planner's sort window: 0 sorts each tokenize window
+          // (2048 pairs) whole by length; 1 sorts nothing, which is FIFO.
+          sortWindow: opts.planner === 'fifo' ? 1 : 0,
         });
         break;
       } catch (e) {

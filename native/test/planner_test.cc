@@ -90,3 +90,33 @@ CAPPY_TEST(planner_overlong_item_gets_its_own_batch) {
   CHECK_EQ(plan[0].rows.size(), size_t(1));
   CHECK_EQ(plan[0].padded_length, 504u);
 }
+
+CAPPY_TEST(planner_does_not_pad_a_sparse_tail_up_to_its_first_row) {
+  // Filling to the budget would put all 32 rows in one batch padded to 512
+  // (76% padding); the optimal cut gives each tail length its own batch.
+  std::vector<uint32_t> lengths = {120, 512, 200, 300};
+  for (int i = 0; i < 28; ++i) lengths.push_back(100);
+  cappy::PlanOptions o;
+  o.max_batch_tokens = 16384;
+  o.max_batch_size = 32;
+  o.pad_multiple = 1;
+  const auto plan = cappy::PlanBatches(lengths, o);
+  uint64_t real = 0;
+  for (auto l : lengths) real += l;
+  CHECK_EQ(CheckPlan(lengths, o, plan), real);
+  CHECK_EQ(plan.size(), size_t(5));
+  CHECK_EQ(plan[0].padded_length, 512u);  // longest first still
+}
+
+CAPPY_TEST(planner_keeps_near_equal_lengths_together) {
+  // 64 rows of 100 and 101 tokens: one batch (1 pad token a row) beats two
+  // (no padding, but a second Run).
+  std::vector<uint32_t> lengths;
+  for (int i = 0; i < 32; ++i) lengths.push_back(101), lengths.push_back(100);
+  cappy::PlanOptions o;
+  o.max_batch_size = 64;
+  o.pad_multiple = 1;
+  const auto plan = cappy::PlanBatches(lengths, o);
+  CHECK_EQ(plan.size(), size_t(1));
+  CheckPlan(lengths, o, plan);
+}

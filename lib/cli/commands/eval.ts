@@ -1,9 +1,36 @@
-// `cappy eval mc`: multiple-choice accuracy over a JSONL file of candidates.
+// `cappy eval mc` (multiple-choice accuracy) and `cappy eval best-of-n`
+// (Rouge-L of the scorer's pick against the first candidate). Both stream
+// their pairs through scoreStream so the progress shown is real work done.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../errors/index.js';
-import { multipleChoiceAccuracy, parseMcRow, type McRow } from '../../eval/multiple-choice.js';
+import { bestOfN, parseBonRow } from '../../eval/best-of-n.js';
+import { parseJsonl } from '../../eval/jsonl.js';
+import { multipleChoiceAccuracy, parseMcRow } from '../../eval/multiple-choice.js';
 import { Scorer } from '../../scorer/scorer.js';
+import { startProgress } from '../progress.js';
+
+const CHUNK = 256;
+
+/** Scores pairs in order with progress on stderr. */
+async function scoreWithProgress(scorer: Scorer, pairs: (readonly [string, string])[], label: string): Promise<Float32Array> {
+  const scores = new Float32Array(pairs.length);
+  const progress = startProgress(label, pairs.length, 'pairs');
+  try {
+    for await (const { index, score } of scorer.scoreStream(pairs, { withIndex: true, chunkSize: CHUNK })) {
+      scores[index] = score;
+      if ((index + 1) % CHUNK === 0 || index + 1 === pairs.length) progress.update(index + 1);
+    }
+  } finally {
+    progress.stop();
+  }
+  return scores;
+}
+
+function forgedNote(scorer: Scorer): string | undefined {
+  return scorer.info.model.forged ? scorer.info.model.description : undefined;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2).padStart(6)}`;
 
 export function registerEval(program: Command): void {
   const evalCmd = program.command('eval').description('evaluate a model');
@@ -14,33 +41,51 @@ export function registerEval(program: Command): void {
     .requiredOption('--data <file>', 'JSONL rows')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { model: string; data: string; json?: boolean }) => {
-      const text = await readFile(opts.data, 'utf8');
-      const rows: McRow[] = [];
-      text.split('\n').forEach((line, i) => {
-        if (line.trim() === '') return;
-        let v: unknown;
-        try {
-          v = JSON.parse(line);
-        } catch (e) {
-          throw new InvalidInputError(`line ${i + 1}: not valid JSON (${(e as Error).message})`);
-        }
-        rows.push(parseMcRow(v, `line ${i + 1}`));
-      });
-      if (rows.length === 0) throw new InvalidInputError(`${opts.data} has no rows`);
+      const rows = parseJsonl(await readFile(opts.data, 'utf8'), parseMcRow, opts.data);
       const scorer = await Scorer.load(opts.model);
       try {
-        const scores = await scorer.scoreBatch(rows.map((r) => [r.instruction, r.response] as const));
+        const scores = await scoreWithProgress(scorer, rows.map((r) => [r.instruction, r.response] as const), 'eval mc');
         const result = multipleChoiceAccuracy(rows, scores);
-        const forged = scorer.info.model.forged ? scorer.info.model.description : undefined;
+        const forged = forgedNote(scorer);
         if (opts.json) {
           process.stdout.write(JSON.stringify({ model: scorer.info.model.dir, forged, ...result }) + '\n');
           return;
         }
         if (forged) process.stdout.write(`model: ${forged} (accuracy of random weights is chance)\n`);
         for (const d of result.datasets) {
-          process.stdout.write(`${d.dataset.padEnd(32)} ${(100 * d.accuracy).toFixed(2).padStart(6)}%  (${d.correct}/${d.groups} groups)\n`);
+          process.stdout.write(`${d.dataset.padEnd(32)} ${pct(d.accuracy)}%  (${d.correct}/${d.groups} groups)\n`);
         }
-        process.stdout.write(`${'average'.padEnd(32)} ${(100 * result.average).toFixed(2).padStart(6)}%  over ${result.datasets.length} dataset(s)\n`);
+        process.stdout.write(`${'average'.padEnd(32)} ${pct(result.average)}%  over ${result.datasets.length} dataset(s)\n`);
+      } finally {
+        await scorer.dispose();
+      }
+    });
+
+  evalCmd
+    .command('best-of-n')
+    .description('best-of-N: rows {instruction, candidates[], references[]}; Rouge-L F of the argmax candidate vs the first')
+    .requiredOption('--model <dir>', 'model folder or pulled hub id')
+    .requiredOption('--data <file>', 'JSONL rows')
+    .option('--json', 'print the result as JSON (with the index picked per row)')
+    .action(async (opts: { model: string; data: string; json?: boolean }) => {
+      const rows = parseJsonl(await readFile(opts.data, 'utf8'), parseBonRow, opts.data);
+      const scorer = await Scorer.load(opts.model);
+      try {
+        const pairs = rows.flatMap((r) => r.candidates.map((c) => [r.instruction, c] as const));
+        const scores = await scoreWithProgress(scorer, pairs, 'eval best-of-n');
+        const result = bestOfN(rows, scores);
+        const forged = forgedNote(scorer);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ model: scorer.info.model.dir, forged, metric: 'rougeL-f1', ...result }) + '\n');
+          return;
+        }
+        if (forged) process.stdout.write(`model: ${forged} (its picks are arbitrary)\n`);
+        process.stdout.write(`${rows.length} rows, ${result.candidates} candidates; Rouge-L F1 (x100), best reference per row\n`);
+        process.stdout.write(`${'best-of-n (scorer argmax)'.padEnd(28)} ${pct(result.selected)}\n`);
+        process.stdout.write(`${'first candidate (baseline)'.padEnd(28)} ${pct(result.baseline)}\n`);
+        process.stdout.write(`${'gain'.padEnd(28)} ${(result.gain >= 0 ? '+' : '') + (100 * result.gain).toFixed(2)}\n`);
+        process.stdout.write(`${'oracle (best by Rouge-L)'.padEnd(28)} ${pct(result.oracle)}\n`);
+        process.stdout.write(`picks differ from the first candidate in ${result.changed}/${rows.length} rows\n`);
       } finally {
         await scorer.dispose();
       }

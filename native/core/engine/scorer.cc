@@ -35,9 +35,11 @@ void ThrowIfCancelled(const std::atomic<bool>* flag) {
   if (IsCancelled(flag)) throw Error(ErrorCode::kCancelled, "The operation was aborted");
 }
 
-// Default window when the caller sets none: big enough that sorting inside it
-// leaves little padding, small enough that the first batch starts early.
-constexpr size_t kDefaultWindow = 2048;
+// Pairs tokenized, then planned, together: big enough that sorting inside a
+// window leaves little padding, small enough that the first batch starts
+// early. Fixed, so plan.sort_window keeps the planner's meaning inside it
+// (0: sort the window whole by length; 1: input order, the planner off).
+constexpr size_t kWindow = 2048;
 
 // Hands tokenized windows from the producer thread to the runner.
 class WindowQueue {
@@ -111,7 +113,7 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
   ThrowIfCancelled(cancelled);
 
   const size_t n = inputs.size();
-  const size_t window = options_.plan.sort_window == 0 ? kDefaultWindow : options_.plan.sort_window;
+  const size_t window = kWindow;
   const size_t windows = (n + window - 1) / window;
   std::vector<std::vector<int32_t>> encoded(n);
   // Where each row's second segment starts, for graphs that take segment ids.
@@ -185,9 +187,7 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
       lengths[i - begin] = static_cast<uint32_t>(encoded[i].size());
       st.real_tokens += lengths[i - begin];
     }
-    PlanOptions plan_options = options_.plan;
-    plan_options.sort_window = 0;  // the window is this slice
-    const std::vector<Batch> plan = PlanBatches(lengths, plan_options);
+    const std::vector<Batch> plan = PlanBatches(lengths, options_.plan);
     const auto t_run = Clock::now();
     std::atomic<size_t> next{0};
     std::atomic<uint64_t> computed{0};

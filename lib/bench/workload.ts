@@ -1,0 +1,138 @@
+// Benchmark workloads: (instruction, response) pairs whose token counts follow
+// a chosen distribution, so throughput and padding numbers are about the
+// length mix, not about whatever text happened to be at hand.
+//
+// Lengths count every token the model sees, special tokens included (a
+// RoBERTa pair has 4). The lognormal mix (median 96, sigma 0.8, redrawn
+// outside 8..512) has most pairs short and a long tail up to the model's
+// limit, the shape real instruction/response traffic has.
+//
+// Text is built word by word from a word source. Each word is tokenized once
+// (cached) with its leading space; the GPT-2 pre-tokenizer splits on that
+// space, so a pair's token count is the sum of its words' counts and every
+// pair hits its target exactly when a one-token filler word exists.
+import { InvalidInputError } from '../errors/index.js';
+import type { Tokenizer } from '../tokenizer/index.js';
+
+export interface LognormalMix {
+  kind: 'lognormal';
+  min: number;
+  max: number;
+  median: number;
+  sigma: number;
+}
+export type LengthMix = LognormalMix | { kind: 'fixed'; tokens: number };
+
+export const LOGNORMAL_8_512: LognormalMix = { kind: 'lognormal', min: 8, max: 512, median: 96, sigma: 0.8 };
+
+/** Parses `lognormal` or `fixed:N` (the CLI's --lengths). */
+export function parseLengthMix(text: string, maxLength = 512): LengthMix {
+  if (text === 'lognormal') return { ...LOGNORMAL_8_512, max: Math.min(LOGNORMAL_8_512.max, maxLength) };
+  const m = /^fixed:(\d+)$/.exec(text);
+  if (m) {
+    const tokens = Number(m[1]);
+    if (tokens < 5 || tokens > maxLength) {
+      throw new InvalidInputError(`--lengths fixed:N needs N from 5 to ${maxLength} tokens, got ${tokens}`);
+    }
+    return { kind: 'fixed', tokens };
+  }
+  throw new InvalidInputError(`--lengths must be 'lognormal' or 'fixed:N', got '${text}'`);
+}
+
+/** mulberry32: a small seeded PRNG, so a seed always gives the same workload. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Draws `count` total token lengths from the mix. */
+export function drawLengths(mix: LengthMix, count: number, random: () => number): number[] {
+  if (mix.kind === 'fixed') return new Array<number>(count).fill(mix.tokens);
+  const out: number[] = [];
+  const mu = Math.log(mix.median);
+  while (out.length < count) {
+    // Box-Muller; 1 - u keeps log() away from 0.
+    const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const len = Math.round(Math.exp(mu + mix.sigma * z));
+    if (len >= mix.min && len <= mix.max) out.push(len);
+  }
+  return out;
+}
+
+/** Everyday English words: the default word source when no real text is given. */
+const WORDS = (
+  'the of and to in is that for it as was with be by on not he this are or his from at which but have an they you were ' +
+  'her she there been one all we their has would when if so no will more what up out about who some could them than can ' +
+  'other time these two may then do first any my now such like our over man me even most made after also did many before ' +
+  'must through back years where much your way well down should because each just those people how too little state good ' +
+  'very make world still own see men work long get here between both life being under never day same another know while ' +
+  'last might us great old year off come since against go came right used take three question answer model score text'
+).split(' ');
+
+const SPECIAL_TOKENS_PER_PAIR = 4;
+
+/**
+ * Builds pairs with exactly the drawn token lengths (when reachable). Words
+ * come from `words` in order, starting at a seeded offset, so real text keeps
+ * its word order; the default is a fixed list of common English words.
+ */
+export function synthesizePairs(
+  tokenizer: Tokenizer,
+  lengths: readonly number[],
+  opts: { seed?: number; words?: readonly string[] } = {},
+): [string, string][] {
+  const words = (opts.words ?? WORDS).filter((w) => w.length > 0 && !/\s/.test(w));
+  if (words.length === 0) throw new InvalidInputError('synthesizePairs needs at least one word');
+  const random = seededRandom(opts.seed ?? 1);
+  const cost = new Map<string, number>();
+  const tokensOf = (piece: string): number => {
+    let c = cost.get(piece);
+    if (c === undefined) {
+      c = tokenizer.encode(piece).ids.length - 2; // <s> ... </s>
+      cost.set(piece, c);
+    }
+    return c;
+  };
+  const filler = [' the', ' a', ' of', ' and', ' to', ' .'].find((w) => tokensOf(w) === 1);
+
+  // Appends words until `budget` tokens are used; returns the text.
+  let cursor = Math.floor(random() * words.length);
+  const fill = (budget: number): string => {
+    let text = '';
+    let used = 0;
+    let misses = 0;
+    while (used < budget && misses < 64) {
+      const w = words[cursor];
+      cursor = (cursor + 1) % words.length;
+      const piece = text === '' ? w : ' ' + w;
+      const c = tokensOf(piece);
+      if (c > 0 && used + c <= budget) {
+        text += piece;
+        used += c;
+        misses = 0;
+      } else {
+        misses++;
+      }
+    }
+    // Top up with a one-token word; a text must not be empty.
+    while (used < budget && filler) {
+      const piece = text === '' ? filler.trimStart() : filler;
+      text += piece;
+      used += Math.max(1, tokensOf(piece));
+    }
+    return text === '' ? words[0] : text;
+  };
+
+  return lengths.map((total) => {
+    const body = Math.max(2, total - SPECIAL_TOKENS_PER_PAIR);
+    // Instructions are the short side (a quarter, at most 64 tokens).
+    const instr = Math.max(1, Math.min(64, Math.round(body / 4)));
+    return [fill(instr), fill(body - instr)];
+  });
+}
