@@ -67,14 +67,18 @@ type Metaspace = NonNullable<NativeTokenizerSpec['metaspace']>;
 function parseMetaspace(p: Json, where: string): Metaspace {
   const replacement = p.replacement ?? '\u2581';
   if (typeof replacement !== 'string' || [...replacement].length !== 1) fail(`${where}.replacement must be one character`);
-  let prependScheme: Metaspace['prependScheme'];
-  if (p.prepend_scheme === undefined || p.prepend_scheme === null) {
-    // Files from before prepend_scheme existed say add_prefix_space instead.
-    prependScheme = optBool(p, 'add_prefix_space', where, true) ? 'always' : 'never';
-  } else if (p.prepend_scheme === 'always' || p.prepend_scheme === 'first' || p.prepend_scheme === 'never') {
+  let prependScheme: Metaspace['prependScheme'] = 'always';
+  if (p.prepend_scheme === 'always' || p.prepend_scheme === 'first' || p.prepend_scheme === 'never') {
     prependScheme = p.prepend_scheme;
-  } else {
+  } else if (p.prepend_scheme !== undefined && p.prepend_scheme !== null) {
     fail(`${where}.prepend_scheme must be "always", "first" or "never"`);
+  }
+  // Older files say add_prefix_space; HF 0.23 reads a missing prepend_scheme
+  // as "always" and rejects an add_prefix_space that contradicts it.
+  const legacy = p.add_prefix_space;
+  if (legacy !== undefined && legacy !== null) {
+    if (typeof legacy !== 'boolean') fail(`${where}.add_prefix_space must be a boolean`);
+    if (legacy !== (prependScheme !== 'never')) fail(`${where}.add_prefix_space does not match prepend_scheme ${JSON.stringify(prependScheme)}`);
   }
   return { replacement, prependScheme, split: optBool(p, 'split', where, true) };
 }

@@ -108,17 +108,23 @@ struct Tokenizer::Impl {
   }
 
   // Ids of one text, before truncation and special tokens.
-  void EncodeText(std::string_view text, std::vector<int32_t>& out) const {
+  // `limit`: HF stops encoding a text once, after some pre-token, it has at
+  // least max_length ids (truncation on). The ids past that point are cut
+  // anyway, but the length reached decides which side of a long pair keeps
+  // longest_first's odd token, so the stop must fall where HF's does: after
+  // a whole pre-token, counting added tokens but never stopping on one.
+  void EncodeText(std::string_view text, std::vector<int32_t>& out, size_t limit) const {
     if (bpe && !has_normalizer && pre_tokenizer == PreTokenizerKind::kByteLevel) {
-      EncodeByteLevel(text, out);
+      EncodeByteLevel(text, out, limit);
     } else {
-      EncodeNormalized(text, out);
+      EncodeNormalized(text, out, limit);
     }
   }
 
   // The general pipeline: normalize between raw added tokens, then match the
   // normalized ones, then pre-tokenize and run the model on each piece.
-  void EncodeNormalized(std::string_view text, std::vector<int32_t>& out) const {
+  void EncodeNormalized(std::string_view text, std::vector<int32_t>& out, size_t limit) const {
+    const size_t base = out.size();
     thread_local std::vector<tok::Segment> raw_segments;
     thread_local std::vector<tok::Segment> segments;
     thread_local std::vector<tok::Span> spans;
@@ -168,12 +174,14 @@ struct Tokenizer::Impl {
           } else {
             unigram->Encode(word, out);
           }
+          if (out.size() - base >= limit) return;
         }
       }
     }
   }
 
-  void EncodeByteLevel(std::string_view text, std::vector<int32_t>& out) const {
+  void EncodeByteLevel(std::string_view text, std::vector<int32_t>& out, size_t limit) const {
+    const size_t base = out.size();
     thread_local std::vector<tok::Segment> segments;
     thread_local std::vector<tok::Span> spans;
     thread_local std::string prefixed;
@@ -192,7 +200,10 @@ struct Tokenizer::Impl {
         piece = prefixed;
       }
       tok::PreTokenize(piece, spans);
-      for (const tok::Span& sp : spans) bpe->Encode(piece.substr(sp.begin, sp.end - sp.begin), out);
+      for (const tok::Span& sp : spans) {
+        bpe->Encode(piece.substr(sp.begin, sp.end - sp.begin), out);
+        if (out.size() - base >= limit) return;
+      }
     }
   }
 
@@ -220,9 +231,10 @@ void Tokenizer::Encode(std::string_view first, const std::string_view* second,
   std::vector<int32_t> a;
   std::vector<int32_t> b;
   a.reserve(first.size() / 3 + 4);
-  impl_->EncodeText(first, a);
-  if (second) impl_->EncodeText(*second, b);
   const Truncation& t = impl_->truncation;
+  const size_t limit = t.enabled ? t.max_length : SIZE_MAX;
+  impl_->EncodeText(first, a, limit);
+  if (second) impl_->EncodeText(*second, b, limit);
   if (t.enabled) {
     const uint32_t added = tok::AddedTokenCount(impl_->post, second != nullptr);
     if (t.max_length < added) {
@@ -230,7 +242,7 @@ void Tokenizer::Encode(std::string_view first, const std::string_view* second,
                                              " is smaller than the " + std::to_string(added) +
                                              " special tokens the post-processor adds");
     }
-    tok::Truncate(t.strategy, t.max_length - added, a, second ? &b : nullptr, t.max_length);
+    tok::Truncate(t.strategy, t.max_length - added, a, second ? &b : nullptr);
   }
   tok::ApplyPostProcessor(impl_->post, a, second ? &b : nullptr, out);
 }

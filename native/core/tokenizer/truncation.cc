@@ -27,7 +27,7 @@ void LongestFirstLengths(size_t budget, size_t& n1, size_t& n2) {
 }
 
 void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>& first,
-              std::vector<int32_t>* second, size_t max_length) {
+              std::vector<int32_t>* second) {
   if (budget == 0) {
     first.clear();
     if (second) second->clear();
@@ -42,12 +42,11 @@ void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>
         first.resize(budget);
         return;
       }
-      // HF decides which side gets the odd token as if each side were first
-      // cut to the full max_length: 828/614 tokens at max_length 512 tie, so
-      // the second side gets it (measured against tokenizers 0.23; it shows
-      // only with odd budgets, e.g. BERT's 512 - 3).
-      size_t n1 = std::min(first.size(), max_length);
-      size_t n2 = std::min(second->size(), max_length);
+      // Which side keeps the odd token depends on the lengths as HF saw
+      // them: it stops encoding a text after the pre-token that reaches
+      // max_length, and Tokenizer::Encode stops at the same place.
+      size_t n1 = first.size();
+      size_t n2 = second->size();
       LongestFirstLengths(budget, n1, n2);
       first.resize(std::min(n1, first.size()));
       second->resize(std::min(n2, second->size()));

@@ -13,10 +13,10 @@ namespace cappy::tok {
 // Truncates `first` (and `second`, when non-null) to fit `budget` tokens.
 // Throws Error(kTokenizer) where HF errors: only_first/only_second when that
 // side cannot absorb the cut, only_second without a pair.
-// `max_length` is the limit before the special tokens are taken off (it
-// breaks longest_first's ties the way HF does).
+// longest_first uses the lengths as given: the caller must have stopped
+// encoding where HF does (see Tokenizer::Encode), or ties differ.
 void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>& first,
-              std::vector<int32_t>* second, size_t max_length = SIZE_MAX);
+              std::vector<int32_t>* second);
 
 // The lengths longest_first keeps for a pair of lengths (n1, n2). Exposed so
 // tests can check the numbers without building token vectors.
