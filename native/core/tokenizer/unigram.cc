@@ -30,7 +30,9 @@ Unigram::Unigram(const TokenizerSpec& spec)
   double min_score = std::numeric_limits<double>::infinity();
   std::vector<std::pair<std::string, int32_t>> entries;
   entries.reserve(n);
-  node_token_.push_back(-1);
+  // Built as lists of (byte, child) per node, then laid out breadth-first.
+  std::vector<std::vector<std::pair<unsigned char, uint32_t>>> kids(1);
+  std::vector<int32_t> token(1, -1);
   for (size_t i = 0; i < n; i++) {
     if (spec.vocab_ids[i] != static_cast<int32_t>(i)) {
       throw Error(ErrorCode::kTokenizer, "Unigram ids must be the vocab positions 0..n-1");
@@ -45,19 +47,39 @@ Unigram::Unigram(const TokenizerSpec& spec)
     uint32_t node = 0;
     for (size_t k = 0; k < t.size(); k++) {
       const auto b = static_cast<unsigned char>(t[k]);
-      uint32_t next = Child(node, b);
+      uint32_t next = 0;
+      for (const auto& [label, child] : kids[node]) {
+        if (label == b) next = child;
+      }
       if (next == 0) {
-        next = static_cast<uint32_t>(node_token_.size());
-        node_token_.push_back(-1);
-        if (node == 0) {
-          root_[b] = next;
-        } else {
-          edges_.Put((static_cast<uint64_t>(node) << 8) | b, next);
-        }
+        next = static_cast<uint32_t>(token.size());
+        token.push_back(-1);
+        kids.emplace_back();
+        kids[node].emplace_back(b, next);
       }
       node = next;
     }
-    node_token_[node] = static_cast<int32_t>(i);
+    token[node] = static_cast<int32_t>(i);
+  }
+  // Breadth-first layout: the short prefixes every walk goes through sit
+  // together at the front, so the hot part of the trie stays in cache.
+  std::vector<uint32_t> order(1, 0);
+  std::vector<uint32_t> index(token.size(), 0);
+  nodes_.reserve(token.size());
+  for (size_t q = 0; q < order.size(); q++) {
+    const uint32_t old_node = order[q];
+    auto& list = kids[old_node];
+    std::sort(list.begin(), list.end());
+    const int32_t id = token[old_node];
+    nodes_.push_back({id >= 0 ? scores_[static_cast<size_t>(id)] : 0.0, id, static_cast<uint32_t>(labels_.size()),
+                      static_cast<uint32_t>(list.size())});
+    for (const auto& [label, child] : list) {
+      index[child] = static_cast<uint32_t>(order.size());
+      order.push_back(child);
+      labels_.push_back(label);
+      targets_.push_back(index[child]);
+      if (old_node == 0) root_[label] = index[child];
+    }
   }
   // Linear probing finds the first inserted of equal keys, so inserting in
   // reverse makes a repeated piece resolve to its last id, as in HF.
@@ -73,8 +95,17 @@ Unigram::Unigram(const TokenizerSpec& spec)
 
 uint32_t Unigram::Child(uint32_t node, unsigned char byte) const noexcept {
   if (node == 0) return root_[byte];
-  const uint32_t* next = edges_.Find((static_cast<uint64_t>(node) << 8) | byte);
-  return next ? *next : 0;
+  const Node& nd = nodes_[node];
+  const unsigned char* begin = labels_.data() + nd.first;
+  const unsigned char* end = begin + nd.count;
+  // Labels are sorted: scan short lists, bisect long ones.
+  const unsigned char* it = begin;
+  if (nd.count > 8) {
+    it = std::lower_bound(begin, end, byte);
+  } else {
+    while (it != end && *it < byte) ++it;
+  }
+  return it != end && *it == byte ? targets_[nd.first + static_cast<uint32_t>(it - begin)] : 0;
 }
 
 // One output token for piece[begin, end): its own id when the text is a
@@ -129,9 +160,9 @@ void Unigram::Encode(std::string_view piece, std::vector<int32_t>& out) const {
     for (size_t k = pos; k < n; k++) {
       node = Child(node, static_cast<unsigned char>(piece[k]));
       if (node == 0) break;
-      const int32_t id = node_token_[node];
-      if (id < 0) continue;
-      offer(pos, k + 1, scores_[static_cast<size_t>(id)], id);
+      const Node& nd = nodes_[node];
+      if (nd.token < 0) continue;
+      offer(pos, k + 1, nd.score, nd.token);
       single = single || k + 1 - pos == mblen;
     }
     if (!single) offer(pos, pos + mblen, unk_score_, unk_id_);
