@@ -4,10 +4,13 @@
 // one run. The machine is shared, so the ratios printed at the end, all from
 // this run, are the result; absolute MB/s move with the load.
 //
-//   npx tsx bench/tokenize.ts [--mb 6] [--samples 3] [--model roberta|bert] [--skip-transformers] [--json out.json]
+//   npx tsx bench/tokenize.ts [--mb 6] [--samples 3] [--model roberta|bert|unigram] [--skip-transformers] [--json out.json]
 //
 // --model bert runs a WordPiece (BERT uncased) tokenizer.json whose
 // vocabulary is built from the corpus itself (lib/forge buildBertTokenizerJson).
+// --model unigram runs an XLM-R-shaped Unigram file (NFKC, Metaspace, XLM-R
+// template; test/support/unigram-json.ts: GPT-2's pieces as text plus the
+// corpus's characters).
 //
 // HF's thread pool (rayon) is sized once per process from RAYON_NUM_THREADS,
 // so each HF configuration runs in a child process of this script.
@@ -20,6 +23,7 @@ import { Tokenizer } from '../lib/tokenizer/index.js';
 import { buildBertTokenizerJson, buildRobertaTokenizerJson } from '../lib/forge/tokenizer-json.js';
 import { measure, type Measured } from './support/measure.js';
 import { tokenizeCorpus } from './support/tokenize-corpus.js';
+import { buildUnigramTokenizerJson } from '../test/support/unigram-json.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,8 +39,14 @@ const MB = Number(args.mb);
 const SAMPLES = Number(args.samples);
 const cores = availableParallelism();
 const corpus = tokenizeCorpus(MB);
-if (args.model !== 'roberta' && args.model !== 'bert') throw new Error('--model must be roberta or bert');
-const jsonObj = args.model === 'bert' ? buildBertTokenizerJson(corpus.items.filter((_, i) => i % 4 === 0), { vocabSize: 30_000 }) : buildRobertaTokenizerJson();
+if (args.model !== 'roberta' && args.model !== 'bert' && args.model !== 'unigram') throw new Error('--model must be roberta, bert or unigram');
+const sample = corpus.items.filter((_, i) => i % 4 === 0);
+const jsonObj =
+  args.model === 'bert'
+    ? buildBertTokenizerJson(sample, { vocabSize: 30_000 })
+    : args.model === 'unigram'
+      ? buildUnigramTokenizerJson({ texts: sample, normalizer: { type: 'NFKC' } })
+      : buildRobertaTokenizerJson();
 const jsonText = JSON.stringify(jsonObj);
 const require = createRequire(import.meta.url);
 

@@ -29,32 +29,55 @@ export interface NativeTokenizerSpec {
   addPrefixSpace: boolean;
   unkId: number; // -1 when there is none
   padId: number;
-  postProcessor: {
-    kind: 'none' | 'roberta' | 'bert';
-    cls: string;
-    clsId: number;
-    sep: string;
-    sepId: number;
-    /** Type id of the second text and the specials after the first text's separator (BERT: 1). Default 0. */
-    pairTypeId?: number;
-  };
+  postProcessor: NativePostProcessorSpec;
   truncation: { enabled: boolean; maxLength: number; strategy: NativeTruncationStrategy };
-  /** Default 'bpe' (byte-level). 'wordpiece' needs unkId and, with BERT, the fields below. */
-  model?: 'bpe' | 'wordpiece';
+  /** Default 'bpe' (byte-level). 'wordpiece' needs unkId and, with BERT, the fields below; 'unigram' needs scores. */
+  model?: 'bpe' | 'wordpiece' | 'unigram';
   /** Default 'byte_level'. */
-  preTokenizer?: 'byte_level' | 'bert';
+  preTokenizer?: 'byte_level' | 'bert' | 'metaspace' | 'none';
   /** Default none. */
   normalizer?: NativeNormalizerSpec;
   /** WordPiece: default '##'. */
   continuingSubwordPrefix?: string;
   /** WordPiece: default 100. */
   maxInputCharsPerWord?: number;
+  /** Unigram: scores[i] is the log-probability of vocab[i], whose id must be i. */
+  scores?: Float64Array;
+  /** Unigram: spell pieces missing from the vocab as <0xNN> tokens. Default false. */
+  byteFallback?: boolean;
+  /** Metaspace pre-tokenizer options (preTokenizer 'metaspace'). */
+  metaspace?: { replacement: string; prependScheme: 'always' | 'first' | 'never'; split: boolean };
 }
+
+/**
+ * Special tokens around the text. 'template' lists ids in order, -1 standing
+ * for the first text ($A) and -2 for the second ($B); an empty pair list
+ * means the file has no pair template.
+ */
+export type NativePostProcessorSpec =
+  | {
+      kind: 'none' | 'roberta' | 'bert';
+      cls: string;
+      clsId: number;
+      sep: string;
+      sepId: number;
+      /** Type id of the second text and the specials after the first text's separator (BERT: 1). Default 0. */
+      pairTypeId?: number;
+    }
+  | { kind: 'template'; cls: string; clsId: number; sep: string; sepId: number; single: Int32Array; pair: Int32Array };
+
+/** One step of a normalizer Sequence. */
+export type NativeNormalizerStep =
+  | { kind: 'lowercase' | 'nfc' | 'nfd' | 'nfkc' | 'nfkd' }
+  | { kind: 'strip'; left: boolean; right: boolean }
+  | { kind: 'replace'; pattern: string; content: string }
+  | { kind: 'prepend'; content: string };
 
 /** HF's BertNormalizer options (strip_accents already resolved from lowercase when the file leaves it null). */
 export type NativeNormalizerSpec =
   | { kind: 'none' }
-  | { kind: 'bert'; cleanText: boolean; handleChineseChars: boolean; stripAccents: boolean; lowercase: boolean };
+  | { kind: 'bert'; cleanText: boolean; handleChineseChars: boolean; stripAccents: boolean; lowercase: boolean }
+  | { kind: 'sequence'; steps: NativeNormalizerStep[] };
 
 /** Many encodings packed into one array: item i is ids[offsets[i] .. offsets[i+1]). */
 export interface NativePackedIds {

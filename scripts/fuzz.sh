@@ -18,11 +18,12 @@ SPEC="$BUILD/roberta.spec"
 CORPUS="$BUILD/corpus"
 mkdir -p "$CORPUS"
 if [ -z "$(ls -A "$CORPUS")" ]; then
-  # Seeds: text, code, CJK, emoji, specials, whitespace runs, in each config byte.
+  # Seeds: text, code, CJK, emoji, specials, whitespace runs, in config bytes
+  # covering BPE, WordPiece (08/89) and Unigram (0a 8b 0c 8d of 14 configs).
   i=0
   for s in 'Hello <mask> world' "I'M we're it's" 'def f(x):\n\treturn x  # hi' '中文分词 日本語 한국어' '👨‍👩‍👧‍👦 🏳️‍🌈 e\xcc\x81t' \
            '<s></s><pad>   \t\t a' 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'; do
-    for c in 00 81 02 83 04 85 06 87; do printf "\\x$c$s" > "$CORPUS/seed-$i-$c"; done
+    for c in 00 81 02 83 04 85 06 87 0a 8b 0c 8d; do printf "\\x$c$s" > "$CORPUS/seed-$i-$c"; done
     i=$((i + 1))
   done
 fi

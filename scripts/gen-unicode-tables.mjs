@@ -148,6 +148,117 @@ setRanges(BERT_MN, FLAG_MN, true);
 setRanges(BERT_NOT_CONTROL, FLAG_BERT_CONTROL, false);
 setRanges(CHINESE, FLAG_CHINESE, true);
 
+// ---- Unicode normalization (NFC/NFD/NFKC/NFKD normalizers), from Node's own
+// String.prototype.normalize, one code point at a time:
+//   kNfkdMap     full compatibility decomposition (kNfdMap is the canonical one);
+//   kNormStage*  per code point: bits 0-5 an order-preserving rank of the
+//                canonical combining class (0 = starter), bit 6 has an NFD
+//                mapping, bit 7 has an NFKD mapping;
+//   kComposePairs the primary composites as (first, second) -> composite, for
+//                canonical composition (Hangul is algorithmic in the C++).
+// JS has no API for the combining class itself, but only its order matters
+// to normalization, and normalize() shows the order: NFD(a b) swaps two
+// non-starters exactly when ccc(a) > ccc(b).
+//
+// HF's NFx normalizers use older Unicode tables than Node (about 12.0; its
+// regex engine is 16.0). Found by running every code point through HF's own
+// nfkdNormalizer / nfdNormalizer (tokenizers 0.23) against Node 17.0's ICU,
+// these are the only differences; the tables follow HF:
+//   - characters HF does not decompose (compatibility and canonical mappings
+//     added since), which therefore never compose either;
+//   - marks HF treats as starters (class 0), which it never reorders.
+const HF_NO_DECOMPOSITION = [
+  [0x32FF, 0x32FF], [0xA7F1, 0xA7F4], [0xAB69, 0xAB69], [0x105C9, 0x105C9], [0x105E4, 0x105E4], [0x10781, 0x10785],
+  [0x10787, 0x107B0], [0x107B2, 0x107BA], [0x11383, 0x11383], [0x11385, 0x11385], [0x1138E, 0x1138E], [0x11391, 0x11391],
+  [0x113C5, 0x113C5], [0x113C7, 0x113C8], [0x11938, 0x11938], [0x16121, 0x16128], [0x16D68, 0x16D6A], [0x1CCD6, 0x1CCF9],
+  [0x1E030, 0x1E06D], [0x1F16C, 0x1F16C], [0x1FBF0, 0x1FBF9],
+];
+const HF_STARTERS = [
+  [0x7FD, 0x7FD], [0x897, 0x89F], [0x8CA, 0x8D3], [0x9FE, 0x9FE], [0xC3C, 0xC3C], [0xD3B, 0xD3C], [0xEBA, 0xEBA],
+  [0x1715, 0x1715], [0x1ABF, 0x1ADD], [0x1AE0, 0x1AEB], [0x1DF6, 0x1DFA], [0xA82C, 0xA82C], [0x10D24, 0x10D27],
+  [0x10D69, 0x10D6D], [0x10EAB, 0x10EAC], [0x10EFA, 0x10EFB], [0x10EFD, 0x10EFF], [0x10F46, 0x10F50], [0x10F82, 0x10F85],
+  [0x11070, 0x11070], [0x1133B, 0x1133B], [0x113CE, 0x113D0], [0x1145E, 0x1145E], [0x11839, 0x1183A], [0x1193D, 0x1193E],
+  [0x11943, 0x11943], [0x119E0, 0x119E0], [0x11A34, 0x11A34], [0x11A47, 0x11A47], [0x11A99, 0x11A99], [0x11D42, 0x11D42],
+  [0x11D44, 0x11D45], [0x11D97, 0x11D97], [0x11F41, 0x11F42], [0x1612F, 0x1612F], [0x16FF0, 0x16FF1], [0x1E08F, 0x1E08F],
+  [0x1E130, 0x1E136], [0x1E2AE, 0x1E2AE], [0x1E2EC, 0x1E2EF], [0x1E4EC, 0x1E4EF], [0x1E5EE, 0x1E5EF], [0x1E6E3, 0x1E6E3],
+  [0x1E6E6, 0x1E6E6], [0x1E6EE, 0x1E6EF], [0x1E6F5, 0x1E6F5],
+];
+const inList = (list, cp) => list.some(([a, b]) => cp >= a && cp <= b);
+const NORM_NFD = 0x40;
+const NORM_NFKD = 0x80;
+const nfkdMap = [];
+const normProps = new Uint8Array(MAX + 1);
+const nonStarters = [];
+const U0345 = '\u0345'; // ccc 240, the highest class
+const U0334 = '\u0334'; // ccc 1, the lowest non-zero class
+for (let cp = 0; cp <= MAX; cp++) {
+  if (cp >= 0xd800 && cp <= 0xdfff) continue;
+  const s = String.fromCodePoint(cp);
+  if (inList(HF_NO_DECOMPOSITION, cp)) continue; // a starter with no mapping, to HF
+  const nfkd = s.normalize('NFKD');
+  if (nfkd !== s) {
+    nfkdMap.push([cp, [...nfkd].map((c) => c.codePointAt(0))]);
+    normProps[cp] |= NORM_NFKD;
+  }
+  if (s.normalize('NFD') !== s) {
+    normProps[cp] |= NORM_NFD;
+    continue; // only characters that survive decomposition need a class
+  }
+  const reordersAfterHigh = (U0345 + s).normalize('NFD') === s + U0345;
+  const reordersBeforeLow = (s + U0334).normalize('NFD') === U0334 + s;
+  if ((reordersAfterHigh || reordersBeforeLow || cp === 0x345 || cp === 0x334) && !inList(HF_STARTERS, cp)) nonStarters.push(s);
+}
+// Sort the non-starters by class: a before b when NFD(b a) moves a first.
+const classOrder = (a, b) => ((b + a).normalize('NFD') === a + b ? -1 : (a + b).normalize('NFD') === b + a ? 1 : 0);
+nonStarters.sort(classOrder);
+let rank = 0;
+for (let i = 0; i < nonStarters.length; i++) {
+  if (i === 0 || classOrder(nonStarters[i - 1], nonStarters[i]) !== 0) rank++;
+  normProps[nonStarters[i].codePointAt(0)] |= rank;
+}
+if (rank >= 64) throw new Error(`gen-unicode-tables: ${rank} combining classes do not fit 6 bits`);
+// Primary composites: C whose NFD is two or more characters and NFC(C) = C.
+// Its pair is (NFC of all but the last, the last), checked by composing back.
+const composePairs = [];
+for (const [cp, to] of nfdMap) {
+  if (cp >= 0xac00 && cp <= 0xd7a3) continue; // Hangul syllables: algorithmic
+  if (to.length < 2) continue; // singletons never compose
+  if (inList(HF_NO_DECOMPOSITION, cp)) continue;
+  const s = String.fromCodePoint(cp);
+  if (s.normalize('NFC') !== s) continue; // composition exclusion
+  const first = String.fromCodePoint(...to.slice(0, -1)).normalize('NFC');
+  const second = String.fromCodePoint(to[to.length - 1]);
+  if ([...first].length !== 1 || (first + second).normalize('NFC') !== s) {
+    throw new Error(`gen-unicode-tables: cannot find the composition pair of U+${cp.toString(16)}`);
+  }
+  composePairs.push([first.codePointAt(0), second.codePointAt(0), cp]);
+}
+function stageTables(name, bytes) {
+  const index = new Map();
+  const blks = [];
+  const st1 = [];
+  for (let b = 0; b <= MAX >> 8; b++) {
+    const block = bytes.subarray(b << 8, (b + 1) << 8);
+    const key = Buffer.from(block).toString('latin1');
+    let idx = index.get(key);
+    if (idx === undefined) {
+      idx = blks.length;
+      index.set(key, idx);
+      blks.push(block);
+    }
+    st1.push(idx);
+  }
+  const rows1 = [];
+  for (let i = 0; i < st1.length; i += 16) rows1.push('    ' + st1.slice(i, i + 16).join(', ') + ',');
+  return `static const uint16_t ${name}Stage1[${st1.length}] = {\n${rows1.join('\n')}\n};\n` +
+    `static const uint8_t ${name}Stage2[${blks.length}][256] = {\n${blks.map((blk) => '    {' + Array.from(blk).join(',') + '},').join('\n')}\n};\n`;
+}
+function pairTable(name, pairs) {
+  const rows = [];
+  for (let i = 0; i < pairs.length; i += 4) rows.push('    ' + pairs.slice(i, i + 4).map(([a, b, c]) => `{${hex(a)}, ${hex(b)}, ${hex(c)}}`).join(', ') + ',');
+  return `static const uint32_t ${name}[][3] = {\n${rows.join('\n')}\n};\nstatic const size_t ${name}Count = ${pairs.length};\n`;
+}
+
 const effectiveUnicode = nodeUnicodeMajor >= 17 ? `${TARGET_UNICODE} (Node's ${process.versions.unicode} less the 17.0 additions)` : process.versions.unicode;
 
 function ranges(flag) {
@@ -238,6 +349,11 @@ static const uint8_t kFlagMapped = ${FLAG_MAPPED};
 
 ${mapTable('kLowerMap', lowerMap)}
 ${mapTable('kNfdMap', nfdMap)}
+${mapTable('kNfkdMap', nfkdMap)}
+static const uint8_t kNormNfd = ${NORM_NFD};
+static const uint8_t kNormNfkd = ${NORM_NFKD};
+${stageTables('kNorm', normProps)}
+${pairTable('kComposePairs', composePairs)}
 // Stage 1: block number (cp >> 8) -> index into kStage2.
 static const uint16_t kStage1[${stage1.length}] = {
 ${stage1Rows.join('\n')}

@@ -3,6 +3,8 @@
 // so a user with an unsupported file knows what to change.
 import { TokenizerError } from '../errors/index.js';
 import type { NativeAddedToken, NativeNormalizerSpec, NativeTokenizerSpec, NativeTruncationStrategy } from '../native.js';
+import { parseTemplate } from './template.js';
+import { parseSequenceNormalizer, parseUnigram, parseUnigramPreTokenizer } from './unigram.js';
 
 export type TruncationStrategy = NativeTruncationStrategy;
 
@@ -85,9 +87,10 @@ function parseWordPiece(model: Json) {
 function parseModel(model: unknown) {
   if (!isObject(model)) fail('model must be an object');
   if (model.type === 'WordPiece') return parseWordPiece(model);
+  if (model.type === 'Unigram') return parseUnigram(model);
   // Old files leave the type out; HF then infers BPE from vocab + merges.
   if (model.type !== undefined && model.type !== 'BPE') {
-    fail(`model.type must be "BPE" or "WordPiece" (got ${JSON.stringify(model.type)})`);
+    fail(`model.type must be "BPE", "WordPiece" or "Unigram" (got ${JSON.stringify(model.type)})`);
   }
   if (model.dropout !== undefined && model.dropout !== null && model.dropout !== 0) {
     fail('model.dropout must be null: dropout makes encoding random');
@@ -182,7 +185,8 @@ function parsePreTokenizer(p: unknown, model: 'bpe' | 'wordpiece'): boolean {
   fail(`pre_tokenizer.type must be "ByteLevel" (got ${JSON.stringify(p.type)})`);
 }
 
-function parseNormalizer(n: unknown, model: 'bpe' | 'wordpiece'): NativeNormalizerSpec {
+function parseNormalizer(n: unknown, model: 'bpe' | 'wordpiece' | 'unigram'): NativeNormalizerSpec {
+  if (model === 'unigram') return parseSequenceNormalizer(n);
   if (n === undefined || n === null) return { kind: 'none' };
   if (!isObject(n) || n.type !== 'BertNormalizer' || model !== 'wordpiece') {
     fail('normalizer must be null (byte-level BPE) or BertNormalizer (WordPiece)');
@@ -206,55 +210,6 @@ function tokenPair(v: unknown, where: string): [string, number] {
     fail(`${where} must be [token, id]`);
   }
   return [v[0], v[1]];
-}
-
-// TemplateProcessing is accepted only in RoBERTa's and BERT's exact shapes:
-// single `cls $A sep`, pair `cls $A sep sep $B sep` or `cls $A sep $B sep`.
-// RoBERTa's type ids stay 0 whatever the file says: its models have one
-// segment type and transformers never feeds them token_type_ids.
-function parseTemplate(p: Json, where: string): Post {
-  const piece = (x: unknown): string => {
-    if (isObject(x) && isObject(x.SpecialToken) && typeof x.SpecialToken.id === 'string') return 'tok:' + x.SpecialToken.id;
-    if (isObject(x) && isObject(x.Sequence) && typeof x.Sequence.id === 'string') return 'seq:' + x.Sequence.id;
-    return '?';
-  };
-  const single = Array.isArray(p.single) ? p.single.map(piece) : [];
-  const pair = Array.isArray(p.pair) ? p.pair.map(piece) : [];
-  const cls = single[0]?.slice(4);
-  const sep = single[2]?.slice(4);
-  const okSingle = single.length === 3 && single[0].startsWith('tok:') && single[1] === 'seq:A' && single[2].startsWith('tok:');
-  const want = [`tok:${cls}`, 'seq:A', `tok:${sep}`, `tok:${sep}`, 'seq:B', `tok:${sep}`];
-  const okPair = pair.length === 6 && pair.every((x: string, i: number) => x === want[i]);
-  const wantBert = [`tok:${cls}`, 'seq:A', `tok:${sep}`, 'seq:B', `tok:${sep}`];
-  const okBert = pair.length === 5 && pair.every((x: string, i: number) => x === wantBert[i]);
-  if (!okSingle || !(okPair || okBert) || cls === undefined || sep === undefined) {
-    fail(`${where}: only the RoBERTa (<s> $A </s> / <s> $A </s> </s> $B </s>) and BERT ([CLS] $A [SEP] / [CLS] $A [SEP] $B [SEP]) templates are supported`);
-  }
-  const specials = isObject(p.special_tokens) ? p.special_tokens : {};
-  const idOf = (name: string): number => {
-    const entry = specials[name];
-    if (!isObject(entry) || !Array.isArray(entry.ids) || entry.ids.length !== 1 || !isId(entry.ids[0])) {
-      fail(`${where}.special_tokens[${JSON.stringify(name)}] must have exactly one id`);
-    }
-    return entry.ids[0] as number;
-  };
-  if (!okBert) return { kind: 'roberta', cls, clsId: idOf(cls), sep, sepId: idOf(sep) };
-  // BERT's segment ids: type 0 for `cls $A sep`, one type (1 in every BERT
-  // file) for `$B sep`. The engine feeds them as token_type_ids.
-  const typeOf = (x: unknown): number => {
-    const inner = isObject(x) ? (isObject(x.SpecialToken) ? x.SpecialToken : x.Sequence) : undefined;
-    const t = isObject(inner) ? (inner.type_id ?? 0) : 0;
-    return isId(t) ? t : -1;
-  };
-  const singleTypes = (p.single as unknown[]).map(typeOf);
-  const pairTypes = (p.pair as unknown[]).map(typeOf);
-  const pairTypeId = pairTypes[3];
-  if (singleTypes.some((t) => t !== 0) || pairTypes.slice(0, 3).some((t) => t !== 0) || pairTypeId < 0 || pairTypes[4] !== pairTypeId) {
-    fail(
-      `${where}: BERT template type ids must be 0 for [CLS] $A [SEP] and one type for $B [SEP] (got single ${JSON.stringify(singleTypes)}, pair ${JSON.stringify(pairTypes)})`,
-    );
-  }
-  return { kind: 'bert', cls, clsId: idOf(cls), sep, sepId: idOf(sep), pairTypeId };
 }
 
 function parsePostProcessor(p: unknown, where = 'post_processor'): Post {
@@ -318,26 +273,28 @@ export function parseTokenizerJson(input: unknown): ParsedTokenizerJson {
   const model = parseModel(root.model);
   const normalizer = parseNormalizer(root.normalizer, model.model);
   const addedTokens = parseAddedTokens(root.added_tokens, model.vocabObj, model.vocab.length);
-  const addPrefixSpace = parsePreTokenizer(root.pre_tokenizer, model.model);
+  const addPrefixSpace = model.model === 'unigram' ? false : parsePreTokenizer(root.pre_tokenizer, model.model);
   const postProcessor = parsePostProcessor(root.post_processor);
   const padName = model.model === 'wordpiece' ? '[PAD]' : '<pad>';
   const padEntry = Object.hasOwn(model.vocabObj, padName) ? model.vocabObj[padName] : undefined;
-  const extra: Partial<NativeTokenizerSpec> =
-    model.model === 'wordpiece'
-      ? {
-          model: 'wordpiece',
-          preTokenizer: 'bert',
-          normalizer,
-          continuingSubwordPrefix: model.continuingSubwordPrefix,
-          maxInputCharsPerWord: model.maxInputCharsPerWord,
-        }
-      : {};
+  let extra: Partial<NativeTokenizerSpec> = {};
+  if (model.model === 'wordpiece') {
+    extra = {
+      model: 'wordpiece',
+      preTokenizer: 'bert',
+      normalizer,
+      continuingSubwordPrefix: model.continuingSubwordPrefix,
+      maxInputCharsPerWord: model.maxInputCharsPerWord,
+    };
+  } else if (model.model === 'unigram') {
+    extra = { model: 'unigram', normalizer, scores: model.scores, byteFallback: model.byteFallback, ...parseUnigramPreTokenizer(root.pre_tokenizer) };
+  }
   return {
     spec: {
       vocab: model.vocab,
       vocabIds: model.vocabIds,
-      mergesLeft: model.mergesLeft,
-      mergesRight: model.mergesRight,
+      mergesLeft: model.model === 'unigram' ? [] : model.mergesLeft,
+      mergesRight: model.model === 'unigram' ? [] : model.mergesRight,
       addedTokens,
       addPrefixSpace,
       unkId: model.unkId,

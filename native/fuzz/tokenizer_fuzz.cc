@@ -7,8 +7,10 @@
 // The vocabulary: the full RoBERTa spec when CAPPY_FUZZ_SPEC names a file
 // written by native/fuzz/make-spec.ts, else a small built-in byte-level BPE.
 //
-// Ten configurations: eight byte-level BPE (the vocabulary above) and two
-// WordPiece with the BERT normalizer (a small built-in vocabulary).
+// Fourteen configurations: eight byte-level BPE (the vocabulary above), two
+// WordPiece with the BERT normalizer and four Unigram (small built-in
+// vocabularies) with Metaspace, normalizer sequences, byte fallback, no unk,
+// templates and each truncation strategy.
 // Input layout: byte 0 picks the configuration and whether the rest is split
 // into a pair (at the first 0xFF byte); the rest is the text.
 // Checked invariants, beyond "no crash, no sanitizer report":
@@ -151,6 +153,93 @@ void WordPieceSpec(cappy::TokenizerSpec& spec, bool lowercase) {
   spec.added_tokens.push_back({"HeLLo", static_cast<int32_t>(tokens.size()), false, false, false, true, true});
 }
 
+// A small Unigram vocabulary: specials, letters, SentencePiece-style words
+// with '\u2581', CJK and accented pieces, a repeated piece, equal scores
+// (ties) and optionally the 256 <0xNN> byte pieces.
+void UnigramSpec(cappy::TokenizerSpec& spec, int variant) {
+  using Step = cappy::NormalizerStep;
+  spec.model = cappy::ModelKind::kUnigram;
+  const std::string ms = "\xE2\x96\x81";
+  std::vector<std::pair<std::string, double>> pieces = {
+      {"<s>", 0}, {"<pad>", 0}, {"</s>", 0}, {"<unk>", 0}, {ms, -2}, {ms + "the", -3}, {ms + "a", -3}, {"the", -4},
+      {"ing", -4}, {ms + "hello", -5}, {"ll", -4}, {"he", -4}, {"\xE4\xB8\xAD", -6}, {"\xC3\xA9", -6},
+      {"e\xCC\x81", -5}, {ms + "\xE4\xB8\xAD\xE6\x96\x87", -7}, {"ab", -4}, {"abc", -8}, {"bc", -4}, {ms + "the", -2.5}};
+  for (char c = 'a'; c <= 'z'; c++) pieces.push_back({std::string(1, c), -5 - (c % 3)});
+  for (char c = '0'; c <= '9'; c++) pieces.push_back({std::string(1, c), -6});
+  const bool byte_fallback = variant == 1 || variant == 2;
+  if (byte_fallback) {
+    for (int b = 0; b < 256; b++) {
+      char name[8];
+      std::snprintf(name, sizeof name, "<0x%02X>", b);
+      pieces.push_back({name, 0});
+    }
+  }
+  for (size_t i = 0; i < pieces.size(); i++) {
+    spec.vocab.push_back(pieces[i].first);
+    spec.vocab_ids.push_back(static_cast<int32_t>(i));
+    spec.scores.push_back(pieces[i].second);
+  }
+  spec.byte_fallback = byte_fallback;
+  spec.unk_id = variant == 2 ? -1 : 3;  // no unk: uncovered characters are an error, as in HF
+  spec.pad_id = 1;
+  spec.added_tokens.push_back({"<s>", 0, true, false, false, false, false});
+  spec.added_tokens.push_back({"</s>", 2, true, false, false, false, false});
+  spec.added_tokens.push_back({"<mask>", static_cast<int32_t>(pieces.size()), true, true, false, false, false});
+  spec.added_tokens.push_back({"HeLLo", static_cast<int32_t>(pieces.size()) + 1, false, false, false, false, true});
+  spec.normalizer.kind = cappy::NormalizerSpec::Kind::kSequence;
+  Step strip;
+  strip.kind = Step::Kind::kStrip;
+  Step replace;
+  replace.kind = Step::Kind::kReplace;
+  replace.pattern = "ab";
+  replace.content = ms;
+  Step prepend;
+  prepend.kind = Step::Kind::kPrepend;
+  prepend.content = ms;
+  Step s;
+  spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kTemplate;
+  const int32_t A = cappy::PostProcessorSpec::kSequenceA, B = cappy::PostProcessorSpec::kSequenceB;
+  switch (variant) {
+    case 0:  // XLM-R: NFKC, Metaspace(always), <s> A </s></s> B </s>
+      s.kind = Step::Kind::kNfkc;
+      spec.normalizer.steps = {s};
+      spec.pre_tokenizer = cappy::PreTokenizerKind::kMetaspace;
+      spec.post_processor.single = {0, A, 2};
+      spec.post_processor.pair = {0, A, 2, 2, B, 2};
+      break;
+    case 1:  // T5-like with more normalizers, Metaspace(first, no split), longest_first
+      s.kind = Step::Kind::kLowercase;
+      spec.normalizer.steps = {strip, s, replace};
+      s.kind = Step::Kind::kNfd;
+      spec.normalizer.steps.push_back(s);
+      spec.pre_tokenizer = cappy::PreTokenizerKind::kMetaspace;
+      spec.metaspace.prepend_scheme = cappy::MetaspaceSpec::Prepend::kFirst;
+      spec.metaspace.split = false;
+      spec.post_processor.single = {A, 2};
+      spec.post_processor.pair = {A, 2, B, 2};
+      spec.truncation = {true, 9, cappy::TruncationStrategy::kLongestFirst};
+      break;
+    case 2:  // no pre-tokenizer, no unk, NFC then NFKD, only_second
+      s.kind = Step::Kind::kNfc;
+      spec.normalizer.steps = {prepend, s};
+      s.kind = Step::Kind::kNfkd;
+      spec.normalizer.steps.push_back(s);
+      spec.pre_tokenizer = cappy::PreTokenizerKind::kNone;
+      spec.post_processor.single = {0, 3, A};
+      spec.post_processor.pair = {0, 3, A, 2, 0, 3, B};
+      spec.truncation = {true, 11, cappy::TruncationStrategy::kOnlySecond};
+      break;
+    default:  // Metaspace(never), NFKC, no post-processor, only_first
+      s.kind = Step::Kind::kNfkc;
+      spec.normalizer.steps = {s, strip};
+      spec.pre_tokenizer = cappy::PreTokenizerKind::kMetaspace;
+      spec.metaspace.prepend_scheme = cappy::MetaspaceSpec::Prepend::kNever;
+      spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kNone;
+      spec.truncation = {true, 7, cappy::TruncationStrategy::kOnlyFirst};
+      break;
+  }
+}
+
 struct Tokenizers {
   std::vector<std::unique_ptr<cappy::Tokenizer>> all;
   std::vector<uint32_t> max_length;  // 0: no truncation
@@ -190,6 +279,12 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
       spec.truncation.enabled = true;
       spec.truncation.max_length = 12;
     }
+    g->all.push_back(std::make_unique<cappy::Tokenizer>(spec));
+    g->max_length.push_back(spec.truncation.enabled ? spec.truncation.max_length : 0);
+  }
+  for (int k = 0; k < 4; k++) {
+    cappy::TokenizerSpec spec;
+    UnigramSpec(spec, k);
     g->all.push_back(std::make_unique<cappy::Tokenizer>(spec));
     g->max_length.push_back(spec.truncation.enabled ? spec.truncation.max_length : 0);
   }

@@ -67,6 +67,57 @@ std::vector<std::string> GetStrings(const Napi::Object& o, const char* name) {
   return out;
 }
 
+std::vector<cappy::NormalizerStep> ReadSteps(const Napi::Object& n) {
+  using Kind = cappy::NormalizerStep::Kind;
+  Napi::Value v = Field(n, "steps");
+  if (!v.IsArray()) Invalid(n.Env(), "spec.normalizer.steps must be an array");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<cappy::NormalizerStep> steps;
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    const std::string where = "spec.normalizer.steps[" + std::to_string(i) + "]";
+    Napi::Value item = a.Get(i);
+    if (!item.IsObject()) Invalid(n.Env(), where + " must be an object");
+    const Napi::Object o = item.As<Napi::Object>();
+    const std::string kind = GetString(o, "kind", where);
+    cappy::NormalizerStep step;
+    if (kind == "lowercase") {
+      step.kind = Kind::kLowercase;
+    } else if (kind == "strip") {
+      step.kind = Kind::kStrip;
+      step.strip_left = GetBool(o, "left", where);
+      step.strip_right = GetBool(o, "right", where);
+    } else if (kind == "replace") {
+      step.kind = Kind::kReplace;
+      step.pattern = GetString(o, "pattern", where);
+      step.content = GetString(o, "content", where);
+    } else if (kind == "prepend") {
+      step.kind = Kind::kPrepend;
+      step.content = GetString(o, "content", where);
+    } else if (kind == "nfc") {
+      step.kind = Kind::kNfc;
+    } else if (kind == "nfd") {
+      step.kind = Kind::kNfd;
+    } else if (kind == "nfkc") {
+      step.kind = Kind::kNfkc;
+    } else if (kind == "nfkd") {
+      step.kind = Kind::kNfkd;
+    } else {
+      Invalid(n.Env(), where + ".kind must be lowercase, strip, replace, prepend, nfc, nfd, nfkc or nfkd");
+    }
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+std::vector<int32_t> GetTemplate(const Napi::Object& o, const char* name) {
+  Napi::Value v = Field(o, name);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    Invalid(o.Env(), std::string("spec.postProcessor.") + name + " must be an Int32Array");
+  }
+  Napi::Int32Array a = v.As<Napi::Int32Array>();
+  return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
 // The fields beyond byte-level BPE are optional, so a spec written before
 // WordPiece existed still loads as BPE.
 void ReadModelOptions(const Napi::Object& o, cappy::TokenizerSpec& spec) {
@@ -77,9 +128,35 @@ void ReadModelOptions(const Napi::Object& o, cappy::TokenizerSpec& spec) {
       spec.model = cappy::ModelKind::kBpe;
     } else if (model == "wordpiece") {
       spec.model = cappy::ModelKind::kWordPiece;
+    } else if (model == "unigram") {
+      spec.model = cappy::ModelKind::kUnigram;
     } else {
-      Invalid(env, "spec.model must be 'bpe' or 'wordpiece'");
+      Invalid(env, "spec.model must be 'bpe', 'wordpiece' or 'unigram'");
     }
+  }
+  if (!Field(o, "scores").IsUndefined()) {
+    Napi::Value v = Field(o, "scores");
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      Invalid(env, "spec.scores must be a Float64Array");
+    }
+    Napi::Float64Array a = v.As<Napi::Float64Array>();
+    spec.scores.assign(a.Data(), a.Data() + a.ElementLength());
+  }
+  if (!Field(o, "byteFallback").IsUndefined()) spec.byte_fallback = GetBool(o, "byteFallback", "spec");
+  if (!Field(o, "metaspace").IsUndefined()) {
+    const Napi::Object m = GetObject(o, "metaspace", "spec");
+    spec.metaspace.replacement = GetString(m, "replacement", "spec.metaspace");
+    const std::string scheme = GetString(m, "prependScheme", "spec.metaspace");
+    if (scheme == "always") {
+      spec.metaspace.prepend_scheme = cappy::MetaspaceSpec::Prepend::kAlways;
+    } else if (scheme == "first") {
+      spec.metaspace.prepend_scheme = cappy::MetaspaceSpec::Prepend::kFirst;
+    } else if (scheme == "never") {
+      spec.metaspace.prepend_scheme = cappy::MetaspaceSpec::Prepend::kNever;
+    } else {
+      Invalid(env, "spec.metaspace.prependScheme must be 'always', 'first' or 'never'");
+    }
+    spec.metaspace.split = GetBool(m, "split", "spec.metaspace");
   }
   if (!Field(o, "preTokenizer").IsUndefined()) {
     const std::string pre = GetString(o, "preTokenizer", "spec");
@@ -87,8 +164,12 @@ void ReadModelOptions(const Napi::Object& o, cappy::TokenizerSpec& spec) {
       spec.pre_tokenizer = cappy::PreTokenizerKind::kByteLevel;
     } else if (pre == "bert") {
       spec.pre_tokenizer = cappy::PreTokenizerKind::kBert;
+    } else if (pre == "metaspace") {
+      spec.pre_tokenizer = cappy::PreTokenizerKind::kMetaspace;
+    } else if (pre == "none") {
+      spec.pre_tokenizer = cappy::PreTokenizerKind::kNone;
     } else {
-      Invalid(env, "spec.preTokenizer must be 'byte_level' or 'bert'");
+      Invalid(env, "spec.preTokenizer must be 'byte_level', 'bert', 'metaspace' or 'none'");
     }
   }
   if (!Field(o, "continuingSubwordPrefix").IsUndefined()) {
@@ -108,8 +189,11 @@ void ReadModelOptions(const Napi::Object& o, cappy::TokenizerSpec& spec) {
       spec.normalizer.handle_chinese_chars = GetBool(n, "handleChineseChars", "spec.normalizer");
       spec.normalizer.strip_accents = GetBool(n, "stripAccents", "spec.normalizer");
       spec.normalizer.lowercase = GetBool(n, "lowercase", "spec.normalizer");
+    } else if (kind == "sequence") {
+      spec.normalizer.kind = cappy::NormalizerSpec::Kind::kSequence;
+      spec.normalizer.steps = ReadSteps(n);
     } else {
-      Invalid(env, "spec.normalizer.kind must be 'none' or 'bert'");
+      Invalid(env, "spec.normalizer.kind must be 'none', 'bert' or 'sequence'");
     }
   }
 }
@@ -161,8 +245,13 @@ cappy::TokenizerSpec ReadSpec(const Napi::Value& value) {
     spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kBert;
   } else if (kind == "none") {
     spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kNone;
+  } else if (kind == "template") {
+    // single/pair: special ids, with -1 for $A and -2 for $B.
+    spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kTemplate;
+    spec.post_processor.single = GetTemplate(pp, "single");
+    spec.post_processor.pair = GetTemplate(pp, "pair");
   } else {
-    Invalid(env, "spec.postProcessor.kind must be 'roberta', 'bert' or 'none'");
+    Invalid(env, "spec.postProcessor.kind must be 'roberta', 'bert', 'template' or 'none'");
   }
   spec.post_processor.cls = GetString(pp, "cls", "spec.postProcessor");
   spec.post_processor.cls_id = static_cast<int32_t>(GetInt(pp, "clsId", "spec.postProcessor", 0, INT32_MAX));

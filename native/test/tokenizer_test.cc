@@ -345,21 +345,19 @@ CAPPY_TEST(second_start_marks_the_bert_segment_boundary) {
   CHECK_EQ(batch[0], (Ids{0, B('a'), B('b'), 2, B('c'), 2}));
 }
 
-CAPPY_TEST(longest_first_odd_token_follows_word_cut) {
-  // HF stops reading a text at the first word end at or past max_length, so
-  // a word straddling token 512 makes that side the longer one (measured with
-  // tokenizers 0.23 on BERT's odd budget of 509).
-  using cappy::tok::WordCut;
-  CHECK_EQ(WordCut({3, 6, 9}, 9, 4), 6u);
-  CHECK_EQ(WordCut({3, 6, 9}, 9, 6), 6u);
-  CHECK_EQ(WordCut({3, 6, 9}, 9, 20), 9u);
-  Ids a(12, 1), b(12, 2);
-  cappy::tok::TruncateLongestFirstPair(7, a, b, 10, 10);  // a tie: the odd token goes second
+CAPPY_TEST(longest_first_odd_token_follows_the_lengths_read) {
+  // HF stops reading a text after the pre-token that reaches max_length, so
+  // which side is "longer" (and keeps an odd budget's extra token, BERT: 509)
+  // follows the lengths read, which Tokenizer::Encode reproduces by stopping
+  // at the same place; Truncate then works on those lengths.
+  using cappy::TruncationStrategy;
+  Ids a(10, 1), b(10, 2);
+  cappy::tok::Truncate(TruncationStrategy::kLongestFirst, 7, a, &b);  // a tie: the odd token goes second
   CHECK_EQ(a.size(), 3u);
   CHECK_EQ(b.size(), 4u);
-  a.assign(12, 1);
-  b.assign(12, 2);
-  cappy::tok::TruncateLongestFirstPair(7, a, b, 11, 10);  // a's cut ends later: a gets it
+  a.assign(11, 1);
+  b.assign(10, 2);
+  cappy::tok::Truncate(TruncationStrategy::kLongestFirst, 7, a, &b);  // a read further: a gets it
   CHECK_EQ(a.size(), 4u);
   CHECK_EQ(b.size(), 3u);
 }

@@ -1,8 +1,8 @@
 // Differential fuzzing against HF tokenizers: seeded random strings glued
 // from a pool of tricky pieces (test/support/corpus.ts FUZZ_POOL), singles
 // without truncation and pairs under longest_first at a small max length, so
-// truncation and the pair template are fuzzed too, for byte-level BPE and for
-// WordPiece. CI runs 20k strings each; the long run is the same test with more:
+// truncation and the pair template are fuzzed too, for byte-level BPE, for
+// WordPiece and for Unigram (two pipelines). CI runs 20k strings each; the long run is the same test with more:
 //
 //   CAPPY_FUZZ_STRINGS=1000000 npx vitest run test/standalone/tokenizer-fuzz.test.ts
 //
@@ -14,6 +14,7 @@ import { Tokenizer } from '../../lib/tokenizer/index.js';
 import { buildBertTokenizerJson } from '../../lib/forge/tokenizer-json.js';
 import { fuzzString, makeCorpus, rng } from '../support/corpus.js';
 import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
+import { T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../support/unigram-json.js';
 
 interface HfEncoding {
   getIds(): number[];
@@ -89,4 +90,26 @@ describe('differential fuzzing against HF tokenizers', () => {
     expect(compared).toBe(TOTAL);
     expect(bad.slice(0, 5)).toEqual([]);
   }, Math.max(120_000, TOTAL * 2));
+
+  it(`Unigram, two pipelines: ${TOTAL} strings each (seed ${SEED}), 0 mismatches`, async () => {
+    const texts = makeCorpus(6_000, 777).flatMap((x) => (typeof x === 'string' ? [x] : x));
+    const configs = {
+      // XLM-R's shape: NFKC, Metaspace(always), <s> A </s></s> B </s>; 23 - 4 = an odd budget.
+      xlmr: buildUnigramTokenizerJson({ texts, normalizer: { type: 'NFKC' } }),
+      // T5's shape plus byte fallback and more normalizers.
+      t5: buildUnigramTokenizerJson({
+        texts,
+        byteFallback: true,
+        normalizer: { type: 'Sequence', normalizers: [{ type: 'Strip', strip_left: true, strip_right: true }, { type: 'NFKD' }, { type: 'Lowercase' }] },
+        preTokenizer: metaspace('first'),
+        postProcessor: T5_TEMPLATE,
+      }),
+    };
+    for (const [name, json] of Object.entries(configs)) {
+      const [compared, bad] = await fuzzAgainstHf(JSON.stringify(json), TOTAL, SEED, 23);
+      console.log(`fuzz Unigram ${name}: ${compared} strings compared (seed ${SEED}), ${bad.length} mismatches`);
+      expect(compared).toBe(TOTAL);
+      expect(bad.slice(0, 5)).toEqual([]);
+    }
+  }, Math.max(120_000, TOTAL * 4));
 });

@@ -3,6 +3,8 @@
 //     -> BPE per piece -> truncate -> post-process
 //   WordPiece: raw added tokens -> BERT normalizer -> normalized added tokens
 //     -> BERT pre-tokenize -> WordPiece per piece -> truncate -> post-process
+//   Unigram: raw added tokens -> normalizer Sequence -> normalized added
+//     tokens -> Metaspace (or none) -> Unigram per piece -> truncate -> template
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -14,9 +16,13 @@
 #include "tokenizer/added_tokens.h"
 #include "tokenizer/bert.h"
 #include "tokenizer/bpe.h"
+#include "tokenizer/metaspace.h"
+#include "tokenizer/normalizer.h"
 #include "tokenizer/post_processor.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/truncation.h"
+#include "tokenizer/unicode.h"
+#include "tokenizer/unigram.h"
 #include "tokenizer/wordpiece.h"
 
 namespace cappy {
@@ -25,95 +31,157 @@ struct Tokenizer::Impl {
   explicit Impl(const TokenizerSpec& spec)
       : normalizer(spec.normalizer),
         has_normalizer(spec.normalizer.kind != NormalizerSpec::Kind::kNone),
+        sequence(MakeSequence(spec)),
         added(spec.added_tokens, MakeNormalize(spec)),
+        metaspace(spec.metaspace),
         add_prefix_space(spec.add_prefix_space),
         pre_tokenizer(spec.pre_tokenizer),
         pad_id(spec.pad_id),
         post(spec.post_processor),
         truncation(spec.truncation) {
-    if (spec.model == ModelKind::kBpe) {
-      bpe = std::make_unique<tok::Bpe>(spec);
-    } else {
-      wordpiece = std::make_unique<tok::WordPiece>(spec);
+    switch (spec.model) {
+      case ModelKind::kBpe:
+        bpe = std::make_unique<tok::Bpe>(spec);
+        break;
+      case ModelKind::kWordPiece:
+        wordpiece = std::make_unique<tok::WordPiece>(spec);
+        break;
+      case ModelKind::kUnigram:
+        unigram = std::make_unique<tok::Unigram>(spec);
+        break;
     }
-    int32_t max_id = bpe ? bpe->max_id() : wordpiece->max_id();
+    if (spec.pre_tokenizer == PreTokenizerKind::kMetaspace && !OneCharacter(spec.metaspace.replacement)) {
+      throw Error(ErrorCode::kTokenizer, "Metaspace replacement must be exactly one character");
+    }
+    int32_t max_id = bpe ? bpe->max_id() : wordpiece ? wordpiece->max_id() : unigram->max_id();
     for (const AddedToken& t : spec.added_tokens) {
       if (t.id < 0) throw Error(ErrorCode::kTokenizer, "added token '" + t.content + "' has a negative id");
       max_id = std::max(max_id, t.id);
     }
-    if (post.kind != PostProcessorSpec::Kind::kNone && (post.cls_id < 0 || post.sep_id < 0)) {
+    if (post.kind != PostProcessorSpec::Kind::kNone && post.kind != PostProcessorSpec::Kind::kTemplate &&
+        (post.cls_id < 0 || post.sep_id < 0)) {
       throw Error(ErrorCode::kTokenizer, "post-processor cls/sep ids must not be negative");
     }
+    if (post.kind == PostProcessorSpec::Kind::kTemplate) tok::CheckTemplate(post);
+    for (const int32_t id : post.single) max_id = std::max(max_id, id);
+    for (const int32_t id : post.pair) max_id = std::max(max_id, id);
     vocab_size = static_cast<size_t>(max_id + 1);
   }
 
+  static bool OneCharacter(std::string_view s) {
+    if (s.empty()) return false;
+    size_t len = 0;
+    tok::DecodeUtf8(s, 0, len);
+    return len == s.size();
+  }
+
+  static std::unique_ptr<tok::SequenceNormalizer> MakeSequence(const TokenizerSpec& spec) {
+    if (spec.normalizer.kind != NormalizerSpec::Kind::kSequence) return nullptr;
+    return std::make_unique<tok::SequenceNormalizer>(spec.normalizer.steps);
+  }
+
   static tok::AddedTokenMatcher::Normalize MakeNormalize(const TokenizerSpec& spec) {
-    if (spec.normalizer.kind == NormalizerSpec::Kind::kNone) return {};
+    switch (spec.normalizer.kind) {
+      case NormalizerSpec::Kind::kNone:
+        return {};
+      case NormalizerSpec::Kind::kSequence: {
+        auto n = std::make_shared<const tok::SequenceNormalizer>(spec.normalizer.steps);
+        return [n](std::string_view in, std::string& out) { n->Normalize(in, out); };
+      }
+      case NormalizerSpec::Kind::kBert:
+        break;
+    }
     const tok::BertNormalizer n(spec.normalizer);
     return [n](std::string_view in, std::string& out) { n.Normalize(in, out); };
   }
 
-  // Ids of one text, before truncation and special tokens. `word_ends`, when
-  // non-null, gets out.size() after each pre-token and added token.
-  void EncodeText(std::string_view text, std::vector<int32_t>& out, std::vector<uint32_t>* word_ends) const {
-    if (bpe && !has_normalizer && pre_tokenizer == PreTokenizerKind::kByteLevel) {
-      EncodeByteLevel(text, out, word_ends);
+  // Normalizes one raw segment; returns whether its start is still the
+  // segment's first character (see SequenceNormalizer::Normalize).
+  bool Normalize(std::string_view in, std::string& out) const {
+    if (sequence) return sequence->Normalize(in, out);
+    if (has_normalizer) {
+      normalizer.Normalize(in, out);
     } else {
-      EncodeNormalized(text, out, word_ends);
+      out.assign(in);
     }
+    return true;
   }
 
-  static void MarkWord(const std::vector<int32_t>& out, std::vector<uint32_t>* word_ends) {
-    if (word_ends != nullptr) word_ends->push_back(static_cast<uint32_t>(out.size()));
+  // Ids of one text, before truncation and special tokens.
+  // `limit`: HF stops encoding a text once, after some pre-token, it has at
+  // least max_length ids (truncation on). The ids past that point are cut
+  // anyway, but the length reached decides which side of a long pair keeps
+  // longest_first's odd token, so the stop must fall where HF's does: after
+  // a whole pre-token, counting added tokens but never stopping on one.
+  void EncodeText(std::string_view text, std::vector<int32_t>& out, size_t limit) const {
+    if (bpe && !has_normalizer && pre_tokenizer == PreTokenizerKind::kByteLevel) {
+      EncodeByteLevel(text, out, limit);
+    } else {
+      EncodeNormalized(text, out, limit);
+    }
   }
 
   // The general pipeline: normalize between raw added tokens, then match the
   // normalized ones, then pre-tokenize and run the model on each piece.
-  void EncodeNormalized(std::string_view text, std::vector<int32_t>& out, std::vector<uint32_t>* word_ends) const {
+  void EncodeNormalized(std::string_view text, std::vector<int32_t>& out, size_t limit) const {
+    const size_t base = out.size();
     thread_local std::vector<tok::Segment> raw_segments;
     thread_local std::vector<tok::Segment> segments;
     thread_local std::vector<tok::Span> spans;
     thread_local std::string normalized;
+    thread_local std::string rewritten;
     added.SplitRaw(text, raw_segments);
     for (const tok::Segment& raw : raw_segments) {
       if (raw.id >= 0) {
         out.push_back(raw.id);
-        MarkWord(out, word_ends);
         continue;
       }
       const std::string_view piece = text.substr(raw.begin, raw.end - raw.begin);
-      if (has_normalizer) {
-        normalizer.Normalize(piece, normalized);
-      } else {
-        normalized.assign(piece);
-      }
+      const bool start_kept = Normalize(piece, normalized);
       added.SplitNormalized(normalized, segments);
       for (const tok::Segment& seg : segments) {
         if (seg.id >= 0) {
           out.push_back(seg.id);
-          MarkWord(out, word_ends);
           continue;
         }
-        const std::string_view part = std::string_view(normalized).substr(seg.begin, seg.end - seg.begin);
-        if (pre_tokenizer == PreTokenizerKind::kBert) {
-          tok::BertPreTokenize(part, spans);
-        } else {
-          tok::PreTokenize(part, spans);
+        // HF drops empty text before pre-tokenizing it (Metaspace would
+        // otherwise turn it into a lone replacement character).
+        if (seg.begin == seg.end) continue;
+        std::string_view part = std::string_view(normalized).substr(seg.begin, seg.end - seg.begin);
+        switch (pre_tokenizer) {
+          case PreTokenizerKind::kBert:
+            tok::BertPreTokenize(part, spans);
+            break;
+          case PreTokenizerKind::kByteLevel:
+            tok::PreTokenize(part, spans);
+            break;
+          case PreTokenizerKind::kMetaspace:
+            // "first" means: this text begins at offset 0 of the input.
+            tok::MetaspacePreTokenize(part, metaspace, raw.begin == 0 && seg.begin == 0 && start_kept, rewritten,
+                                      spans);
+            part = rewritten;
+            break;
+          case PreTokenizerKind::kNone:
+            spans.assign(1, tok::Span{0, static_cast<uint32_t>(part.size())});
+            break;
         }
         for (const tok::Span& sp : spans) {
           const std::string_view word = part.substr(sp.begin, sp.end - sp.begin);
           if (bpe) {
             bpe->Encode(word, out);
-          } else {
+          } else if (wordpiece) {
             wordpiece->Encode(word, out);
+          } else {
+            unigram->Encode(word, out);
           }
-          MarkWord(out, word_ends);
+          if (out.size() - base >= limit) return;
         }
       }
     }
   }
 
-  void EncodeByteLevel(std::string_view text, std::vector<int32_t>& out, std::vector<uint32_t>* word_ends) const {
+  void EncodeByteLevel(std::string_view text, std::vector<int32_t>& out, size_t limit) const {
+    const size_t base = out.size();
     thread_local std::vector<tok::Segment> segments;
     thread_local std::vector<tok::Span> spans;
     thread_local std::string prefixed;
@@ -121,7 +189,6 @@ struct Tokenizer::Impl {
     for (const tok::Segment& seg : segments) {
       if (seg.id >= 0) {
         out.push_back(seg.id);
-        MarkWord(out, word_ends);
         continue;
       }
       std::string_view piece = text.substr(seg.begin, seg.end - seg.begin);
@@ -135,16 +202,19 @@ struct Tokenizer::Impl {
       tok::PreTokenize(piece, spans);
       for (const tok::Span& sp : spans) {
         bpe->Encode(piece.substr(sp.begin, sp.end - sp.begin), out);
-        MarkWord(out, word_ends);
+        if (out.size() - base >= limit) return;
       }
     }
   }
 
-  std::unique_ptr<tok::Bpe> bpe;              // exactly one of bpe and
-  std::unique_ptr<tok::WordPiece> wordpiece;  // wordpiece is set
-  tok::BertNormalizer normalizer;
+  std::unique_ptr<tok::Bpe> bpe;              // exactly one of bpe,
+  std::unique_ptr<tok::WordPiece> wordpiece;  // wordpiece and unigram
+  std::unique_ptr<tok::Unigram> unigram;      // is set
+  tok::BertNormalizer normalizer;             // used when spec.normalizer is kBert
   bool has_normalizer;
+  std::unique_ptr<tok::SequenceNormalizer> sequence;  // set when it is kSequence
   tok::AddedTokenMatcher added;
+  MetaspaceSpec metaspace;
   bool add_prefix_space;
   PreTokenizerKind pre_tokenizer;
   int32_t pad_id;
@@ -162,13 +232,9 @@ void Tokenizer::Encode(std::string_view first, const std::string_view* second,
   std::vector<int32_t> b;
   a.reserve(first.size() / 3 + 4);
   const Truncation& t = impl_->truncation;
-  // longest_first on a pair breaks ties on where HF's tokenizer stops a long
-  // text: at the first word end at or past max_length (see truncation.h).
-  const bool word_cut = t.enabled && second != nullptr && t.strategy == TruncationStrategy::kLongestFirst;
-  std::vector<uint32_t> a_ends;
-  std::vector<uint32_t> b_ends;
-  impl_->EncodeText(first, a, word_cut ? &a_ends : nullptr);
-  if (second) impl_->EncodeText(*second, b, word_cut ? &b_ends : nullptr);
+  const size_t limit = t.enabled ? t.max_length : SIZE_MAX;
+  impl_->EncodeText(first, a, limit);
+  if (second) impl_->EncodeText(*second, b, limit);
   if (t.enabled) {
     const uint32_t added = tok::AddedTokenCount(impl_->post, second != nullptr);
     if (t.max_length < added) {
@@ -176,12 +242,7 @@ void Tokenizer::Encode(std::string_view first, const std::string_view* second,
                                              " is smaller than the " + std::to_string(added) +
                                              " special tokens the post-processor adds");
     }
-    if (word_cut) {
-      tok::TruncateLongestFirstPair(t.max_length - added, a, b, tok::WordCut(a_ends, a.size(), t.max_length),
-                                    tok::WordCut(b_ends, b.size(), t.max_length));
-    } else {
-      tok::Truncate(t.strategy, t.max_length - added, a, second ? &b : nullptr);
-    }
+    tok::Truncate(t.strategy, t.max_length - added, a, second ? &b : nullptr);
   }
   const size_t begin = out.size();
   tok::ApplyPostProcessor(impl_->post, a, second ? &b : nullptr, out);

@@ -26,23 +26,8 @@ void LongestFirstLengths(size_t budget, size_t& n1, size_t& n2) {
   n2 = b;
 }
 
-size_t WordCut(const std::vector<uint32_t>& word_ends, size_t length, size_t max_length) {
-  const auto it = std::lower_bound(word_ends.begin(), word_ends.end(), max_length);
-  return it == word_ends.end() ? length : std::min<size_t>(*it, length);
-}
-
-void TruncateLongestFirstPair(size_t budget, std::vector<int32_t>& first, std::vector<int32_t>& second,
-                              size_t first_cut, size_t second_cut) {
-  if (first.size() + second.size() <= budget) return;
-  size_t n1 = first_cut;
-  size_t n2 = second_cut;
-  LongestFirstLengths(budget, n1, n2);
-  first.resize(std::min(n1, first.size()));
-  second.resize(std::min(n2, second.size()));
-}
-
 void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>& first,
-              std::vector<int32_t>* second, size_t max_length) {
+              std::vector<int32_t>* second) {
   if (budget == 0) {
     first.clear();
     if (second) second->clear();
@@ -57,10 +42,14 @@ void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>
         first.resize(budget);
         return;
       }
-      // Without word ends, a cut at max_length tokens stands in for HF's
-      // word-end cut (Tokenizer::Encode passes the exact one).
-      TruncateLongestFirstPair(budget, first, *second, std::min(first.size(), max_length),
-                               std::min(second->size(), max_length));
+      // Which side keeps the odd token depends on the lengths as HF saw
+      // them: it stops encoding a text after the pre-token that reaches
+      // max_length, and Tokenizer::Encode stops at the same place.
+      size_t n1 = first.size();
+      size_t n2 = second->size();
+      LongestFirstLengths(budget, n1, n2);
+      first.resize(std::min(n1, first.size()));
+      second->resize(std::min(n2, second->size()));
       return;
     }
     case TruncationStrategy::kOnlyFirst:

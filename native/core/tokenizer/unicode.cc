@@ -50,6 +50,20 @@ size_t NfdMapping(uint32_t cp, const uint32_t** out) noexcept {
   return FindMapping(kNfdMap, kNfdMapCount, kNfdMapPool, cp, out);
 }
 
+size_t NfkdMapping(uint32_t cp, const uint32_t** out) noexcept {
+  return FindMapping(kNfkdMap, kNfkdMapCount, kNfkdMapPool, cp, out);
+}
+
+uint8_t NormProps(uint32_t cp) noexcept {
+  if (cp > 0x10FFFF) return 0;
+  return kNormStage2[kNormStage1[cp >> 8]][cp & 0xFF];
+}
+
+const uint32_t (*ComposePairs(size_t* count) noexcept)[3] {
+  *count = kComposePairsCount;
+  return kComposePairs;
+}
+
 const char* UnicodeVersion() noexcept { return CAPPY_UNICODE_VERSION; }
 
 bool InRangesLetter(uint32_t cp) noexcept { return InRanges(kLetterRanges, kLetterRangesCount, cp); }

@@ -27,6 +27,17 @@ enum CharFlags : uint8_t {
 // (others are a cheap 0 too, after a binary search).
 size_t LowerMapping(uint32_t cp, const uint32_t** out) noexcept;
 size_t NfdMapping(uint32_t cp, const uint32_t** out) noexcept;
+// Full compatibility decomposition (NFKD of one code point), as above.
+size_t NfkdMapping(uint32_t cp, const uint32_t** out) noexcept;
+
+// Normalization properties of one code point (two loads): the low 6 bits are
+// an order-preserving rank of its canonical combining class (0: a starter);
+// kNormHasNfd / kNormHasNfkd say a decomposition mapping exists.
+enum NormFlags : uint8_t { kNormRankMask = 0x3F, kNormHasNfd = 0x40, kNormHasNfkd = 0x80 };
+uint8_t NormProps(uint32_t cp) noexcept;
+
+// The primary composites as {first, second, composite} rows (Hangul excluded).
+const uint32_t (*ComposePairs(size_t* count) noexcept)[3];
 
 // Appends the UTF-8 encoding of cp (a valid scalar value).
 inline void AppendUtf8(uint32_t cp, std::string& out) {

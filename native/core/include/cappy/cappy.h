@@ -64,9 +64,10 @@ struct Truncation {
 
 // RobertaProcessing: single = cls A sep; pair = cls A sep sep B sep.
 // kBert (BertProcessing or BERT's template): single = cls A sep; pair =
-// cls A sep B sep. kNone adds nothing.
+// cls A sep B sep. kTemplate: any TemplateProcessing, as the id lists below.
+// kNone adds nothing.
 struct PostProcessorSpec {
-  enum class Kind { kNone, kRoberta, kBert };
+  enum class Kind { kNone, kRoberta, kBert, kTemplate };
   Kind kind = Kind::kNone;
   std::string cls = "<s>";
   int32_t cls_id = 0;
@@ -76,27 +77,55 @@ struct PostProcessorSpec {
   // closing separator (HF's BERT template and BertProcessing: 1). Everything
   // before is type 0; RoBERTa's files give 0, so its rows are all zeros.
   int32_t pair_type_id = 0;
+  // kTemplate: the ids in order, kSequenceA / kSequenceB standing for the
+  // text's own ids (type ids are not returned, so they are not kept).
+  static constexpr int32_t kSequenceA = -1;
+  static constexpr int32_t kSequenceB = -2;
+  std::vector<int32_t> single;
+  std::vector<int32_t> pair;
 };
 
 // Which model turns pre-tokens into ids.
 enum class ModelKind {
   kBpe,        // byte-level BPE (GPT-2, RoBERTa): vocab + merges
   kWordPiece,  // greedy longest-match-first (BERT): vocab + unk_id
+  kUnigram,    // SentencePiece Viterbi (XLM-R, T5): vocab + scores, id = index
 };
 
-// HF's BertNormalizer; kNone leaves the text as it is.
+// One step of a normalizer Sequence (HF's normalizers of those names).
+struct NormalizerStep {
+  enum class Kind { kLowercase, kStrip, kReplace, kPrepend, kNfc, kNfd, kNfkc, kNfkd };
+  Kind kind = Kind::kLowercase;
+  bool strip_left = true;   // kStrip
+  bool strip_right = true;  // kStrip
+  std::string pattern;      // kReplace: the literal text to find (not empty)
+  std::string content;      // kReplace: its replacement; kPrepend: the prefix
+};
+
+// HF's BertNormalizer, or a sequence of steps; kNone leaves the text as it is.
 struct NormalizerSpec {
-  enum class Kind { kNone, kBert };
+  enum class Kind { kNone, kBert, kSequence };
   Kind kind = Kind::kNone;
   bool clean_text = true;            // drop controls, map White_Space to ' '
   bool handle_chinese_chars = true;  // put spaces around CJK ideographs
   bool strip_accents = true;         // NFD, then drop nonspacing marks
   bool lowercase = true;
+  std::vector<NormalizerStep> steps;  // kSequence, applied in order
 };
 
 enum class PreTokenizerKind {
   kByteLevel,  // GPT-2 regex split + byte-to-stand-in map (BPE)
   kBert,       // split on whitespace, isolate punctuation (WordPiece)
+  kMetaspace,  // ' ' -> '▁', optional prefix, split before each '▁' (Unigram)
+  kNone,       // the whole normalized text is one piece
+};
+
+// HF's Metaspace pre-tokenizer.
+struct MetaspaceSpec {
+  enum class Prepend { kAlways, kFirst, kNever };
+  std::string replacement = "\xE2\x96\x81";  // U+2581, one character
+  Prepend prepend_scheme = Prepend::kAlways;
+  bool split = true;
 };
 
 struct TokenizerSpec {
@@ -107,6 +136,11 @@ struct TokenizerSpec {
   // (in characters) encoded before the whole word becomes unk.
   std::string continuing_subword_prefix = "##";
   uint32_t max_input_chars_per_word = 100;
+  // Unigram: scores[i] is vocab[i]'s log-probability (vocab_ids[i] must be
+  // i); byte_fallback spells pieces missing from the vocab as <0xNN> tokens.
+  std::vector<double> scores;
+  bool byte_fallback = false;
+  MetaspaceSpec metaspace;
   // vocab[i] has id vocab_ids[i]. Ids need not be dense or ordered.
   std::vector<std::string> vocab;
   std::vector<int32_t> vocab_ids;
@@ -115,7 +149,8 @@ struct TokenizerSpec {
   std::vector<std::string> merges_right;
   std::vector<AddedToken> added_tokens;
   bool add_prefix_space = false;  // ByteLevel pre-tokenizer option
-  int32_t unk_id = -1;            // -1: no unk token (byte-level never needs it; WordPiece must have one)
+  int32_t unk_id = -1;            // -1: no unk token (byte-level never needs it; WordPiece must have one;
+                                  // Unigram without one fails on a character no piece covers, as HF does)
   int32_t pad_id = 1;
   PostProcessorSpec post_processor;
   Truncation truncation;

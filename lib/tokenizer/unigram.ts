@@ -1,0 +1,154 @@
+// tokenizer.json parts of the SentencePiece family (XLM-R, T5, mMiniLM):
+// the Unigram model, the Metaspace pre-tokenizer and the simple normalizers
+// those files chain in a Sequence. Every rejection names the field.
+import { TokenizerError } from '../errors/index.js';
+import type { NativeNormalizerSpec, NativeNormalizerStep, NativeTokenizerSpec } from '../native.js';
+
+type Json = Record<string, unknown>;
+
+function fail(message: string): never {
+  throw new TokenizerError(`tokenizer.json: ${message}`);
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optBool(o: Json, key: string, where: string, dflt: boolean): boolean {
+  const v = o[key];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'boolean') fail(`${where}.${key} must be a boolean`);
+  return v;
+}
+
+export interface ParsedUnigram {
+  model: 'unigram';
+  vocab: string[];
+  vocabIds: Int32Array;
+  scores: Float64Array;
+  unkId: number;
+  byteFallback: boolean;
+  /** token -> id as HF's model sees it (a repeated piece keeps its last id). */
+  vocabObj: Record<string, unknown>;
+}
+
+/** Unigram: `vocab` is [[piece, score], ...] and a piece's id is its position. */
+export function parseUnigram(model: Json): ParsedUnigram {
+  const list = model.vocab;
+  if (!Array.isArray(list)) fail('model.vocab must be an array of [piece, score] pairs for a Unigram model');
+  const vocab: string[] = new Array(list.length);
+  const scores = new Float64Array(list.length);
+  const vocabIds = new Int32Array(list.length);
+  // Null prototype: a piece named "__proto__" is just a key.
+  const vocabObj = Object.create(null) as Record<string, unknown>;
+  for (let i = 0; i < list.length; i++) {
+    const e: unknown = list[i];
+    if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || typeof e[1] !== 'number' || !Number.isFinite(e[1])) {
+      fail(`model.vocab[${i}] must be [piece, finite score]`);
+    }
+    vocab[i] = e[0];
+    scores[i] = e[1];
+    vocabIds[i] = i;
+    vocabObj[e[0]] = i;
+  }
+  const unk = model.unk_id;
+  let unkId = -1;
+  if (unk !== undefined && unk !== null) {
+    if (typeof unk !== 'number' || !Number.isInteger(unk) || unk < 0 || unk >= list.length) {
+      fail(`model.unk_id must be null or an index into model.vocab (0..${list.length - 1})`);
+    }
+    unkId = unk;
+  }
+  return { model: 'unigram', vocab, vocabIds, scores, unkId, byteFallback: optBool(model, 'byte_fallback', 'model', false), vocabObj };
+}
+
+type Metaspace = NonNullable<NativeTokenizerSpec['metaspace']>;
+
+function parseMetaspace(p: Json, where: string): Metaspace {
+  const replacement = p.replacement ?? '\u2581';
+  if (typeof replacement !== 'string' || [...replacement].length !== 1) fail(`${where}.replacement must be one character`);
+  let prependScheme: Metaspace['prependScheme'] = 'always';
+  if (p.prepend_scheme === 'always' || p.prepend_scheme === 'first' || p.prepend_scheme === 'never') {
+    prependScheme = p.prepend_scheme;
+  } else if (p.prepend_scheme !== undefined && p.prepend_scheme !== null) {
+    fail(`${where}.prepend_scheme must be "always", "first" or "never"`);
+  }
+  // Older files say add_prefix_space; HF 0.23 reads a missing prepend_scheme
+  // as "always" and rejects an add_prefix_space that contradicts it.
+  const legacy = p.add_prefix_space;
+  if (legacy !== undefined && legacy !== null) {
+    if (typeof legacy !== 'boolean') fail(`${where}.add_prefix_space must be a boolean`);
+    if (legacy !== (prependScheme !== 'never')) fail(`${where}.add_prefix_space does not match prepend_scheme ${JSON.stringify(prependScheme)}`);
+  }
+  return { replacement, prependScheme, split: optBool(p, 'split', where, true) };
+}
+
+/** A Unigram model's pre-tokenizer: Metaspace (alone or as a one-member Sequence), or none. */
+export function parseUnigramPreTokenizer(p: unknown): Pick<NativeTokenizerSpec, 'preTokenizer' | 'metaspace'> {
+  if (p === undefined || p === null) return { preTokenizer: 'none' };
+  if (!isObject(p)) fail('pre_tokenizer must be an object or null');
+  if (p.type === 'Metaspace') return { preTokenizer: 'metaspace', metaspace: parseMetaspace(p, 'pre_tokenizer') };
+  if (p.type === 'Sequence' && Array.isArray(p.pretokenizers)) {
+    const list = p.pretokenizers;
+    if (list.length === 0) return { preTokenizer: 'none' };
+    if (list.length === 1 && isObject(list[0]) && list[0].type === 'Metaspace') {
+      return { preTokenizer: 'metaspace', metaspace: parseMetaspace(list[0], 'pre_tokenizer.pretokenizers[0]') };
+    }
+  }
+  const kind = isObject(p) && p.type === 'Sequence' ? 'a Sequence other than [Metaspace]' : JSON.stringify(p.type);
+  fail(`pre_tokenizer of a Unigram model must be Metaspace or null (got ${kind})`);
+}
+
+function parseStep(n: unknown, where: string, out: NativeNormalizerStep[]): void {
+  if (!isObject(n)) fail(`${where} must be an object`);
+  switch (n.type) {
+    case 'Sequence': {
+      if (!Array.isArray(n.normalizers)) fail(`${where}.normalizers must be an array`);
+      n.normalizers.forEach((m: unknown, i: number) => parseStep(m, `${where}.normalizers[${i}]`, out));
+      return;
+    }
+    case 'NFC':
+    case 'NFD':
+    case 'NFKC':
+    case 'NFKD':
+      out.push({ kind: n.type.toLowerCase() as 'nfc' | 'nfd' | 'nfkc' | 'nfkd' });
+      return;
+    case 'Lowercase':
+      out.push({ kind: 'lowercase' });
+      return;
+    case 'Strip':
+      out.push({ kind: 'strip', left: optBool(n, 'strip_left', where, true), right: optBool(n, 'strip_right', where, true) });
+      return;
+    case 'Prepend':
+      if (typeof n.prepend !== 'string') fail(`${where}.prepend must be a string`);
+      out.push({ kind: 'prepend', content: n.prepend });
+      return;
+    case 'Replace': {
+      if (typeof n.content !== 'string') fail(`${where}.content must be a string`);
+      const pattern = isObject(n.pattern) ? n.pattern : {};
+      let literal: string | undefined;
+      if (typeof pattern.String === 'string') {
+        literal = pattern.String;
+      } else if (typeof pattern.Regex === 'string' && !/[\\^$.|?*+()[\]{}]/.test(pattern.Regex)) {
+        literal = pattern.Regex; // a regex without metacharacters is a literal
+      } else if (typeof pattern.Regex === 'string') {
+        fail(`${where}: Replace with a regex pattern (${JSON.stringify(pattern.Regex)}) is not supported; only literal patterns are`);
+      }
+      if (literal === undefined || literal === '') fail(`${where}.pattern must be {"String": non-empty text}`);
+      out.push({ kind: 'replace', pattern: literal, content: n.content });
+      return;
+    }
+    case 'Precompiled':
+      fail(`${where}: the Precompiled normalizer (SentencePiece's precompiled_charsmap, as in XLM-R and T5 files) is not supported yet`);
+    default:
+      fail(`${where}.type ${JSON.stringify(n.type)} is not supported with a Unigram model (supported: Sequence, NFC, NFD, NFKC, NFKD, Lowercase, Strip, Replace, Prepend)`);
+  }
+}
+
+/** A Unigram model's normalizer, flattened to one list of steps. */
+export function parseSequenceNormalizer(n: unknown): NativeNormalizerSpec {
+  if (n === undefined || n === null) return { kind: 'none' };
+  const steps: NativeNormalizerStep[] = [];
+  parseStep(n, 'normalizer', steps);
+  return steps.length === 0 ? { kind: 'none' } : { kind: 'sequence', steps };
+}
