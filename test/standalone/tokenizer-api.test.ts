@@ -47,6 +47,7 @@ describe('loading tokenizer.json', () => {
     expectTokenizerError(() => Tokenizer.fromJSON('{ not json'), /not valid JSON/);
     expectTokenizerError(() => Tokenizer.fromJSON('[]'), /top level/);
     expectTokenizerError(() => Tokenizer.fromJSON(variant((j) => (j.model.type = 'WordLevel'))), /model\.type must be "BPE", "WordPiece" or "Unigram"/);
+    expectTokenizerError(() => Tokenizer.fromJSON(variant((j) => (j.model.type = 'Unigram'))), /model\.vocab must be an array of \[piece, score\] pairs/);
     expectTokenizerError(() => Tokenizer.fromJSON(variant((j) => delete j.model)), /model must be an object/);
     expectTokenizerError(() => Tokenizer.fromJSON(variant((j) => (j.model.vocab = [1, 2]))), /model\.vocab/);
     expectTokenizerError(() => Tokenizer.fromJSON(variant((j) => (j.model.vocab.hello = -3))), /model\.vocab\["hello"\]/);

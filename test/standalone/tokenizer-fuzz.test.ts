@@ -75,7 +75,8 @@ export async function fuzzAgainstHf(jsonText: string, total: number, seed: numbe
 
 describe('differential fuzzing against HF tokenizers', () => {
   it(`RoBERTa byte-level BPE: ${TOTAL} strings (seed ${SEED}), 0 mismatches`, async () => {
-    const [compared, bad] = await fuzzAgainstHf(JSON.stringify(buildRobertaTokenizerJson()), TOTAL, SEED);
+    // 23 - 4 = an odd budget (see the WordPiece case below).
+    const [compared, bad] = await fuzzAgainstHf(JSON.stringify(buildRobertaTokenizerJson()), TOTAL, SEED, 23);
     console.log(`fuzz BPE: ${compared} strings compared (seed ${SEED}), ${bad.length} mismatches`);
     expect(compared).toBe(TOTAL);
     expect(bad.slice(0, 5)).toEqual([]);
@@ -83,9 +84,9 @@ describe('differential fuzzing against HF tokenizers', () => {
 
   it(`BERT WordPiece: ${TOTAL} strings (seed ${SEED}), 0 mismatches`, async () => {
     const texts = makeCorpus(6_000, 777).flatMap((x) => (typeof x === 'string' ? [x] : x));
-    // 25 - 3 = an even budget: with an odd one, which side of a long pair
-    // keeps the odd token is a known gap (docs/tokenizer.md).
-    const [compared, bad] = await fuzzAgainstHf(JSON.stringify(buildBertTokenizerJson(texts)), TOTAL, SEED, 25);
+    // 24 - 3 = an odd budget: which side of a long pair keeps the odd token
+    // depends on where each text stopped being encoded (docs/tokenizer.md).
+    const [compared, bad] = await fuzzAgainstHf(JSON.stringify(buildBertTokenizerJson(texts)), TOTAL, SEED, 24);
     console.log(`fuzz WordPiece: ${compared} strings compared (seed ${SEED}), ${bad.length} mismatches`);
     expect(compared).toBe(TOTAL);
     expect(bad.slice(0, 5)).toEqual([]);
