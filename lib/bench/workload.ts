@@ -39,17 +39,9 @@ export function parseLengthMix(text: string, maxLength = 512): LengthMix {
   throw new InvalidInputError(`--lengths must be 'lognormal' or 'fixed:N', got '${text}'`);
 }
 
-/** mulberry32: a small seeded PRNG, so a seed always gives the same workload. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../util/seeded-random.js';
+
+export { seededRandom };
 
 /** Draws `count` total token lengths from the mix. */
 export function drawLengths(mix: LengthMix, count: number, random: () => number): number[] {

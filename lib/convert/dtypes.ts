@@ -115,31 +115,8 @@ export function decodeToFloat32(bytes: Uint8Array, dtype: DType, count: number, 
   }
 }
 
-/** fp32 → IEEE half, round to nearest even. Used by writers and by fp16 export. */
-export function floatToHalf(value: number): number {
-  const f = new Float32Array([value]);
-  const x = new Uint32Array(f.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const half = 1 << (shift - 1);
-    if (rem > half || (rem === half && h & 1)) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-  return sign | h;
-}
+/** fp32 → IEEE half, round to nearest even: the forge's fp16 rounding, so writers and fp16 export agree. */
+export { halfBits as floatToHalf } from '../forge/precision.js';
 
 /** fp32 → bf16, round to nearest even. */
 export function floatToBF16(value: number): number {

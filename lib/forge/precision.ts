@@ -49,7 +49,7 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
 /** One fp32 value to IEEE half bits, round to nearest even (inf/NaN kept, overflow to inf). */
-function halfBits(value: number): number {
+export function halfBits(value: number): number {
   f32[0] = value;
   const x = u32[0];
   const sign = (x >>> 16) & 0x8000;

@@ -8,24 +8,14 @@
 //
 // (CAPPY_FUZZ_SEED picks another seed.) Any mismatch prints the string as
 // JSON, so it can go straight into EDGE_STRINGS.
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../../lib/tokenizer/index.js';
 import { buildBertTokenizerJson } from '../../lib/forge/tokenizer-json.js';
 import { fuzzString, makeCorpus, rng } from '../support/corpus.js';
 import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
 import { T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../support/unigram-json.js';
+import { Hf, type HfTokenizer } from '../support/hf.js';
 
-interface HfEncoding {
-  getIds(): number[];
-}
-interface HfTokenizer {
-  encode(a: string, b?: string | null, o?: { addSpecialTokens?: boolean }): Promise<HfEncoding>;
-  encodeBatch(items: string[], o?: { addSpecialTokens?: boolean }): Promise<HfEncoding[]>;
-  setTruncation(maxLength: number, o?: { strategy?: string }): void;
-}
-const require = createRequire(import.meta.url);
-const { Tokenizer: Hf } = require('tokenizers') as { Tokenizer: { fromString(s: string): HfTokenizer } };
 
 const TOTAL = Number(process.env.CAPPY_FUZZ_STRINGS ?? 20_000);
 const SEED = Number(process.env.CAPPY_FUZZ_SEED ?? 1);

@@ -1,24 +1,14 @@
 // Parity with HF tokenizers (npm `tokenizers`, the official Rust binding) on
 // the same full-size RoBERTa tokenizer.json: a 10k-item seeded corpus with and
 // without truncation, both merge forms, and every code point in context.
-import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tokenizer, type TruncationStrategy } from '../../lib/tokenizer/index.js';
 import { TokenizerError } from '../../lib/errors/index.js';
 import { diffContexts, type CodePointContext, type EncodeBoth } from '../support/code-points.js';
 import { makeCorpus, type CorpusItem } from '../support/corpus.js';
 import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
+import { Hf, type HfTokenizer } from '../support/hf.js';
 
-interface HfEncoding {
-  getIds(): number[];
-}
-interface HfTokenizer {
-  encode(a: string, b?: string | null, o?: { addSpecialTokens?: boolean }): Promise<HfEncoding>;
-  encodeBatch(items: string[], o?: { addSpecialTokens?: boolean }): Promise<HfEncoding[]>;
-  setTruncation(maxLength: number, o?: { strategy?: string }): void;
-}
-const require = createRequire(import.meta.url);
-const { Tokenizer: HfTokenizer } = require('tokenizers') as { Tokenizer: { fromString(s: string): HfTokenizer } };
 
 const HF_STRATEGY: Record<TruncationStrategy, string> = {
   longest_first: 'LongestFirst',
@@ -30,7 +20,7 @@ const jsonText = JSON.stringify(buildRobertaTokenizerJson());
 const corpus = makeCorpus(10_000);
 
 function hf(maxLength?: number, strategy?: TruncationStrategy): HfTokenizer {
-  const t = HfTokenizer.fromString(jsonText);
+  const t = Hf.fromString(jsonText);
   if (maxLength !== undefined && strategy) t.setTruncation(maxLength, { strategy: HF_STRATEGY[strategy] });
   return t;
 }
@@ -126,7 +116,7 @@ describe('tokenizer parity with HF tokenizers 0.23', () => {
     const asStrings = JSON.stringify(buildRobertaTokenizerJson({ mergesAsStrings: true }));
     const sample = corpus.slice(0, 3_000);
     const ours = await Tokenizer.fromJSON(asStrings).encodeBatch(sample);
-    const hfStrings = await hfIds(HfTokenizer.fromString(asStrings), sample);
+    const hfStrings = await hfIds(Hf.fromString(asStrings), sample);
     expect(mismatches(sample, hfStrings, ours.map((e) => e.ids)).slice(0, 5)).toEqual([]);
     expect(mismatches(sample, untruncated.slice(0, 3_000), ours.map((e) => e.ids)).slice(0, 5)).toEqual([]);
   });
@@ -142,7 +132,7 @@ describe('tokenizer parity with HF tokenizers 0.23', () => {
     const text = JSON.stringify(j);
     const extra = ['a zzzword b', 'azzzword b', 'zzzword_', 'x zzzword  \t y', 'zzzwordé', 'é zzzword', 'q  hello firstnew', 'sayhello  hello', '<s>x', 'x<mask>y'];
     const sample: CorpusItem[] = [...extra, ...corpus.slice(0, 2_500)];
-    const want = await hfIds(HfTokenizer.fromString(text), sample);
+    const want = await hfIds(Hf.fromString(text), sample);
     const got = await Tokenizer.fromJSON(text).encodeBatch(sample);
     const bad = mismatches(sample, want, got.map((e) => e.ids));
     console.log(`add_prefix_space + extra added tokens: ${sample.length} items compared, ${bad.length} mismatches`);

@@ -2,23 +2,13 @@
 // pre-tokenizer, WordPiece and the BERT pair template, on tokenizer.json files
 // built here from text (lib/forge buildBertTokenizerJson), uncased and cased,
 // against the 10k parity corpus, every code point, and fuzz strings.
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../../lib/tokenizer/index.js';
 import { buildBertTokenizerJson } from '../../lib/forge/tokenizer-json.js';
 import { diffContexts, type CodePointContext, type EncodeBoth } from '../support/code-points.js';
 import { fuzzString, makeCorpus, rng, type CorpusItem } from '../support/corpus.js';
+import { Hf, type HfTokenizer } from '../support/hf.js';
 
-interface HfEncoding {
-  getIds(): number[];
-}
-interface HfTokenizer {
-  encode(a: string, b?: string | null, o?: { addSpecialTokens?: boolean }): Promise<HfEncoding>;
-  encodeBatch(items: string[], o?: { addSpecialTokens?: boolean }): Promise<HfEncoding[]>;
-  setTruncation(maxLength: number, o?: { strategy?: string }): void;
-}
-const require = createRequire(import.meta.url);
-const { Tokenizer: Hf } = require('tokenizers') as { Tokenizer: { fromString(s: string): HfTokenizer } };
 
 const corpus = makeCorpus(10_000, 777);
 const trainTexts = corpus.flatMap((x) => (typeof x === 'string' ? [x] : x)).slice(0, 6_000);

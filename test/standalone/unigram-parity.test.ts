@@ -8,22 +8,12 @@
 // against the 10k parity corpus (singles and pairs), with truncation at
 // several lengths (odd budgets included) and all three strategies, plus code
 // points in context through NFKC.
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer, type TruncationStrategy } from '../../lib/tokenizer/index.js';
 import { makeCorpus, type CorpusItem } from '../support/corpus.js';
 import { MULTI_TEMPLATE, T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../support/unigram-json.js';
+import { Hf, type HfTokenizer } from '../support/hf.js';
 
-interface HfEncoding {
-  getIds(): number[];
-}
-interface HfTokenizer {
-  encode(a: string, b?: string | null, o?: { addSpecialTokens?: boolean }): Promise<HfEncoding>;
-  encodeBatch(items: string[], o?: { addSpecialTokens?: boolean }): Promise<HfEncoding[]>;
-  setTruncation(maxLength: number, o?: { strategy?: string }): void;
-}
-const require = createRequire(import.meta.url);
-const { Tokenizer: Hf } = require('tokenizers') as { Tokenizer: { fromString(s: string): HfTokenizer } };
 
 const corpus = makeCorpus(10_000, 4242);
 // CI compares all code points below U+3400 (where marks and compatibility

@@ -4,17 +4,9 @@
 
 export type CorpusItem = string | [string, string];
 
-/** mulberry32: tiny, fast, and the same sequence on every platform. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../lib/util/seeded-random.js';
+
+export { rng };
 
 const WORDS = (
   'the of and to in is was for on that with as by at from his her it an were are which this be or has had ' +

@@ -10,8 +10,13 @@ export interface HfEncoding {
 }
 export interface HfTokenizer {
   encode(a: string, b?: string | null, o?: { addSpecialTokens?: boolean }): Promise<HfEncoding>;
+  /** Single strings only: the Node binding's encodeBatch takes no pairs. */
+  encodeBatch(items: string[], o?: { addSpecialTokens?: boolean }): Promise<HfEncoding[]>;
   setTruncation(maxLength: number, o?: { strategy?: string }): void;
 }
+
+/** The binding's Tokenizer class: `Hf.fromString(tokenizerJsonText)`. */
+export const Hf = (require('tokenizers') as { Tokenizer: { fromString(s: string): HfTokenizer } }).Tokenizer;
 
 /** Loads tokenizer.json into HF tokenizers, optionally with truncation (Cappy: 512, LongestFirst). */
 export function hfTokenizer(path: string, maxLength?: number, strategy = 'LongestFirst'): HfTokenizer {

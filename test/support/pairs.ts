@@ -1,15 +1,8 @@
 // Deterministic instruction/response pairs for model tests: short and long,
 // ASCII and not, so batches mix lengths and truncation bites on some.
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as mulberry32 } from '../../lib/util/seeded-random.js';
+
+export { mulberry32 };
 
 const WORDS = (
   'the model scores each candidate answer and picks the best one for a question about planets rivers ' +

@@ -19,17 +19,9 @@ export interface TensorSpec {
   data: Float32Array;
 }
 
-/** A seeded generator (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../lib/util/seeded-random.js';
+
+export { rng };
 
 export function randomTensor(name: string, shape: number[], dtype: TensorSpec['dtype'], seed: number): TensorSpec {
   const r = rng(seed);
