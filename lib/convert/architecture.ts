@@ -17,8 +17,10 @@ const FAMILY: Record<(typeof SUPPORTED_ARCHITECTURES)[number], 'roberta' | 'bert
 
 /** Why near misses are refused, so the message can say what would be needed. */
 const NOT_YET: Record<string, string> = {
-  XLMRobertaForSequenceClassification: 'XLM-R needs a SentencePiece (Unigram) tokenizer, which the engine does not have yet',
-  CamembertForSequenceClassification: 'CamemBERT needs a SentencePiece tokenizer, which the engine does not have yet',
+  XLMRobertaForSequenceClassification:
+    "XLM-R's tokenizer.json uses SentencePiece's Precompiled normalizer, which the engine's Unigram tokenizer does not have yet",
+  CamembertForSequenceClassification:
+    "CamemBERT's tokenizer.json uses SentencePiece's Precompiled normalizer, which the engine's Unigram tokenizer does not have yet",
 };
 
 export interface EncoderConfig {
