@@ -42,7 +42,7 @@ describe('config.json', () => {
       /cannot convert GPT2LMHeadModel; supported: RobertaForSequenceClassification, BertForSequenceClassification with num_labels 1/,
     );
     expect(() => parseEncoderConfig(tinyRobertaConfig({ architectures: ['XLMRobertaForSequenceClassification'] }))).toThrow(
-      /Unigram/,
+      /Precompiled normalizer/,
     );
     expect(() => parseEncoderConfig(tinyRobertaConfig({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'a', 1: 'b' } }))).toThrow(
       /BertForSequenceClassification with 2 labels/,
