@@ -101,13 +101,15 @@ export function teiRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return batch ? Array.from(scores, one) : one(scores[0]);
   });
 
+  const TEI_DTYPE: Record<string, string> = { fp32: 'float32', fp16: 'float16', int8: 'int8' };
   app.get('/info', async () => {
     const info = scorer.info;
     const o = info.options;
     return {
       model_id: opts.modelId ?? basename(info.model.dir),
       model_sha: null,
-      model_dtype: 'float32',
+      // The graph's number format under TEI's names.
+      model_dtype: TEI_DTYPE[info.model.dtype ?? 'fp32'] ?? info.model.dtype,
       model_type: { reranker: { id2label: { '0': LABEL }, label2id: { [LABEL]: 0 } } },
       max_concurrent_requests: o.maxConcurrentCalls,
       max_input_length: info.maxLength,

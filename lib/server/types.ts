@@ -21,7 +21,8 @@ export interface ScorerStatsLike {
 
 /** The parts of `Scorer.info` the server reports on /info. */
 export interface ScorerInfoLike {
-  model: { dir: string; description: string; forged?: unknown };
+  /** `dtype`: the graph's number format (fp32, fp16, int8), when known. */
+  model: { dir: string; description: string; forged?: unknown; dtype?: string };
   executionProvider: string;
   maxLength: number;
   truncation: string;

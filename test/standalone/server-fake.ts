@@ -30,7 +30,7 @@ function pairOf(p: Pair): [string, string] {
 
 export class FakeScorer implements ScorerLike {
   readonly info = {
-    model: { dir: '/models/fake-cappy', description: 'fake scorer for tests' },
+    model: { dir: '/models/fake-cappy', description: 'fake scorer for tests' } as { dir: string; description: string; dtype?: string },
     executionProvider: 'cpu',
     maxLength: 16,
     truncation: 'longest_first',

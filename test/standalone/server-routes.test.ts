@@ -186,6 +186,10 @@ describe('TEI /predict, /info, /health', () => {
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
     const dflt = (await make().app.inject({ method: 'GET', url: '/info' })).json();
     expect(dflt.model_id).toBe('fake-cappy');
+    expect(dflt.model_dtype).toBe('float32'); // no dtype known: the fp32 default graph
+    const half = new FakeScorer();
+    half.info.model.dtype = 'fp16';
+    expect((await make({}, half).app.inject({ method: 'GET', url: '/info' })).json().model_dtype).toBe('float16');
   });
 
   it('/health answers 200', async () => {
