@@ -114,3 +114,18 @@ function selectOnnx(dir: string, select: ModelSelection): { onnxPath: string; dt
   }
   return { onnxPath, dtype: want, dtypeChoice: select.dtype ? `dtype ${want}` : 'default fp32' };
 }
+
+/**
+ * The longest encoding (special tokens included) the model's position table
+ * can take, from config.json, or undefined when the config does not say.
+ * RoBERTa-family positions start after pad_token_id (514 rows: 512 tokens);
+ * BERT's start at 0.
+ */
+export function positionLimit(config: Record<string, unknown> | undefined): number | undefined {
+  const rows = config?.max_position_embeddings;
+  if (typeof rows !== 'number' || !Number.isInteger(rows) || rows <= 0) return undefined;
+  const type = String(config?.model_type ?? '');
+  const offsetFamily = ['roberta', 'xlm-roberta', 'camembert'].includes(type);
+  const pad = typeof config?.pad_token_id === 'number' ? config.pad_token_id : 1;
+  return offsetFamily ? rows - pad - 1 : rows;
+}

@@ -10,7 +10,7 @@ import {
   type NativeTensorInfo,
 } from '../native.js';
 import type { ModelDType } from '../model/dtypes.js';
-import { readModelDir, type ForgedLabel } from '../model/model-dir.js';
+import { positionLimit, readModelDir, type ForgedLabel } from '../model/model-dir.js';
 import { resolveOrtLibrary } from '../runtime/ort-library.js';
 import { executionCandidates, type ExecutionCandidate, type ExecutionInfo } from '../runtime/execution-provider.js';
 import { Tokenizer, type TruncationStrategy } from '../tokenizer/index.js';
@@ -115,6 +115,18 @@ export class Scorer {
     if (typeof dir !== 'string' || dir.length === 0) throw new InvalidInputError('Scorer.load needs a model folder path');
     const opts = resolveScorerOptions(options);
     const model = await readModelDir(dir, { onnxFile: opts.onnxFile, dtype: opts.dtype, device: opts.device });
+    // A pair longer than the position table fails deep inside ORT; say so
+    // here instead. The default follows a smaller model, as HF's
+    // model_max_length does; an explicit maxLength over it is an error.
+    const limit = positionLimit(model.config);
+    if (limit !== undefined && opts.maxLength > limit) {
+      if (options.maxLength !== undefined) {
+        throw new InvalidInputError(
+          `maxLength ${opts.maxLength} is more than this model's position table takes (${limit} tokens, from max_position_embeddings in config.json)`,
+        );
+      }
+      opts.maxLength = limit;
+    }
     const ortLibraryPath = resolveOrtLibrary();
     const tokenizer = await Tokenizer.fromFile(model.tokenizerPath, {
       maxLength: opts.maxLength,

@@ -11,6 +11,7 @@ import {
   Scorer,
   TokenizerError,
 } from '../../lib/index.js';
+import { positionLimit } from '../../lib/model/model-dir.js';
 import { writeGraphWithRenamedInputs } from '../support/bad-models.js';
 import { makePairs } from '../support/pairs.js';
 
@@ -36,6 +37,29 @@ describe('loading', () => {
     const missing = join(scratch, 'nope');
     await expect(Scorer.load(missing)).rejects.toThrow(ModelLoadError);
     await expect(Scorer.load(missing)).rejects.toThrow(/model folder not found: .*nope/);
+  });
+
+  it('maxLength over the position table is an error; the default follows the table', async () => {
+    const small = await copyModel('short-positions');
+    const configPath = join(small, 'config.json');
+    const config = JSON.parse(await readFile(configPath, 'utf8'));
+    // Cappy's 514 rows hold 512 tokens; BERT's 512 rows hold 512.
+    expect(positionLimit({ model_type: 'roberta', max_position_embeddings: 514, pad_token_id: 1 })).toBe(512);
+    expect(positionLimit({ model_type: 'bert', max_position_embeddings: 512, pad_token_id: 0 })).toBe(512);
+    config.max_position_embeddings = 130; // RoBERTa: pad_token_id 1, so 128 tokens
+    await writeFile(configPath, JSON.stringify(config));
+    await expect(Scorer.load(small, { maxLength: 512 })).rejects.toThrow(InvalidInputError);
+    await expect(Scorer.load(small, { maxLength: 512 })).rejects.toThrow(/position table takes \(128 tokens/);
+    const s = await Scorer.load(small);
+    try {
+      expect(s.info.maxLength).toBe(128);
+      const long = 'word '.repeat(400);
+      const [score] = await s.scoreBatch([[long, long]]);
+      expect(Number.isFinite(score)).toBe(true);
+      expect(s.stats().realTokens).toBe(128);
+    } finally {
+      await s.dispose();
+    }
   });
 
   it('a folder without an ONNX file is a ModelLoadError', async () => {
