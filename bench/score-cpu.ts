@@ -17,16 +17,17 @@
 // shared 2-core box mean little; the ratios printed at the end are the result.
 //
 //   npx tsx bench/score-cpu.ts [--preset small] [--pairs 512] [--batch 32] [--repeats 3] [--threads N]
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { Scorer, forgeModel } from '../lib/index.js';
+import { Scorer } from '../lib/index.js';
 import { drawLengths, LOGNORMAL_8_512, seededRandom, synthesizePairs } from '../lib/bench/workload.js';
 import { hfEncodePairs, hfTokenizer } from '../test/support/hf.js';
 import { paragraphs } from './support/text-pairs.js';
+import { forgedBenchModel } from './support/forged-model.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,15 +54,6 @@ interface ArmResult {
   medianMs: number;
   padFraction: number;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
-}
-
-async function modelDir(): Promise<string> {
-  const dir = join(root, 'bench', '.cache', `${preset}-seed1`);
-  if (!existsSync(join(dir, 'onnx', 'model.onnx'))) {
-    console.error(`forging ${preset} (seed 1) into ${dir} ...`);
-    await forgeModel({ preset, seed: 1, outDir: dir });
-  }
-  return dir;
 }
 
 /**
@@ -108,7 +100,7 @@ function enginePass(scorer: Scorer) {
 }
 
 async function main(): Promise<void> {
-  const dir = await modelDir();
+  const dir = await forgedBenchModel(preset);
   const results: Record<string, ArmResult> = {};
 
   const engine = await Scorer.load(dir, { intraOpThreads: threads });

@@ -7,13 +7,14 @@
 //
 //   npx tsx bench/serve-http.ts [--preset small] [--requests 256] [--pairs-per-request 8] [--concurrency 1,16,64]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { Scorer, forgeModel } from '../lib/index.js';
+import { Scorer } from '../lib/index.js';
 import { textPairs } from './support/text-pairs.js';
+import { forgedBenchModel } from './support/forged-model.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,15 +35,6 @@ interface Arm {
   p50Ms: number;
   p99Ms: number;
   errors: number;
-}
-
-async function modelDir(): Promise<string> {
-  const dir = join(root, 'bench', '.cache', `${preset}-seed1`);
-  if (!existsSync(join(dir, 'onnx', 'model.onnx'))) {
-    console.error(`forging ${preset} (seed 1) into ${dir} ...`);
-    await forgeModel({ preset, seed: 1, outDir: dir });
-  }
-  return dir;
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -104,7 +96,7 @@ async function overHttp(url: string, bodies: string[], concurrency: number): Pro
 }
 
 async function main(): Promise<void> {
-  const dir = await modelDir();
+  const dir = await forgedBenchModel(preset);
   const pairs = textPairs(REQUESTS * PER_REQUEST);
   const bodies = Array.from({ length: REQUESTS }, (_, i) => pairs.slice(i * PER_REQUEST, (i + 1) * PER_REQUEST));
   console.error(`preset ${preset} (random weights), ${REQUESTS} requests × ${PER_REQUEST} pairs, ${availableParallelism()} cores`);

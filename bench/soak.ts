@@ -9,11 +9,10 @@
 // loop over a fixed pool of lognormal 8..512-token pairs. RSS is sampled every
 // second; the baseline is the RSS when warm-up ends; drift is
 // (max RSS after warm-up - baseline) / baseline. Exits 1 past --max-drift.
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Scorer, forgeModel } from '../lib/index.js';
+import { Scorer } from '../lib/index.js';
 import { drawLengths, LOGNORMAL_8_512, seededRandom, synthesizePairs } from '../lib/bench/workload.js';
+import { forgedBenchModel } from './support/forged-model.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,12 +32,10 @@ const C = Number(args.concurrency);
 const BATCH = Number(args.batch);
 const WARMUP = Math.min(TOTAL, Number(args['warmup-pairs']));
 const MAX_DRIFT = Number(args['max-drift']);
-const root = resolve(import.meta.dirname, '..');
 const mb = (b: number) => (b / 2 ** 20).toFixed(1);
 
 async function main(): Promise<void> {
-  const dir = join(root, 'bench', '.cache', `${preset}-seed1`);
-  if (!existsSync(join(dir, 'onnx', 'model.onnx'))) await forgeModel({ preset, seed: 1, outDir: dir });
+  const dir = await forgedBenchModel(preset);
   const scorer = await Scorer.load(dir);
   const seed = Number(args.seed);
   const pool = synthesizePairs(scorer.tokenizer, drawLengths(LOGNORMAL_8_512, Number(args.pool), seededRandom(seed)), { seed });
