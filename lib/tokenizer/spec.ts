@@ -3,6 +3,7 @@
 // so a user with an unsupported file knows what to change.
 import { TokenizerError } from '../errors/index.js';
 import type { NativeAddedToken, NativeNormalizerSpec, NativeTokenizerSpec, NativeTruncationStrategy } from '../native.js';
+import { fail, isId, isObject, optBool, type Json } from './json-checks.js';
 import { parseTemplate } from './template.js';
 import { parseSequenceNormalizer, parseUnigram, parseUnigramPreTokenizer } from './unigram.js';
 
@@ -17,27 +18,6 @@ export interface FileTruncation {
 export interface ParsedTokenizerJson {
   spec: Omit<NativeTokenizerSpec, 'truncation'>;
   fileTruncation: FileTruncation | null;
-}
-
-type Json = Record<string, unknown>;
-
-function fail(message: string): never {
-  throw new TokenizerError(`tokenizer.json: ${message}`);
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isId(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
-}
-
-function optBool(o: Json, key: string, where: string, dflt: boolean): boolean {
-  const v = o[key];
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'boolean') fail(`${where}.${key} must be a boolean`);
-  return v;
 }
 
 function parseVocab(model: Json) {

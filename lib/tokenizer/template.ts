@@ -1,22 +1,8 @@
 // TemplateProcessing from tokenizer.json: special tokens around $A (and $B).
 // The RoBERTa and BERT shapes keep their dedicated kinds; any other template
 // (XLM-R variants, T5's `$A </s>`, multi-id specials) becomes id lists.
-import { TokenizerError } from '../errors/index.js';
 import type { NativePostProcessorSpec } from '../native.js';
-
-type Json = Record<string, unknown>;
-
-function fail(message: string): never {
-  throw new TokenizerError(`tokenizer.json: ${message}`);
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isId(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
-}
+import { fail, isId, isObject, type Json } from './json-checks.js';
 
 type Piece = { seq: 'A' | 'B' } | { token: string };
 

@@ -1,25 +1,8 @@
 // tokenizer.json parts of the SentencePiece family (XLM-R, T5, mMiniLM):
 // the Unigram model, the Metaspace pre-tokenizer and the simple normalizers
 // those files chain in a Sequence. Every rejection names the field.
-import { TokenizerError } from '../errors/index.js';
 import type { NativeNormalizerSpec, NativeNormalizerStep, NativeTokenizerSpec } from '../native.js';
-
-type Json = Record<string, unknown>;
-
-function fail(message: string): never {
-  throw new TokenizerError(`tokenizer.json: ${message}`);
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function optBool(o: Json, key: string, where: string, dflt: boolean): boolean {
-  const v = o[key];
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'boolean') fail(`${where}.${key} must be a boolean`);
-  return v;
-}
+import { fail, isObject, optBool, type Json } from './json-checks.js';
 
 export interface ParsedUnigram {
   model: 'unigram';

@@ -13,7 +13,7 @@ import { convertModelDir } from '../../lib/convert/convert.js';
 import { expectedParameters, parseEncoderConfig } from '../../lib/convert/architecture.js';
 import { bertConfigJson, forgedWeights, forgeModel, PRESETS, robertaParameterShapes } from '../../lib/forge/index.js';
 import { Scorer } from '../../lib/index.js';
-import { toFlaxTree, writeFlaxMsgpack, writeSafetensors, writeTorchBin, type TensorSpec } from '../support/weight-writers.js';
+import { checkpointWriters, toFlaxTree, type TensorSpec } from '../support/weight-writers.js';
 
 const SEED = 5;
 const config = PRESETS['bert-tiny'];
@@ -86,16 +86,7 @@ describe('BERT round trip through each checkpoint format', () => {
     expect(new Map(mine.map((p) => [p.name, p.shape]))).toEqual(robertaParameterShapes(config));
   });
 
-  const formats = {
-    safetensors: (d: string) => writeSafetensors(join(d, 'model.safetensors'), specs()),
-    pytorch: (d: string) =>
-      writeTorchBin(
-        join(d, 'pytorch_model.bin'),
-        specs().map((t, i) => ({ ...t, transposedStorage: i % 3 === 0 })),
-        { withMetadata: true },
-      ),
-    flax: (d: string) => writeFlaxMsgpack(join(d, 'flax_model.msgpack'), toFlaxTree(specs())),
-  } as const;
+  const formats = checkpointWriters(() => specs());
 
   for (const [format, write] of Object.entries(formats)) {
     it(`${format}: converted logits equal the forged model's`, async () => {

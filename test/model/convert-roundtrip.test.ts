@@ -21,6 +21,7 @@ import { resolveModelRef } from '../../lib/hub/repo.js';
 import { Scorer } from '../../lib/index.js';
 import { startFakeHub } from '../standalone/hub-fake.js';
 import {
+  checkpointWriters,
   tensorBytes,
   toFlaxTree,
   writeFlaxMsgpack,
@@ -96,16 +97,7 @@ describe('round trip through each checkpoint format', () => {
     expect(new Map(mine.map((p) => [p.name, p.shape]))).toEqual(robertaParameterShapes(config));
   });
 
-  const formats = {
-    safetensors: (d: string) => writeSafetensors(join(d, 'model.safetensors'), specs()),
-    pytorch: (d: string) =>
-      writeTorchBin(
-        join(d, 'pytorch_model.bin'),
-        specs().map((t, i) => ({ ...t, transposedStorage: i % 3 === 0 })),
-        { withMetadata: true },
-      ),
-    flax: (d: string) => writeFlaxMsgpack(join(d, 'flax_model.msgpack'), toFlaxTree(specs())),
-  } as const;
+  const formats = checkpointWriters(() => specs());
 
   for (const [format, write] of Object.entries(formats)) {
     it(`${format}: converted logits equal the forged model's`, async () => {

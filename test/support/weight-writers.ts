@@ -7,6 +7,7 @@
 //   pickle of an OrderedDict of _rebuild_tensor_v2 calls on persistent storages;
 // - flax: msgpack nested maps with ext-1 [shape, dtype, bytes] leaves.
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { encode, ExtensionCodec } from '@msgpack/msgpack';
 import { floatToBF16, floatToHalf, type DType } from '../../lib/convert/dtypes.js';
@@ -290,25 +291,30 @@ export type { DType };
 
 // ------------------------------------------------------------ model fixtures
 
+// The sizes both tiny fixture configs share.
+const TINY_DIMS = {
+  hidden_size: 16,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_position_embeddings: 40,
+  vocab_size: 50,
+};
+const ONE_LABEL = { id2label: { '0': 'LABEL_0' }, label2id: { LABEL_0: 0 } };
+
 /** A tiny RobertaForSequenceClassification config.json (HF keys). */
 export function tinyRobertaConfig(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     architectures: ['RobertaForSequenceClassification'],
     model_type: 'roberta',
-    hidden_size: 16,
-    num_hidden_layers: 2,
-    num_attention_heads: 2,
-    intermediate_size: 32,
-    max_position_embeddings: 40,
-    vocab_size: 50,
+    ...TINY_DIMS,
     type_vocab_size: 1,
     layer_norm_eps: 1e-5,
     pad_token_id: 1,
     bos_token_id: 0,
     eos_token_id: 2,
     hidden_act: 'gelu',
-    id2label: { '0': 'LABEL_0' },
-    label2id: { LABEL_0: 0 },
+    ...ONE_LABEL,
     ...over,
   };
 }
@@ -318,19 +324,31 @@ export function tinyBertConfig(over: Record<string, unknown> = {}): Record<strin
   return {
     architectures: ['BertForSequenceClassification'],
     model_type: 'bert',
-    hidden_size: 16,
-    num_hidden_layers: 2,
-    num_attention_heads: 2,
-    intermediate_size: 32,
-    max_position_embeddings: 40,
-    vocab_size: 50,
+    ...TINY_DIMS,
     type_vocab_size: 2,
     layer_norm_eps: 1e-12,
     hidden_act: 'gelu',
-    id2label: { '0': 'LABEL_0' },
-    label2id: { LABEL_0: 0 },
+    ...ONE_LABEL,
     ...over,
   };
+}
+
+/**
+ * One writer per checkpoint format, each writing `specs()` into a folder the
+ * way HF saves it (the torch writer also stores every third tensor
+ * transposed, as strided storages).
+ */
+export function checkpointWriters(specs: () => TensorSpec[]) {
+  return {
+    safetensors: (d: string) => writeSafetensors(join(d, 'model.safetensors'), specs()),
+    pytorch: (d: string) =>
+      writeTorchBin(
+        join(d, 'pytorch_model.bin'),
+        specs().map((t, i) => ({ ...t, transposedStorage: i % 3 === 0 })),
+        { withMetadata: true },
+      ),
+    flax: (d: string) => writeFlaxMsgpack(join(d, 'flax_model.msgpack'), toFlaxTree(specs())),
+  } as const;
 }
 
 /** Splits PyTorch-named tensors into the nested flax tree HF's flax model saves (kernels [in, out]). */
