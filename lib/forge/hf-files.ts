@@ -8,13 +8,9 @@ export interface ForgedMark {
   note: string;
 }
 
-export function robertaConfigJson(c: RobertaConfig, forged?: ForgedMark): Record<string, unknown> {
+/** The encoder and one-label head fields both families' config.json share. */
+function encoderConfigFields(c: RobertaConfig): Record<string, unknown> {
   return {
-    architectures: ['RobertaForSequenceClassification'],
-    model_type: 'roberta',
-    attention_probs_dropout_prob: 0.1,
-    bos_token_id: 0,
-    eos_token_id: 2,
     pad_token_id: c.padId,
     hidden_act: 'gelu',
     hidden_dropout_prob: 0.1,
@@ -31,6 +27,17 @@ export function robertaConfigJson(c: RobertaConfig, forged?: ForgedMark): Record
     num_labels: c.numLabels,
     id2label: { '0': 'LABEL_0' },
     label2id: { LABEL_0: 0 },
+  };
+}
+
+export function robertaConfigJson(c: RobertaConfig, forged?: ForgedMark): Record<string, unknown> {
+  return {
+    architectures: ['RobertaForSequenceClassification'],
+    model_type: 'roberta',
+    attention_probs_dropout_prob: 0.1,
+    bos_token_id: 0,
+    eos_token_id: 2,
+    ...encoderConfigFields(c),
     problem_type: 'regression',
     ...(forged ? { cappy_forged: forged } : {}),
   };
@@ -43,22 +50,7 @@ export function bertConfigJson(c: RobertaConfig, forged?: ForgedMark): Record<st
     model_type: 'bert',
     attention_probs_dropout_prob: 0.1,
     classifier_dropout: null,
-    pad_token_id: c.padId,
-    hidden_act: 'gelu',
-    hidden_dropout_prob: 0.1,
-    hidden_size: c.hidden,
-    initializer_range: 0.02,
-    intermediate_size: c.intermediate,
-    layer_norm_eps: c.layerNormEps,
-    max_position_embeddings: c.maxPositions,
-    num_attention_heads: c.heads,
-    num_hidden_layers: c.layers,
-    type_vocab_size: c.typeVocabSize,
-    vocab_size: c.vocabSize,
-    position_embedding_type: 'absolute',
-    num_labels: c.numLabels,
-    id2label: { '0': 'LABEL_0' },
-    label2id: { LABEL_0: 0 },
+    ...encoderConfigFields(c),
     ...(forged ? { cappy_forged: forged } : {}),
   };
 }
