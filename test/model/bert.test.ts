@@ -88,20 +88,26 @@ const ROWS: Row[] = [
   { ids: [2, 3999, 1, 3, 42, 3], typeIds: [0, 0, 0, 0, 1, 1] },
 ];
 
+/** The float64 reference on ROWS padded as ortScores pads one batch (optionally with a deliberate mistake). */
+function referenceOnPaddedRows(mistake?: BertMistake): number[] {
+  const padded = Math.max(...ROWS.map((r) => r.ids.length));
+  return ROWS.map((r) => {
+    const pad = padded - r.ids.length;
+    return referenceBertLogit(
+      config,
+      weights,
+      [...r.ids, ...Array<number>(pad).fill(config.padId)],
+      [...r.typeIds, ...Array<number>(pad).fill(0)],
+      [...r.ids.map(() => 1), ...Array<number>(pad).fill(0)],
+      mistake,
+    );
+  });
+}
+
 describe('forged BERT graph vs float64 reference', () => {
   it('agrees with real segment ids, padding included', async () => {
     const graph = await ortScores(ROWS);
-    const padded = Math.max(...ROWS.map((r) => r.ids.length));
-    const ref = ROWS.map((r) => {
-      const pad = padded - r.ids.length;
-      return referenceBertLogit(
-        config,
-        weights,
-        [...r.ids, ...Array<number>(pad).fill(config.padId)],
-        [...r.typeIds, ...Array<number>(pad).fill(0)],
-        [...r.ids.map(() => 1), ...Array<number>(pad).fill(0)],
-      );
-    });
+    const ref = referenceOnPaddedRows();
     const diff = maxAbsDiff(graph, ref);
     console.log(`bert graph vs float64 reference: max diff ${diff.toExponential(2)}`);
     expect(diff).toBeLessThanOrEqual(TIGHT);
@@ -111,18 +117,7 @@ describe('forged BERT graph vs float64 reference', () => {
     'the reference with %s misses by far more than the tolerance',
     async (mistake) => {
       const graph = await ortScores(ROWS);
-      const padded = Math.max(...ROWS.map((r) => r.ids.length));
-      const wrong = ROWS.map((r) => {
-        const pad = padded - r.ids.length;
-        return referenceBertLogit(
-          config,
-          weights,
-          [...r.ids, ...Array<number>(pad).fill(config.padId)],
-          [...r.typeIds, ...Array<number>(pad).fill(0)],
-          [...r.ids.map(() => 1), ...Array<number>(pad).fill(0)],
-          mistake,
-        );
-      });
+      const wrong = referenceOnPaddedRows(mistake);
       expect(maxAbsDiff(graph, wrong)).toBeGreaterThan(5 * TIGHT);
     },
   );
