@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { forgeModel, Scorer } from '../lib/index.js';
 import { absDiffs, candidateSets, rankAgreement, std, type Diffs } from '../test/support/agreement.js';
 import { textPairs } from './support/text-pairs.js';
+import { percentile } from '../lib/bench/load.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -51,8 +52,6 @@ interface RunnerResult {
   peakRssMB: number;
   scores: number[];
 }
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** One timed pass after a short warm-up, then single-pair latencies. */
 async function measure(score: (pairs: [string, string][]) => Promise<ArrayLike<number>>): Promise<RunnerResult> {

@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { Scorer } from '../lib/index.js';
 import { textPairs } from './support/text-pairs.js';
 import { forgedBenchModel } from './support/forged-model.js';
+import { percentile as pct } from '../lib/bench/load.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,8 +37,6 @@ interface Arm {
   p99Ms: number;
   errors: number;
 }
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** `concurrency` workers take requests off one counter until all are done, as clients would. */
 async function inProcess(scorer: Scorer, bodies: [string, string][][], concurrency: number): Promise<Arm> {
