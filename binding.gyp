@@ -29,6 +29,12 @@
           "inputs": ["scripts/gen-unicode-tables.mjs"],
           "outputs": ["<(SHARED_INTERMEDIATE_DIR)/generated/cappy_unicode_tables.inc"],
           "action": ["node", "scripts/gen-unicode-tables.mjs", "<(SHARED_INTERMEDIATE_DIR)/generated/cappy_unicode_tables.inc"]
+        },
+        {
+          "action_name": "grapheme_tables",
+          "inputs": ["scripts/gen-grapheme-tables.mjs"],
+          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/generated/cappy_grapheme_tables.inc"],
+          "action": ["node", "scripts/gen-grapheme-tables.mjs", "<(SHARED_INTERMEDIATE_DIR)/generated/cappy_grapheme_tables.inc"]
         }
       ]
     }

@@ -46,7 +46,13 @@ export interface NativeTokenizerSpec {
   /** Unigram: spell pieces missing from the vocab as <0xNN> tokens. Default false. */
   byteFallback?: boolean;
   /** Metaspace pre-tokenizer options (preTokenizer 'metaspace'). */
-  metaspace?: { replacement: string; prependScheme: 'always' | 'first' | 'never'; split: boolean };
+  metaspace?: {
+    replacement: string;
+    prependScheme: 'always' | 'first' | 'never';
+    split: boolean;
+    /** T5's [WhitespaceSplit, Metaspace]: split on White_Space (dropping it) before Metaspace. */
+    whitespaceSplit?: boolean;
+  };
 }
 
 /**
@@ -68,10 +74,13 @@ export type NativePostProcessorSpec =
 
 /** One step of a normalizer Sequence. */
 export type NativeNormalizerStep =
-  | { kind: 'lowercase' | 'nfc' | 'nfd' | 'nfkc' | 'nfkd' }
+  | { kind: 'lowercase' | 'nfc' | 'nfd' | 'nfkc' | 'nfkd' | 'nmt' }
   | { kind: 'strip'; left: boolean; right: boolean }
-  | { kind: 'replace'; pattern: string; content: string }
-  | { kind: 'prepend'; content: string };
+  /** minRepeat n >= 1: each run of n or more back-to-back patterns becomes one content (the regex "x{n,}"). */
+  | { kind: 'replace'; pattern: string; content: string; minRepeat?: number }
+  | { kind: 'prepend'; content: string }
+  /** SentencePiece's precompiled_charsmap, base64-decoded. */
+  | { kind: 'precompiled'; charsmap: Uint8Array };
 
 /** HF's BertNormalizer options (strip_accents already resolved from lowercase when the file leaves it null). */
 export type NativeNormalizerSpec =
@@ -88,6 +97,8 @@ export interface NativePackedIds {
 export interface NativeTokenizer {
   /** Synchronous: for single short inputs. Throws a NativeError. */
   encode(first: string, second?: string): Int32Array;
+  /** The normalizer alone on the whole text (added tokens not split out). */
+  normalize(text: string): string;
   /**
    * firsts[i] is paired with seconds[i] unless seconds (or seconds[i]) is
    * undefined. Runs on `threads` native threads (0 = all cores).

@@ -14,18 +14,20 @@ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILE
   -DCAPPY_FUZZ=ON -DCAPPY_BUILD_TESTS=OFF -DCAPPY_WARNINGS_AS_ERRORS=OFF >/dev/null
 cmake --build "$BUILD" --target cappy_tokenizer_fuzz --parallel "$(nproc)"
 SPEC="$BUILD/roberta.spec"
-[ -s "$SPEC" ] || (cd "$ROOT" && npx tsx native/fuzz/make-spec.ts "$SPEC")
+[ -s "$SPEC" ] && [ -s "$SPEC.seed-charsmap" ] || (cd "$ROOT" && npx tsx native/fuzz/make-spec.ts "$SPEC")
 CORPUS="$BUILD/corpus"
 mkdir -p "$CORPUS"
 if [ -z "$(ls -A "$CORPUS")" ]; then
   # Seeds: text, code, CJK, emoji, specials, whitespace runs, in config bytes
-  # covering BPE, WordPiece (08/89) and Unigram (0a 8b 0c 8d of 14 configs).
+  # covering BPE, WordPiece (08/89), Unigram (0a..0f) and the input-charsmap
+  # configuration (10) of 17.
   i=0
   for s in 'Hello <mask> world' "I'M we're it's" 'def f(x):\n\treturn x  # hi' '中文分词 日本語 한국어' '👨‍👩‍👧‍👦 🏳️‍🌈 e\xcc\x81t' \
            '<s></s><pad>   \t\t a' 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'; do
-    for c in 00 81 02 83 04 85 06 87 0a 8b 0c 8d; do printf "\\x$c$s" > "$CORPUS/seed-$i-$c"; done
+    for c in 00 81 02 83 04 85 06 87 08 89 0a 8b 0c 8d 0e 8f 10; do printf "\\x$c$s" > "$CORPUS/seed-$i-$c"; done
     i=$((i + 1))
   done
+  cp "$SPEC.seed-charsmap" "$CORPUS/seed-charsmap"
 fi
 export CAPPY_FUZZ_SPEC="$SPEC"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"

@@ -107,6 +107,20 @@ export class Tokenizer {
   }
 
   /**
+   * The tokenizer.json normalizer alone, on the whole text (added tokens are
+   * not split out first), like HF's `normalizer.normalize_str`: what the
+   * model's pre-tokenizer would see. Text with no normalizer comes back as is.
+   */
+  normalize(text: string): string {
+    if (typeof text !== 'string') throw new InvalidInputError('normalize: text must be a string');
+    try {
+      return this.native.normalize(text);
+    } catch (e) {
+      throw fromNative(e);
+    }
+  }
+
+  /**
    * Encodes many items on native threads and returns them packed: item i is
    * `ids.subarray(offsets[i], offsets[i + 1])`. The strings cross the native
    * boundary once per call and the ids come back in one typed array, so a

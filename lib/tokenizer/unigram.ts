@@ -77,9 +77,14 @@ export function parseUnigramPreTokenizer(p: unknown): Pick<NativeTokenizerSpec, 
     if (list.length === 1 && isObject(list[0]) && list[0].type === 'Metaspace') {
       return { preTokenizer: 'metaspace', metaspace: parseMetaspace(list[0], 'pre_tokenizer.pretokenizers[0]') };
     }
+    // T5's files: split on whitespace, then Metaspace each word.
+    if (list.length === 2 && isObject(list[0]) && list[0].type === 'WhitespaceSplit' && isObject(list[1]) && list[1].type === 'Metaspace') {
+      const metaspace = parseMetaspace(list[1], 'pre_tokenizer.pretokenizers[1]');
+      return { preTokenizer: 'metaspace', metaspace: { ...metaspace, whitespaceSplit: true } };
+    }
   }
-  const kind = isObject(p) && p.type === 'Sequence' ? 'a Sequence other than [Metaspace]' : JSON.stringify(p.type);
-  fail(`pre_tokenizer of a Unigram model must be Metaspace or null (got ${kind})`);
+  const kind = isObject(p) && p.type === 'Sequence' ? 'a Sequence other than [Metaspace] or [WhitespaceSplit, Metaspace]' : JSON.stringify(p.type);
+  fail(`pre_tokenizer of a Unigram model must be Metaspace, [WhitespaceSplit, Metaspace] or null (got ${kind})`);
 }
 
 function parseStep(n: unknown, where: string, out: NativeNormalizerStep[]): void {
@@ -109,23 +114,53 @@ function parseStep(n: unknown, where: string, out: NativeNormalizerStep[]): void
     case 'Replace': {
       if (typeof n.content !== 'string') fail(`${where}.content must be a string`);
       const pattern = isObject(n.pattern) ? n.pattern : {};
-      let literal: string | undefined;
       if (typeof pattern.String === 'string') {
-        literal = pattern.String;
-      } else if (typeof pattern.Regex === 'string' && !/[\\^$.|?*+()[\]{}]/.test(pattern.Regex)) {
-        literal = pattern.Regex; // a regex without metacharacters is a literal
+        if (pattern.String === '') fail(`${where}.pattern must be {"String": non-empty text}`);
+        out.push({ kind: 'replace', pattern: pattern.String, content: n.content });
       } else if (typeof pattern.Regex === 'string') {
-        fail(`${where}: Replace with a regex pattern (${JSON.stringify(pattern.Regex)}) is not supported; only literal patterns are`);
+        out.push({ kind: 'replace', ...parseReplaceRegex(pattern.Regex, where), content: n.content });
+      } else {
+        fail(`${where}.pattern must be {"String": text} or {"Regex": text}`);
       }
-      if (literal === undefined || literal === '') fail(`${where}.pattern must be {"String": non-empty text}`);
-      out.push({ kind: 'replace', pattern: literal, content: n.content });
       return;
     }
+    case 'Nmt':
+      out.push({ kind: 'nmt' });
+      return;
     case 'Precompiled':
-      fail(`${where}: the Precompiled normalizer (SentencePiece's precompiled_charsmap, as in XLM-R and T5 files) is not supported yet`);
+      out.push({ kind: 'precompiled', charsmap: decodeCharsmap(n.precompiled_charsmap, where) });
+      return;
     default:
-      fail(`${where}.type ${JSON.stringify(n.type)} is not supported with a Unigram model (supported: Sequence, NFC, NFD, NFKC, NFKD, Lowercase, Strip, Replace, Prepend)`);
+      fail(`${where}.type ${JSON.stringify(n.type)} is not supported with a Unigram model (supported: Sequence, NFC, NFD, NFKC, NFKD, Lowercase, Strip, Replace, Prepend, Nmt, Precompiled)`);
   }
+}
+
+const REGEX_META = /[\\^$.|?*+()[\]{}]/;
+
+/**
+ * The regexes Replace steps use in SentencePiece-family files, without a
+ * regex engine: a literal (no metacharacters), or one character repeated,
+ * "x+" or "x{n,}" (the converter's " {2,}"), with the character possibly
+ * escaped ("\\.{2,}"). Greedy leftmost matching of those is exactly "each run
+ * of n or more x becomes one replacement". Anything else is refused by name.
+ */
+function parseReplaceRegex(re: string, where: string): { pattern: string; minRepeat?: number } {
+  if (re !== '' && !REGEX_META.test(re)) return { pattern: re };
+  const m = /^(?:\\([^A-Za-z0-9])|([^\\^$.|?*+()[\]{}]))(?:\{(\d{1,4}),\}|(\+))$/u.exec(re);
+  if (m) {
+    const min = m[4] ? 1 : Number(m[3]);
+    if (min >= 1) return { pattern: m[1] ?? m[2], minRepeat: min };
+  }
+  fail(`${where}: Replace with the regex ${JSON.stringify(re)} is not supported; supported are literals and one character repeated ("x+", "x{n,}")`);
+}
+
+/** SentencePiece's precompiled_charsmap: standard base64, decoded as strictly as HF does. */
+function decodeCharsmap(v: unknown, where: string): Uint8Array {
+  if (typeof v !== 'string') fail(`${where}.precompiled_charsmap must be a base64 string`);
+  if (v.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) fail(`${where}.precompiled_charsmap is not valid base64`);
+  const bytes = Buffer.from(v, 'base64');
+  if (bytes.length < 4) fail(`${where}.precompiled_charsmap is shorter than its 4-byte header`);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** A Unigram model's normalizer, flattened to one list of steps. */

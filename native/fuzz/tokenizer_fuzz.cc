@@ -7,10 +7,13 @@
 // The vocabulary: the full RoBERTa spec when CAPPY_FUZZ_SPEC names a file
 // written by native/fuzz/make-spec.ts, else a small built-in byte-level BPE.
 //
-// Fourteen configurations: eight byte-level BPE (the vocabulary above), two
-// WordPiece with the BERT normalizer and four Unigram (small built-in
-// vocabularies) with Metaspace, normalizer sequences, byte fallback, no unk,
-// templates and each truncation strategy.
+// Seventeen configurations: eight byte-level BPE (the vocabulary above), two
+// WordPiece with the BERT normalizer, six Unigram (small built-in
+// vocabularies) with Metaspace, normalizer sequences (Precompiled with the
+// NFKC-shaped charsmap make-spec.ts writes beside the spec, Nmt, Replace
+// runs), T5's whitespace split, byte fallback, no unk, templates and each
+// truncation strategy; and one whose Precompiled charsmap is the input's own
+// first bytes, so the darts-trie reader meets arbitrary blobs.
 // Input layout: byte 0 picks the configuration and whether the rest is split
 // into a pair (at the first 0xFF byte); the rest is the text.
 // Checked invariants, beyond "no crash, no sanitizer report":
@@ -18,7 +21,9 @@
 //     cache, gives the same ids);
 //   - truncation never exceeds max_length;
 //   - EncodeBatch on two threads gives what Encode gives.
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -156,7 +161,7 @@ void WordPieceSpec(cappy::TokenizerSpec& spec, bool lowercase) {
 // A small Unigram vocabulary: specials, letters, SentencePiece-style words
 // with '\u2581', CJK and accented pieces, a repeated piece, equal scores
 // (ties) and optionally the 256 <0xNN> byte pieces.
-void UnigramSpec(cappy::TokenizerSpec& spec, int variant) {
+void UnigramSpec(cappy::TokenizerSpec& spec, int variant, const std::string& charsmap) {
   using Step = cappy::NormalizerStep;
   spec.model = cappy::ModelKind::kUnigram;
   const std::string ms = "\xE2\x96\x81";
@@ -229,6 +234,32 @@ void UnigramSpec(cappy::TokenizerSpec& spec, int variant) {
       spec.post_processor.pair = {0, 3, A, 2, 0, 3, B};
       spec.truncation = {true, 11, cappy::TruncationStrategy::kOnlySecond};
       break;
+    case 4:  // XLM-R as real files have it: Precompiled, then " {2,}" -> " "
+      s.kind = Step::Kind::kPrecompiled;
+      s.charsmap = charsmap;
+      spec.normalizer.steps = {s};
+      s = Step();
+      s.kind = Step::Kind::kReplace;
+      s.pattern = " ";
+      s.content = " ";
+      s.min_repeat = 2;
+      spec.normalizer.steps.push_back(s);
+      spec.pre_tokenizer = cappy::PreTokenizerKind::kMetaspace;
+      spec.post_processor.single = {0, A, 2};
+      spec.post_processor.pair = {0, A, 2, 2, B, 2};
+      spec.truncation = {true, 10, cappy::TruncationStrategy::kLongestFirst};
+      break;
+    case 5:  // Nmt + NFKC, T5's [WhitespaceSplit, Metaspace(first)]
+      s.kind = Step::Kind::kNmt;
+      spec.normalizer.steps = {s};
+      s.kind = Step::Kind::kNfkc;
+      spec.normalizer.steps.push_back(s);
+      spec.pre_tokenizer = cappy::PreTokenizerKind::kMetaspace;
+      spec.metaspace.whitespace_split = true;
+      spec.metaspace.prepend_scheme = cappy::MetaspaceSpec::Prepend::kFirst;
+      spec.post_processor.single = {A, 2};
+      spec.post_processor.pair = {A, 2, B, 2};
+      break;
     default:  // Metaspace(never), NFKC, no post-processor, only_first
       s.kind = Step::Kind::kNfkc;
       spec.normalizer.steps = {s, strip};
@@ -282,20 +313,54 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     g->all.push_back(std::make_unique<cappy::Tokenizer>(spec));
     g->max_length.push_back(spec.truncation.enabled ? spec.truncation.max_length : 0);
   }
-  for (int k = 0; k < 4; k++) {
+  // The NFKC-shaped charsmap from make-spec.ts; a blob of one empty trie unit
+  // (no keys) when the run has none.
+  std::string charsmap(std::string("\x04\0\0\0\0\0\0\0", 8));
+  if (path) {
+    std::ifstream in(std::string(path) + ".charsmap", std::ios::binary);
+    if (in) charsmap.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  for (int k = 0; k < 6; k++) {
     cappy::TokenizerSpec spec;
-    UnigramSpec(spec, k);
+    UnigramSpec(spec, k, charsmap);
     g->all.push_back(std::make_unique<cappy::Tokenizer>(spec));
     g->max_length.push_back(spec.truncation.enabled ? spec.truncation.max_length : 0);
   }
+  g->all.push_back(nullptr);  // the charsmap-from-input configuration, built per input
+  g->max_length.push_back(10);
   return 0;
 }
+
+namespace {
+// Bytes 1..2 give the charsmap's length n; the next n bytes are the charsmap
+// and the rest is the text. A blob HF would refuse must be a kTokenizer
+// error, and one it would accept must never crash, whatever its trie says.
+std::unique_ptr<cappy::Tokenizer> TokenizerWithInputCharsmap(std::string_view& text) {
+  if (text.size() < 2) return nullptr;
+  const size_t n = std::min(text.size() - 2, (static_cast<size_t>(static_cast<unsigned char>(text[0])) << 8) |
+                                                 static_cast<unsigned char>(text[1]));
+  cappy::TokenizerSpec spec;
+  UnigramSpec(spec, 4, std::string(text.substr(2, n)));
+  text = text.substr(2 + n);
+  try {
+    return std::make_unique<cappy::Tokenizer>(spec);
+  } catch (const cappy::Error& e) {
+    if (e.code() != cappy::ErrorCode::kTokenizer) abort();
+    return nullptr;
+  }
+}
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const size_t which = data[0] % g->all.size();
   const bool pair = (data[0] & 0x80) != 0;
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  std::unique_ptr<cappy::Tokenizer> own;
+  if (!g->all[which]) {
+    own = TokenizerWithInputCharsmap(text);
+    if (!own) return 0;
+  }
   std::string_view first = text;
   std::string_view second;
   if (pair) {
@@ -303,7 +368,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     first = text.substr(0, cut == std::string_view::npos ? text.size() : cut);
     second = cut == std::string_view::npos ? std::string_view() : text.substr(cut + 1);
   }
-  const cappy::Tokenizer& tok = *g->all[which];
+  const cappy::Tokenizer& tok = own ? *own : *g->all[which];
   std::vector<int32_t> a, b;
   bool failed = false;
   try {

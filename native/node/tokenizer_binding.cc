@@ -90,6 +90,19 @@ std::vector<cappy::NormalizerStep> ReadSteps(const Napi::Object& n) {
       step.kind = Kind::kReplace;
       step.pattern = GetString(o, "pattern", where);
       step.content = GetString(o, "content", where);
+      // minRepeat is validated in TypeScript; absent means a plain literal.
+      const Napi::Value min = Field(o, "minRepeat");
+      if (min.IsNumber()) step.min_repeat = min.As<Napi::Number>().Uint32Value();
+    } else if (kind == "nmt") {
+      step.kind = Kind::kNmt;
+    } else if (kind == "precompiled") {
+      step.kind = Kind::kPrecompiled;
+      const Napi::Value m = Field(o, "charsmap");
+      if (!m.IsTypedArray() || m.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+        Invalid(n.Env(), where + ".charsmap must be a Uint8Array");
+      }
+      const Napi::Uint8Array bytes = m.As<Napi::Uint8Array>();
+      step.charsmap.assign(reinterpret_cast<const char*>(bytes.Data()), bytes.ElementLength());
     } else if (kind == "prepend") {
       step.kind = Kind::kPrepend;
       step.content = GetString(o, "content", where);
@@ -102,7 +115,7 @@ std::vector<cappy::NormalizerStep> ReadSteps(const Napi::Object& n) {
     } else if (kind == "nfkd") {
       step.kind = Kind::kNfkd;
     } else {
-      Invalid(n.Env(), where + ".kind must be lowercase, strip, replace, prepend, nfc, nfd, nfkc or nfkd");
+      Invalid(n.Env(), where + ".kind must be lowercase, strip, replace, prepend, nfc, nfd, nfkc, nfkd, nmt or precompiled");
     }
     steps.push_back(std::move(step));
   }
@@ -157,6 +170,8 @@ void ReadModelOptions(const Napi::Object& o, cappy::TokenizerSpec& spec) {
       Invalid(env, "spec.metaspace.prependScheme must be 'always', 'first' or 'never'");
     }
     spec.metaspace.split = GetBool(m, "split", "spec.metaspace");
+    const Napi::Value ws = Field(m, "whitespaceSplit");
+    spec.metaspace.whitespace_split = ws.IsBoolean() && ws.As<Napi::Boolean>().Value();
   }
   if (!Field(o, "preTokenizer").IsUndefined()) {
     const std::string pre = GetString(o, "preTokenizer", "spec");
@@ -349,6 +364,7 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Tokenizer",
                        {InstanceMethod<&TokenizerWrap::Encode>("encode"),
+                        InstanceMethod<&TokenizerWrap::Normalize>("normalize"),
                         InstanceMethod<&TokenizerWrap::EncodeBatch>("encodeBatch"),
                         InstanceAccessor<&TokenizerWrap::PadId>("padId"),
                         InstanceAccessor<&TokenizerWrap::VocabSize>("vocabSize")});
@@ -386,6 +402,16 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
     Napi::Int32Array out = Napi::Int32Array::New(env, ids.size());
     std::copy(ids.begin(), ids.end(), out.Data());
     return out;
+  }
+
+  Napi::Value Normalize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsString()) Invalid(env, "normalize(text): text must be a string");
+    try {
+      return Napi::String::New(env, tokenizer_->Normalize(info[0].As<Napi::String>().Utf8Value()));
+    } catch (const std::exception& e) {
+      throw FromException(env, e);
+    }
   }
 
   Napi::Value EncodeBatch(const Napi::CallbackInfo& info) {

@@ -1,12 +1,15 @@
 #include "tokenizer/metaspace.h"
 
-namespace cappy::tok {
+#include "tokenizer/unicode.h"
 
-void MetaspacePreTokenize(std::string_view text, const MetaspaceSpec& spec, bool at_origin, std::string& text_out,
-                          std::vector<Span>& out) {
+namespace cappy::tok {
+namespace {
+
+// Metaspace on one piece of text, appended to text_out with its pieces
+// (offsets into text_out) appended to out.
+void MetaspaceOne(std::string_view text, const MetaspaceSpec& spec, bool at_origin, std::string& text_out,
+                  std::vector<Span>& out) {
   const std::string& rep = spec.replacement;
-  text_out.clear();
-  out.clear();
   // HF checks for a leading replacement after the spaces are replaced, so a
   // text starting with ' ' gets no second one.
   const bool starts = !text.empty() && (text[0] == ' ' || text.substr(0, rep.size()) == rep);
@@ -21,7 +24,7 @@ void MetaspacePreTokenize(std::string_view text, const MetaspaceSpec& spec, bool
     case MetaspaceSpec::Prepend::kNever:
       break;
   }
-  text_out.reserve(text.size() + rep.size() * 4);
+  const size_t base = text_out.size();
   if (prepend) text_out.append(rep);
   for (char c : text) {
     if (c == ' ') {
@@ -30,20 +33,51 @@ void MetaspacePreTokenize(std::string_view text, const MetaspaceSpec& spec, bool
       text_out.push_back(c);
     }
   }
-  if (text_out.empty()) return;
+  if (text_out.size() == base) return;
   if (!spec.split) {
-    out.push_back({0, static_cast<uint32_t>(text_out.size())});
+    out.push_back({static_cast<uint32_t>(base), static_cast<uint32_t>(text_out.size())});
     return;
   }
   // MergedWithNext: each replacement starts a new piece.
-  size_t begin = 0;
-  size_t at = text_out.find(rep, 1);
+  size_t begin = base;
+  size_t at = text_out.find(rep, base + 1);
   while (at != std::string::npos) {
     out.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(at)});
     begin = at;
     at = text_out.find(rep, at + rep.size());
   }
   out.push_back({static_cast<uint32_t>(begin), static_cast<uint32_t>(text_out.size())});
+}
+
+}  // namespace
+
+void MetaspacePreTokenize(std::string_view text, const MetaspaceSpec& spec, bool at_origin, std::string& text_out,
+                          std::vector<Span>& out) {
+  text_out.clear();
+  out.clear();
+  text_out.reserve(text.size() + spec.replacement.size() * 4);
+  if (!spec.whitespace_split) {
+    MetaspaceOne(text, spec, at_origin, text_out, out);
+    return;
+  }
+  // T5's [WhitespaceSplit, Metaspace]: words between White_Space runs (the
+  // spaces themselves are dropped), each given to Metaspace on its own; only
+  // a word at the very start of the input counts as "first".
+  size_t word = std::string_view::npos;
+  for (size_t i = 0; i <= text.size();) {
+    size_t len = 1;
+    const bool space = i < text.size() && (Flags(DecodeUtf8(text, i, len)) & kSpace);
+    if (i == text.size() || space) {
+      if (word != std::string_view::npos) {
+        MetaspaceOne(text.substr(word, i - word), spec, at_origin && word == 0, text_out, out);
+        word = std::string_view::npos;
+      }
+      if (i == text.size()) break;
+    } else if (word == std::string_view::npos) {
+      word = i;
+    }
+    i += len;
+  }
 }
 
 }  // namespace cappy::tok

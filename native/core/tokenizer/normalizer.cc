@@ -70,6 +70,61 @@ void Replace(std::string_view in, const std::string& pattern, const std::string&
   out.append(in.data() + i, in.size() - i);
 }
 
+// Each run of `min` or more back-to-back copies of `pattern`, leftmost
+// first, becomes one `content`: what a greedy regex such as " {2,}" does.
+void ReplaceRuns(std::string_view in, const std::string& pattern, uint32_t min, const std::string& content,
+                 std::string& out, bool& start_kept) {
+  out.clear();
+  out.reserve(in.size());
+  size_t i = 0;
+  for (;;) {
+    size_t hit = in.find(pattern, i);
+    if (hit == std::string_view::npos) break;
+    size_t end = hit;
+    uint32_t count = 0;
+    while (in.compare(end, pattern.size(), pattern) == 0) {
+      end += pattern.size();
+      count++;
+    }
+    if (count < min) {
+      out.append(in.data() + i, end - i);
+      i = end;
+      continue;
+    }
+    if (hit == 0 && content.empty() && end < in.size()) start_kept = false;
+    out.append(in.data() + i, hit - i);
+    out.append(content);
+    i = end;
+  }
+  out.append(in.data() + i, in.size() - i);
+}
+
+// HF's Nmt: drop some C0/C1 controls, turn other breaks and format
+// characters (and U+2581 itself) into a space.
+void Nmt(std::string_view in, std::string& out, bool& start_kept) {
+  out.clear();
+  out.reserve(in.size());
+  bool first = true;
+  for (size_t i = 0; i < in.size();) {
+    size_t len;
+    const uint32_t cp = DecodeUtf8(in, i, len);
+    const bool drop = (cp >= 0x01 && cp <= 0x08) || cp == 0x0B || (cp >= 0x0E && cp <= 0x1F) || cp == 0x7F ||
+                      cp == 0x8F || cp == 0x9F;
+    const bool space = cp == 0x09 || cp == 0x0A || cp == 0x0C || cp == 0x0D || cp == 0x1680 ||
+                       (cp >= 0x200B && cp <= 0x200F) || cp == 0x2028 || cp == 0x2029 || cp == 0x2581 ||
+                       cp == 0xFEFF || cp == 0xFFFD;
+    if (drop) {
+      if (first && i + len < in.size()) start_kept = false;
+    } else if (space) {
+      out.push_back(' ');
+    } else {
+      out.append(in.data() + i, len);
+    }
+    if (!drop) first = false;
+    i += len;
+  }
+}
+
 }  // namespace
 
 SequenceNormalizer::SequenceNormalizer(std::vector<NormalizerStep> steps) : steps_(std::move(steps)) {
@@ -77,6 +132,9 @@ SequenceNormalizer::SequenceNormalizer(std::vector<NormalizerStep> steps) : step
     if (s.kind == NormalizerStep::Kind::kReplace && s.pattern.empty()) {
       throw Error(ErrorCode::kTokenizer, "Replace normalizer needs a non-empty pattern");
     }
+    charsmaps_.push_back(s.kind == NormalizerStep::Kind::kPrecompiled
+                             ? std::make_unique<PrecompiledCharsmap>(s.charsmap)
+                             : nullptr);
   }
 }
 
@@ -85,7 +143,8 @@ bool SequenceNormalizer::Normalize(std::string_view in, std::string& out) const 
   thread_local std::string b;
   bool start_kept = true;
   a.assign(in);
-  for (const NormalizerStep& s : steps_) {
+  for (size_t k = 0; k < steps_.size(); k++) {
+    const NormalizerStep& s = steps_[k];
     b.clear();
     switch (s.kind) {
       case NormalizerStep::Kind::kLowercase:
@@ -95,7 +154,17 @@ bool SequenceNormalizer::Normalize(std::string_view in, std::string& out) const 
         Strip(a, s.strip_left, s.strip_right, b, start_kept);
         break;
       case NormalizerStep::Kind::kReplace:
-        Replace(a, s.pattern, s.content, b, start_kept);
+        if (s.min_repeat == 0) {
+          Replace(a, s.pattern, s.content, b, start_kept);
+        } else {
+          ReplaceRuns(a, s.pattern, s.min_repeat, s.content, b, start_kept);
+        }
+        break;
+      case NormalizerStep::Kind::kNmt:
+        Nmt(a, b, start_kept);
+        break;
+      case NormalizerStep::Kind::kPrecompiled:
+        charsmaps_[k]->Normalize(a, b);
         break;
       case NormalizerStep::Kind::kPrepend:
         // HF prepends only to non-empty text.

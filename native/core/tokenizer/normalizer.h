@@ -1,19 +1,24 @@
-// HF's simple normalizers, run as a Sequence: Lowercase, Strip, Replace (a
-// literal pattern), Prepend and the Unicode forms NFC/NFD/NFKC/NFKD. Each
-// step rewrites the whole text, as HF's do, one after the other.
+// HF's normalizers that SentencePiece-family files chain in a Sequence:
+// Lowercase, Strip, Replace (a literal, or a run of one literal such as the
+// regex " {2,}"), Prepend, the Unicode forms NFC/NFD/NFKC/NFKD, Nmt, and
+// Precompiled (a SentencePiece charsmap). Each step rewrites the whole text,
+// as HF's do, one after the other.
 #pragma once
 
 #include <string>
+#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "cappy/cappy.h"
+#include "tokenizer/precompiled.h"
 
 namespace cappy::tok {
 
 class SequenceNormalizer {
  public:
-  // Throws Error(kTokenizer) for a Replace with an empty pattern.
+  // Throws Error(kTokenizer) for a Replace with an empty pattern or a
+  // charsmap HF would refuse.
   explicit SequenceNormalizer(std::vector<NormalizerStep> steps);
 
   // Writes the normalized text to `out`. Returns whether the first character
@@ -25,6 +30,8 @@ class SequenceNormalizer {
 
  private:
   std::vector<NormalizerStep> steps_;
+  // One parsed charsmap per kPrecompiled step, at the same index (else null).
+  std::vector<std::unique_ptr<PrecompiledCharsmap>> charsmaps_;
 };
 
 }  // namespace cappy::tok

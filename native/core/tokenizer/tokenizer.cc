@@ -322,4 +322,10 @@ int32_t Tokenizer::pair_type_id() const noexcept { return impl_->post.pair_type_
 const Truncation& Tokenizer::truncation() const noexcept { return impl_->truncation; }
 size_t Tokenizer::vocab_size() const noexcept { return impl_->vocab_size; }
 
+std::string Tokenizer::Normalize(std::string_view text) const {
+  std::string out;
+  impl_->Normalize(text, out);
+  return out;
+}
+
 }  // namespace cappy

@@ -94,12 +94,16 @@ enum class ModelKind {
 
 // One step of a normalizer Sequence (HF's normalizers of those names).
 struct NormalizerStep {
-  enum class Kind { kLowercase, kStrip, kReplace, kPrepend, kNfc, kNfd, kNfkc, kNfkd };
+  enum class Kind { kLowercase, kStrip, kReplace, kPrepend, kNfc, kNfd, kNfkc, kNfkd, kNmt, kPrecompiled };
   Kind kind = Kind::kLowercase;
   bool strip_left = true;   // kStrip
   bool strip_right = true;  // kStrip
   std::string pattern;      // kReplace: the literal text to find (not empty)
   std::string content;      // kReplace: its replacement; kPrepend: the prefix
+  // kReplace: 0 replaces each occurrence of `pattern`; n >= 1 replaces each
+  // run of n or more back-to-back occurrences as one (a regex like " {2,}").
+  uint32_t min_repeat = 0;
+  std::string charsmap;  // kPrecompiled: SentencePiece's precompiled_charsmap bytes
 };
 
 // HF's BertNormalizer, or a sequence of steps; kNone leaves the text as it is.
@@ -126,6 +130,9 @@ struct MetaspaceSpec {
   std::string replacement = "\xE2\x96\x81";  // U+2581, one character
   Prepend prepend_scheme = Prepend::kAlways;
   bool split = true;
+  // T5's [WhitespaceSplit, Metaspace]: split on White_Space first (dropping
+  // it), then run Metaspace on each word.
+  bool whitespace_split = false;
 };
 
 struct TokenizerSpec {
@@ -196,6 +203,9 @@ class Tokenizer {
   int32_t pair_type_id() const noexcept;
   const Truncation& truncation() const noexcept;
   size_t vocab_size() const noexcept;  // max id + 1 over vocab and added tokens
+  // The normalizer alone on the whole text (added tokens are not split out),
+  // as HF's normalizer.normalize_str: for inspecting what the model sees.
+  std::string Normalize(std::string_view text) const;
 
  private:
   struct Impl;

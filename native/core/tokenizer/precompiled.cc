@@ -1,0 +1,125 @@
+#include "tokenizer/precompiled.h"
+
+#include <cstring>
+
+#include "cappy/cappy.h"
+#include "tokenizer/grapheme.h"
+#include "tokenizer/unicode.h"
+
+namespace cappy::tok {
+namespace {
+
+// darts-clone's unit layout (the one SentencePiece writes).
+bool HasLeaf(uint32_t u) { return (u >> 8) & 1; }
+uint32_t Value(uint32_t u) { return u & ((1u << 31) - 1); }
+uint32_t Label(uint32_t u) { return u & ((1u << 31) | 0xFF); }
+uint32_t Offset(uint32_t u) { return (u >> 10) << ((u & (1u << 9)) >> 6); }
+
+bool IsUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if ((b & 0xE0) == 0xC0) {
+      n = 2;
+      cp = b & 0x1F;
+    } else if ((b & 0xF0) == 0xE0) {
+      n = 3;
+      cp = b & 0x0F;
+    } else if ((b & 0xF8) == 0xF0) {
+      n = 4;
+      cp = b & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n > s.size()) return false;
+    for (size_t k = 1; k < n; k++) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    const uint32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+PrecompiledCharsmap::PrecompiledCharsmap(std::string_view blob) {
+  if (blob.size() < 4) throw Error(ErrorCode::kTokenizer, "Precompiled charsmap is shorter than its 4-byte header");
+  uint32_t trie_bytes = 0;
+  for (int k = 3; k >= 0; k--) trie_bytes = (trie_bytes << 8) | static_cast<unsigned char>(blob[k]);
+  // HF reads trie_bytes / 4 whole units; any odd bytes left belong to the
+  // replacement strings, as they do there.
+  const size_t units = trie_bytes / 4;
+  if (units > (blob.size() - 4) / 4) {
+    throw Error(ErrorCode::kTokenizer, "Precompiled charsmap: the trie runs past the end of the blob");
+  }
+  units_.resize(units);
+  for (size_t u = 0; u < units; u++) {
+    const auto* p = reinterpret_cast<const unsigned char*>(blob.data() + 4 + 4 * u);
+    units_[u] = static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+                (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+  }
+  replacements_.assign(blob.substr(4 + 4 * units));
+  if (!IsUtf8(replacements_)) throw Error(ErrorCode::kTokenizer, "Precompiled charsmap: replacement strings are not UTF-8");
+}
+
+// A corrupt trie (an index past the end, a value that is not the start of a
+// character) would make HF panic; here it is simply no match.
+bool PrecompiledCharsmap::Lookup(std::string_view chunk, std::string_view& value) const {
+  if (units_.empty()) return false;
+  size_t pos = Offset(units_[0]);
+  for (const char ch : chunk) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == 0) return false;  // darts keys end at NUL
+    pos ^= c;
+    if (pos >= units_.size()) return false;
+    const uint32_t unit = units_[pos];
+    if (Label(unit) != c) return false;
+    pos ^= Offset(unit);
+    if (HasLeaf(unit)) {
+      if (pos >= units_.size()) return false;
+      const size_t at = Value(units_[pos]);
+      if (at > replacements_.size()) return false;
+      if (at < replacements_.size() && (static_cast<unsigned char>(replacements_[at]) & 0xC0) == 0x80) return false;
+      const size_t nul = replacements_.find('\0', at);
+      value = std::string_view(replacements_).substr(at, (nul == std::string::npos ? replacements_.size() : nul) - at);
+      return true;
+    }
+  }
+  return false;
+}
+
+void PrecompiledCharsmap::Normalize(std::string_view in, std::string& out) const {
+  out.clear();
+  out.reserve(in.size());
+  std::string_view value;
+  for (size_t start = 0; start < in.size();) {
+    const size_t end = GraphemeEnd(in, start);
+    const std::string_view cluster = in.substr(start, end - start);
+    if (cluster.size() < 6 && Lookup(cluster, value)) {
+      out.append(value);
+    } else {
+      for (size_t i = 0; i < cluster.size();) {
+        size_t len;
+        DecodeUtf8(cluster, i, len);
+        const std::string_view ch = cluster.substr(i, len);
+        if (Lookup(ch, value)) {
+          out.append(value);
+        } else {
+          out.append(ch);
+        }
+        i += len;
+      }
+    }
+    start = end;
+  }
+}
+
+}  // namespace cappy::tok
