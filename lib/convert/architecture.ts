@@ -7,20 +7,30 @@
 import { InvalidInputError, ModelLoadError } from '../errors/index.js';
 import type { TensorInfo, WeightSource } from './source.js';
 
-export const SUPPORTED_ARCHITECTURES = ['RobertaForSequenceClassification', 'BertForSequenceClassification'] as const;
+export const SUPPORTED_ARCHITECTURES = [
+  'RobertaForSequenceClassification',
+  'XLMRobertaForSequenceClassification',
+  'CamembertForSequenceClassification',
+  'BertForSequenceClassification',
+] as const;
 
-/** The graph family (parameter prefix, positions, segment ids, head) of each supported architecture. */
+/**
+ * The graph family (parameter prefix, positions, segment ids, head) of each
+ * supported architecture. XLM-R and CamemBERT are RoBERTa's graph under the
+ * same `roberta.` names; only their tokenizer differs (SentencePiece Unigram
+ * with a Precompiled charsmap, which lib/tokenizer reads).
+ */
 const FAMILY: Record<(typeof SUPPORTED_ARCHITECTURES)[number], 'roberta' | 'bert'> = {
   RobertaForSequenceClassification: 'roberta',
+  XLMRobertaForSequenceClassification: 'roberta',
+  CamembertForSequenceClassification: 'roberta',
   BertForSequenceClassification: 'bert',
 };
 
 /** Why near misses are refused, so the message can say what would be needed. */
 const NOT_YET: Record<string, string> = {
-  XLMRobertaForSequenceClassification:
-    "XLM-R's tokenizer.json uses SentencePiece's Precompiled normalizer, which the engine's Unigram tokenizer does not have yet",
-  CamembertForSequenceClassification:
-    "CamemBERT's tokenizer.json uses SentencePiece's Precompiled normalizer, which the engine's Unigram tokenizer does not have yet",
+  XLMRobertaForMaskedLM: 'a masked-LM head scores tokens, not pairs; a cross-encoder needs a sequence-classification head',
+  RobertaForMaskedLM: 'a masked-LM head scores tokens, not pairs; a cross-encoder needs a sequence-classification head',
 };
 
 export interface EncoderConfig {

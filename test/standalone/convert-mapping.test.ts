@@ -39,11 +39,15 @@ describe('config.json', () => {
 
   it('rejects unknown architectures, listing what is supported', () => {
     expect(() => parseEncoderConfig(tinyRobertaConfig({ architectures: ['GPT2LMHeadModel'] }))).toThrow(
-      /cannot convert GPT2LMHeadModel; supported: RobertaForSequenceClassification, BertForSequenceClassification with num_labels 1/,
+      /cannot convert GPT2LMHeadModel; supported: RobertaForSequenceClassification, XLMRobertaForSequenceClassification, CamembertForSequenceClassification, BertForSequenceClassification with num_labels 1/,
     );
-    expect(() => parseEncoderConfig(tinyRobertaConfig({ architectures: ['XLMRobertaForSequenceClassification'] }))).toThrow(
-      /Precompiled normalizer/,
+    expect(() => parseEncoderConfig(tinyRobertaConfig({ architectures: ['XLMRobertaForMaskedLM'] }))).toThrow(
+      /masked-LM head scores tokens/,
     );
+    // XLM-R is RoBERTa's graph under the same parameter names.
+    const xlmr = parseEncoderConfig(tinyRobertaConfig({ architectures: ['XLMRobertaForSequenceClassification'] }));
+    expect(xlmr.family).toBe('roberta');
+    expect(expectedParameters(xlmr)).toEqual(expectedParameters(parseEncoderConfig(tinyRobertaConfig())));
     expect(() => parseEncoderConfig(tinyRobertaConfig({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'a', 1: 'b' } }))).toThrow(
       /BertForSequenceClassification with 2 labels/,
     );
