@@ -4,18 +4,40 @@
 // every size; the "growth" column is (time per byte at full size) / (time per
 // byte at 1/8 size), about 1 when linear and about 8 when quadratic.
 //
-//   npx tsx bench/tokenize-linearity.ts [--scale 1] [--hf]
+//   npx tsx bench/tokenize-linearity.ts [--scale 1] [--hf] [--model roberta|xlmr]
 //
 // --hf also times HF tokenizers on the same inputs (slow on the big ones).
+// --model xlmr runs an XLM-R-shaped Unigram file whose normalizer is a
+// Precompiled charsmap (test/support/charsmap.ts) plus Replace " {2,}", and
+// adds the cases that stress it: one grapheme cluster of a million combining
+// marks (looked up one character at a time) and a million ZWJ-joined emoji.
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { Tokenizer } from '../lib/tokenizer/index.js';
 import { buildRobertaTokenizerJson } from '../lib/forge/tokenizer-json.js';
 import { rng } from '../test/support/corpus.js';
+import { buildNfkcCharsmap, charsmapBase64 } from '../test/support/charsmap.js';
+import { buildUnigramTokenizerJson } from '../test/support/unigram-json.js';
 
-const { values: args } = parseArgs({ options: { scale: { type: 'string', default: '1' }, hf: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { scale: { type: 'string', default: '1' }, hf: { type: 'boolean', default: false }, model: { type: 'string', default: 'roberta' } },
+});
 const SCALE = Number(args.scale);
-const jsonText = JSON.stringify(buildRobertaTokenizerJson());
+if (args.model !== 'roberta' && args.model !== 'xlmr') throw new Error('--model must be roberta or xlmr');
+const jsonText = JSON.stringify(
+  args.model === 'xlmr'
+    ? buildUnigramTokenizerJson({
+        texts: ['text'],
+        normalizer: {
+          type: 'Sequence',
+          normalizers: [
+            { type: 'Precompiled', precompiled_charsmap: charsmapBase64(buildNfkcCharsmap()) },
+            { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
+          ],
+        },
+      })
+    : buildRobertaTokenizerJson(),
+);
 const ours = Tokenizer.fromJSON(jsonText);
 const require = createRequire(import.meta.url);
 const { Tokenizer: Hf } = require('tokenizers') as { Tokenizer: { fromString(s: string): { encode(s: string): Promise<{ getIds(): number[] }> } } };
@@ -46,6 +68,13 @@ const CASES: { name: string; full: number; make: (n: number) => string }[] = [
   { name: '10 MB of "<" (added-token prefixes)', full: 10_000_000, make: (n) => '<'.repeat(n) },
   { name: "2 MB of \"'s\" contractions", full: 2_000_000, make: (n) => "'s".repeat(n / 2) },
 ];
+if (args.model === 'xlmr') {
+  CASES.push(
+    { name: 'one cluster: a + 1M combining marks', full: 2_000_000, make: (n) => 'a' + '\u0301'.repeat(n / 2) },
+    { name: '1M emoji joined by ZWJ (one cluster)', full: 7_000_000, make: (n) => '\u{1F600}\u200D'.repeat(n / 7) },
+    { name: '4 MB of fullwidth letters (all mapped)', full: 4_000_000, make: (n) => '\uFF21'.repeat(n / 3) },
+  );
+}
 
 function time(fn: () => unknown): number {
   const t0 = process.hrtime.bigint();
