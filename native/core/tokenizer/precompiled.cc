@@ -68,6 +68,12 @@ PrecompiledCharsmap::PrecompiledCharsmap(std::string_view blob) {
   }
   replacements_.assign(blob.substr(4 + 4 * units));
   if (!IsUtf8(replacements_)) throw Error(ErrorCode::kTokenizer, "Precompiled charsmap: replacement strings are not UTF-8");
+  for (int c = 1; c < 128; c++) {
+    std::string_view value;
+    const char ch = static_cast<char>(c);
+    ascii_mapped_[c] = Lookup(std::string_view(&ch, 1), value);
+    if (ascii_mapped_[c]) ascii_value_[c].assign(value);
+  }
 }
 
 // A corrupt trie (an index past the end, a value that is not the start of a
@@ -101,6 +107,18 @@ void PrecompiledCharsmap::Normalize(std::string_view in, std::string& out) const
   out.reserve(in.size());
   std::string_view value;
   for (size_t start = 0; start < in.size();) {
+    // An ASCII character followed by ASCII (or the end) is a cluster of its
+    // own, CR LF aside: no ASCII character extends or prepends another.
+    const auto b = static_cast<unsigned char>(in[start]);
+    if (b != 0 && b < 0x80 && b != '\r' && (start + 1 == in.size() || static_cast<unsigned char>(in[start + 1]) < 0x80)) {
+      if (ascii_mapped_[b]) {
+        out.append(ascii_value_[b]);
+      } else {
+        out.push_back(static_cast<char>(b));
+      }
+      start++;
+      continue;
+    }
     const size_t end = GraphemeEnd(in, start);
     const std::string_view cluster = in.substr(start, end - start);
     if (cluster.size() < 6 && Lookup(cluster, value)) {

@@ -31,6 +31,10 @@ class PrecompiledCharsmap {
 
   std::vector<uint32_t> units_;
   std::string replacements_;
+  // What each ASCII character becomes on its own (most text is ASCII, and an
+  // ASCII character followed by another is a cluster by itself).
+  std::string ascii_value_[128];
+  bool ascii_mapped_[128] = {};
 };
 
 }  // namespace cappy::tok
