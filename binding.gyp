@@ -26,13 +26,13 @@
       "actions": [
         {
           "action_name": "unicode_tables",
-          "inputs": ["scripts/gen-unicode-tables.mjs"],
+          "inputs": ["scripts/gen-unicode-tables.mjs", "scripts/two-stage-table.mjs"],
           "outputs": ["<(SHARED_INTERMEDIATE_DIR)/generated/cappy_unicode_tables.inc"],
           "action": ["node", "scripts/gen-unicode-tables.mjs", "<(SHARED_INTERMEDIATE_DIR)/generated/cappy_unicode_tables.inc"]
         },
         {
           "action_name": "grapheme_tables",
-          "inputs": ["scripts/gen-grapheme-tables.mjs"],
+          "inputs": ["scripts/gen-grapheme-tables.mjs", "scripts/two-stage-table.mjs"],
           "outputs": ["<(SHARED_INTERMEDIATE_DIR)/generated/cappy_grapheme_tables.inc"],
           "action": ["node", "scripts/gen-grapheme-tables.mjs", "<(SHARED_INTERMEDIATE_DIR)/generated/cappy_grapheme_tables.inc"]
         }

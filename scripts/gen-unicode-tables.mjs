@@ -17,6 +17,7 @@
 // because most 256-code-point blocks repeat (all-letter CJK, unassigned...).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { stageTables } from './two-stage-table.mjs';
 
 const out = process.argv[2];
 if (!out) {
@@ -233,26 +234,6 @@ for (const [cp, to] of nfdMap) {
   }
   composePairs.push([first.codePointAt(0), second.codePointAt(0), cp]);
 }
-function stageTables(name, bytes) {
-  const index = new Map();
-  const blks = [];
-  const st1 = [];
-  for (let b = 0; b <= MAX >> 8; b++) {
-    const block = bytes.subarray(b << 8, (b + 1) << 8);
-    const key = Buffer.from(block).toString('latin1');
-    let idx = index.get(key);
-    if (idx === undefined) {
-      idx = blks.length;
-      index.set(key, idx);
-      blks.push(block);
-    }
-    st1.push(idx);
-  }
-  const rows1 = [];
-  for (let i = 0; i < st1.length; i += 16) rows1.push('    ' + st1.slice(i, i + 16).join(', ') + ',');
-  return `static const uint16_t ${name}Stage1[${st1.length}] = {\n${rows1.join('\n')}\n};\n` +
-    `static const uint8_t ${name}Stage2[${blks.length}][256] = {\n${blks.map((blk) => '    {' + Array.from(blk).join(',') + '},').join('\n')}\n};\n`;
-}
 function pairTable(name, pairs) {
   const rows = [];
   for (let i = 0; i < pairs.length; i += 4) rows.push('    ' + pairs.slice(i, i + 4).map(([a, b, c]) => `{${hex(a)}, ${hex(b)}, ${hex(c)}}`).join(', ') + ',');
@@ -301,27 +282,6 @@ function mapTable(name, entries) {
     `static const size_t ${name}Count = ${rows.length};\n`;
 }
 
-// Two-stage table over 256-code-point blocks.
-const blockIndex = new Map();
-const blocks = [];
-const stage1 = [];
-for (let b = 0; b <= MAX >> 8; b++) {
-  const block = flags.subarray(b << 8, (b + 1) << 8);
-  const key = Buffer.from(block).toString('latin1');
-  let idx = blockIndex.get(key);
-  if (idx === undefined) {
-    idx = blocks.length;
-    blockIndex.set(key, idx);
-    blocks.push(block);
-  }
-  stage1.push(idx);
-}
-if (blocks.length > 65535) throw new Error('too many distinct blocks');
-
-const stage1Rows = [];
-for (let i = 0; i < stage1.length; i += 16) stage1Rows.push('    ' + stage1.slice(i, i + 16).join(', ') + ',');
-const stage2Rows = blocks.map((blk) => '    ' + Array.from(blk).join(',') + ',');
-
 const L = ranges(FLAG_L);
 const N = ranges(FLAG_N);
 const WS = ranges(FLAG_WS);
@@ -354,14 +314,6 @@ static const uint8_t kNormNfd = ${NORM_NFD};
 static const uint8_t kNormNfkd = ${NORM_NFKD};
 ${stageTables('kNorm', normProps)}
 ${pairTable('kComposePairs', composePairs)}
-// Stage 1: block number (cp >> 8) -> index into kStage2.
-static const uint16_t kStage1[${stage1.length}] = {
-${stage1Rows.join('\n')}
-};
-// Stage 2: ${blocks.length} distinct blocks of 256 flag bytes.
-static const uint8_t kStage2[${blocks.length}][256] = {
-${stage2Rows.map((r) => r.replace(/^    /, '    {') + '}').map((r) => r.replace(/,\}$/, '},')).join('\n')}
-};
-`;
+${stageTables('k', flags)}`;
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, text);
