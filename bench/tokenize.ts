@@ -4,13 +4,15 @@
 // one run. The machine is shared, so the ratios printed at the end, all from
 // this run, are the result; absolute MB/s move with the load.
 //
-//   npx tsx bench/tokenize.ts [--mb 6] [--samples 3] [--model roberta|bert|unigram] [--skip-transformers] [--json out.json]
+//   npx tsx bench/tokenize.ts [--mb 6] [--samples 3] [--model roberta|bert|unigram|xlmr] [--skip-transformers] [--json out.json]
 //
 // --model bert runs a WordPiece (BERT uncased) tokenizer.json whose
 // vocabulary is built from the corpus itself (lib/forge buildBertTokenizerJson).
 // --model unigram runs an XLM-R-shaped Unigram file (NFKC, Metaspace, XLM-R
 // template; test/support/unigram-json.ts: GPT-2's pieces as text plus the
-// corpus's characters).
+// corpus's characters). --model xlmr is the same vocabulary with the
+// normalizer real XLM-R files carry: [Precompiled (an NFKC-shaped charsmap,
+// test/support/charsmap.ts), Replace " {2,}" -> " "].
 //
 // HF's thread pool (rayon) is sized once per process from RAYON_NUM_THREADS,
 // so each HF configuration runs in a child process of this script.
@@ -24,6 +26,7 @@ import { buildBertTokenizerJson, buildRobertaTokenizerJson } from '../lib/forge/
 import { measure, type Measured } from './support/measure.js';
 import { tokenizeCorpus } from './support/tokenize-corpus.js';
 import { buildUnigramTokenizerJson } from '../test/support/unigram-json.js';
+import { buildNfkcCharsmap, charsmapBase64 } from '../test/support/charsmap.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,14 +42,25 @@ const MB = Number(args.mb);
 const SAMPLES = Number(args.samples);
 const cores = availableParallelism();
 const corpus = tokenizeCorpus(MB);
-if (args.model !== 'roberta' && args.model !== 'bert' && args.model !== 'unigram') throw new Error('--model must be roberta, bert or unigram');
+if (!['roberta', 'bert', 'unigram', 'xlmr'].includes(String(args.model))) throw new Error('--model must be roberta, bert, unigram or xlmr');
 const sample = corpus.items.filter((_, i) => i % 4 === 0);
 const jsonObj =
   args.model === 'bert'
     ? buildBertTokenizerJson(sample, { vocabSize: 30_000 })
     : args.model === 'unigram'
       ? buildUnigramTokenizerJson({ texts: sample, normalizer: { type: 'NFKC' } })
-      : buildRobertaTokenizerJson();
+      : args.model === 'xlmr'
+        ? buildUnigramTokenizerJson({
+            texts: sample,
+            normalizer: {
+              type: 'Sequence',
+              normalizers: [
+                { type: 'Precompiled', precompiled_charsmap: charsmapBase64(buildNfkcCharsmap()) },
+                { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
+              ],
+            },
+          })
+        : buildRobertaTokenizerJson();
 const jsonText = JSON.stringify(jsonObj);
 const require = createRequire(import.meta.url);
 
