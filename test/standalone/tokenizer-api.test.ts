@@ -8,6 +8,7 @@ import { CappyError, InvalidInputError, TokenizerError } from '../../lib/errors/
 import { isNativeError, loadAddon } from '../../lib/native.js';
 import { Tokenizer } from '../../lib/tokenizer/index.js';
 import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
+import { buildBertTokenizerJson } from '../../lib/forge/tokenizer-json.js';
 
 const base = buildRobertaTokenizerJson();
 const jsonText = JSON.stringify(base);
@@ -123,6 +124,18 @@ describe('encoding', () => {
     await expect(tok.encodeBatch([['a'] as unknown as [string, string]])).rejects.toBeInstanceOf(InvalidInputError);
     await expect(tok.encodeBatch([['a', 1] as unknown as [string, string]])).rejects.toBeInstanceOf(InvalidInputError);
     await expect(tok.encodeBatch(['a'], { threads: -1 })).rejects.toBeInstanceOf(InvalidInputError);
+  });
+
+  it('normalize runs the file normalizer alone: none for RoBERTa, HF bertNormalizer for BERT', () => {
+    const text = 'Héllo\u0000 WÖRLD\t中文 \u00e9\u0301 <s>';
+    expect(tok.normalize(text)).toBe(text);
+    const bert = Tokenizer.fromJSON(buildBertTokenizerJson(['hello world', 'some text']));
+    const { bertNormalizer } = require('tokenizers') as {
+      bertNormalizer(o: object): { normalizeString(s: string): string };
+    };
+    const hfBert = bertNormalizer({ cleanText: true, handleChineseChars: true, stripAccents: true, lowercase: true });
+    expect(bert.normalize(text)).toBe(hfBert.normalizeString(text));
+    expect(() => tok.normalize(5 as unknown as string)).toThrow(InvalidInputError);
   });
 
   it('the native layer itself answers bad types with INVALID_INPUT, not a crash', () => {
