@@ -14,12 +14,9 @@ namespace cappy::tok {
 
 class ByteTrie {
  public:
-  // Node 0 is the root; 0 as a child means "no such child".
-  static constexpr uint32_t kNone = 0;
-
   // Builds from (piece, value) pairs; values must be >= 0. A repeated piece
   // keeps the value given last. Empty pieces are skipped (no walk ends at the
-  // root). Nodes are numbered breadth-first, so the short prefixes every walk
+  // root). Blocks are laid out breadth-first, so the short prefixes every walk
   // goes through sit together at the front and stay in cache.
   void Build(const std::vector<std::pair<std::string, int32_t>>& entries) {
     std::vector<std::vector<std::pair<unsigned char, uint32_t>>> kids(1);
@@ -43,59 +40,65 @@ class ByteTrie {
       }
       value[node] = v;
     }
-    nodes_.clear();
-    labels_.clear();
-    targets_.clear();
-    std::fill(std::begin(root_), std::end(root_), kNone);
-    std::vector<uint32_t> order(1, 0);
-    std::vector<uint32_t> index(value.size(), 0);
-    nodes_.reserve(value.size());
-    for (size_t q = 0; q < order.size(); q++) {
-      const uint32_t old_node = order[q];
+    // Each node's children form one block of edges, and an edge carries
+    // everything a walk needs about its child (value, and where the child's
+    // own block is), so a step reads one block: one cache miss, not two. The
+    // root's block is the 256 edges at the front, indexed by byte.
+    edges_.assign(256, Edge{});
+    std::vector<std::pair<uint32_t, uint32_t>> queue;  // (old node, its edge; root: none)
+    queue.emplace_back(0, kRootEdge);
+    for (size_t q = 0; q < queue.size(); q++) {
+      const auto [old_node, edge] = queue[q];
       auto& list = kids[old_node];
       std::sort(list.begin(), list.end());
-      nodes_.push_back({value[old_node], static_cast<uint32_t>(labels_.size()), static_cast<uint32_t>(list.size())});
-      for (const auto& [label, child] : list) {
-        index[child] = static_cast<uint32_t>(order.size());
-        order.push_back(child);
-        labels_.push_back(label);
-        targets_.push_back(index[child]);
-        if (old_node == 0) root_[label] = index[child];
+      uint32_t first = 0;
+      if (edge != kRootEdge) {
+        first = static_cast<uint32_t>(edges_.size());
+        edges_[edge].first = first;
+        edges_[edge].count = static_cast<uint16_t>(list.size());
+        edges_.resize(edges_.size() + list.size());
+      }
+      for (size_t k = 0; k < list.size(); k++) {
+        const auto [label, child] = list[k];
+        const uint32_t at = edge == kRootEdge ? label : first + static_cast<uint32_t>(k);
+        edges_[at] = Edge{0, 0, label, 1, value[child]};
+        queue.emplace_back(child, at);
       }
     }
   }
 
-  // The child of `node` along `byte`, or kNone. Inline: it runs once per byte
-  // of every walk.
-  uint32_t Child(uint32_t node, unsigned char byte) const noexcept {
-    if (node == 0) return root_[byte];
-    const Node& nd = nodes_[node];
-    const unsigned char* begin = labels_.data() + nd.first;
-    const unsigned char* end = begin + nd.count;
-    // Labels are sorted: scan short lists, bisect long ones.
-    const unsigned char* it = begin;
-    if (nd.count > 8) {
-      it = std::lower_bound(begin, end, byte);
+  // One edge into a node: its byte, the value of the piece ending at the
+  // node it leads to (-1: none), and that node's children.
+  struct Edge {
+    uint32_t first = 0;   // children: edges_[first, first + count)
+    uint16_t count = 0;
+    unsigned char label = 0;
+    unsigned char present = 0;  // only read in the root block
+    int32_t value = -1;
+  };
+
+  // The edge from the root along `byte`, or nullptr.
+  const Edge* Start(unsigned char byte) const noexcept {
+    const Edge* e = &edges_[byte];
+    return e->present ? e : nullptr;
+  }
+  // The edge from the node `e` leads to along `byte`, or nullptr. Inline: it
+  // runs once per byte of every walk.
+  const Edge* Next(const Edge* e, unsigned char byte) const noexcept {
+    const Edge* it = edges_.data() + e->first;
+    const Edge* end = it + e->count;
+    // Labels are sorted: scan short blocks, bisect long ones.
+    if (e->count > 8) {
+      it = std::lower_bound(it, end, byte, [](const Edge& x, unsigned char b) { return x.label < b; });
     } else {
-      while (it != end && *it < byte) ++it;
+      while (it != end && it->label < byte) ++it;
     }
-    return it != end && *it == byte ? targets_[nd.first + static_cast<uint32_t>(it - begin)] : kNone;
+    return it != end && it->label == byte ? it : nullptr;
   }
 
-  // The value of the piece ending at `node`, or -1 when no piece ends there.
-  int32_t Value(uint32_t node) const noexcept { return nodes_[node].value; }
-  size_t size() const noexcept { return nodes_.size(); }
-
  private:
-  struct Node {
-    int32_t value;   // piece ending here, or -1
-    uint32_t first;  // its children: labels_/targets_[first, first + count)
-    uint32_t count;
-  };
-  std::vector<Node> nodes_;
-  std::vector<unsigned char> labels_;
-  std::vector<uint32_t> targets_;
-  uint32_t root_[256] = {};  // the root's children as a plain array
+  static constexpr uint32_t kRootEdge = ~0U;
+  std::vector<Edge> edges_;
 };
 
 }  // namespace cappy::tok

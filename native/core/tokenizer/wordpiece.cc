@@ -48,15 +48,15 @@ void WordPiece::Encode(std::string_view word, std::vector<int32_t>& out) const {
     // slices by chars). Empty tokens never match, as in HF.
     int32_t hit = -1;
     size_t end = start;
-    uint32_t node = 0;
-    for (size_t k = start; k < n; k++) {
-      node = trie.Child(node, static_cast<unsigned char>(word[k]));
-      if (node == ByteTrie::kNone) break;
-      const int32_t v = trie.Value(node);
-      if (v >= 0 && (k + 1 == n || (static_cast<unsigned char>(word[k + 1]) & 0xC0) != 0x80)) {
-        hit = v;
-        end = k + 1;
+    const ByteTrie::Edge* e = trie.Start(static_cast<unsigned char>(word[start]));
+    for (size_t k = start; e != nullptr;) {
+      k++;
+      if (e->value >= 0 && (k == n || (static_cast<unsigned char>(word[k]) & 0xC0) != 0x80)) {
+        hit = e->value;
+        end = k;
       }
+      if (k == n) break;
+      e = trie.Next(e, static_cast<unsigned char>(word[k]));
     }
     if (hit < 0) {
       out.resize(mark);
