@@ -134,7 +134,7 @@ std::vector<uint64_t> BuildStable(NormalForm form) {
   for (uint32_t cp = 0; cp < kEnd; cp++) {
     if (cp >= 0xD800 && cp <= 0xDFFF) continue;
     const uint8_t props = NormProps(cp);
-    if (Rank(cp) != 0 || (composing && has(second, cp))) continue;
+    if ((props & kNormRankMask) != 0 || (composing && has(second, cp))) continue;
     if (!(props & (compat ? kNormHasNfkd : kNormHasNfd))) {
       set(stable, cp);
       continue;
@@ -152,22 +152,26 @@ std::vector<uint64_t> BuildStable(NormalForm form) {
   return stable;
 }
 
+// Each form's set is built on first use of that form only (a few ms).
 const std::vector<uint64_t>& StableBits(NormalForm form) {
-  static const std::vector<uint64_t> nfc = BuildStable(NormalForm::kNfc);
-  static const std::vector<uint64_t> nfd = BuildStable(NormalForm::kNfd);
-  static const std::vector<uint64_t> nfkc = BuildStable(NormalForm::kNfkc);
-  static const std::vector<uint64_t> nfkd = BuildStable(NormalForm::kNfkd);
   switch (form) {
-    case NormalForm::kNfc:
-      return nfc;
-    case NormalForm::kNfd:
-      return nfd;
-    case NormalForm::kNfkc:
-      return nfkc;
+    case NormalForm::kNfc: {
+      static const std::vector<uint64_t> bits = BuildStable(NormalForm::kNfc);
+      return bits;
+    }
+    case NormalForm::kNfd: {
+      static const std::vector<uint64_t> bits = BuildStable(NormalForm::kNfd);
+      return bits;
+    }
+    case NormalForm::kNfkc: {
+      static const std::vector<uint64_t> bits = BuildStable(NormalForm::kNfkc);
+      return bits;
+    }
     case NormalForm::kNfkd:
       break;
   }
-  return nfkd;
+  static const std::vector<uint64_t> bits = BuildStable(NormalForm::kNfkd);
+  return bits;
 }
 
 }  // namespace
@@ -194,7 +198,11 @@ void UnicodeNormalize(std::string_view in, NormalForm form, std::string& out) {
         copied = i;
         dirty = false;
       }
-      part = i++;
+      // Skip the whole ASCII run; its last character is the latest stable one.
+      do {
+        i++;
+      } while (i < n && static_cast<unsigned char>(in[i]) < 0x80);
+      part = i - 1;
       continue;
     }
     size_t len;
