@@ -1,5 +1,7 @@
 #include "tokenizer/metaspace.h"
 
+#include <cstring>
+
 #include "tokenizer/unicode.h"
 
 namespace cappy::tok {
@@ -26,12 +28,18 @@ void MetaspaceOne(std::string_view text, const MetaspaceSpec& spec, bool at_orig
   }
   const size_t base = text_out.size();
   if (prepend) text_out.append(rep);
-  for (char c : text) {
-    if (c == ' ') {
-      text_out.append(rep);
-    } else {
-      text_out.push_back(c);
+  // Copy the runs between spaces whole (memchr finds the next space).
+  const char* run = text.data();
+  const char* const end = run + text.size();
+  while (run < end) {
+    const auto* space = static_cast<const char*>(std::memchr(run, ' ', static_cast<size_t>(end - run)));
+    if (space == nullptr) {
+      text_out.append(run, static_cast<size_t>(end - run));
+      break;
     }
+    text_out.append(run, static_cast<size_t>(space - run));
+    text_out.append(rep);
+    run = space + 1;
   }
   if (text_out.size() == base) return;
   if (!spec.split) {

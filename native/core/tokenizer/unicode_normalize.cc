@@ -98,24 +98,137 @@ void ComposeAll(std::vector<uint32_t>& cps) {
   cps.resize(w);
 }
 
+// The full algorithm on `in`, appended to `out`.
+void NormalizeSlow(std::string_view in, NormalForm form, std::string& out) {
+  thread_local std::vector<uint32_t> cps_storage;
+  std::vector<uint32_t>& cps = cps_storage;
+  const bool compat = form == NormalForm::kNfkc || form == NormalForm::kNfkd;
+  Decompose(in, compat, cps);
+  if (form == NormalForm::kNfc || form == NormalForm::kNfkc) ComposeAll(cps);
+  for (const uint32_t cp : cps) AppendUtf8(cp, out);
+}
+
+// Bit per code point: "stable" in `form`, meaning the character is its own
+// normal form and nothing before it can interact with it, so the text splits
+// in front of it into parts that normalize independently (UAX #15's stable
+// code points / safe boundaries). That holds for a starter (class 0) that
+// (composing forms) no composition takes as its second character, and that
+// has no decomposition, or (composing forms) one that composes back to it
+// and starts with such a starter. Checked against the slow path itself, so
+// the split can never disagree with it.
+std::vector<uint64_t> BuildStable(NormalForm form) {
+  constexpr uint32_t kEnd = 0x110000;
+  const bool composing = form == NormalForm::kNfc || form == NormalForm::kNfkc;
+  const bool compat = form == NormalForm::kNfkc || form == NormalForm::kNfkd;
+  std::vector<uint64_t> second(kEnd / 64, 0);
+  auto set = [](std::vector<uint64_t>& bits, uint32_t cp) { bits[cp >> 6] |= uint64_t{1} << (cp & 63); };
+  auto has = [](const std::vector<uint64_t>& bits, uint32_t cp) { return (bits[cp >> 6] >> (cp & 63)) & 1; };
+  size_t count = 0;
+  const uint32_t (*rows)[3] = ComposePairs(&count);
+  for (size_t i = 0; i < count; i++) set(second, rows[i][1]);
+  for (uint32_t v = kVBase; v < kVBase + kVCount; v++) set(second, v);       // L + V
+  for (uint32_t t = kTBase + 1; t < kTBase + kTCount; t++) set(second, t);  // LV + T
+  std::vector<uint64_t> stable(kEnd / 64, 0);
+  std::string one;
+  std::string normalized;
+  for (uint32_t cp = 0; cp < kEnd; cp++) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    const uint8_t props = NormProps(cp);
+    if ((props & kNormRankMask) != 0 || (composing && has(second, cp))) continue;
+    if (!(props & (compat ? kNormHasNfkd : kNormHasNfd))) {
+      set(stable, cp);
+      continue;
+    }
+    if (!composing) continue;
+    const uint32_t* map = nullptr;
+    const size_t n = compat ? NfkdMapping(cp, &map) : NfdMapping(cp, &map);
+    if (n > 0 && (Rank(map[0]) != 0 || has(second, map[0]))) continue;
+    one.clear();
+    AppendUtf8(cp, one);
+    normalized.clear();
+    NormalizeSlow(one, form, normalized);
+    if (normalized == one) set(stable, cp);
+  }
+  return stable;
+}
+
+// Each form's set is built on first use of that form only (a few ms).
+const std::vector<uint64_t>& StableBits(NormalForm form) {
+  switch (form) {
+    case NormalForm::kNfc: {
+      static const std::vector<uint64_t> bits = BuildStable(NormalForm::kNfc);
+      return bits;
+    }
+    case NormalForm::kNfd: {
+      static const std::vector<uint64_t> bits = BuildStable(NormalForm::kNfd);
+      return bits;
+    }
+    case NormalForm::kNfkc: {
+      static const std::vector<uint64_t> bits = BuildStable(NormalForm::kNfkc);
+      return bits;
+    }
+    case NormalForm::kNfkd:
+      break;
+  }
+  static const std::vector<uint64_t> bits = BuildStable(NormalForm::kNfkd);
+  return bits;
+}
+
 }  // namespace
 
 void UnicodeNormalize(std::string_view in, NormalForm form, std::string& out) {
   out.clear();
-  // ASCII is its own normal form in all four (no ASCII character composes
-  // with another ASCII character).
-  bool ascii = true;
-  for (char c : in) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-  if (ascii) {
-    out.assign(in);
-    return;
+  out.reserve(in.size() + in.size() / 8);
+  // Most text is already normalized: copy the runs between stable characters
+  // as they are, and run the full algorithm only on a part that holds some
+  // other character, from the last stable character before it up to the
+  // next one (ASCII is always stable: no ASCII character decomposes, has a
+  // combining class or composes with what precedes it).
+  const std::vector<uint64_t>& stable = StableBits(form);
+  size_t copied = 0;     // in[0, copied) is in `out`
+  size_t part = 0;       // where the part being scanned starts (a stable character, or 0)
+  bool dirty = false;    // that part holds a character that is not stable
+  size_t i = 0;
+  const size_t n = in.size();
+  while (i < n) {
+    if (static_cast<unsigned char>(in[i]) < 0x80) {
+      if (dirty) {
+        out.append(in.data() + copied, part - copied);
+        NormalizeSlow(in.substr(part, i - part), form, out);
+        copied = i;
+        dirty = false;
+      }
+      // Skip the whole ASCII run; its last character is the latest stable one.
+      do {
+        i++;
+      } while (i < n && static_cast<unsigned char>(in[i]) < 0x80);
+      part = i - 1;
+      continue;
+    }
+    size_t len;
+    const uint32_t cp = DecodeUtf8(in, i, len);
+    // Invalid UTF-8 decodes as U+FFFD with length 1; the slow path writes it
+    // out as U+FFFD, so it must not be copied as it stands.
+    const bool ok = (stable[cp >> 6] >> (cp & 63)) & 1 && !(cp == 0xFFFD && len != 3);
+    if (ok) {
+      if (dirty) {
+        out.append(in.data() + copied, part - copied);
+        NormalizeSlow(in.substr(part, i - part), form, out);
+        copied = i;
+        dirty = false;
+      }
+      part = i;
+    } else {
+      dirty = true;
+    }
+    i += len;
   }
-  thread_local std::vector<uint32_t> cps;
-  const bool compat = form == NormalForm::kNfkc || form == NormalForm::kNfkd;
-  Decompose(in, compat, cps);
-  if (form == NormalForm::kNfc || form == NormalForm::kNfkc) ComposeAll(cps);
-  out.reserve(in.size() + in.size() / 2);
-  for (const uint32_t cp : cps) AppendUtf8(cp, out);
+  if (dirty) {
+    out.append(in.data() + copied, part - copied);
+    NormalizeSlow(in.substr(part), form, out);
+  } else {
+    out.append(in.data() + copied, n - copied);
+  }
 }
 
 }  // namespace cappy::tok

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "tokenizer/piece_cache.h"
 #include "tokenizer/unicode.h"
 
 namespace cappy::tok {
@@ -17,7 +18,7 @@ constexpr double kUnkPenalty = 10.0;
 }  // namespace
 
 Unigram::Unigram(const TokenizerSpec& spec)
-    : scores_(spec.scores), unk_id_(spec.unk_id), byte_fallback_(spec.byte_fallback) {
+    : scores_(spec.scores), unk_id_(spec.unk_id), byte_fallback_(spec.byte_fallback), cache_owner_(PieceCache::NewOwner()) {
   const size_t n = spec.vocab.size();
   if (spec.vocab_ids.size() != n) throw Error(ErrorCode::kTokenizer, "vocab and vocab_ids differ in length");
   if (scores_.size() != n) throw Error(ErrorCode::kTokenizer, "Unigram needs one score per vocab entry");
@@ -30,9 +31,6 @@ Unigram::Unigram(const TokenizerSpec& spec)
   double min_score = std::numeric_limits<double>::infinity();
   std::vector<std::pair<std::string, int32_t>> entries;
   entries.reserve(n);
-  // Built as lists of (byte, child) per node, then laid out breadth-first.
-  std::vector<std::vector<std::pair<unsigned char, uint32_t>>> kids(1);
-  std::vector<int32_t> token(1, -1);
   for (size_t i = 0; i < n; i++) {
     if (spec.vocab_ids[i] != static_cast<int32_t>(i)) {
       throw Error(ErrorCode::kTokenizer, "Unigram ids must be the vocab positions 0..n-1");
@@ -40,47 +38,12 @@ Unigram::Unigram(const TokenizerSpec& spec)
     if (!std::isfinite(scores_[i])) throw Error(ErrorCode::kTokenizer, "Unigram score of '" + spec.vocab[i] + "' is not finite");
     min_score = std::min(min_score, scores_[i]);
     const std::string& t = spec.vocab[i];
-    // HF's token -> id map keeps the last id of a repeated piece; so do the
-    // trie (overwritten below) and the lookup map (built from the last).
     entries.emplace_back(t, static_cast<int32_t>(i));
-    if (t.empty()) continue;  // an empty piece never matches in HF's trie
-    uint32_t node = 0;
-    for (size_t k = 0; k < t.size(); k++) {
-      const auto b = static_cast<unsigned char>(t[k]);
-      uint32_t next = 0;
-      for (const auto& [label, child] : kids[node]) {
-        if (label == b) next = child;
-      }
-      if (next == 0) {
-        next = static_cast<uint32_t>(token.size());
-        token.push_back(-1);
-        kids.emplace_back();
-        kids[node].emplace_back(b, next);
-      }
-      node = next;
-    }
-    token[node] = static_cast<int32_t>(i);
   }
-  // Breadth-first layout: the short prefixes every walk goes through sit
-  // together at the front, so the hot part of the trie stays in cache.
-  std::vector<uint32_t> order(1, 0);
-  std::vector<uint32_t> index(token.size(), 0);
-  nodes_.reserve(token.size());
-  for (size_t q = 0; q < order.size(); q++) {
-    const uint32_t old_node = order[q];
-    auto& list = kids[old_node];
-    std::sort(list.begin(), list.end());
-    const int32_t id = token[old_node];
-    nodes_.push_back({id >= 0 ? scores_[static_cast<size_t>(id)] : 0.0, id, static_cast<uint32_t>(labels_.size()),
-                      static_cast<uint32_t>(list.size())});
-    for (const auto& [label, child] : list) {
-      index[child] = static_cast<uint32_t>(order.size());
-      order.push_back(child);
-      labels_.push_back(label);
-      targets_.push_back(index[child]);
-      if (old_node == 0) root_[label] = index[child];
-    }
-  }
+  // HF's token -> id map keeps the last id of a repeated piece; so do the
+  // trie (ByteTrie keeps the last value) and the lookup map (see below). An
+  // empty piece never matches in HF's trie; ByteTrie skips it too.
+  trie_.Build(entries);
   // Linear probing finds the first inserted of equal keys, so inserting in
   // reverse makes a repeated piece resolve to its last id, as in HF.
   std::reverse(entries.begin(), entries.end());
@@ -91,21 +54,6 @@ Unigram::Unigram(const TokenizerSpec& spec)
     std::snprintf(name, sizeof name, "<0x%02X>", b);
     byte_ids_[b] = token_to_id_.Find(name);
   }
-}
-
-uint32_t Unigram::Child(uint32_t node, unsigned char byte) const noexcept {
-  if (node == 0) return root_[byte];
-  const Node& nd = nodes_[node];
-  const unsigned char* begin = labels_.data() + nd.first;
-  const unsigned char* end = begin + nd.count;
-  // Labels are sorted: scan short lists, bisect long ones.
-  const unsigned char* it = begin;
-  if (nd.count > 8) {
-    it = std::lower_bound(begin, end, byte);
-  } else {
-    while (it != end && *it < byte) ++it;
-  }
-  return it != end && *it == byte ? targets_[nd.first + static_cast<uint32_t>(it - begin)] : 0;
 }
 
 // One output token for piece[begin, end): its own id when the text is a
@@ -130,40 +78,57 @@ void Unigram::FlushFused(std::string_view piece, size_t begin, size_t end, std::
 }
 
 void Unigram::Encode(std::string_view piece, std::vector<int32_t>& out) const {
+  if (piece.empty()) return;
+  // The ids depend on the piece alone, so a cached answer is exact.
+  PieceCache& cache = PieceCache::ForThread();
+  const bool cacheable = PieceCache::Fits(piece);
+  const uint64_t hash = cacheable ? HashBytes(piece) : 0;
+  if (cacheable && cache.Get(cache_owner_, piece, hash, out)) return;
+  const size_t mark = out.size();
+  Viterbi(piece, out);
+  if (cacheable) cache.Put(cache_owner_, piece, hash, out.data() + mark, out.size() - mark);
+}
+
+void Unigram::Viterbi(std::string_view piece, std::vector<int32_t>& out) const {
   const size_t n = piece.size();
-  if (n == 0) return;
-  // best[i]: score of the best path over piece[0, i); from[i]: where its last
-  // token starts (-1: none yet); id[i]: that token. Filled left to right, a
+  // lattice[i]: the best path over piece[0, i): its score, where its last
+  // token starts (-1: none yet) and that token. Filled left to right, a
   // candidate replacing the current best only when strictly better, so ties
-  // keep the first found: the earliest start, then the shortest piece.
-  thread_local std::vector<double> best;
-  thread_local std::vector<int64_t> from;
-  thread_local std::vector<int32_t> ids;
-  best.assign(n + 1, 0.0);
-  from.assign(n + 1, -1);
-  ids.assign(n + 1, -1);
+  // keep the first found: the earliest start, then the shortest piece. One
+  // array of one struct per position (not three vectors), and the
+  // thread_local fetched once: each access to one from a shared library
+  // costs a __tls_get_addr call.
+  struct Cell {
+    double best;
+    int64_t from;
+    int32_t id;
+  };
+  thread_local std::vector<Cell> lattice_storage;
+  std::vector<Cell>& lattice = lattice_storage;
+  lattice.assign(n + 1, Cell{0.0, -1, -1});
+  Cell* const cell = lattice.data();
   auto offer = [&](size_t start, size_t end, double score, int32_t id) {
-    const double candidate = score + best[start];
-    if (from[end] < 0 || candidate > best[end]) {
+    const double candidate = score + cell[start].best;
+    Cell& c = cell[end];
+    if (c.from < 0 || candidate > c.best) {
       if (id < 0) throw Error(ErrorCode::kTokenizer, "Unigram met a character no piece covers, and the model has no unk_id");
-      best[end] = candidate;
-      from[end] = static_cast<int64_t>(start);
-      ids[end] = id;
+      c = Cell{candidate, static_cast<int64_t>(start), id};
     }
   };
+  const double* const scores = scores_.data();
   size_t pos = 0;
   while (pos < n) {
     size_t mblen;
     DecodeUtf8(piece, pos, mblen);
     bool single = false;
-    uint32_t node = 0;
-    for (size_t k = pos; k < n; k++) {
-      node = Child(node, static_cast<unsigned char>(piece[k]));
-      if (node == 0) break;
-      const Node& nd = nodes_[node];
-      if (nd.token < 0) continue;
-      offer(pos, k + 1, nd.score, nd.token);
-      single = single || k + 1 - pos == mblen;
+    const ByteTrie::Edge* e = trie_.Start(static_cast<unsigned char>(piece[pos]));
+    for (size_t k = pos + 1; e != nullptr; k++) {
+      if (e->value >= 0) {
+        offer(pos, k, scores[e->value], e->value);
+        single = single || k - pos == mblen;
+      }
+      if (k == n) break;
+      e = trie_.Next(e, static_cast<unsigned char>(piece[k]));
     }
     if (!single) offer(pos, pos + mblen, unk_score_, unk_id_);
     pos += mblen;
@@ -174,21 +139,23 @@ void Unigram::Encode(std::string_view piece, std::vector<int32_t>& out) const {
     size_t end;
     int32_t id;  // -1: a fused unk run, resolved by FlushFused
   };
-  thread_local std::vector<Step> path;  // backwards
+  thread_local std::vector<Step> path_storage;  // backwards
+  std::vector<Step>& path = path_storage;
   path.clear();
   size_t end = n;
   size_t fused_end = 0;
   bool fusing = false;
   while (end > 0) {
-    const auto start = static_cast<size_t>(from[end]);
-    const bool unk = unk_id_ >= 0 && ids[end] == unk_id_;
+    const auto start = static_cast<size_t>(cell[end].from);
+    const int32_t id = cell[end].id;
+    const bool unk = unk_id_ >= 0 && id == unk_id_;
     if (unk) {
       if (!fusing) fused_end = end;
       fusing = true;
     } else {
       if (fusing) path.push_back({end, fused_end, -1});
       fusing = false;
-      path.push_back({start, end, ids[end]});
+      path.push_back({start, end, id});
     }
     end = start;
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cappy/cappy.h"
+#include "tokenizer/byte_trie.h"
 #include "tokenizer/flat_tables.h"
 
 namespace cappy::tok {
@@ -26,31 +27,20 @@ class Unigram {
   int32_t max_id() const noexcept { return static_cast<int32_t>(scores_.size()) - 1; }
 
  private:
-  // Byte trie over the vocab: a node is the set of pieces sharing a prefix.
-  // The root's children are a plain array (every walk starts there); every
-  // other node keeps its children as a sorted run of labels_/targets_, nodes
-  // laid out breadth-first. A walk from a start position stops at the first
-  // byte no piece continues with, so the work per position is bounded by the
-  // longest piece, never by the input length.
-  struct Node {
-    double score;    // of the piece ending here (when token >= 0)
-    int32_t token;   // piece id ending at this node, or -1
-    uint32_t first;  // its children: labels_/targets_[first, first + count)
-    uint32_t count;
-  };
-  uint32_t Child(uint32_t node, unsigned char byte) const noexcept;
   void FlushFused(std::string_view piece, size_t begin, size_t end, std::vector<int32_t>& out) const;
+  void Viterbi(std::string_view piece, std::vector<int32_t>& out) const;
 
-  std::vector<Node> nodes_;
-  std::vector<unsigned char> labels_;
-  std::vector<uint32_t> targets_;
-  uint32_t root_[256] = {};          // 0: no child (node 0 is the root)
+  // Byte trie over the vocab (value: piece id). A walk from a start position
+  // stops at the first byte no piece continues with, so the work per position
+  // is bounded by the longest piece, never by the input length.
+  ByteTrie trie_;
   StringIdMap token_to_id_;          // fused unk runs may spell a real piece
   std::vector<double> scores_;
   int32_t byte_ids_[256];            // <0xNN> ids, -1 where missing
   double unk_score_ = 0;
   int32_t unk_id_ = -1;
   bool byte_fallback_ = false;
+  uint64_t cache_owner_;             // this instance's key in PieceCache
 };
 
 }  // namespace cappy::tok

@@ -21,16 +21,11 @@ WordPiece::WordPiece(const TokenizerSpec& spec) : unk_id_(spec.unk_id), max_char
     if (!seen_tokens.insert(t).second) throw Error(ErrorCode::kTokenizer, "duplicate vocab token '" + t + "'");
     max_id_ = std::max(max_id_, id);
     first.emplace_back(t, id);
-    max_first_ = std::max(max_first_, t.size());
     if (!prefix.empty() && t.size() >= prefix.size() && t.compare(0, prefix.size(), prefix) == 0) {
       cont.emplace_back(t.substr(prefix.size()), id);
-      max_cont_ = std::max(max_cont_, t.size() - prefix.size());
     }
   }
-  if (prefix.empty()) {
-    cont = first;
-    max_cont_ = max_first_;
-  }
+  if (prefix.empty()) cont = first;
   first_.Build(first);
   cont_.Build(cont);
 }
@@ -44,20 +39,24 @@ void WordPiece::Encode(std::string_view word, std::vector<int32_t>& out) const {
     return;
   }
   const size_t mark = out.size();
+  const size_t n = word.size();
   size_t start = 0;
-  while (start < word.size()) {
-    const StringIdMap& map = start == 0 ? first_ : cont_;
-    const size_t longest = start == 0 ? max_first_ : max_cont_;
-    size_t end = std::min(word.size(), start + longest);
-    // Never split a UTF-8 character: back end off continuation bytes.
-    while (end > start && end < word.size() && (static_cast<unsigned char>(word[end]) & 0xC0) == 0x80) end--;
+  while (start < n) {
+    const ByteTrie& trie = start == 0 ? first_ : cont_;
+    // The longest token that is a prefix of word[start..) and ends on a
+    // character boundary (a match never splits a UTF-8 character, as HF
+    // slices by chars). Empty tokens never match, as in HF.
     int32_t hit = -1;
-    while (end > start) {
-      hit = map.Find(word.substr(start, end - start));
-      if (hit >= 0) break;
-      do {
-        end--;
-      } while (end > start && (static_cast<unsigned char>(word[end]) & 0xC0) == 0x80);
+    size_t end = start;
+    const ByteTrie::Edge* e = trie.Start(static_cast<unsigned char>(word[start]));
+    for (size_t k = start; e != nullptr;) {
+      k++;
+      if (e->value >= 0 && (k == n || (static_cast<unsigned char>(word[k]) & 0xC0) != 0x80)) {
+        hit = e->value;
+        end = k;
+      }
+      if (k == n) break;
+      e = trie.Next(e, static_cast<unsigned char>(word[k]));
     }
     if (hit < 0) {
       out.resize(mark);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cappy/cappy.h"
-#include "tokenizer/flat_tables.h"
+#include "tokenizer/byte_trie.h"
 
 namespace cappy::tok {
 
@@ -23,10 +23,10 @@ class WordPiece {
   int32_t max_id() const noexcept { return max_id_; }
 
  private:
-  StringIdMap first_;  // every token, for a word's first piece
-  StringIdMap cont_;   // tokens with the prefix, keyed without it
-  size_t max_first_ = 0;  // longest key in bytes: no longer candidate can hit
-  size_t max_cont_ = 0;
+  // Longest match found by walking a trie from the piece's start: one pass
+  // over the bytes, instead of hashing every shorter candidate in turn.
+  ByteTrie first_;  // every token, for a word's first piece
+  ByteTrie cont_;   // tokens with the prefix, keyed without it
   int32_t unk_id_ = -1;
   int32_t max_id_ = -1;
   uint32_t max_chars_ = 100;
