@@ -5,11 +5,11 @@
 
 #include "cappy/cappy.h"
 #include "check.h"
-#include "tokenizer/byte_level.h"
-#include "tokenizer/bpe.h"
-#include "tokenizer/pre_tokenizer.h"
-#include "tokenizer/truncation.h"
-#include "tokenizer/unicode.h"
+#include "tokenizer/pre_tokenizers/byte_level.h"
+#include "tokenizer/models/bpe.h"
+#include "tokenizer/pre_tokenizers/pre_tokenizer.h"
+#include "tokenizer/post_processors/truncation.h"
+#include "tokenizer/unicode/unicode.h"
 
 namespace {
 

@@ -6,9 +6,9 @@
 
 #include "cappy/cappy.h"
 #include "check.h"
-#include "tokenizer/metaspace.h"
-#include "tokenizer/unicode_normalize.h"
-#include "tokenizer/unigram.h"
+#include "tokenizer/pre_tokenizers/metaspace.h"
+#include "tokenizer/normalizers/unicode_normalize.h"
+#include "tokenizer/models/unigram.h"
 
 namespace {
 

@@ -14,16 +14,17 @@
 
 #include "cappy/cappy.h"
 #include "tokenizer/added_tokens.h"
-#include "tokenizer/bert.h"
-#include "tokenizer/bpe.h"
-#include "tokenizer/metaspace.h"
-#include "tokenizer/normalizer.h"
-#include "tokenizer/post_processor.h"
-#include "tokenizer/pre_tokenizer.h"
-#include "tokenizer/truncation.h"
-#include "tokenizer/unicode.h"
-#include "tokenizer/unigram.h"
-#include "tokenizer/wordpiece.h"
+#include "tokenizer/normalizers/bert.h"
+#include "tokenizer/pre_tokenizers/bert.h"
+#include "tokenizer/models/bpe.h"
+#include "tokenizer/pre_tokenizers/metaspace.h"
+#include "tokenizer/normalizers/sequence.h"
+#include "tokenizer/post_processors/post_processor.h"
+#include "tokenizer/pre_tokenizers/pre_tokenizer.h"
+#include "tokenizer/post_processors/truncation.h"
+#include "tokenizer/unicode/unicode.h"
+#include "tokenizer/models/unigram.h"
+#include "tokenizer/models/wordpiece.h"
 
 namespace cappy {
 

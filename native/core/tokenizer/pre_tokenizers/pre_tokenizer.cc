@@ -1,6 +1,6 @@
-#include "tokenizer/pre_tokenizer.h"
+#include "tokenizer/pre_tokenizers/pre_tokenizer.h"
 
-#include "tokenizer/unicode.h"
+#include "tokenizer/unicode/unicode.h"
 
 namespace cappy::tok {
 namespace {

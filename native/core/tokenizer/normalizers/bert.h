@@ -1,4 +1,4 @@
-// HF's BertNormalizer and BertPreTokenizer, over the generated Unicode tables
+// HF's BertNormalizer, over the generated Unicode tables
 // (which carry the few code points where HF's own Rust crates disagree with
 // today's Unicode; see scripts/gen-unicode-tables.mjs).
 #pragma once
@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "cappy/cappy.h"
-#include "tokenizer/pre_tokenizer.h"
 
 namespace cappy::tok {
 
@@ -30,9 +29,5 @@ class BertNormalizer {
   bool strip_accents_;
   bool lowercase_;
 };
-
-// BertPreTokenizer: splits on White_Space (dropped) and isolates each
-// punctuation character. Appends pieces of `text` to `out` (cleared first).
-void BertPreTokenize(std::string_view text, std::vector<Span>& out);
 
 }  // namespace cappy::tok

@@ -1,8 +1,8 @@
-#include "tokenizer/metaspace.h"
+#include "tokenizer/pre_tokenizers/metaspace.h"
 
 #include <cstring>
 
-#include "tokenizer/unicode.h"
+#include "tokenizer/unicode/unicode.h"
 
 namespace cappy::tok {
 namespace {

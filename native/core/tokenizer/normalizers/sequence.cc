@@ -1,9 +1,9 @@
-#include "tokenizer/normalizer.h"
+#include "tokenizer/normalizers/sequence.h"
 
 #include <utility>
 
-#include "tokenizer/unicode.h"
-#include "tokenizer/unicode_normalize.h"
+#include "tokenizer/unicode/unicode.h"
+#include "tokenizer/normalizers/unicode_normalize.h"
 
 namespace cappy::tok {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cappy/cappy.h"
-#include "tokenizer/pre_tokenizer.h"
+#include "tokenizer/pre_tokenizers/pre_tokenizer.h"
 
 namespace cappy::tok {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cappy/cappy.h"
-#include "tokenizer/byte_trie.h"
+#include "tokenizer/models/byte_trie.h"
 
 namespace cappy::tok {
 

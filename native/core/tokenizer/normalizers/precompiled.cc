@@ -1,10 +1,10 @@
-#include "tokenizer/precompiled.h"
+#include "tokenizer/normalizers/precompiled.h"
 
 #include <cstring>
 
 #include "cappy/cappy.h"
-#include "tokenizer/grapheme.h"
-#include "tokenizer/unicode.h"
+#include "tokenizer/unicode/grapheme.h"
+#include "tokenizer/unicode/unicode.h"
 
 namespace cappy::tok {
 namespace {

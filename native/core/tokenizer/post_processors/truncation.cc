@@ -1,4 +1,4 @@
-#include "tokenizer/truncation.h"
+#include "tokenizer/post_processors/truncation.h"
 
 #include <algorithm>
 #include <string>

@@ -1,8 +1,8 @@
-#include "tokenizer/byte_level.h"
+#include "tokenizer/pre_tokenizers/byte_level.h"
 
 #include <array>
 
-#include "tokenizer/unicode.h"
+#include "tokenizer/unicode/unicode.h"
 
 namespace cappy::tok {
 namespace {

@@ -1,4 +1,4 @@
-#include "tokenizer/unigram.h"
+#include "tokenizer/models/unigram.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,8 @@
 #include <string>
 #include <utility>
 
-#include "tokenizer/piece_cache.h"
-#include "tokenizer/unicode.h"
+#include "tokenizer/models/piece_cache.h"
+#include "tokenizer/unicode/unicode.h"
 
 namespace cappy::tok {
 

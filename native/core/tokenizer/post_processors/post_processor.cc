@@ -1,4 +1,4 @@
-#include "tokenizer/post_processor.h"
+#include "tokenizer/post_processors/post_processor.h"
 
 namespace cappy::tok {
 

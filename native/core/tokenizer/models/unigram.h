@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cappy/cappy.h"
-#include "tokenizer/byte_trie.h"
+#include "tokenizer/models/byte_trie.h"
 #include "tokenizer/flat_tables.h"
 
 namespace cappy::tok {

@@ -1,8 +1,8 @@
-#include "tokenizer/grapheme.h"
+#include "tokenizer/unicode/grapheme.h"
 
 #include <cstdint>
 
-#include "tokenizer/unicode.h"
+#include "tokenizer/unicode/unicode.h"
 
 namespace cappy::tok {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "cappy/cappy.h"
-#include "tokenizer/precompiled.h"
+#include "tokenizer/normalizers/precompiled.h"
 
 namespace cappy::tok {
 

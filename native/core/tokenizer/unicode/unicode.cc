@@ -1,4 +1,4 @@
-#include "tokenizer/unicode.h"
+#include "tokenizer/unicode/unicode.h"
 
 #include <algorithm>
 

@@ -1,10 +1,10 @@
-#include "tokenizer/unicode_normalize.h"
+#include "tokenizer/normalizers/unicode_normalize.h"
 
 #include <cstdint>
 #include <vector>
 
 #include "tokenizer/flat_tables.h"
-#include "tokenizer/unicode.h"
+#include "tokenizer/unicode/unicode.h"
 
 namespace cappy::tok {
 

@@ -1,4 +1,4 @@
-#include "tokenizer/bpe.h"
+#include "tokenizer/models/bpe.h"
 
 #include <algorithm>
 #include <functional>
@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "tokenizer/byte_level.h"
+#include "tokenizer/pre_tokenizers/byte_level.h"
 
 namespace cappy::tok {
 
