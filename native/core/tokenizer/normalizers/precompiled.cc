@@ -109,20 +109,31 @@ void PrecompiledCharsmap::Normalize(std::string_view in, std::string& out) const
   for (size_t start = 0; start < in.size();) {
     // An ASCII character followed by ASCII (or the end) is a cluster of its
     // own, CR LF aside: no ASCII character extends or prepends another.
-    const auto b = static_cast<unsigned char>(in[start]);
-    if (b != 0 && b < 0x80 && b != '\r' && (start + 1 == in.size() || static_cast<unsigned char>(in[start + 1]) < 0x80)) {
+    // A run of such characters that the map leaves alone is copied whole.
+    size_t run = start;
+    while (run < in.size()) {
+      const auto b = static_cast<unsigned char>(in[run]);
+      if (b == 0 || b >= 0x80 || b == '\r' || (run + 1 < in.size() && static_cast<unsigned char>(in[run + 1]) >= 0x80)) break;
       if (ascii_mapped_[b]) {
+        out.append(in.data() + start, run - start);
         out.append(ascii_value_[b]);
-      } else {
-        out.push_back(static_cast<char>(b));
+        start = run + 1;
       }
-      start++;
-      continue;
+      run++;
     }
+    out.append(in.data() + start, run - start);
+    start = run;
+    if (start == in.size()) break;
     const size_t end = GraphemeEnd(in, start);
     const std::string_view cluster = in.substr(start, end - start);
+    size_t first_len;
+    DecodeUtf8(cluster, 0, first_len);
     if (cluster.size() < 6 && Lookup(cluster, value)) {
       out.append(value);
+    } else if (first_len == cluster.size()) {
+      // A one-character cluster (at most 4 bytes) was just looked up whole
+      // with no match; looking it up again per character would be the same.
+      out.append(cluster);
     } else {
       for (size_t i = 0; i < cluster.size();) {
         size_t len;

@@ -139,54 +139,61 @@ SequenceNormalizer::SequenceNormalizer(std::vector<NormalizerStep> steps) : step
 }
 
 bool SequenceNormalizer::Normalize(std::string_view in, std::string& out) const {
+  // Each step reads the previous step's text and writes a fresh buffer; the
+  // first reads `in` itself and the last writes `out`, so the text is not
+  // copied in or out (`in` must not alias `out`).
   thread_local std::string a;
   thread_local std::string b;
   bool start_kept = true;
-  a.assign(in);
+  if (steps_.empty()) {
+    out.assign(in);
+    return true;
+  }
+  std::string_view cur = in;
   for (size_t k = 0; k < steps_.size(); k++) {
     const NormalizerStep& s = steps_[k];
-    b.clear();
+    std::string& dst = k + 1 == steps_.size() ? out : (k % 2 == 0 ? a : b);
+    dst.clear();
     switch (s.kind) {
       case NormalizerStep::Kind::kLowercase:
-        Lowercase(a, b);
+        Lowercase(cur, dst);
         break;
       case NormalizerStep::Kind::kStrip:
-        Strip(a, s.strip_left, s.strip_right, b, start_kept);
+        Strip(cur, s.strip_left, s.strip_right, dst, start_kept);
         break;
       case NormalizerStep::Kind::kReplace:
         if (s.min_repeat == 0) {
-          Replace(a, s.pattern, s.content, b, start_kept);
+          Replace(cur, s.pattern, s.content, dst, start_kept);
         } else {
-          ReplaceRuns(a, s.pattern, s.min_repeat, s.content, b, start_kept);
+          ReplaceRuns(cur, s.pattern, s.min_repeat, s.content, dst, start_kept);
         }
         break;
       case NormalizerStep::Kind::kNmt:
-        Nmt(a, b, start_kept);
+        Nmt(cur, dst, start_kept);
         break;
       case NormalizerStep::Kind::kPrecompiled:
-        charsmaps_[k]->Normalize(a, b);
+        charsmaps_[k]->Normalize(cur, dst);
         break;
       case NormalizerStep::Kind::kPrepend:
         // HF prepends only to non-empty text.
-        if (!a.empty()) b.assign(s.content);
-        b.append(a);
+        if (!cur.empty()) dst.assign(s.content);
+        dst.append(cur);
         break;
       case NormalizerStep::Kind::kNfc:
-        UnicodeNormalize(a, NormalForm::kNfc, b);
+        UnicodeNormalize(cur, NormalForm::kNfc, dst);
         break;
       case NormalizerStep::Kind::kNfd:
-        UnicodeNormalize(a, NormalForm::kNfd, b);
+        UnicodeNormalize(cur, NormalForm::kNfd, dst);
         break;
       case NormalizerStep::Kind::kNfkc:
-        UnicodeNormalize(a, NormalForm::kNfkc, b);
+        UnicodeNormalize(cur, NormalForm::kNfkc, dst);
         break;
       case NormalizerStep::Kind::kNfkd:
-        UnicodeNormalize(a, NormalForm::kNfkd, b);
+        UnicodeNormalize(cur, NormalForm::kNfkd, dst);
         break;
     }
-    a.swap(b);
+    cur = dst;
   }
-  out.assign(a);
   return start_kept;
 }
 
