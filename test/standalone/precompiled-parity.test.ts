@@ -136,7 +136,19 @@ describe('Precompiled charsmap (SentencePiece) vs HF tokenizers', () => {
   });
 });
 
-describe('Nmt and Replace-run normalizers vs HF tokenizers', () => {
+describe('Nmt, the Unicode normal forms and Replace-run normalizers vs HF tokenizers', () => {
+  it('NFC, NFD, NFKC and NFKD: every code point among marks that reorder and compose', () => {
+    const forms = require('tokenizers') as Record<string, () => HfNormalizer>;
+    // Marks of several combining classes around each code point, so stable
+    // runs (copied whole) and the full algorithm meet at every boundary.
+    const contexts = everyCodePoint().map((c) => `a${c}\u0301b ${c}\u0334\u0345${c}\u0323e\u0302`);
+    for (const [type, make] of [['NFC', 'nfcNormalizer'], ['NFD', 'nfdNormalizer'], ['NFKC', 'nfkcNormalizer'], ['NFKD', 'nfkdNormalizer']]) {
+      const hfNorm = forms[make]();
+      const t = ours([{ type }]);
+      expect(diffNormalized(contexts, (s) => hfNorm.normalizeString(s), (s) => t.normalize(s)), type).toEqual([]);
+    }
+  });
+
   it('Nmt: every code point in context', () => {
     const hfNorm = hf.nmt();
     const t = ours([{ type: 'Nmt' }]);
