@@ -1,6 +1,5 @@
 #include "tokenizer/normalizers/precompiled.h"
 
-#include <cstring>
 
 #include "cappy/cappy.h"
 #include "tokenizer/unicode/grapheme.h"
@@ -15,35 +14,12 @@ uint32_t Value(uint32_t u) { return u & ((1u << 31) - 1); }
 uint32_t Label(uint32_t u) { return u & ((1u << 31) | 0xFF); }
 uint32_t Offset(uint32_t u) { return (u >> 10) << ((u & (1u << 9)) >> 6); }
 
+// DecodeUtf8 answers U+FFFD with length 1 exactly where the bytes are not
+// UTF-8 (a real U+FFFD is 3 bytes long).
 bool IsUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    size_t n;
-    uint32_t cp;
-    if (b < 0x80) {
-      i++;
-      continue;
-    } else if ((b & 0xE0) == 0xC0) {
-      n = 2;
-      cp = b & 0x1F;
-    } else if ((b & 0xF0) == 0xE0) {
-      n = 3;
-      cp = b & 0x0F;
-    } else if ((b & 0xF8) == 0xF0) {
-      n = 4;
-      cp = b & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n > s.size()) return false;
-    for (size_t k = 1; k < n; k++) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3F);
-    }
-    const uint32_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += n;
+  size_t len = 0;
+  for (size_t i = 0; i < s.size(); i += len) {
+    if (DecodeUtf8(s, i, len) == 0xFFFD && len == 1) return false;
   }
   return true;
 }
