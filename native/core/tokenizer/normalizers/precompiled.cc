@@ -1,6 +1,5 @@
 #include "tokenizer/normalizers/precompiled.h"
 
-
 #include "cappy/cappy.h"
 #include "tokenizer/unicode/grapheme.h"
 #include "tokenizer/unicode/unicode.h"
