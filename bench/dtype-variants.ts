@@ -16,6 +16,7 @@ import * as ort from 'onnxruntime-node';
 import { forgeModel } from '../lib/index.js';
 import type { Int8Options, ModelDType } from '../lib/forge/precision.js';
 import { hfEncodePairs, hfTokenizer } from '../test/support/hf.js';
+import { runRowsBatched } from '../test/support/ort-rows.js';
 import { textPairs } from './support/text-pairs.js';
 
 const { values: args } = parseArgs({
@@ -63,25 +64,6 @@ async function forged(v: Variant): Promise<string> {
   return file;
 }
 
-/** Sorted batches of BATCH rows; returns logits in input order. */
-async function runAll(session: ort.InferenceSession, rows: number[][], order: number[]): Promise<Float32Array> {
-  const out = new Float32Array(rows.length);
-  for (let s = 0; s < order.length; s += BATCH) {
-    const idx = order.slice(s, s + BATCH);
-    const len = Math.max(...idx.map((i) => rows[i].length));
-    const ids = new BigInt64Array(idx.length * len).fill(1n);
-    const mask = new BigInt64Array(idx.length * len);
-    idx.forEach((i, r) => rows[i].forEach((id, t) => ((ids[r * len + t] = BigInt(id)), (mask[r * len + t] = 1n))));
-    const res = await session.run({
-      input_ids: new ort.Tensor('int64', ids, [idx.length, len]),
-      attention_mask: new ort.Tensor('int64', mask, [idx.length, len]),
-    });
-    const logits = res.logits.data as Float32Array;
-    idx.forEach((i, r) => (out[i] = logits[r]));
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
   const pairs = textPairs(N);
   const tokDir = join(root, 'bench', '.cache', `variants-${preset}-seed${SEED}-fp32`);
@@ -97,11 +79,11 @@ async function main(): Promise<void> {
   let reference: Float32Array | undefined;
   for (const v of variants) {
     const session = await ort.InferenceSession.create(files.get(v.name)!, { intraOpNumThreads: threads });
-    const logits = await runAll(session, rows, order); // warm-up, and the logits compared
+    const logits = await runRowsBatched(ort, session, rows, BATCH, order); // warm-up, and the logits compared
     const times: number[] = [];
     for (let r = 0; r < REPEATS; r++) {
       const t = performance.now();
-      await runAll(session, rows, order);
+      await runRowsBatched(ort, session, rows, BATCH, order);
       times.push(performance.now() - t);
     }
     await session.release();

@@ -26,6 +26,7 @@ import * as ort from 'onnxruntime-node';
 import { Scorer } from '../lib/index.js';
 import { drawLengths, LOGNORMAL_8_512, seededRandom, synthesizePairs } from '../lib/bench/workload.js';
 import { hfEncodePairs, hfTokenizer } from '../test/support/hf.js';
+import { runRows } from '../test/support/ort-rows.js';
 import { paragraphs } from './support/text-pairs.js';
 import { forgedBenchModel } from './support/forged-model.js';
 
@@ -127,16 +128,9 @@ async function main(): Promise<void> {
       let padded = 0;
       for (let s = 0; s < ps.length; s += BATCH) {
         const rows = await hfEncodePairs(hf, ps.slice(s, s + BATCH));
-        const len = Math.max(...rows.map((r) => r.length));
-        const ids = new BigInt64Array(rows.length * len).fill(1n); // RoBERTa's pad id
-        const mask = new BigInt64Array(rows.length * len);
-        rows.forEach((r, i) => r.forEach((id, t) => ((ids[i * len + t] = BigInt(id)), (mask[i * len + t] = 1n))));
         real += rows.reduce((a, r) => a + r.length, 0);
-        padded += rows.length * len;
-        await session.run({
-          input_ids: new ort.Tensor('int64', ids, [rows.length, len]),
-          attention_mask: new ort.Tensor('int64', mask, [rows.length, len]),
-        });
+        padded += rows.length * Math.max(...rows.map((r) => r.length));
+        await runRows(ort, session, rows);
       }
       return [real, padded];
     },

@@ -79,22 +79,13 @@ async function runner(name: string): Promise<RunnerResult> {
   if (kind === 'ort-node') {
     const ort = await import('onnxruntime-node');
     const { hfEncodePairs, hfTokenizer } = await import('../test/support/hf.js');
+    const { runRowsBatched } = await import('../test/support/ort-rows.js');
     const hf = hfTokenizer(join(dir, 'tokenizer.json'), 512, 'LongestFirst');
     const session = await ort.InferenceSession.create(join(dir, 'onnx', dtype === 'fp32' ? 'model.onnx' : 'model_int8.onnx'), { intraOpNumThreads: threads });
     return measure(async (pairs) => {
       const rows = await hfEncodePairs(hf, pairs);
       const order = rows.map((_, i) => i).sort((a, b) => rows[b].length - rows[a].length);
-      const out = new Float32Array(rows.length);
-      for (let s = 0; s < order.length; s += BATCH) {
-        const idx = order.slice(s, s + BATCH);
-        const len = Math.max(...idx.map((i) => rows[i].length));
-        const ids = new BigInt64Array(idx.length * len).fill(1n);
-        const mask = new BigInt64Array(idx.length * len);
-        idx.forEach((i, r) => rows[i].forEach((id, t) => ((ids[r * len + t] = BigInt(id)), (mask[r * len + t] = 1n))));
-        const res = await session.run({ input_ids: new ort.Tensor('int64', ids, [idx.length, len]), attention_mask: new ort.Tensor('int64', mask, [idx.length, len]) });
-        idx.forEach((i, r) => (out[i] = (res.logits.data as Float32Array)[r]));
-      }
-      return out;
+      return runRowsBatched(ort, session, rows, BATCH, order);
     });
   }
   const tf = await import('@huggingface/transformers');

@@ -19,6 +19,7 @@ import { expectedParameters, parseEncoderConfig } from '../../lib/convert/archit
 import { pullModel } from '../../lib/hub/pull.js';
 import { resolveModelRef } from '../../lib/hub/repo.js';
 import { Scorer } from '../../lib/index.js';
+import { runRows } from '../support/ort-rows.js';
 import { startFakeHub } from '../standalone/hub-fake.js';
 import {
   checkpointWriters,
@@ -67,20 +68,7 @@ const ROWS = [
 async function logits(onnxPath: string): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(onnxPath);
   try {
-    const len = Math.max(...ROWS.map((r) => r.length));
-    const ids = new BigInt64Array(ROWS.length * len).fill(1n);
-    const mask = new BigInt64Array(ROWS.length * len);
-    ROWS.forEach((r, i) =>
-      r.forEach((id, t) => {
-        ids[i * len + t] = BigInt(id);
-        mask[i * len + t] = 1n;
-      }),
-    );
-    const out = await session.run({
-      input_ids: new ort.Tensor('int64', ids, [ROWS.length, len]),
-      attention_mask: new ort.Tensor('int64', mask, [ROWS.length, len]),
-    });
-    return Float32Array.from(out.logits.data as Float32Array);
+    return await runRows(ort, session, ROWS);
   } finally {
     await session.release();
   }

@@ -19,6 +19,7 @@ import { buildNfkcCharsmap, charsmapBase64 } from '../support/charsmap.js';
 import { Hf } from '../support/hf.js';
 import { buildUnigramTokenizerJson } from '../support/unigram-json.js';
 import { writeSafetensors } from '../support/weight-writers.js';
+import { runRows } from '../support/ort-rows.js';
 
 const SEED = 11;
 const config = PRESETS.tiny;
@@ -74,17 +75,9 @@ async function reference(): Promise<Float32Array> {
   const hf = Hf.fromString(tokenizerJson);
   hf.setTruncation(512, { strategy: 'LongestFirst' });
   const rows = await Promise.all(PAIRS.map(async ([a, b]) => (await hf.encode(a, b)).getIds()));
-  const len = Math.max(...rows.map((r) => r.length));
-  const ids = new BigInt64Array(rows.length * len).fill(1n);
-  const mask = new BigInt64Array(rows.length * len);
-  rows.forEach((r, i) => r.forEach((id, t) => ((ids[i * len + t] = BigInt(id)), (mask[i * len + t] = 1n))));
   const session = await ort.InferenceSession.create(join(out, 'onnx', 'model.onnx'));
   try {
-    const res = await session.run({
-      input_ids: new ort.Tensor('int64', ids, [rows.length, len]),
-      attention_mask: new ort.Tensor('int64', mask, [rows.length, len]),
-    });
-    return Float32Array.from(res.logits.data as Float32Array);
+    return await runRows(ort, session, rows);
   } finally {
     await session.release();
   }

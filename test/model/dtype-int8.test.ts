@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgeModel, ModelProto } from '../../lib/forge/index.js';
 import { InvalidInputError, ModelLoadError, Scorer } from '../../lib/index.js';
 import { absDiffs, candidateSets, rankAgreement } from '../support/agreement.js';
+import { padRows, runRows } from '../support/ort-rows.js';
 
 const BOUNDS = { maxAbs: 0.1, meanAbs: 0.03, top1: 0.85, meanTau: 0.85 };
 const SETS = 24;
@@ -61,14 +62,10 @@ describe('int8 graph', () => {
       [0, 50264, 4, 2],
       [0, ...Array.from({ length: 60 }, (_, i) => ((i * 7919) % 50260) + 4), 2],
     ];
-    const len = Math.max(...rows.map((r) => r.length));
-    const ids = new BigInt64Array(rows.length * len).fill(1n);
-    const mask = new BigInt64Array(rows.length * len);
-    rows.forEach((r, i) => r.forEach((id, t) => ((ids[i * len + t] = BigInt(id)), (mask[i * len + t] = 1n))));
+    const { ids, mask, len } = padRows(rows);
     const session = await ort.InferenceSession.create(join(small, 'onnx', 'model_int8.onnx'), { intraOpNumThreads: 1 });
     try {
-      const want = (await session.run({ input_ids: new ort.Tensor('int64', ids, [3, len]), attention_mask: new ort.Tensor('int64', mask, [3, len]) }))
-        .logits.data as Float32Array;
+      const want = await runRows(ort, session, rows);
       const got = await scorer.scoreIds(ids, mask, rows.length, len);
       const d = absDiffs(got, want);
       console.log(`engine int8 (ORT ${scorer.info.ort.version}) vs onnxruntime-node ${ort.env.versions.common}: max |diff| ${d.max.toExponential(2)}`);

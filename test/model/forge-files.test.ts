@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { AutoModelForSequenceClassification, AutoTokenizer, env } from '@huggingface/transformers';
 import { registerForge } from '../../lib/cli/commands/forge.js';
 import { DataType, forgedWeights, forgeModel, GraphBuilder, ModelProto, PRESETS, robertaConfig } from '../../lib/forge/index.js';
+import { runRows } from '../support/ort-rows.js';
 
 const dir = inject('tinyModelDir'); // forged tiny, seed 7
 const scratch = await mkdtemp(join(tmpdir(), 'forge-files-'));
@@ -25,15 +26,7 @@ const ROWS = [
 async function logits(modelPath: string, rows: number[][]): Promise<Float32Array> {
   const s = await ort.InferenceSession.create(modelPath);
   try {
-    const len = Math.max(...rows.map((r) => r.length));
-    const ids = new BigInt64Array(rows.length * len).fill(1n);
-    const mask = new BigInt64Array(rows.length * len);
-    rows.forEach((r, i) => r.forEach((id, t) => ((ids[i * len + t] = BigInt(id)), (mask[i * len + t] = 1n))));
-    const out = await s.run({
-      input_ids: new ort.Tensor('int64', ids, [rows.length, len]),
-      attention_mask: new ort.Tensor('int64', mask, [rows.length, len]),
-    });
-    return out.logits.data as Float32Array;
+    return await runRows(ort, s, rows);
   } finally {
     await s.release();
   }

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { Scorer } from '../../lib/index.js';
 import { hfEncodePairs, hfTokenizer } from '../support/hf.js';
 import { makePairs } from '../support/pairs.js';
+import { padRows, runRows, runRowsBatched } from '../support/ort-rows.js';
 
 const TOL = 1e-5;
 const dir = inject('tinyModelDir');
@@ -23,30 +24,6 @@ afterAll(async () => {
   await session?.release();
 });
 
-/** Runs rows through onnxruntime-node in input order, padded to each batch's longest row. */
-async function oracleScores(rows: number[][], batchSize: number): Promise<Float32Array> {
-  const out = new Float32Array(rows.length);
-  for (let start = 0; start < rows.length; start += batchSize) {
-    const batch = rows.slice(start, start + batchSize);
-    const len = Math.max(...batch.map((r) => r.length));
-    const ids = new BigInt64Array(batch.length * len).fill(1n); // <pad> = 1
-    const mask = new BigInt64Array(batch.length * len);
-    batch.forEach((r, i) => {
-      r.forEach((id, t) => {
-        ids[i * len + t] = BigInt(id);
-        mask[i * len + t] = 1n;
-      });
-    });
-    const result = await session.run({
-      input_ids: new ort.Tensor('int64', ids, [batch.length, len]),
-      attention_mask: new ort.Tensor('int64', mask, [batch.length, len]),
-    });
-    const logits = result.logits.data as Float32Array;
-    batch.forEach((_, i) => (out[start + i] = logits[i * (result.logits.dims[1] as number)]));
-  }
-  return out;
-}
-
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
@@ -60,7 +37,7 @@ describe('score parity with onnxruntime-node', () => {
     const rows = await hfEncodePairs(hf, pairs);
     expect(Math.max(...rows.map((r) => r.length))).toBe(512); // truncation really happened
 
-    const expected = await oracleScores(rows, 16);
+    const expected = await runRowsBatched(ort, session, rows, 16); // input order, each batch padded to its longest
     const got = await scorer.scoreBatch(pairs);
     const diff = maxAbsDiff(got, expected);
     console.log(`score parity: ${pairs.length} pairs, max |engine - onnxruntime-node| = ${diff.toExponential(2)}`);
@@ -77,15 +54,10 @@ describe('score parity with onnxruntime-node', () => {
       [0, 50000, 2, 2, 42, 2],
     ];
     const len = 12;
-    const ids = new BigInt64Array(rows.length * len).fill(1n);
-    const mask = new BigInt64Array(rows.length * len);
-    rows.forEach((r, i) => r.forEach((id, t) => ((ids[i * len + t] = BigInt(id)), (mask[i * len + t] = 1n))));
+    const { ids, mask } = padRows(rows, len);
     const native = await scorer.scoreIds(ids, mask, rows.length, len);
-    const expected = await session.run({
-      input_ids: new ort.Tensor('int64', ids, [rows.length, len]),
-      attention_mask: new ort.Tensor('int64', mask, [rows.length, len]),
-    });
-    expect(maxAbsDiff(native, expected.logits.data as Float32Array)).toBeLessThanOrEqual(TOL);
+    const expected = await runRows(ort, session, rows, len);
+    expect(maxAbsDiff(native, expected)).toBeLessThanOrEqual(TOL);
   });
 
   it('a pair scores the same alone and inside a padded batch', async () => {

@@ -15,18 +15,13 @@ import { fuzzString, makeCorpus, rng } from '../support/corpus.js';
 import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
 import { T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../support/unigram-json.js';
 import { Hf, type HfTokenizer } from '../support/hf.js';
+import { sameIds as same } from '../support/same-ids.js';
 
 
 const TOTAL = Number(process.env.CAPPY_FUZZ_STRINGS ?? 20_000);
 const SEED = Number(process.env.CAPPY_FUZZ_SEED ?? 1);
 const CHUNK = 20_000;
 const PAIR_MAX = 24;
-
-function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** Fuzzes one tokenizer.json; returns [strings compared, mismatch reports]. */
 export async function fuzzAgainstHf(jsonText: string, total: number, seed: number, pairMax = PAIR_MAX): Promise<[number, string[]]> {

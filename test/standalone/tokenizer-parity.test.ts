@@ -8,6 +8,7 @@ import { diffContexts, type CodePointContext, type EncodeBoth } from '../support
 import { makeCorpus, type CorpusItem } from '../support/corpus.js';
 import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
 import { Hf, type HfTokenizer } from '../support/hf.js';
+import { sameIds as same } from '../support/same-ids.js';
 
 
 const HF_STRATEGY: Record<TruncationStrategy, string> = {
@@ -53,13 +54,6 @@ function oursOneByOne(t: Tokenizer, items: CorpusItem[]): (Int32Array | null)[] 
       return null;
     }
   });
-}
-
-function same(a: ArrayLike<number> | null, b: ArrayLike<number> | null): boolean {
-  if (a === null || b === null) return a === b;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function mismatches(items: CorpusItem[], want: (ArrayLike<number> | null)[], got: (ArrayLike<number> | null)[]): string[] {

@@ -8,18 +8,13 @@ import { buildBertTokenizerJson } from '../../lib/forge/tokenizer-json.js';
 import { diffContexts, type CodePointContext, type EncodeBoth } from '../support/code-points.js';
 import { fuzzString, makeCorpus, rng, type CorpusItem } from '../support/corpus.js';
 import { Hf, type HfTokenizer } from '../support/hf.js';
+import { sameIds as same } from '../support/same-ids.js';
 
 
 const corpus = makeCorpus(10_000, 777);
 const trainTexts = corpus.flatMap((x) => (typeof x === 'string' ? [x] : x)).slice(0, 6_000);
 const uncased = buildBertTokenizerJson(trainTexts);
 const cased = buildBertTokenizerJson(trainTexts, { lowercase: false, bertProcessing: true });
-
-function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** Items where ours and HF differ, as printable reports (`sameLength` collects those with equal lengths). */
 async function compare(json: object, items: CorpusItem[], maxLength?: number, sameLength: string[] = []): Promise<string[]> {

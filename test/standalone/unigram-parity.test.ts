@@ -13,7 +13,8 @@ import { Tokenizer, type TruncationStrategy } from '../../lib/tokenizer/index.js
 import { makeCorpus, type CorpusItem } from '../support/corpus.js';
 import { MULTI_TEMPLATE, T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../support/unigram-json.js';
 import { Hf } from '../support/hf.js';
-import { compareUnigram, same } from '../support/unigram-compare.js';
+import { compareUnigram } from '../support/unigram-compare.js';
+import { sameIds as same } from '../support/same-ids.js';
 
 
 const corpus = makeCorpus(10_000, 4242);

@@ -4,6 +4,7 @@
 // encoding and 3M of them took over 5 minutes on a busy machine. A group that
 // differs is re-checked one context at a time to name the code points.
 // CAPPY_EXHAUSTIVE=1 checks every context on its own.
+import { sameIds as same } from './same-ids.js';
 
 export interface Packed {
   ids: Int32Array;
@@ -14,12 +15,6 @@ export interface CodePointContext {
   cp: number;
 }
 export type EncodeBoth = (texts: string[]) => Promise<[{ getIds(): number[] }[], Packed]>;
-
-function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 const defaultGroup = () => (process.env.CAPPY_EXHAUSTIVE === '1' ? 1 : 32);
 

@@ -4,14 +4,9 @@
 import { Tokenizer, type TruncationStrategy } from '../../lib/tokenizer/index.js';
 import type { CorpusItem } from './corpus.js';
 import { Hf } from './hf.js';
+import { sameIds as same } from './same-ids.js';
 
 const HF_STRATEGY: Record<TruncationStrategy, string> = { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' };
-
-export function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /**
  * Mismatch reports between ours and HF over `items`. HF's encodeBatch takes
