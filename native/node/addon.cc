@@ -1,6 +1,7 @@
 // Addon entry point: registers one binding class per core class.
 #include <napi.h>
 
+#include "model_binding.h"
 #include "scorer_binding.h"
 #include "tokenizer_binding.h"
 
@@ -9,6 +10,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   cappy_node::InitTokenizerBinding(env, exports);
   cappy_node::InitScorerBinding(env, exports);
+  cappy_node::InitModelBinding(env, exports);
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   return exports;
 }
