@@ -131,7 +131,11 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
       std::vector<std::vector<int32_t>> out;
       std::vector<uint32_t> starts;
       for (size_t w = 0; w < windows; ++w) {
-        if (stop_producer.load() || IsCancelled(cancelled)) return;
+        if (stop_producer.load()) return;  // the runner has stopped already
+        // The runner may be waiting for this window: leaving without a word
+        // would leave it waiting forever (cancelled during a window's last
+        // batch, after its own check), so say why.
+        ThrowIfCancelled(cancelled);
         const auto t0 = Clock::now();
         begin = w * window;
         const size_t end = std::min(n, begin + window);
@@ -145,7 +149,7 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
       }
     } catch (const Error& e) {
       // The tokenizer names an index inside its slice; say which slice.
-      if (windows > 1) {
+      if (windows > 1 && e.code() != ErrorCode::kCancelled) {
         queue.Fail(std::make_exception_ptr(
             Error(e.code(), "in pairs from index " + std::to_string(begin) + ": " + e.what())));
       } else {
