@@ -2,21 +2,24 @@
 # the build of record; test/standalone/binding-gyp.test.ts proves this builds).
 {
   "variables": {
-    "ort_headers": "node_modules/com.github.asus4.onnxruntime/Plugins/iOS~/onnxruntime.xcframework/ios-arm64/onnxruntime.framework/Headers"
+    "ort_headers": "node_modules/com.github.asus4.onnxruntime/Plugins/iOS~/onnxruntime.xcframework/ios-arm64/onnxruntime.framework/Headers",
+    "simdjson_dir": "<!(node -p \"require('path').join(require('path').dirname(require.resolve('@nozbe/simdjson/package.json')), 'src')\")"
   },
   "targets": [
     {
       "target_name": "cappy",
       "sources": [
         "<!@(node scripts/gyp-sources.cjs core)",
-        "<!@(node scripts/gyp-sources.cjs node)"
+        "<!@(node scripts/gyp-sources.cjs node)",
+        "<(simdjson_dir)/simdjson.cpp"
       ],
       "include_dirs": [
         "native/core/include",
         "native/core",
         "<(SHARED_INTERMEDIATE_DIR)/generated",
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "<(ort_headers)"
+        "<(ort_headers)",
+        "<(simdjson_dir)"
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "ORT_API_MANUAL_INIT"],
       "cflags!": ["-fno-exceptions"],

@@ -24,10 +24,12 @@ it('node-gyp builds a working addon from binding.gyp', () => {
   // Load it in a fresh process and tokenize with it.
   const probe = `
     const a = require(${JSON.stringify(addon)});
-    const t = new a.Tokenizer({ vocab: ['<s>', '<pad>', '</s>', 'h', 'i', 'hi'], vocabIds: new Int32Array([0, 1, 2, 3, 4, 5]),
-      mergesLeft: ['h'], mergesRight: ['i'], addedTokens: [], addPrefixSpace: false, unkId: -1, padId: 1,
-      postProcessor: { kind: 'roberta', cls: '<s>', clsId: 0, sep: '</s>', sepId: 2 },
-      truncation: { enabled: false, maxLength: 0, strategy: 'longest_first' } });
+    const json = JSON.stringify({
+      model: { type: 'BPE', vocab: { '<s>': 0, '<pad>': 1, '</s>': 2, h: 3, i: 4, hi: 5 }, merges: ['h i'] },
+      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false },
+      post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0] },
+    });
+    const t = new a.Tokenizer({ json }, { maxLength: 0, truncation: '' });
     console.log(JSON.stringify({ napi: a.napiVersion, ids: Array.from(t.encode('hi')) }));`;
   const run = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
   expect(run.stderr).toBe('');
