@@ -18,8 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildNfkcCharsmap, charsmapBase64 } from '../test/support/charsmap.js';
-import { buildUnigramTokenizerJson } from '../test/support/unigram-json.js';
+import { buildUnigramTokenizerJson, xlmrNormalizer } from '../test/support/unigram-json.js';
 import { tokenizeCorpus } from './support/tokenize-corpus.js';
 
 const { values: args } = parseArgs({
@@ -83,13 +82,7 @@ function writeXlmrSized(dir: string): string {
   const corpus = tokenizeCorpus(1);
   const json = buildUnigramTokenizerJson({
     texts: corpus.items.filter((_, i) => i % 4 === 0),
-    normalizer: {
-      type: 'Sequence',
-      normalizers: [
-        { type: 'Precompiled', precompiled_charsmap: charsmapBase64(buildNfkcCharsmap()) },
-        { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
-      ],
-    },
+    normalizer: xlmrNormalizer(),
   });
   const model = json.model as { vocab: [string, number][] };
   const seen = new Set(model.vocab.map(([p]) => p));

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "build_worker.h"
 #include "errors.h"
 #include "js_args.h"
 #include "tokenizer_binding.h"
@@ -276,52 +277,6 @@ Napi::Value NativeScorer::RunIds(const Napi::CallbackInfo& info) {
 }
 
 // ------------------------------------------------------------------ load
-class LoadWorker : public Napi::AsyncWorker {
- public:
-  LoadWorker(Napi::Env env, std::shared_ptr<const cappy::Tokenizer> tokenizer, cappy::SessionOptions session_options,
-             cappy::ScorerOptions scorer_options)
-      : Napi::AsyncWorker(env, "cappy.loadScorer"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        tokenizer_(std::move(tokenizer)),
-        session_options_(std::move(session_options)),
-        scorer_options_(scorer_options) {}
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      loaded_.session = std::make_shared<const cappy::Session>(session_options_);
-      loaded_.scorer = std::make_shared<const cappy::Scorer>(tokenizer_, loaded_.session, scorer_options_);
-    } catch (const std::exception& e) {
-      error_.Capture(e);
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (error_.set) {
-      deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
-      return;
-    }
-    auto* data = env.GetInstanceData<ScorerAddonData>();
-    auto holder = Napi::External<LoadedScorer>::New(env, &loaded_);
-    try {
-      deferred_.Resolve(data->scorer_constructor.New({holder}));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<const cappy::Tokenizer> tokenizer_;
-  cappy::SessionOptions session_options_;
-  cappy::ScorerOptions scorer_options_;
-  LoadedScorer loaded_;
-  PendingError error_;
-};
-
 // loadScorer(tokenizer, options): options are complete and validated in TS;
 // every field is still type-checked here (js_args.h).
 Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
@@ -365,10 +320,18 @@ Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
   sc.plan.max_batch_size = count("maxBatchSize");
   sc.plan.pad_multiple = count("padMultiple");
   sc.plan.sort_window = count("sortWindow");
-  auto* worker = new LoadWorker(env, std::move(tokenizer), std::move(so), sc);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return BuildWorker<LoadedScorer>::Start(
+      env, "cappy.loadScorer",
+      [tokenizer, so, sc] {
+        LoadedScorer loaded;
+        loaded.session = std::make_shared<const cappy::Session>(so);
+        loaded.scorer = std::make_shared<const cappy::Scorer>(tokenizer, loaded.session, sc);
+        return loaded;
+      },
+      [](Napi::Env js, LoadedScorer& loaded) {
+        auto* data = js.GetInstanceData<ScorerAddonData>();
+        return data->scorer_constructor.New({Napi::External<LoadedScorer>::New(js, &loaded)});
+      });
 }
 
 // loadLibrary(nameOrPath): '' when loaded, else the loader's error. Lets TS

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "build_worker.h"
 #include "errors.h"
 #include "js_args.h"
 
@@ -294,59 +295,17 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
   std::shared_ptr<const cappy::Tokenizer> tokenizer_;
 };
 
-// Reads tokenizer.json and builds the tokenizer on a worker thread: a 17 MB
-// file never blocks the event loop.
-class LoadTokenizerWorker : public Napi::AsyncWorker {
- public:
-  LoadTokenizerWorker(Napi::Env env, const TokenizerAddonData* data, TokenizerSource source,
-                      cappy::TokenizerOptions options)
-      : Napi::AsyncWorker(env, "cappy.loadTokenizer"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        data_(data),
-        source_(std::move(source)),
-        options_(options) {}
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      tokenizer_ = Load(source_, options_);
-    } catch (const std::exception& e) {
-      error_.Capture(e);
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (error_.set) {
-      deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
-      return;
-    }
-    auto holder = Napi::External<std::shared_ptr<const cappy::Tokenizer>>::New(env, &tokenizer_);
-    try {
-      deferred_.Resolve(data_->constructor.New({holder}));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  const TokenizerAddonData* data_;
-  TokenizerSource source_;
-  cappy::TokenizerOptions options_;
-  std::shared_ptr<const cappy::Tokenizer> tokenizer_;
-  PendingError error_;
-};
-
-// loadTokenizer(source, options): the async form of new Tokenizer(source, options).
+// loadTokenizer(source, options): the async form of new Tokenizer(source,
+// options). The file is read and the tokenizer built on a worker thread, so a
+// 17 MB tokenizer.json never blocks the event loop.
 Napi::Value LoadTokenizer(const Napi::CallbackInfo& info) {
+  using Loaded = std::shared_ptr<const cappy::Tokenizer>;
   const auto* data = static_cast<const TokenizerAddonData*>(info.Data());
-  auto* worker = new LoadTokenizerWorker(info.Env(), data, ReadSource(info[0]), ReadOptions(info[1]));
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  TokenizerSource source = ReadSource(info[0]);
+  const cappy::TokenizerOptions options = ReadOptions(info[1]);
+  return BuildWorker<Loaded>::Start(
+      info.Env(), "cappy.loadTokenizer", [source = std::move(source), options] { return Loaded(Load(source, options)); },
+      [data](Napi::Env env, Loaded& tokenizer) { return data->constructor.New({Napi::External<Loaded>::New(env, &tokenizer)}); });
 }
 
 }  // namespace
