@@ -1,9 +1,11 @@
 # node-gyp build of the same addon CMakeLists.txt builds (CMake via cmake-js is
 # the build of record; test/standalone/binding-gyp.test.ts proves this builds).
+# simdjson comes from @nozbe/simdjson by Node's module resolution; its path is
+# made relative, because gyp misplaces objects of sources given by absolute path.
 {
   "variables": {
     "ort_headers": "node_modules/com.github.asus4.onnxruntime/Plugins/iOS~/onnxruntime.xcframework/ios-arm64/onnxruntime.framework/Headers",
-    "simdjson_dir": "<!(node -p \"require('path').join(require('path').dirname(require.resolve('@nozbe/simdjson/package.json')), 'src')\")"
+    "simdjson_dir": "<!(node -p \"const p = require('path'); p.relative(process.cwd(), p.join(p.dirname(require.resolve('@nozbe/simdjson/package.json')), 'src'))\")"
   },
   "targets": [
     {
