@@ -32,3 +32,4 @@ export { ensureDefaultModel, cacheRoot } from './model/default-model.js';
 export { resolveOrtLibrary } from './runtime/ort-library.js';
 export { cpuFeatures } from './runtime/cpu-features.js';
 export type { CpuFeatures, CpuFlags, Int8Kernel } from './runtime/cpu-features.js';
+export type { OrtLoadMode } from './runtime/ort-load.js';

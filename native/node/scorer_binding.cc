@@ -71,6 +71,8 @@ Napi::Object SessionInfoToJs(Napi::Env env, const cappy::SessionInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("ortVersion", info.ort_version);
   o.Set("ortLibraryPath", info.ort_library_path);
+  o.Set("ortLoadedPath", info.ort_loaded_path);
+  o.Set("ortLink", info.ort_link);
   o.Set("executionProvider", info.execution_provider);
   o.Set("deviceId", info.device_id);
   o.Set("ioBinding", info.io_binding);
@@ -344,6 +346,7 @@ Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
   Napi::Object o = info[1].As<Napi::Object>();
   cappy::SessionOptions so;
   so.ort_library_path = o.Get("ortLibraryPath").As<Napi::String>().Utf8Value();
+  so.ort_link = o.Get("ortLink").As<Napi::String>().Utf8Value();
   so.model_path = o.Get("modelPath").As<Napi::String>().Utf8Value();
   so.intra_op_threads = GetInt(o, "intraOpThreads");
   so.execution_provider = o.Get("executionProvider").As<Napi::String>().Utf8Value();
