@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "job.h"
 #include "tokenizer_binding.h"
 
 namespace cappy_node {
@@ -138,34 +139,21 @@ class NativeScorer : public Napi::ObjectWrap<NativeScorer> {
   Napi::ObjectReference info_;
 };
 
-class ScoreWorker : public Napi::AsyncWorker {
+class ScoreWorker : public PromiseJob {
  public:
+  // `cancelled`: the call's CancelToken flag, or null. Either way the call
+  // also stops when its env goes away (job.h).
   ScoreWorker(Napi::Env env, std::shared_ptr<const cappy::Scorer> scorer, std::vector<cappy::TextInput> inputs,
               std::shared_ptr<std::atomic<bool>> cancelled)
-      : Napi::AsyncWorker(env, "cappy.score"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        scorer_(std::move(scorer)),
-        inputs_(std::move(inputs)),
-        cancelled_(std::move(cancelled)) {}
+      : PromiseJob(env, "cappy.score", std::move(cancelled)), scorer_(std::move(scorer)), inputs_(std::move(inputs)) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      scores_ = scorer_->Score(inputs_, cancelled_.get(), &stats_);
-    } catch (const std::exception& e) {
-      error_.Capture(e);
-    }
-    inputs_.clear();
-    inputs_.shrink_to_fit();
+ private:
+  void Run() override {
+    auto inputs = std::move(inputs_);  // freed when the call ends, whatever happens
+    scores_ = scorer_->Score(inputs, stop_flag(), &stats_);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (error_.set) {
-      deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
-      return;
-    }
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object result = Napi::Object::New(env);
     result.Set("scores", ToFloat32Array(env, scores_));
     Napi::Object stats = Napi::Object::New(env);
@@ -175,19 +163,13 @@ class ScoreWorker : public Napi::AsyncWorker {
     stats.Set("tokenizeMs", stats_.tokenize_ms);
     stats.Set("runMs", stats_.run_ms);
     result.Set("stats", stats);
-    deferred_.Resolve(result);
+    return result;
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<const cappy::Scorer> scorer_;
   std::vector<cappy::TextInput> inputs_;
-  std::shared_ptr<std::atomic<bool>> cancelled_;
   std::vector<float> scores_;
   cappy::ScoreStats stats_;
-  PendingError error_;
 };
 
 Napi::Value NativeScorer::Score(const Napi::CallbackInfo& info) {
@@ -211,18 +193,14 @@ Napi::Value NativeScorer::Score(const Napi::CallbackInfo& info) {
     if (unwrapped == nullptr) throw MakeError(env, cappy::ErrorCode::kInvalidInput, "cancel must be a CancelToken");
     cancelled = unwrapped->flag();
   }
-  auto* worker = new ScoreWorker(env, std::move(scorer), std::move(inputs), std::move(cancelled));
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return PromiseJob::Start(env, new ScoreWorker(env, std::move(scorer), std::move(inputs), std::move(cancelled)));
 }
 
-class RunIdsWorker : public Napi::AsyncWorker {
+class RunIdsWorker : public PromiseJob {
  public:
   RunIdsWorker(Napi::Env env, std::shared_ptr<const cappy::Scorer> scorer, std::vector<int64_t> ids,
                std::vector<int64_t> mask, std::vector<int64_t> types, bool has_types, uint32_t rows, uint32_t seq_len)
-      : Napi::AsyncWorker(env, "cappy.runIds"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseJob(env, "cappy.runIds"),
         scorer_(std::move(scorer)),
         ids_(std::move(ids)),
         mask_(std::move(mask)),
@@ -231,32 +209,17 @@ class RunIdsWorker : public Napi::AsyncWorker {
         rows_(rows),
         seq_len_(seq_len) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      scores_ = scorer_->session().Run(ids_, mask_, has_types_ ? &types_ : nullptr, rows_, seq_len_);
-    } catch (const std::exception& e) {
-      error_.Capture(e);
-    }
-  }
-  void OnOK() override {
-    if (error_.set) {
-      deferred_.Reject(MakeError(Env(), error_.code, error_.message).Value());
-      return;
-    }
-    deferred_.Resolve(ToFloat32Array(Env(), scores_));
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
+  void Run() override {
+    scores_ = scorer_->session().Run(ids_, mask_, has_types_ ? &types_ : nullptr, rows_, seq_len_);
+  }
+  Napi::Value Result(Napi::Env env) override { return ToFloat32Array(env, scores_); }
+
   std::shared_ptr<const cappy::Scorer> scorer_;
   std::vector<int64_t> ids_, mask_, types_;
   bool has_types_;
   uint32_t rows_, seq_len_;
   std::vector<float> scores_;
-  PendingError error_;
 };
 
 Napi::Value NativeScorer::RunIds(const Napi::CallbackInfo& info) {
@@ -282,58 +245,36 @@ Napi::Value NativeScorer::RunIds(const Napi::CallbackInfo& info) {
   if (has_types && !info[4].IsTypedArray()) {
     throw MakeError(env, cappy::ErrorCode::kInvalidInput, "typeIds must be a BigInt64Array");
   }
-  auto* worker = new RunIdsWorker(env, std::move(scorer), read(info[0]), read(info[1]),
-                                  has_types ? read(info[4]) : std::vector<int64_t>(), has_types, rows, seq_len);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return PromiseJob::Start(env, new RunIdsWorker(env, std::move(scorer), read(info[0]), read(info[1]),
+                                  has_types ? read(info[4]) : std::vector<int64_t>(), has_types, rows, seq_len));
 }
 
 // ------------------------------------------------------------------ load
-class LoadWorker : public Napi::AsyncWorker {
+class LoadWorker : public PromiseJob {
  public:
   LoadWorker(Napi::Env env, std::shared_ptr<const cappy::Tokenizer> tokenizer, cappy::SessionOptions session_options,
              cappy::ScorerOptions scorer_options)
-      : Napi::AsyncWorker(env, "cappy.loadScorer"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseJob(env, "cappy.loadScorer"),
         tokenizer_(std::move(tokenizer)),
         session_options_(std::move(session_options)),
         scorer_options_(scorer_options) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      auto session = std::make_shared<const cappy::Session>(session_options_);
-      scorer_ = std::make_shared<const cappy::Scorer>(tokenizer_, std::move(session), scorer_options_);
-    } catch (const std::exception& e) {
-      error_.Capture(e);
-    }
+ private:
+  void Run() override {
+    auto session = std::make_shared<const cappy::Session>(session_options_);
+    scorer_ = std::make_shared<const cappy::Scorer>(tokenizer_, std::move(session), scorer_options_);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (error_.set) {
-      deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
-      return;
-    }
+  Napi::Value Result(Napi::Env env) override {
     auto* data = env.GetInstanceData<ScorerAddonData>();
     auto holder = Napi::External<std::shared_ptr<const cappy::Scorer>>::New(env, &scorer_);
-    try {
-      deferred_.Resolve(data->scorer_constructor.New({holder}));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
+    return data->scorer_constructor.New({holder});
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
- private:
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<const cappy::Tokenizer> tokenizer_;
   cappy::SessionOptions session_options_;
   cappy::ScorerOptions scorer_options_;
   std::shared_ptr<const cappy::Scorer> scorer_;
-  PendingError error_;
 };
 
 // loadScorer(tokenizer, options): options are complete and validated in TS.
@@ -377,10 +318,7 @@ Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
   sc.plan.max_batch_size = static_cast<uint32_t>(GetInt(o, "maxBatchSize"));
   sc.plan.pad_multiple = static_cast<uint32_t>(GetInt(o, "padMultiple"));
   sc.plan.sort_window = static_cast<uint32_t>(GetInt(o, "sortWindow"));
-  auto* worker = new LoadWorker(env, std::move(tokenizer), std::move(so), sc);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return PromiseJob::Start(env, new LoadWorker(env, std::move(tokenizer), std::move(so), sc));
 }
 
 // loadLibrary(nameOrPath): '' when loaded, else the loader's error. Lets TS

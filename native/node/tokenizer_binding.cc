@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "job.h"
 
 namespace cappy_node {
 
@@ -297,66 +298,43 @@ cappy::TokenizerSpec ReadSpec(const Napi::Value& value) {
 
 // Encodes a batch on native threads; the JS thread only copies strings in
 // (before) and one packed Int32Array out (after).
-class EncodeBatchWorker : public Napi::AsyncWorker {
+class EncodeBatchWorker : public PromiseJob {
  public:
   EncodeBatchWorker(Napi::Env env, std::shared_ptr<const cappy::Tokenizer> tokenizer,
                     std::vector<cappy::TextInput> inputs, unsigned threads)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseJob(env, "cappy.encodeBatch"),
         tokenizer_(std::move(tokenizer)),
         inputs_(std::move(inputs)),
         threads_(threads) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      tokenizer_->EncodeBatch(inputs_, threads_, out_);
-    } catch (const std::exception& e) {
-      pending_.Capture(e);
-    }
-    inputs_.clear();
-    inputs_.shrink_to_fit();
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (pending_.set) {
-      deferred_.Reject(MakeError(env, pending_.code, pending_.message).Value());
-      return;
-    }
-    try {
-      size_t total = 0;
-      for (const auto& ids : out_) total += ids.size();
-      Napi::Int32Array ids = Napi::Int32Array::New(env, total);
-      Napi::Uint32Array offsets = Napi::Uint32Array::New(env, out_.size() + 1);
-      size_t at = 0;
-      for (size_t i = 0; i < out_.size(); i++) {
-        offsets[i] = static_cast<uint32_t>(at);
-        std::copy(out_[i].begin(), out_[i].end(), ids.Data() + at);
-        at += out_[i].size();
-      }
-      offsets[out_.size()] = static_cast<uint32_t>(at);
-      Napi::Object result = Napi::Object::New(env);
-      result.Set("ids", ids);
-      result.Set("offsets", offsets);
-      deferred_.Resolve(result);
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    } catch (const std::exception& e) {
-      deferred_.Reject(FromException(env, e).Value());
-    }
-  }
-
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
+  void Run() override {
+    auto inputs = std::move(inputs_);  // freed when the call ends, whatever happens
+    tokenizer_->EncodeBatch(inputs, threads_, out_);
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    size_t total = 0;
+    for (const auto& ids : out_) total += ids.size();
+    Napi::Int32Array ids = Napi::Int32Array::New(env, total);
+    Napi::Uint32Array offsets = Napi::Uint32Array::New(env, out_.size() + 1);
+    size_t at = 0;
+    for (size_t i = 0; i < out_.size(); i++) {
+      offsets[i] = static_cast<uint32_t>(at);
+      std::copy(out_[i].begin(), out_[i].end(), ids.Data() + at);
+      at += out_[i].size();
+    }
+    offsets[out_.size()] = static_cast<uint32_t>(at);
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("ids", ids);
+    result.Set("offsets", offsets);
+    return result;
+  }
+
   std::shared_ptr<const cappy::Tokenizer> tokenizer_;
   std::vector<cappy::TextInput> inputs_;
   unsigned threads_;
   std::vector<std::vector<int32_t>> out_;
-  PendingError pending_;
 };
 
 class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
@@ -440,10 +418,7 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
       inputs[i].second = b.As<Napi::String>().Utf8Value();
       inputs[i].has_second = true;
     }
-    auto* worker = new EncodeBatchWorker(env, tokenizer_, std::move(inputs), static_cast<unsigned>(t));
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    return PromiseJob::Start(env, new EncodeBatchWorker(env, tokenizer_, std::move(inputs), static_cast<unsigned>(t)));
   }
 
   Napi::Value PadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tokenizer_->pad_id()); }
