@@ -63,7 +63,9 @@ export function isolatedSoname(soname: string): string | undefined {
  */
 export function isolatedOrtCopy(source: string, env: NodeJS.ProcessEnv = process.env): string {
   const st = statSync(source);
-  const key = createHash('sha256').update(`${source}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 16);
+  const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+  // <which file>-<which version of it>: a new version of the same file replaces the old copy.
+  const key = `${hash(source).slice(0, 12)}-${hash(`${st.size}\0${st.mtimeMs}`).slice(0, 8)}`;
   const roots = [join(cacheRoot(env), 'ort'), join(tmpdir(), `cappy-ort-${process.getuid?.() ?? 'user'}`)];
   const failures: string[] = [];
   for (const root of roots) {
@@ -112,6 +114,7 @@ function makeCopy(source: string, root: string, dir: string): string {
       symlinkSync(join(from, f), join(work, f));
     }
     renameSync(work, dir);
+    removeStale(root, basename(dir));
   } catch (e) {
     rmSync(work, { recursive: true, force: true });
     const made = readyCopy(dir); // another process finished first
@@ -119,6 +122,18 @@ function makeCopy(source: string, root: string, dir: string): string {
     throw e;
   }
   return join(dir, renamed);
+}
+
+/**
+ * Removes older copies of the same source file (same key prefix). A process
+ * still running one keeps its mapping: unlinking a mapped file frees nothing
+ * until it is unmapped.
+ */
+function removeStale(root: string, current: string): void {
+  const prefix = current.slice(0, current.indexOf('-') + 1);
+  for (const f of readdirSync(root)) {
+    if (f !== current && f.startsWith(prefix) && !f.includes('.')) rmSync(join(root, f), { recursive: true, force: true });
+  }
 }
 
 /** The plan for loading `library` (from resolveOrtLibrary) the way `mode` says. */
