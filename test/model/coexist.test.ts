@@ -20,15 +20,14 @@
 // onnxruntime-node packages (transformers.js 3.x's 1.2x, say) to the run.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { forgedWeights, PRESETS } from '../../lib/forge/index.js';
 import { elfSoname } from '../../lib/runtime/elf-soname.js';
 import { hfEncodePairs, hfTokenizer } from '../support/hf.js';
+import { repoRoot as root, runJsonChild } from '../support/json-child.js';
 import { referenceLogit } from '../support/reference-roberta.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
-const child = join(root, 'test', 'support', 'coexist-child.mjs');
 const dir = inject('tinyModelDir');
 const TOL = 1e-5;
 const ROUNDS = 4;
@@ -62,22 +61,10 @@ interface ChildResult {
   ort?: { version: string; libraryPath: string; load: string; loadedPath: string };
 }
 
-function runChild(order: string, env: Record<string, string | undefined> = {}, ortNodeDir?: string): ChildResult & { signal: string | null; stderr: string } {
-  const arg = JSON.stringify({ dir, pairs: PAIRS, ids, order, rounds: ROUNDS, ortNodeDir });
-  const r = spawnSync(process.execPath, [child, arg], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, CAPPY_HOME: inject('cappyHome'), ...env },
-  });
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  let parsed: ChildResult;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    parsed = { ok: false, error: `no result (exit ${r.status}, signal ${r.signal}): ${r.stderr.slice(-2000)}`, rounds: [], events: [] };
-  }
-  return { ...parsed, signal: r.signal, stderr: r.stderr };
+function runChild(order: string, env: Record<string, string | undefined> = {}, ortNodeDir?: string) {
+  const r = runJsonChild<ChildResult>('coexist-child.mjs', { dir, pairs: PAIRS, ids, order, rounds: ROUNDS, ortNodeDir }, { env });
+  const out = r.out ?? { ok: false, error: `no result (exit ${r.status}, signal ${r.signal}): ${r.stderr.slice(-2000)}`, rounds: [], events: [] };
+  return { ...out, signal: r.signal, stderr: r.stderr };
 }
 
 const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((x, i) => Math.abs(x - b[i])));

@@ -5,17 +5,16 @@
 // between sessions but ORT's one environment, so nothing may leak from one
 // model's runs into the other's (the int8 graph's activation scale is per
 // batch, so equal batches must give equal bits).
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { forgeModel, forgedWeights, PRESETS } from '../../lib/forge/index.js';
 import { hfEncodePairs, hfTokenizer } from '../support/hf.js';
+import { runJsonChild } from '../support/json-child.js';
 import { makePairs } from '../support/pairs.js';
 import { referenceLogit } from '../support/reference-roberta.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
 const roberta = { dir: inject('tinyModelDir'), dtype: 'fp32' }; // tiny, seed 7
 let tmp: string;
 let bert: { dir: string; dtype: string };
@@ -30,18 +29,13 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-function run(models: { dir: string; dtype: string }[], rounds: number) {
-  const arg = JSON.stringify({ models, pairs: PAIRS, rounds });
-  const r = spawnSync(process.execPath, [join(root, 'test', 'support', 'multi-model-child.mjs'), arg], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, CAPPY_HOME: inject('cappyHome') },
-  });
+type Run = { alone: number[][]; together: number[][][]; info: { dtype: string; inputs: string[] }[]; error?: string };
+function run(models: { dir: string; dtype: string }[], rounds: number): Run {
+  const r = runJsonChild<Run>('multi-model-child.mjs', { models, pairs: PAIRS, rounds });
   expect(r.signal, r.stderr).toBeNull();
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  expect(out.error, r.stderr).toBeUndefined();
-  return out as { alone: number[][]; together: number[][][]; info: { dtype: string; inputs: string[] }[] };
+  expect(r.out, r.stderr).toBeDefined();
+  expect(r.out!.error, r.stderr).toBeUndefined();
+  return r.out!;
 }
 
 it('RoBERTa fp32 and BERT int8 scoring at once give exactly the scores each gives alone', async () => {

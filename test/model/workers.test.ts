@@ -14,15 +14,14 @@
 //   held terminate() for the whole call: native/node/job.h.
 // - RSS growth per session created and released (microsoft/onnxruntime#25325):
 //   50 worker lifetimes, each loading a scorer and ending one of three ways.
-import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, expect, inject, it } from 'vitest';
 import { forgedWeights, PRESETS } from '../../lib/forge/index.js';
 import { hfEncodePairs, hfTokenizer } from '../support/hf.js';
+import { runJsonChild } from '../support/json-child.js';
 import { referenceLogit } from '../support/reference-roberta.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
 const dir = inject('tinyModelDir');
 const TOL = 1e-5;
 const PAIRS: [string, string][] = [
@@ -39,19 +38,12 @@ beforeAll(async () => {
 });
 
 function scenario(name: string, extra: Record<string, unknown> = {}) {
-  const arg = JSON.stringify({ scenario: name, dir, pairs: PAIRS, ...extra });
-  const r = spawnSync(process.execPath, [join(root, 'test', 'support', 'workers-main.mjs'), arg], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 240_000,
-    env: { ...process.env, CAPPY_HOME: inject('cappyHome') },
-  });
+  const r = runJsonChild<{ ok: boolean; error?: string; [k: string]: any }>('workers-main.mjs', { scenario: name, dir, pairs: PAIRS, ...extra }, { timeoutMs: 240_000 });
   expect(r.signal, r.stderr).toBeNull();
   expect(r.status, r.stderr).toBe(0);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  expect(out.error, r.stderr).toBeUndefined();
-  expect(out.ok).toBe(true);
-  return out;
+  expect(r.out?.error, r.stderr).toBeUndefined();
+  expect(r.out?.ok).toBe(true);
+  return r.out!;
 }
 
 function expectRight(scores: number[][]) {

@@ -120,9 +120,13 @@ export interface RankAgreement {
   medianTopGap: number;
 }
 
+/** Index of the largest score (the first of equal ones). */
+function argmax(s: ArrayLike<number>): number {
+  return Array.from(s).reduce((best, v, i, all) => (v > all[best] ? i : best), 0);
+}
+
 /** `ref` and `other` hold each set's scores, candidate order. */
 export function rankAgreement(ref: ArrayLike<number>[], other: ArrayLike<number>[], margin: number): RankAgreement {
-  const argmax = (s: ArrayLike<number>) => Array.from(s).reduce((best, v, i, all) => (v > all[best] ? i : best), 0);
   let agree = 0;
   let contested = 0;
   let agreeContested = 0;
@@ -204,7 +208,6 @@ export function orderAgainstNoise(ref: ArrayLike<number>[], other: ArrayLike<num
     }
     return (differences.length - lo) / differences.length;
   };
-  const argmax = (s: ArrayLike<number>) => Array.from(s).reduce((best, v, i, all) => (v > all[best] ? i : best), 0);
   let decidedSets = 0;
   let flips = 0;
   let decidedPairs = 0;

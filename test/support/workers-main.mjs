@@ -83,7 +83,7 @@ try {
         w.postMessage({ kind: 'end' });
       } else if (i % 3 === 1) {
         const started = next(w, 'started');
-        w.postMessage({ kind: 'score', pairs: long(400) });
+        w.postMessage({ kind: 'score', pairs: long(150) });
         await started;
         await w.terminate();
       } else {
