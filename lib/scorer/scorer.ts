@@ -1,7 +1,7 @@
 // Scorer: the public face of the pipeline. The JS thread validates, hands two
 // string arrays to native code, and resolves with a Float32Array; tokenizing,
 // batching and inference all run on native threads.
-import { DisposedError, AbortError, DeviceUnavailableError, InvalidInputError, fromNative } from '../errors/index.js';
+import { DisposedError, AbortError, DeviceUnavailableError, InvalidInputError, ModelLoadError, fromNative } from '../errors/index.js';
 import {
   loadAddon,
   type NativeScorer,
@@ -185,6 +185,13 @@ export class Scorer {
         }
         if (err instanceof DeviceUnavailableError) {
           throw new DeviceUnavailableError(candidate.executionProvider, err.message, { cause: e });
+        }
+        if (err instanceof ModelLoadError && ortLoad.libraryPath !== ortLibraryPath && /^cannot load ONNX Runtime/.test(err.message)) {
+          throw new ModelLoadError(
+            `${err.message} (that file is cappy's copy of ${ortLibraryPath} under a soname of its own, so it can live beside ` +
+              'onnxruntime-node; if CAPPY_HOME is on a noexec filesystem, point CAPPY_HOME elsewhere, or set CAPPY_ORT_LOAD=plain)',
+            { cause: e },
+          );
         }
         throw err;
       }
