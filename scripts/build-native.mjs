@@ -23,6 +23,11 @@ const here = fileURLToPath(import.meta.url);
 export const packageRoot = dirname(dirname(here));
 const log = (m) => console.log(`cappy-engine: ${m}`);
 
+/** A development checkout has the C++ tests, which the published package leaves out. */
+function devCheckout() {
+  return existsSync(join(packageRoot, 'native', 'test'));
+}
+
 /** CAPPY_BUILD_FROM_SOURCE=1 (or true) forces a source build at install. */
 export function sourceBuildForced(env = process.env) {
   return /^(1|true|yes)$/i.test(env.CAPPY_BUILD_FROM_SOURCE ?? '');
@@ -64,14 +69,13 @@ export function buildFromSource({ buildDir = join(packageRoot, 'build'), debug =
   }
   const config = debug ? 'Debug' : 'Release';
   const outDir = join(buildDir, config);
-  // Warnings are errors in a development checkout (it has the C++ tests), not
-  // in an installed package, where a newer compiler must not break the install.
-  const devCheckout = existsSync(join(packageRoot, 'native', 'test'));
   const defines = {
     CMAKE_BUILD_TYPE: config,
     CAPPY_NODE_ADDON: 'ON',
     CAPPY_BUILD_TESTS: 'OFF',
-    CAPPY_WARNINGS_AS_ERRORS: devCheckout ? 'ON' : 'OFF',
+    // Warnings are errors in a development checkout, not in an installed
+    // package, where a newer compiler must not break the install.
+    CAPPY_WARNINGS_AS_ERRORS: devCheckout() ? 'ON' : 'OFF',
     CAPPY_PORTABLE_GLIBC: portable ? 'ON' : 'OFF',
     CAPPY_ORT_INCLUDE_DIR: headers.ort.dir,
     CAPPY_NODE_INCLUDE_DIR: headers.node.dir,
@@ -109,6 +113,9 @@ function install(args) {
     if (prebuilt?.addon && prebuilt.version === ownVersion) {
       const smoke = smokeTestAddon(prebuilt.addon, prebuilt.ort);
       if (smoke.ok) {
+        // An earlier forced source build would win at run time (lib/native.ts
+        // prefers build/): in an installed package, drop it so the prebuilt is used.
+        if (!devCheckout()) rmSync(join(packageRoot, 'build'), { recursive: true, force: true });
         log(`using the prebuilt addon from ${prebuilt.name}@${prebuilt.version} (no build needed)`);
         return;
       }
@@ -116,7 +123,7 @@ function install(args) {
     } else if (prebuilt?.addon) {
       log(`${prebuilt.name} is version ${prebuilt.version}, not ${ownVersion}; building from source`);
     } else if (PREBUILT_PLATFORMS.includes(id)) {
-      if (!prebuilt && !existsSync(join(packageRoot, 'native', 'test'))) {
+      if (!prebuilt && !devCheckout()) {
         log(`${platformPackageName()} (the prebuilt addon) is not installed (were optional dependencies omitted?); building from source`);
       }
     } else {

@@ -24,11 +24,14 @@ export const PREBUILT_FILES = {
   buildInfo: 'build-info.json',
 };
 
+let libc;
+
 /** 'gnu' or 'musl' on Linux (glibc reports its version in process.report), else ''. */
 export function libcFamily() {
-  if (process.platform !== 'linux') return '';
-  const header = /** @type {{ glibcVersionRuntime?: string }} */ (process.report.getReport().header);
-  return header.glibcVersionRuntime ? 'gnu' : 'musl';
+  if (libc === undefined) {
+    libc = process.platform !== 'linux' ? '' : process.report.getReport().header.glibcVersionRuntime ? 'gnu' : 'musl';
+  }
+  return libc;
 }
 
 /** This machine's platform id, as in PREBUILT_PLATFORMS: linux-x64-gnu, darwin-arm64, … */

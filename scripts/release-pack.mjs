@@ -68,8 +68,9 @@ for (const p of PREBUILT_PLATFORMS) {
     fail(`packages/${p} must be ${platformPackageName(p)}@${main.version}, listed in optionalDependencies at exactly that version`);
   }
 }
-rmSync(out, { recursive: true, force: true });
+// Only what this script writes is replaced in DIR; nothing else there is touched.
 mkdirSync(out, { recursive: true });
+rmSync(join(out, 'stage'), { recursive: true, force: true });
 
 log(`building the portable addon for ${id} in build-prebuilt/`);
 const addon = buildFromSource({ buildDir: join(packageRoot, 'build-prebuilt'), portable: true });

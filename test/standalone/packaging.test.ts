@@ -205,6 +205,21 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('installe
       expect(node16).toEqual({ code: 0, out: '' });
       expect(bundler).toEqual({ code: 0, out: '' });
     });
+    it('CAPPY_BUILD_FROM_SOURCE=1 forces a source build, which here fails saying what it needs, and leaves the prebuilt working', () => {
+      const r = spawnSync('npm', ['rebuild', 'cappy-engine', '--foreground-scripts'], {
+        cwd: project,
+        env: { ...env, CAPPY_BUILD_FROM_SOURCE: '1' },
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
+      expect(r.status).not.toBe(0);
+      const out = r.stdout + r.stderr;
+      expect(out).toMatch(/building from source \(forced\)/);
+      expect(out).toMatch(/a source build needs:\n {2}- cmake >= 3\.15 and a C\+\+17 compiler/);
+      expect(out).toMatch(/npm install com\.github\.asus4\.onnxruntime@0\.4\.9/);
+      expect(out).toMatch(/npm install node-addon-api/);
+      expect(cappy('doctor', '--json').status).toBe(0);
+    });
   });
 
   describe('without the platform package: a source build', () => {
