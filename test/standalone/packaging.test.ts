@@ -9,7 +9,7 @@
 // scoring the same folder: the same engine built independently (the parity
 // suites hold that build to onnxruntime-node and a float64 reference).
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -219,6 +219,22 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('installe
       expect(out).toMatch(/npm install com\.github\.asus4\.onnxruntime@0\.4\.9/);
       expect(out).toMatch(/npm install node-addon-api/);
       expect(cappy('doctor', '--json').status).toBe(0);
+    });
+
+    it('without the platform package and no source build, doctor exits 1 naming both ways to get an addon', () => {
+      const pkg = join(project, 'node_modules', '@cappy-engine', 'linux-x64-gnu');
+      renameSync(pkg, `${pkg}.away`);
+      try {
+        const r = cappy('doctor', '--json');
+        expect(r.status).toBe(1);
+        const d = JSON.parse(r.stdout);
+        expect(d.addon.ok).toBe(false);
+        expect(d.addon.error).toMatch(/@cappy-engine\/linux-x64-gnu is not installed \(were optional dependencies omitted\?\)/);
+        expect(d.addon.error).toContain(`node ${join(project, 'node_modules', 'cappy-engine', 'scripts', 'build-native.mjs')} --force`);
+        expect(d.scoring.ok).toBe(false);
+      } finally {
+        renameSync(`${pkg}.away`, pkg);
+      }
     });
   });
 
