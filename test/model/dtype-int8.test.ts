@@ -18,8 +18,8 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgeModel, ModelProto } from '../../lib/forge/index.js';
 import { InvalidInputError, ModelLoadError, Scorer } from '../../lib/index.js';
-import { absDiffs, candidateSets, rankAgreement } from '../support/agreement.js';
-import { padRows, runRows } from '../support/ort-rows.js';
+import { absDiffs, candidateSets, rankAgreement } from '../../support/agreement.js';
+import { padRows, runRows } from '../../support/ort-rows.js';
 
 const BOUNDS = { maxAbs: 0.1, meanAbs: 0.03, top1: 0.85, meanTau: 0.85 };
 const SETS = 24;
