@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { forgeModel } from '../lib/index.js';
 import type { Int8Options, ModelDType } from '../lib/forge/precision.js';
-import { hfEncodePairs, hfTokenizer } from '../test/support/hf.js';
-import { runRowsBatched } from '../test/support/ort-rows.js';
+import { hfEncodePairs, hfTokenizer } from '../support/hf.js';
+import { runRowsBatched } from '../support/ort-rows.js';
 import { textPairs } from './support/text-pairs.js';
 
 const { values: args } = parseArgs({

@@ -2,8 +2,10 @@
 // runs, and so how int8 graphs behave on this CPU (docs/dtypes.md, "int8 on
 // every ISA"). Read from /proc/cpuinfo on Linux: the kernel lists a feature
 // there only when the CPU has it and the OS saves its register state, the
-// same two checks MLAS makes with CPUID and XGETBV. Elsewhere the flags are
-// unknown (undefined) and so is the kernel.
+// same two checks MLAS makes with CPUID and XGETBV. Elsewhere every flag
+// reads false and the kernel is 'unknown'. `cappy doctor` prints it.
+// Kernel names follow MLAS's kernels: amx, avx512vnni, avx512bw (MLAS's
+// "AVX-512 core": BW, DQ and VL), avxvnni, avx2, baseline (SSE).
 //
 // The kernel choice below follows MLAS's platform setup (onnxruntime
 // core/mlas/lib/platform.cpp, ORT 1.29/1.30), for the u8 x s8 GEMM that
@@ -17,7 +19,7 @@
 //   + AMX-TILE, AMX-INT8  -> AMX dispatch: TDPBUSD, int32 sums (MLAS also asks
 //                            the kernel for tile state with arch_prctl; where
 //                            /proc/cpuinfo lists amx_tile that is granted)
-//   no AVX2               -> SSE kernels: u8 widened to int16, PMADDWD, int32 sums
+//   no AVX2               -> SSE kernels (baseline): u8 widened to int16, PMADDWD, int32 sums
 import { readFileSync } from 'node:fs';
 
 export interface CpuFlags {
@@ -33,18 +35,19 @@ export interface CpuFlags {
 }
 
 /** The u8 x s8 GEMM kernel MLAS picks ('unknown' off Linux x64, or without /proc/cpuinfo). */
-export type Int8Kernel = 'amx' | 'avx512-vnni' | 'avx512-core' | 'avx-vnni' | 'avx2' | 'sse' | 'unknown';
+export type Int8Kernel = 'amx' | 'avx512vnni' | 'avx512bw' | 'avxvnni' | 'avx2' | 'baseline' | 'unknown';
 
 export interface CpuFeatures {
   /** 'x64' or whatever process.arch says; flags are read on Linux x64 only. */
   arch: string;
   model?: string;
-  /** undefined when they could not be read. */
-  flags: CpuFlags | undefined;
+  /** All false when they could not be read (see `flagsKnown`). */
+  flags: CpuFlags;
+  flagsKnown: boolean;
   int8Kernel: Int8Kernel;
   /**
    * Whether that kernel saturates a pair of u8 x s8 products at int16
-   * (true for 'avx2' and 'avx512-core'). Weight codes beyond +-63 can then
+   * (true for 'avx2' and 'avx512bw'). Weight codes beyond +-63 can then
    * overflow, which is why the int8 graphs use +-63 (docs/dtypes.md).
    * undefined when the kernel is unknown.
    */
@@ -67,11 +70,11 @@ const FLAG_NAMES: Record<keyof CpuFlags, string> = {
 
 const DESCRIPTIONS: Record<Int8Kernel, string> = {
   amx: 'AMX (TDPBUSD tiles, int32 sums)',
-  'avx512-vnni': 'AVX-512 VNNI (VPDPBUSDS, int32 sums)',
-  'avx512-core': 'AVX-512 without VNNI (VPMADDUBSW, int16 pair sums saturate)',
-  'avx-vnni': 'AVX-VNNI (VPDPBUSD, int32 sums)',
+  avx512vnni: 'AVX-512 VNNI (VPDPBUSDS, int32 sums)',
+  avx512bw: 'AVX-512 without VNNI (VPMADDUBSW, int16 pair sums saturate)',
+  avxvnni: 'AVX-VNNI (VPDPBUSD, int32 sums)',
   avx2: 'AVX2 (VPMADDUBSW, int16 pair sums saturate)',
-  sse: 'SSE (PMADDWD on widened values, int32 sums)',
+  baseline: 'SSE (PMADDWD on widened values, int32 sums)',
   unknown: 'unknown (flags not readable on this platform)',
 };
 
@@ -86,13 +89,18 @@ export function parseCpuinfo(text: string): { flags: CpuFlags; model?: string } 
   return { flags, model };
 }
 
+/** The flags of the first `flags` line of a /proc/cpuinfo text. */
+export function parseCpuinfoFlags(text: string): CpuFlags {
+  return parseCpuinfo(text).flags;
+}
+
 /** The kernel MLAS's platform setup ends with for these flags (order in the header comment). */
 export function int8KernelFor(flags: CpuFlags): Int8Kernel {
   if (flags.amxTile && flags.amxInt8 && flags.avx2) return 'amx';
   const avx512Core = flags.avx512f && flags.avx512bw && flags.avx512dq && flags.avx512vl;
-  if (avx512Core) return flags.avx512vnni ? 'avx512-vnni' : 'avx512-core';
-  if (flags.avx2) return flags.avxvnni ? 'avx-vnni' : 'avx2';
-  return 'sse';
+  if (avx512Core) return flags.avx512vnni ? 'avx512vnni' : 'avx512bw';
+  if (flags.avx2) return flags.avxvnni ? 'avxvnni' : 'avx2';
+  return 'baseline';
 }
 
 function describe(arch: string, flags: CpuFlags | undefined, model?: string): CpuFeatures {
@@ -100,9 +108,10 @@ function describe(arch: string, flags: CpuFlags | undefined, model?: string): Cp
   return {
     arch,
     ...(model ? { model } : {}),
-    flags,
+    flags: flags ?? parseCpuinfoFlags(''),
+    flagsKnown: flags !== undefined,
     int8Kernel,
-    int8Saturates: int8Kernel === 'unknown' ? undefined : int8Kernel === 'avx2' || int8Kernel === 'avx512-core',
+    int8Saturates: int8Kernel === 'unknown' ? undefined : int8Kernel === 'avx2' || int8Kernel === 'avx512bw',
     int8KernelDescription: DESCRIPTIONS[int8Kernel],
   };
 }

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { forgedWeights, PRESETS } from '../../lib/forge/index.js';
 import { elfSoname } from '../../lib/runtime/elf-soname.js';
-import { hfEncodePairs, hfTokenizer } from '../support/hf.js';
+import { hfEncodePairs, hfTokenizer } from '../../support/hf.js';
 import { repoRoot as root, runJsonChild } from '../support/json-child.js';
 import { referenceLogit } from '../support/reference-roberta.js';
 

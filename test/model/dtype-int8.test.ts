@@ -33,8 +33,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgeModel, ModelProto } from '../../lib/forge/index.js';
 import { InvalidInputError, ModelLoadError, Scorer } from '../../lib/index.js';
 import { cpuFeatures } from '../../lib/runtime/cpu-features.js';
-import { absDiffs, candidateSets, orderAgainstNoise, rankAgreement } from '../support/agreement.js';
-import { padRows, runRows } from '../support/ort-rows.js';
+import { absDiffs, candidateSets, orderAgainstNoise, rankAgreement } from '../../support/agreement.js';
+import { padRows, runRows } from '../../support/ort-rows.js';
 
 const ABS = { maxOfSpan: 0.1, meanOfSpan: 0.03 };
 const SETS = 96;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { forgeModel, forgedWeights, PRESETS } from '../../lib/forge/index.js';
-import { hfEncodePairs, hfTokenizer } from '../support/hf.js';
+import { hfEncodePairs, hfTokenizer } from '../../support/hf.js';
 import { runJsonChild } from '../support/json-child.js';
 import { makePairs } from '../support/pairs.js';
 import { referenceLogit } from '../support/reference-roberta.js';

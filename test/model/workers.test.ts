@@ -18,7 +18,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, inject, it } from 'vitest';
 import { forgedWeights, PRESETS } from '../../lib/forge/index.js';
-import { hfEncodePairs, hfTokenizer } from '../support/hf.js';
+import { hfEncodePairs, hfTokenizer } from '../../support/hf.js';
 import { runJsonChild } from '../support/json-child.js';
 import { referenceLogit } from '../support/reference-roberta.js';
 

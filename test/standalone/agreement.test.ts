@@ -4,7 +4,7 @@
 // passing int8 test would prove nothing.
 import { expect, it } from 'vitest';
 import { mulberry32 } from '../support/pairs.js';
-import { orderAgainstNoise } from '../support/agreement.js';
+import { orderAgainstNoise } from '../../support/agreement.js';
 
 const SETS = 96;
 const K = 8;

@@ -1,7 +1,7 @@
 // How far a cheaper dtype's scores are from fp32's on the same weights and
 // pairs: absolute differences, and for rank() over candidate sets, top-1
 // agreement and Kendall's tau. Shared by the int8 test and bench/score-dtypes.
-import { mulberry32 } from './pairs.js';
+import { seededRandom as mulberry32 } from '../lib/util/seeded-random.js';
 
 export interface CandidateSet {
   instruction: string;
