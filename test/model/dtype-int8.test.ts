@@ -16,7 +16,7 @@
 //   for top-1 (contested sets say nothing about int8), and only candidate
 //   pairs that far apart for order;
 // - the reorderings allowed are what the measured residuals predict, plus
-//   3 standard deviations plus 1 (test/support/agreement.ts), so no single
+//   3 standard deviations plus 1 (support/agreement.ts), so no single
 //   flip decides the outcome; 96 sets leave ~50 decided ones.
 // The absolute error is held to a fraction of the fp32 scores' span (a
 // property of the model's scale, not of a CPU): max 10%, mean 3%.

@@ -1,4 +1,4 @@
-// orderAgainstNoise (test/support/agreement.ts), the int8 test's order check,
+// orderAgainstNoise (support/agreement.ts), the int8 test's order check,
 // on synthetic scores: it must pass noise that is only noise, and fail an
 // error of the same size that reorders the clear cases on purpose, or a
 // passing int8 test would prove nothing.
