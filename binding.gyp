@@ -22,7 +22,9 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "ORT_API_MANUAL_INIT"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
+                     "-fvisibility=hidden", "-fvisibility-inlines-hidden"],
+      "ldflags": ["-Wl,--version-script=<(module_root_dir)/native/node/exports.map"],
       "libraries": ["-ldl", "-lpthread"],
       "actions": [
         {

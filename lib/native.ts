@@ -119,6 +119,9 @@ export interface NativeTensorInfo {
 export interface NativeSessionInfo {
   ortVersion: string;
   ortLibraryPath: string;
+  /** The file whose code runs: the isolated copy, or with 'reuse' the ORT found loaded. */
+  ortLoadedPath: string;
+  ortLink: NativeOrtLink;
   executionProvider: NativeExecutionProvider;
   deviceId: number;
   ioBinding: boolean;
@@ -131,8 +134,12 @@ export interface NativeSessionInfo {
 
 export type NativeExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
 
+/** How the addon loads ORT: see native/core/session/ort_runtime.h. */
+export type NativeOrtLink = 'path' | 'reuse';
+
 export interface NativeScorerOptions {
   ortLibraryPath: string;
+  ortLink: NativeOrtLink;
   modelPath: string;
   intraOpThreads: number;
   executionProvider: NativeExecutionProvider;

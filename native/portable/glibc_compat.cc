@@ -26,10 +26,12 @@ CAPPY_BASELINE(void*, dlopen, (const char* file, int mode), (file, mode))
 CAPPY_BASELINE(void*, dlsym, (void* handle, const char* name), (handle, name))
 CAPPY_BASELINE(char*, dlerror, (void), ())
 CAPPY_BASELINE(int, dlclose, (void* handle), (handle))
+CAPPY_BASELINE(int, dladdr, (const void* addr, Dl_info* info), (addr, info))
 CAPPY_BASELINE(int, pthread_create,
                (pthread_t * thread, const pthread_attr_t* attr, void* (*start)(void*), void* arg),
                (thread, attr, start, arg))
 CAPPY_BASELINE(int, pthread_join, (pthread_t thread, void** result), (thread, result))
+CAPPY_BASELINE(int, pthread_detach, (pthread_t thread), (thread))
 CAPPY_BASELINE(int, pthread_once, (pthread_once_t * once, void (*init)(void)), (once, init))
 
 // Before glibc 2.33, fstat64 was an inline wrapper around __fxstat64 with

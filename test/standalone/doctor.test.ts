@@ -50,12 +50,16 @@ it('exits 1 and says why when the engine cannot score', () => {
 
 it('reads CPU flags by their /proc/cpuinfo names and picks the int8 kernel family MLAS prefers', () => {
   // Flag names as the Linux kernel prints them (arch/x86/include/asm/cpufeatures.h).
-  const sapphireRapids = parseCpuinfoFlags('processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512bw avx512_vnni avx_vnni amx_tile amx_int8 amx_bf16\n');
-  expect(sapphireRapids).toEqual({ avx2: true, avx512f: true, avx512bw: true, avx512vnni: true, avxvnni: true, amxTile: true, amxInt8: true });
+  const sapphireRapids = parseCpuinfoFlags('processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512dq avx512bw avx512vl avx512_vnni avx_vnni amx_tile amx_int8 amx_bf16\n');
+  expect(sapphireRapids).toEqual({
+    avx2: true, avx512f: true, avx512bw: true, avx512dq: true, avx512vl: true, avx512vnni: true, avxvnni: true, amxTile: true, amxInt8: true,
+  });
   expect(int8KernelFor(sapphireRapids)).toBe('amx');
   expect(int8KernelFor({ ...sapphireRapids, amxInt8: false })).toBe('avx512vnni');
   expect(int8KernelFor(parseCpuinfoFlags('flags : avx2 avx_vnni\n'))).toBe('avxvnni');
-  expect(int8KernelFor(parseCpuinfoFlags('flags : avx2 avx512f avx512bw\n'))).toBe('avx512bw');
+  // MLAS's AVX-512 "core" kernel needs BW, DQ and VL together (and overrides AVX-VNNI).
+  expect(int8KernelFor(parseCpuinfoFlags('flags : avx2 avx_vnni avx512f avx512dq avx512bw avx512vl\n'))).toBe('avx512bw');
+  expect(int8KernelFor(parseCpuinfoFlags('flags : avx2 avx512f avx512bw\n'))).toBe('avx2');
   expect(int8KernelFor(parseCpuinfoFlags('flags : sse4_2 avx2\n'))).toBe('avx2');
   expect(int8KernelFor(parseCpuinfoFlags('flags : sse4_2\n'))).toBe('baseline');
 });

@@ -123,7 +123,7 @@ export function formatDiagnosis(d: Diagnosis): string {
   row('onnxruntime', d.ort.ok ? `${d.ort.version ? `${d.ort.version} ` : ''}from ${d.ort.from}: ${d.ort.path}` : `MISSING: ${d.ort.error}`);
   const f = d.cpu.flags;
   row('cpu', `AVX2 ${yes(f.avx2)}, AVX-512F ${yes(f.avx512f)}, AVX-512BW ${yes(f.avx512bw)}, AVX-512 VNNI ${yes(f.avx512vnni)}, ` +
-    `AVX-VNNI ${yes(f.avxvnni)}, AMX-TILE ${yes(f.amxTile)}, AMX-INT8 ${yes(f.amxInt8)}; int8 kernels: ${d.cpu.int8Kernel}`);
+    `AVX-VNNI ${yes(f.avxvnni)}, AMX-TILE ${yes(f.amxTile)}, AMX-INT8 ${yes(f.amxInt8)}; int8 kernel: ${d.cpu.int8Kernel}, ${d.cpu.int8KernelDescription}`);
   for (const g of d.gpu) {
     if (g.available) row(`gpu ${g.device}`, 'available');
     else if (g.missing.length === 0) row(`gpu ${g.device}`, g.message ?? 'unavailable');
