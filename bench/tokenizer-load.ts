@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildUnigramTokenizerJson, xlmrNormalizer } from '../test/support/unigram-json.js';
+import { buildUnigramTokenizerJson, xlmrNormalizer } from '../support/unigram-json.js';
 import { tokenizeCorpus } from './support/tokenize-corpus.js';
 
 const { values: args } = parseArgs({

@@ -17,12 +17,6 @@ export { installShutdown, type ShutdownOptions } from './shutdown.js';
 export interface CreateServerOptions extends ServerOptions {
   /** Fastify's logger option. Default: off. */
   logger?: FastifyServerOptions['logger'];
-  /**
-   * Longest time to receive a whole request, in ms; 0 disables. Default
-   * 300000 (Node's own default, which Fastify turns off), so a client that
-   * trickles its body cannot hold a connection forever.
-   */
-  requestTimeoutMs?: number;
 }
 
 export interface CappyServerControls {
@@ -49,13 +43,14 @@ export function createServer(scorer: ScorerLike, options: CreateServerOptions = 
     // Our own hook answers 503 in the {error, error_type} shape while draining.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    requestTimeout: options.requestTimeoutMs ?? 300_000,
+    // So a client that trickles its body cannot hold a connection forever.
+    requestTimeout: Math.round(resolved.requestTimeout * 1000),
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(new HttpError('NOT_FOUND', `no route ${request.method} ${request.url}`), request, reply),
   );
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
-  const { logger: _logger, requestTimeoutMs: _timeout, ...pluginOptions } = options;
+  const { logger: _logger, ...pluginOptions } = options;
   void app.register(cappyPlugin, { ...pluginOptions, scorer, state, metrics });
 
   let closing: Promise<void> | undefined;

@@ -4,6 +4,8 @@
 // Scorer API offers.
 import type { Pair } from '../scorer/pairs.js';
 import type { IndexedScore, StreamOptions } from '../scorer/stream.js';
+import { SERVER_OPTIONS } from '../options/serve.js';
+import { resolveOptions, type GivenOptions, type ResolvedOptions } from '../options/spec.js';
 
 /** The counters of `Scorer.stats()` that the server reads. */
 export interface ScorerStatsLike {
@@ -56,44 +58,10 @@ export interface ScorerLike {
   stats(): ScorerStatsLike;
 }
 
-export interface ServerOptions {
-  /** When set, every route except /health needs `Authorization: Bearer <apiKey>`. */
-  apiKey?: string;
-  /** Items (texts, documents, pairs) one request may carry; more is a 413. Default 1024. */
-  maxClientBatchSize?: number;
-  /** Request body limit in bytes; more is a 413. For NDJSON streams it bounds one line. Default 8 MiB. */
-  bodyLimit?: number;
-  /** Name reported as `model_id` on /info. Default: the model folder's name. */
-  modelId?: string;
-  /** Pairs per scoring call on the NDJSON stream route. Default 256. */
-  streamChunkSize?: number;
-}
-
-export interface ResolvedServerOptions {
-  apiKey: string | undefined;
-  maxClientBatchSize: number;
-  bodyLimit: number;
-  modelId: string | undefined;
-  streamChunkSize: number;
-}
-
-function positiveInt(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
+/** createServer's options; each is declared once in lib/options/serve.ts (SERVER_OPTIONS). */
+export type ServerOptions = GivenOptions<typeof SERVER_OPTIONS>;
+export type ResolvedServerOptions = ResolvedOptions<typeof SERVER_OPTIONS>;
 
 export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptions {
-  if (o.apiKey !== undefined && (typeof o.apiKey !== 'string' || o.apiKey.length === 0)) {
-    throw new TypeError('apiKey must be a non-empty string when given');
-  }
-  return {
-    apiKey: o.apiKey,
-    maxClientBatchSize: positiveInt('maxClientBatchSize', o.maxClientBatchSize, 1024),
-    bodyLimit: positiveInt('bodyLimit', o.bodyLimit, 8 * 1024 * 1024),
-    modelId: o.modelId,
-    streamChunkSize: positiveInt('streamChunkSize', o.streamChunkSize, 256),
-  };
+  return resolveOptions(SERVER_OPTIONS, o, 'server options');
 }

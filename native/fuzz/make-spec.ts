@@ -1,7 +1,7 @@
 // Writes what scripts/fuzz.sh feeds native/fuzz/tokenizer_fuzz.cc:
 //   <out>                  the full RoBERTa tokenizer.json (lib/forge/tokenizer-json.ts),
 //                          which the fuzzer reads with the core's own loader;
-//   <out>.charsmap         an NFKC-shaped SentencePiece charsmap (test/support/charsmap.ts)
+//   <out>.charsmap         an NFKC-shaped SentencePiece charsmap (support/charsmap.ts)
 //                          for the Precompiled configurations;
 //   <out>.seed-charsmap    a seed for the charsmap-from-input configuration (16);
 //   <out>.seed-json-*      small tokenizer.json files of each model family, seeds for
@@ -9,7 +9,7 @@
 //   npx tsx native/fuzz/make-spec.ts out.json
 import { writeFileSync } from 'node:fs';
 import { buildBertTokenizerJson, buildRobertaTokenizerJson } from '../../lib/forge/tokenizer-json.js';
-import { buildCharsmap, buildNfkcCharsmap } from '../../test/support/charsmap.js';
+import { buildCharsmap, buildNfkcCharsmap } from '../../support/charsmap.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: make-spec.ts <out.json>');

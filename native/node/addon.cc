@@ -1,6 +1,7 @@
 // Addon entry point: registers one binding class per core class.
 #include <napi.h>
 
+#include "addon_data.h"
 #include "model_binding.h"
 #include "scorer_binding.h"
 #include "tokenizer_binding.h"
@@ -8,6 +9,7 @@
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData<cappy_node::AddonData>(new cappy_node::AddonData());
   cappy_node::InitTokenizerBinding(env, exports);
   cappy_node::InitScorerBinding(env, exports);
   cappy_node::InitModelBinding(env, exports);

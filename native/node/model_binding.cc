@@ -33,38 +33,40 @@ Napi::Value ConfigToJs(Napi::Env env, const cappy::ModelConfig& c) {
 
 // readModelFolder(dir, { onnxFile: '' | name, dtype: '' | 'auto' | 'fp32' | 'fp16' | 'int8', gpu })
 Napi::Value ReadModelFolder(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const std::string dir = ReadString(info[0], "readModelFolder: dir");
-  const Napi::Object o = ReadObject(info[1], "selection");
-  cappy::ModelSelection selection;
-  selection.onnx_file = StringField(o, "onnxFile", "selection");
-  const std::string dtype = StringField(o, "dtype", "selection");
-  if (dtype == "auto") {
-    selection.auto_dtype = true;
-  } else if (!dtype.empty()) {
-    selection.dtype = cappy::ParseModelDType(dtype);
-    if (!selection.dtype) Invalid(env, "selection.dtype must be '', 'auto', 'fp32', 'fp16' or 'int8'");
-  }
-  selection.gpu = BoolField(o, "gpu", "selection");
-  cappy::ModelFolder folder;
-  try {
-    folder = cappy::OpenModelFolder(dir, selection);
-  } catch (const std::exception& e) {
-    throw FromException(env, e);
-  }
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("dir", folder.dir);
-  out.Set("onnxPath", folder.onnx_path);
-  out.Set("tokenizerPath", folder.tokenizer_path);
-  if (folder.dtype) out.Set("dtype", cappy::ModelDTypeName(*folder.dtype));
-  out.Set("dtypeChoice", folder.dtype_choice);
-  Napi::Array present = Napi::Array::New(env, folder.dtypes_present.size());
-  for (size_t i = 0; i < folder.dtypes_present.size(); ++i) {
-    present.Set(static_cast<uint32_t>(i), cappy::ModelDTypeName(folder.dtypes_present[i]));
-  }
-  out.Set("dtypesPresent", present);
-  if (folder.config) out.Set("config", ConfigToJs(env, *folder.config));
-  return out;
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    const std::string dir = ReadString(info[0], "readModelFolder: dir");
+    const Napi::Object o = ReadObject(info[1], "selection");
+    cappy::ModelSelection selection;
+    selection.onnx_file = StringField(o, "onnxFile", "selection");
+    const std::string dtype = StringField(o, "dtype", "selection");
+    if (dtype == "auto") {
+      selection.auto_dtype = true;
+    } else if (!dtype.empty()) {
+      selection.dtype = cappy::ParseModelDType(dtype);
+      if (!selection.dtype) Invalid(env, "selection.dtype must be '', 'auto', 'fp32', 'fp16' or 'int8'");
+    }
+    selection.gpu = BoolField(o, "gpu", "selection");
+    cappy::ModelFolder folder;
+    try {
+      folder = cappy::OpenModelFolder(dir, selection);
+    } catch (const std::exception& e) {
+      throw FromException(env, e);
+    }
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("dir", folder.dir);
+    out.Set("onnxPath", folder.onnx_path);
+    out.Set("tokenizerPath", folder.tokenizer_path);
+    if (folder.dtype) out.Set("dtype", cappy::ModelDTypeName(*folder.dtype));
+    out.Set("dtypeChoice", folder.dtype_choice);
+    Napi::Array present = Napi::Array::New(env, folder.dtypes_present.size());
+    for (size_t i = 0; i < folder.dtypes_present.size(); ++i) {
+      present.Set(static_cast<uint32_t>(i), cappy::ModelDTypeName(folder.dtypes_present[i]));
+    }
+    out.Set("dtypesPresent", present);
+    if (folder.config) out.Set("config", ConfigToJs(env, *folder.config));
+    return out;
+  });
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Binding for cappy::Session + cappy::Scorer (lib/scorer wraps it as `Scorer`).
-// One AsyncWorker per job: load, score, runIds. The JS thread only copies
-// strings in and the Float32Array of scores out. Arguments are read by the
-// one policy in js_args.h.
+// One job per call: load, score, runIds. The JS thread only copies strings in
+// and the Float32Array of scores out. Arguments are read by the one policy in
+// js_args.h.
 #include "scorer_binding.h"
 
 #include <atomic>
@@ -10,18 +10,15 @@
 #include <utility>
 #include <vector>
 
-#include "build_worker.h"
+#include "addon_data.h"
 #include "errors.h"
+#include "job.h"
 #include "js_args.h"
 #include "tokenizer_binding.h"
 
 namespace cappy_node {
 
 namespace {
-
-struct ScorerAddonData {
-  Napi::FunctionReference scorer_constructor;
-};
 
 // ------------------------------------------------------------------ cancel
 class CancelToken : public Napi::ObjectWrap<CancelToken> {
@@ -56,6 +53,8 @@ Napi::Object SessionInfoToJs(Napi::Env env, const cappy::SessionInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("ortVersion", info.ort_version);
   o.Set("ortLibraryPath", info.ort_library_path);
+  o.Set("ortLoadedPath", info.ort_loaded_path);
+  o.Set("ortLink", info.ort_link);
   o.Set("executionProvider", info.execution_provider);
   o.Set("deviceId", info.device_id);
   o.Set("ioBinding", info.io_binding);
@@ -96,11 +95,13 @@ class NativeScorer : public Napi::ObjectWrap<NativeScorer> {
 
   // Only loadScorer constructs these, passing the scorer in an External.
   explicit NativeScorer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeScorer>(info) {
-    if (info.Length() != 1 || !info[0].IsExternal()) {
-      throw Napi::TypeError::New(info.Env(), "NativeScorer is created by loadScorer()");
-    }
-    loaded_ = *info[0].As<Napi::External<LoadedScorer>>().Data();
-    info_ = Napi::Persistent(SessionInfoToJs(info.Env(), loaded_.session->info()));
+    Guard(info.Env(), [&] {
+      if (info.Length() != 1 || !info[0].IsExternal()) {
+        throw Napi::TypeError::New(info.Env(), "NativeScorer is created by loadScorer()");
+      }
+      loaded_ = *info[0].As<Napi::External<LoadedScorer>>().Data();
+      info_ = Napi::Persistent(SessionInfoToJs(info.Env(), loaded_.session->info()));
+    });
   }
 
  private:
@@ -125,34 +126,21 @@ class NativeScorer : public Napi::ObjectWrap<NativeScorer> {
   Napi::ObjectReference info_;
 };
 
-class ScoreWorker : public Napi::AsyncWorker {
+class ScoreWorker : public PromiseJob {
  public:
+  // `cancelled`: the call's CancelToken flag, or null. Either way the call
+  // also stops when its env goes away (job.h).
   ScoreWorker(Napi::Env env, std::shared_ptr<const cappy::Scorer> scorer, std::vector<cappy::TextInput> inputs,
               std::shared_ptr<std::atomic<bool>> cancelled)
-      : Napi::AsyncWorker(env, "cappy.score"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        scorer_(std::move(scorer)),
-        inputs_(std::move(inputs)),
-        cancelled_(std::move(cancelled)) {}
+      : PromiseJob(env, "cappy.score", std::move(cancelled)), scorer_(std::move(scorer)), inputs_(std::move(inputs)) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      scores_ = scorer_->Score(inputs_, cancelled_.get(), &stats_);
-    } catch (const std::exception& e) {
-      error_.Capture(e);
-    }
-    inputs_.clear();
-    inputs_.shrink_to_fit();
+ private:
+  void Run() override {
+    auto inputs = std::move(inputs_);  // freed when the call ends, whatever happens
+    scores_ = scorer_->Score(inputs, stop_flag(), &stats_);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (error_.set) {
-      deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
-      return;
-    }
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object result = Napi::Object::New(env);
     result.Set("scores", ToFloat32Array(env, scores_));
     Napi::Object stats = Napi::Object::New(env);
@@ -162,54 +150,46 @@ class ScoreWorker : public Napi::AsyncWorker {
     stats.Set("tokenizeMs", stats_.tokenize_ms);
     stats.Set("runMs", stats_.run_ms);
     result.Set("stats", stats);
-    deferred_.Resolve(result);
+    return result;
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<const cappy::Scorer> scorer_;
   std::vector<cappy::TextInput> inputs_;
-  std::shared_ptr<std::atomic<bool>> cancelled_;
   std::vector<float> scores_;
   cappy::ScoreStats stats_;
-  PendingError error_;
 };
 
 Napi::Value NativeScorer::Score(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto scorer = Live(env).scorer;
-  std::vector<std::string> firsts = ReadStrings(info[0], "firsts");
-  std::vector<std::string> seconds = ReadStrings(info[1], "seconds");
-  if (firsts.size() != seconds.size()) {
-    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "firsts and seconds must have the same length");
-  }
-  std::vector<cappy::TextInput> inputs(firsts.size());
-  for (size_t i = 0; i < firsts.size(); ++i) {
-    inputs[i].first = std::move(firsts[i]);
-    inputs[i].second = std::move(seconds[i]);
-    inputs[i].has_second = true;
-  }
-  std::shared_ptr<std::atomic<bool>> cancelled;
-  if (info.Length() > 2 && info[2].IsObject()) {
-    Napi::Object token = info[2].As<Napi::Object>();
-    CancelToken* unwrapped = CancelToken::Unwrap(token);
-    if (unwrapped == nullptr) throw MakeError(env, cappy::ErrorCode::kInvalidInput, "cancel must be a CancelToken");
-    cancelled = unwrapped->flag();
-  }
-  auto* worker = new ScoreWorker(env, std::move(scorer), std::move(inputs), std::move(cancelled));
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto scorer = Live(env).scorer;
+    std::vector<std::string> firsts = ReadStrings(info[0], "firsts");
+    std::vector<std::string> seconds = ReadStrings(info[1], "seconds");
+    if (firsts.size() != seconds.size()) {
+      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "firsts and seconds must have the same length");
+    }
+    std::vector<cappy::TextInput> inputs(firsts.size());
+    for (size_t i = 0; i < firsts.size(); ++i) {
+      inputs[i].first = std::move(firsts[i]);
+      inputs[i].second = std::move(seconds[i]);
+      inputs[i].has_second = true;
+    }
+    std::shared_ptr<std::atomic<bool>> cancelled;
+    if (info.Length() > 2 && info[2].IsObject()) {
+      Napi::Object token = info[2].As<Napi::Object>();
+      CancelToken* unwrapped = CancelToken::Unwrap(token);
+      if (unwrapped == nullptr) throw MakeError(env, cappy::ErrorCode::kInvalidInput, "cancel must be a CancelToken");
+      cancelled = unwrapped->flag();
+    }
+    return PromiseJob::Start(env, new ScoreWorker(env, std::move(scorer), std::move(inputs), std::move(cancelled)));
+  });
 }
 
-class RunIdsWorker : public Napi::AsyncWorker {
+class RunIdsWorker : public PromiseJob {
  public:
   RunIdsWorker(Napi::Env env, std::shared_ptr<const cappy::Session> session, std::vector<int64_t> ids,
                std::vector<int64_t> mask, std::vector<int64_t> types, bool has_types, uint32_t rows, uint32_t seq_len)
-      : Napi::AsyncWorker(env, "cappy.runIds"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseJob(env, "cappy.runIds"),
         session_(std::move(session)),
         ids_(std::move(ids)),
         mask_(std::move(mask)),
@@ -218,134 +198,137 @@ class RunIdsWorker : public Napi::AsyncWorker {
         rows_(rows),
         seq_len_(seq_len) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      scores_ = session_->Run(ids_, mask_, has_types_ ? &types_ : nullptr, rows_, seq_len_);
-    } catch (const std::exception& e) {
-      error_.Capture(e);
-    }
-  }
-  void OnOK() override {
-    if (error_.set) {
-      deferred_.Reject(MakeError(Env(), error_.code, error_.message).Value());
-      return;
-    }
-    deferred_.Resolve(ToFloat32Array(Env(), scores_));
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
+  void Run() override {
+    scores_ = session_->Run(ids_, mask_, has_types_ ? &types_ : nullptr, rows_, seq_len_);
+  }
+  Napi::Value Result(Napi::Env env) override { return ToFloat32Array(env, scores_); }
+
   std::shared_ptr<const cappy::Session> session_;
   std::vector<int64_t> ids_, mask_, types_;
   bool has_types_;
   uint32_t rows_, seq_len_;
   std::vector<float> scores_;
-  PendingError error_;
 };
 
 Napi::Value NativeScorer::RunIds(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto session = Live(env).session;
-  if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
-      !info[3].IsNumber()) {
-    throw MakeError(env, cappy::ErrorCode::kInvalidInput,
-                    "runIds(ids: BigInt64Array, mask: BigInt64Array, rows, seqLen, typeIds?: BigInt64Array)");
-  }
-  auto read = [&](const Napi::Value& v) {
-    Napi::TypedArray t = v.As<Napi::TypedArray>();
-    if (t.TypedArrayType() != napi_bigint64_array) {
-      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "ids, mask and type ids must be BigInt64Array");
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto session = Live(env).session;
+    if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
+        !info[3].IsNumber()) {
+      throw MakeError(env, cappy::ErrorCode::kInvalidInput,
+                      "runIds(ids: BigInt64Array, mask: BigInt64Array, rows, seqLen, typeIds?: BigInt64Array)");
     }
-    Napi::TypedArrayOf<int64_t> a = v.As<Napi::TypedArrayOf<int64_t>>();
-    return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
-  };
-  const uint32_t rows = static_cast<uint32_t>(ReadInt(info[2], "runIds: rows", 0, UINT32_MAX));
-  const uint32_t seq_len = static_cast<uint32_t>(ReadInt(info[3], "runIds: seqLen", 0, UINT32_MAX));
-  // Segment ids are optional: without them a graph that takes token_type_ids gets zeros.
-  const bool has_types = info.Length() > 4 && !info[4].IsUndefined();
-  if (has_types && !info[4].IsTypedArray()) {
-    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "typeIds must be a BigInt64Array");
-  }
-  auto* worker = new RunIdsWorker(env, std::move(session), read(info[0]), read(info[1]),
-                                  has_types ? read(info[4]) : std::vector<int64_t>(), has_types, rows, seq_len);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+    auto read = [&](const Napi::Value& v) {
+      Napi::TypedArray t = v.As<Napi::TypedArray>();
+      if (t.TypedArrayType() != napi_bigint64_array) {
+        throw MakeError(env, cappy::ErrorCode::kInvalidInput, "ids, mask and type ids must be BigInt64Array");
+      }
+      Napi::TypedArrayOf<int64_t> a = v.As<Napi::TypedArrayOf<int64_t>>();
+      return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
+    };
+    const uint32_t rows = static_cast<uint32_t>(ReadInt(info[2], "runIds: rows", 0, UINT32_MAX));
+    const uint32_t seq_len = static_cast<uint32_t>(ReadInt(info[3], "runIds: seqLen", 0, UINT32_MAX));
+    // Segment ids are optional: without them a graph that takes token_type_ids gets zeros.
+    const bool has_types = info.Length() > 4 && !info[4].IsUndefined();
+    if (has_types && !info[4].IsTypedArray()) {
+      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "typeIds must be a BigInt64Array");
+    }
+    return PromiseJob::Start(env, new RunIdsWorker(env, std::move(session), read(info[0]), read(info[1]),
+                                    has_types ? read(info[4]) : std::vector<int64_t>(), has_types, rows, seq_len));
+  });
 }
 
 // ------------------------------------------------------------------ load
+class LoadWorker : public PromiseJob {
+ public:
+  LoadWorker(Napi::Env env, std::shared_ptr<const cappy::Tokenizer> tokenizer, cappy::SessionOptions session_options,
+             cappy::ScorerOptions scorer_options)
+      : PromiseJob(env, "cappy.loadScorer"),
+        tokenizer_(std::move(tokenizer)),
+        session_options_(std::move(session_options)),
+        scorer_options_(scorer_options) {}
+
+ private:
+  void Run() override {
+    loaded_.session = std::make_shared<const cappy::Session>(session_options_);
+    loaded_.scorer = std::make_shared<const cappy::Scorer>(tokenizer_, loaded_.session, scorer_options_);
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    auto* data = env.GetInstanceData<AddonData>();
+    auto holder = Napi::External<LoadedScorer>::New(env, &loaded_);
+    return data->scorer_constructor.New({holder});
+  }
+
+  std::shared_ptr<const cappy::Tokenizer> tokenizer_;
+  cappy::SessionOptions session_options_;
+  cappy::ScorerOptions scorer_options_;
+  LoadedScorer loaded_;
+};
+
 // loadScorer(tokenizer, options): options are complete and validated in TS;
 // every field is still type-checked here (js_args.h).
 Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::shared_ptr<const cappy::Tokenizer> tokenizer = UnwrapTokenizer(info[0]);
-  const Napi::Object o = ReadObject(info[1], "options");
-  const std::string where = "options";
-  const auto count = [&](const char* key) { return static_cast<uint32_t>(IntField(o, key, where, 0, UINT32_MAX)); };
-  cappy::SessionOptions so;
-  so.ort_library_path = StringField(o, "ortLibraryPath", where);
-  so.model_path = StringField(o, "modelPath", where);
-  so.intra_op_threads = static_cast<int>(IntField(o, "intraOpThreads", where, 0, INT32_MAX));
-  so.execution_provider = StringField(o, "executionProvider", where);
-  so.device_id = static_cast<int>(IntField(o, "deviceId", where, 0, INT32_MAX));
-  so.ep_library_path = StringField(o, "epLibraryPath", where);
-  so.io_binding = BoolField(o, "ioBinding", where);
-  so.pinned_buffers = BoolField(o, "pinnedBuffers", where);
-  const Napi::Object provider_options = ObjectField(o, "providerOptions", where);
-  const Napi::Array keys = provider_options.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); ++i) {
-    const std::string key = ReadString(keys.Get(i), "options.providerOptions key");
-    so.provider_options.emplace_back(key, StringField(provider_options, key.c_str(), "options.providerOptions"));
-  }
-  so.batches_in_flight = count("batchesInFlight");
-  so.trt_cache_dir = StringField(o, "trtCacheDir", where);
-  so.trt_fp16 = BoolField(o, "trtFp16", where);
-  const auto shape = [&](const char* key, uint32_t out[2]) {
-    const Napi::Value v = o.Get(key);
-    const std::string what = where + "." + key;
-    if (!v.IsArray() || v.As<Napi::Array>().Length() != 2) Invalid(env, what + " must be [rows, tokens]");
-    const Napi::Array a = v.As<Napi::Array>();
-    out[0] = static_cast<uint32_t>(ReadInt(a.Get(0u), what + "[0]", 0, UINT32_MAX));
-    out[1] = static_cast<uint32_t>(ReadInt(a.Get(1u), what + "[1]", 0, UINT32_MAX));
-  };
-  shape("trtMinShape", so.trt_min_shape);
-  shape("trtOptShape", so.trt_opt_shape);
-  shape("trtMaxShape", so.trt_max_shape);
-  cappy::ScorerOptions sc;
-  sc.tokenizer_threads = count("tokenizerThreads");
-  sc.plan.max_batch_tokens = count("maxBatchTokens");
-  sc.plan.max_batch_size = count("maxBatchSize");
-  sc.plan.pad_multiple = count("padMultiple");
-  sc.plan.sort_window = count("sortWindow");
-  return BuildWorker<LoadedScorer>::Start(
-      env, "cappy.loadScorer",
-      [tokenizer, so, sc] {
-        LoadedScorer loaded;
-        loaded.session = std::make_shared<const cappy::Session>(so);
-        loaded.scorer = std::make_shared<const cappy::Scorer>(tokenizer, loaded.session, sc);
-        return loaded;
-      },
-      [](Napi::Env js, LoadedScorer& loaded) {
-        auto* data = js.GetInstanceData<ScorerAddonData>();
-        return data->scorer_constructor.New({Napi::External<LoadedScorer>::New(js, &loaded)});
-      });
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    std::shared_ptr<const cappy::Tokenizer> tokenizer = UnwrapTokenizer(info[0]);
+    const Napi::Object o = ReadObject(info[1], "options");
+    const std::string where = "options";
+    const auto count = [&](const char* key) { return static_cast<uint32_t>(IntField(o, key, where, 0, UINT32_MAX)); };
+    cappy::SessionOptions so;
+    so.ort_library_path = StringField(o, "ortLibraryPath", where);
+    so.ort_link = StringField(o, "ortLink", where);
+    so.model_path = StringField(o, "modelPath", where);
+    so.intra_op_threads = static_cast<int>(IntField(o, "intraOpThreads", where, 0, INT32_MAX));
+    so.execution_provider = StringField(o, "executionProvider", where);
+    so.device_id = static_cast<int>(IntField(o, "deviceId", where, 0, INT32_MAX));
+    so.ep_library_path = StringField(o, "epLibraryPath", where);
+    so.io_binding = BoolField(o, "ioBinding", where);
+    so.pinned_buffers = BoolField(o, "pinnedBuffers", where);
+    const Napi::Object provider_options = ObjectField(o, "providerOptions", where);
+    const Napi::Array keys = provider_options.GetPropertyNames();
+    for (uint32_t i = 0; i < keys.Length(); ++i) {
+      const std::string key = ReadString(keys.Get(i), "options.providerOptions key");
+      so.provider_options.emplace_back(key, StringField(provider_options, key.c_str(), "options.providerOptions"));
+    }
+    so.batches_in_flight = count("batchesInFlight");
+    so.trt_cache_dir = StringField(o, "trtCacheDir", where);
+    so.trt_fp16 = BoolField(o, "trtFp16", where);
+    const auto shape = [&](const char* key, uint32_t out[2]) {
+      const Napi::Value v = o.Get(key);
+      const std::string what = where + "." + key;
+      if (!v.IsArray() || v.As<Napi::Array>().Length() != 2) Invalid(env, what + " must be [rows, tokens]");
+      const Napi::Array a = v.As<Napi::Array>();
+      out[0] = static_cast<uint32_t>(ReadInt(a.Get(0u), what + "[0]", 0, UINT32_MAX));
+      out[1] = static_cast<uint32_t>(ReadInt(a.Get(1u), what + "[1]", 0, UINT32_MAX));
+    };
+    shape("trtMinShape", so.trt_min_shape);
+    shape("trtOptShape", so.trt_opt_shape);
+    shape("trtMaxShape", so.trt_max_shape);
+    cappy::ScorerOptions sc;
+    sc.tokenizer_threads = count("tokenizerThreads");
+    sc.plan.max_batch_tokens = count("maxBatchTokens");
+    sc.plan.max_batch_size = count("maxBatchSize");
+    sc.plan.pad_multiple = count("padMultiple");
+    sc.plan.sort_window = count("sortWindow");
+    return PromiseJob::Start(env, new LoadWorker(env, std::move(tokenizer), std::move(so), sc));
+  });
 }
 
 // loadLibrary(nameOrPath): '' when loaded, else the loader's error. Lets TS
 // check an EP library's dependencies and name every missing one at once.
 Napi::Value LoadLibrary(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), cappy::LoadSharedLibrary(ReadString(info[0], "loadLibrary: nameOrPath")));
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    return Napi::String::New(info.Env(), cappy::LoadSharedLibrary(ReadString(info[0], "loadLibrary: nameOrPath")));
+  });
 }
 
 }  // namespace
 
 void InitScorerBinding(Napi::Env env, Napi::Object exports) {
-  auto* data = new ScorerAddonData();
-  data->scorer_constructor = Napi::Persistent(NativeScorer::Define(env));
-  env.SetInstanceData<ScorerAddonData>(data);
+  env.GetInstanceData<AddonData>()->scorer_constructor = Napi::Persistent(NativeScorer::Define(env));
   exports.Set("CancelToken", CancelToken::Define(env));
   exports.Set("loadScorer", Napi::Function::New<LoadScorer>(env, "loadScorer"));
   exports.Set("loadLibrary", Napi::Function::New<LoadLibrary>(env, "loadLibrary"));

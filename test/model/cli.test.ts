@@ -72,7 +72,7 @@ describe('cappy CLI', () => {
   it('score rejects a malformed line with its line number', () => {
     const r = cappy(['score', '--model', inject('tinyModelDir')], { input: '["a","b"]\n{"instruction": 1}\n' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/line 2: expected/);
+    expect(r.stderr).toMatch(/line 2: instruction must be a string/);
   });
 
   it('a missing model folder is a clear error, not a stack trace', () => {

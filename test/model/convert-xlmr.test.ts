@@ -15,10 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertModelDir } from '../../lib/convert/convert.js';
 import { forgedWeights, PRESETS, robertaConfigJson } from '../../lib/forge/index.js';
 import { Scorer } from '../../lib/index.js';
-import { Hf } from '../support/hf.js';
-import { buildUnigramTokenizerJson, xlmrNormalizer } from '../support/unigram-json.js';
+import { Hf } from '../../support/hf.js';
+import { buildUnigramTokenizerJson, xlmrNormalizer } from '../../support/unigram-json.js';
 import { writeSafetensors } from '../support/weight-writers.js';
-import { runRows } from '../support/ort-rows.js';
+import { runRows } from '../../support/ort-rows.js';
 
 const SEED = 11;
 const config = PRESETS.tiny;

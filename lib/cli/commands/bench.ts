@@ -3,82 +3,71 @@
 // suites do that); the numbers are about speed, padding and responsiveness.
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../errors/index.js';
 import { runLoad, type LoadReport } from '../../bench/load.js';
 import { drawLengths, parseLengthMix, seededRandom, synthesizePairs } from '../../bench/workload.js';
-import type { Planner } from '../../scorer/options.js';
+import { parseInteger } from '../../options/spec.js';
 import { Scorer } from '../../scorer/scorer.js';
+import { addModelOptions, scorerOptionsOf, singleModelOf } from '../options.js';
 
 interface BenchOpts {
-  model: string;
   lengths: string;
   pairs: string;
   concurrency: string;
   batch: string;
   warmup: string;
   seed: string;
-  threads?: string;
-  planner: string;
   json?: boolean;
 }
 
-function int(name: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new InvalidInputError(`--${name} must be an integer >= ${min}, got '${text}'`);
-  return n;
-}
+const int = (name: string, text: string, min: number) => parseInteger(`--${name}`, text, min);
 
 export function registerBench(program: Command): void {
-  program
+  const cmd = program
     .command('bench')
     .description('measure pairs/s, tokens/s, latency, padding and event-loop delay with a model')
-    .requiredOption('--model <dir>', 'model folder or pulled hub id')
     .option('--lengths <mix>', "token lengths per pair: 'lognormal' (8..512, median 96) or 'fixed:N'", 'lognormal')
     .option('--pairs <n>', 'pairs to score (after warm-up)', '2000')
     .option('--concurrency <c>', 'clients calling at once', '64')
     .option('--batch <n>', 'pairs per call (1: score(), more: scoreBatch())', '1')
     .option('--warmup <n>', 'pairs scored first and not counted', '64')
     .option('--seed <n>', 'workload seed', '1')
-    .option('--threads <n>', 'ORT intra-op threads (default: the core count)')
-    .option('--planner <kind>', "'padding-aware' or 'fifo' (planner off)", 'padding-aware')
-    .option('--json', 'print one JSON object instead of a table')
-    .action(async (opts: BenchOpts) => {
-      const pairsN = int('pairs', opts.pairs, 1);
-      const concurrency = int('concurrency', opts.concurrency, 1);
-      const pairsPerCall = int('batch', opts.batch, 1);
-      const warmupN = int('warmup', opts.warmup, 0);
-      const seed = int('seed', opts.seed, 0);
-      const intraOpThreads = opts.threads === undefined ? undefined : int('threads', opts.threads, 1);
-      const scorer = await Scorer.load(opts.model, { intraOpThreads, planner: opts.planner as Planner });
-      try {
-        const mix = parseLengthMix(opts.lengths, scorer.info.maxLength);
-        const lengths = drawLengths(mix, warmupN + pairsN, seededRandom(seed));
-        const all = synthesizePairs(scorer.tokenizer, lengths, { seed });
-        if (warmupN > 0) await runLoad(scorer, all.slice(0, warmupN), { concurrency, pairsPerCall });
-        const report = await runLoad(scorer, all.slice(warmupN), { concurrency, pairsPerCall });
-        const o = scorer.info.options;
-        const settings = {
-          executionProvider: scorer.info.executionProvider,
-          intraOpThreads: o.intraOpThreads,
-          tokenizerThreads: o.tokenizerThreads,
-          cores: availableParallelism(),
-          planner: o.planner,
-          maxBatchTokens: o.maxBatchTokens,
-          maxBatchSize: o.maxBatchSize,
-          maxWaitMs: o.maxWaitMs,
-          ort: scorer.info.ort.version,
-        };
-        const workload = { lengths: opts.lengths, pairs: pairsN, warmup: warmupN, concurrency, pairsPerCall, seed };
-        const model = { dir: scorer.info.model.dir, description: scorer.info.model.description, forged: Boolean(scorer.info.model.forged) };
-        if (opts.json) {
-          process.stdout.write(JSON.stringify({ model, workload, settings, ...report }) + '\n');
-          return;
-        }
-        printTable(model.description, workload, settings, report);
-      } finally {
-        await scorer.dispose();
+    .option('--json', 'print one JSON object instead of a table');
+  addModelOptions(cmd).action(async (opts: BenchOpts) => {
+    const pairsN = int('pairs', opts.pairs, 1);
+    const concurrency = int('concurrency', opts.concurrency, 1);
+    const pairsPerCall = int('batch', opts.batch, 1);
+    const warmupN = int('warmup', opts.warmup, 0);
+    const seed = int('seed', opts.seed, 0);
+    const scorer = await Scorer.load(singleModelOf(cmd), scorerOptionsOf(cmd));
+    try {
+      const mix = parseLengthMix(opts.lengths, scorer.info.maxLength);
+      const lengths = drawLengths(mix, warmupN + pairsN, seededRandom(seed));
+      const all = synthesizePairs(scorer.tokenizer, lengths, { seed });
+      if (warmupN > 0) await runLoad(scorer, all.slice(0, warmupN), { concurrency, pairsPerCall });
+      const report = await runLoad(scorer, all.slice(warmupN), { concurrency, pairsPerCall });
+      const o = scorer.info.options;
+      const settings = {
+        executionProvider: scorer.info.executionProvider,
+        intraOpThreads: o.intraOpThreads,
+        tokenizerThreads: o.tokenizerThreads,
+        cores: availableParallelism(),
+        planner: o.planner,
+        maxBatchTokens: o.maxBatchTokens,
+        maxBatchSize: o.maxBatchSize,
+        maxWaitMs: o.maxWaitMs,
+        ort: scorer.info.ort.version,
+      };
+      const workload = { lengths: opts.lengths, pairs: pairsN, warmup: warmupN, concurrency, pairsPerCall, seed };
+      const model = { dir: scorer.info.model.dir, description: scorer.info.model.description, forged: Boolean(scorer.info.model.forged) };
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ model, workload, settings, ...report }) + '\n');
+        return;
       }
-    });
+      printTable(model.description, workload, settings, report);
+    } finally {
+      await scorer.dispose();
+    }
+  });
 }
 
 function printTable(

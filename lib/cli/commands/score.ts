@@ -7,8 +7,9 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { InvalidInputError } from '../../errors/index.js';
-import type { ScorerOptions } from '../../scorer/options.js';
+import { toPair } from '../../scorer/pairs.js';
 import { Scorer } from '../../scorer/scorer.js';
+import { addModelOptions, scorerOptionsOf, singleModelOf } from '../options.js';
 
 const CHUNK = 256;
 
@@ -25,18 +26,9 @@ export function parseLine(line: string, lineNo: number): Row {
   } catch (e) {
     throw new InvalidInputError(`line ${lineNo}: not valid JSON (${(e as Error).message})`);
   }
-  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') {
-    return { pair: [v[0], v[1]], id: undefined };
-  }
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    const o = v as Record<string, unknown>;
-    if (typeof o.instruction === 'string' && typeof o.response === 'string') {
-      return { pair: [o.instruction, o.response], id: o.id };
-    }
-  }
-  throw new InvalidInputError(
-    `line ${lineNo}: expected {"instruction": string, "response": string} or ["instruction", "response"]`,
-  );
+  const pair = toPair(v, `line ${lineNo}`);
+  const id = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { id?: unknown }).id : undefined;
+  return { pair, id };
 }
 
 async function write(out: Writable, text: string): Promise<void> {
@@ -44,70 +36,67 @@ async function write(out: Writable, text: string): Promise<void> {
 }
 
 export function registerScore(program: Command): void {
-  program
+  const cmd = program
     .command('score')
     .description('score JSONL pairs ({"instruction","response"} or [a, b] per line) and write JSONL scores')
-    .requiredOption('--model <dir>', 'model folder (config.json, tokenizer.json, onnx/model.onnx) or pulled hub id')
     .option('--input <file>', 'JSONL input (default: stdin)')
-    .option('--output <file>', 'JSONL output (default: stdout)')
-    .option('--dtype <dtype>', "graph to run: fp32 (default), int8, fp16, or auto (the best the folder has for the CPU)")
-    .action(async (opts: { model: string; input?: string; output?: string; dtype?: string }) => {
-      // The value is checked by Scorer.load, with the other options.
-      const scorer = await Scorer.load(opts.model, { dtype: opts.dtype as ScorerOptions['dtype'] });
-      if (opts.dtype) process.stderr.write(`cappy score: graph: ${scorer.info.model.dtypeChoice}\n`);
-      const input = opts.input ? createReadStream(opts.input) : process.stdin;
-      const output: Writable = opts.output ? createWriteStream(opts.output) : process.stdout;
-      if (scorer.info.model.forged) {
-        process.stderr.write(`cappy score: model is ${scorer.info.model.description}\n`);
-      }
-      const total = opts.input ? statSync(opts.input).size : 0;
-      const bar = process.stderr.isTTY
-        ? new cliProgress.SingleBar(
-            {
-              format: total ? ' {bar} {percentage}% | {pairs} pairs' : ' {pairs} pairs scored',
-              stream: process.stderr,
-              hideCursor: true,
-            },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
-      bar?.start(total || 1, 0, { pairs: 0 });
+    .option('--output <file>', 'JSONL output (default: stdout)');
+  addModelOptions(cmd).action(async (opts: { input?: string; output?: string; dtype?: string }) => {
+    const scorer = await Scorer.load(singleModelOf(cmd), scorerOptionsOf(cmd));
+    if (opts.dtype) process.stderr.write(`cappy score: graph: ${scorer.info.model.dtypeChoice}\n`);
+    const input = opts.input ? createReadStream(opts.input) : process.stdin;
+    const output: Writable = opts.output ? createWriteStream(opts.output) : process.stdout;
+    if (scorer.info.model.forged) {
+      process.stderr.write(`cappy score: model is ${scorer.info.model.description}\n`);
+    }
+    const total = opts.input ? statSync(opts.input).size : 0;
+    const bar = process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          {
+            format: total ? ' {bar} {percentage}% | {pairs} pairs' : ' {pairs} pairs scored',
+            stream: process.stderr,
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+    bar?.start(total || 1, 0, { pairs: 0 });
 
-      let index = 0;
-      let lineNo = 0;
-      let bytes = 0;
-      let rows: Row[] = [];
-      const flush = async () => {
-        if (rows.length === 0) return;
-        const scores = await scorer.scoreBatch(rows.map((r) => r.pair));
-        let text = '';
-        rows.forEach((r, i) => {
-          const rec: Record<string, unknown> = { index: index + i, score: scores[i] };
-          if (r.id !== undefined) rec.id = r.id;
-          text += JSON.stringify(rec) + '\n';
-        });
-        index += rows.length;
-        rows = [];
-        await write(output, text);
-        bar?.update(total ? bytes : index, { pairs: index });
-      };
-      try {
-        const lines = createInterface({ input, crlfDelay: Infinity });
-        for await (const line of lines) {
-          lineNo += 1;
-          bytes += Buffer.byteLength(line) + 1;
-          if (line.trim() === '') continue;
-          rows.push(parseLine(line, lineNo));
-          if (rows.length >= CHUNK) await flush();
-        }
-        await flush();
-      } finally {
-        bar?.stop();
-        await scorer.dispose();
-        if (output !== process.stdout) {
-          output.end();
-          await once(output, 'finish');
-        }
+    let index = 0;
+    let lineNo = 0;
+    let bytes = 0;
+    let rows: Row[] = [];
+    const flush = async () => {
+      if (rows.length === 0) return;
+      const scores = await scorer.scoreBatch(rows.map((r) => r.pair));
+      let text = '';
+      rows.forEach((r, i) => {
+        const rec: Record<string, unknown> = { index: index + i, score: scores[i] };
+        if (r.id !== undefined) rec.id = r.id;
+        text += JSON.stringify(rec) + '\n';
+      });
+      index += rows.length;
+      rows = [];
+      await write(output, text);
+      bar?.update(total ? bytes : index, { pairs: index });
+    };
+    try {
+      const lines = createInterface({ input, crlfDelay: Infinity });
+      for await (const line of lines) {
+        lineNo += 1;
+        bytes += Buffer.byteLength(line) + 1;
+        if (line.trim() === '') continue;
+        rows.push(parseLine(line, lineNo));
+        if (rows.length >= CHUNK) await flush();
       }
-    });
+      await flush();
+    } finally {
+      bar?.stop();
+      await scorer.dispose();
+      if (output !== process.stdout) {
+        output.end();
+        await once(output, 'finish');
+      }
+    }
+  });
 }

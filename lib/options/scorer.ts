@@ -1,0 +1,106 @@
+// Every Scorer option, declared once: `Scorer.load(dir, options)` checks
+// against this table, and every command that loads a model (serve, score,
+// bench, eval) offers each entry as a flag and a CAPPY_* variable. The types
+// `ScorerOptions` and `ResolvedScorerOptions` are derived from it.
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { cacheRoot } from '../model/default-model.js';
+import { MODEL_DTYPES } from '../model/dtypes.js';
+import { boolean, decimal, integer, keyValues, oneOf, text } from './spec.js';
+
+const cores = () => availableParallelism();
+
+export const SCORER_OPTIONS = {
+  /**
+   * Where the model runs. 'cuda': ONNX Runtime's CUDA plugin EP (npm
+   * com.github.asus4.onnxruntime.linux-x64-gpu, or CAPPY_ORT_CUDA_EP).
+   * 'tensorrt': TensorRT from a full ORT GPU build (CAPPY_ORT_LIB). 'auto':
+   * TensorRT, then CUDA, then CPU, whichever loads first; `scorer.info.execution`
+   * says which ran and why the others did not.
+   */
+  device: oneOf(['cpu', 'cuda', 'tensorrt', 'auto'], {
+    default: 'cpu',
+    help: "where the model runs: cpu, cuda, tensorrt, or auto (the fastest that loads)",
+  }),
+  /** CUDA device ordinal. */
+  deviceId: integer({ min: 0, max: 255, default: 0, help: 'GPU ordinal for cuda/tensorrt' }),
+  /**
+   * Bind inputs and outputs with ORT's IoBinding, inputs staged in reusable
+   * (on a GPU: pinned) buffers. Default: on for GPU providers, off on CPU.
+   */
+  ioBinding: boolean({ help: "ORT IoBinding with reusable input buffers", defaultText: 'on for GPU providers, off on CPU' }),
+  /** Stage inputs in the GPU provider's pinned host memory; false keeps plain host memory. */
+  pinnedBuffers: boolean({ default: true, help: "stage inputs in the GPU provider's pinned host memory" }),
+  /** Batches one call runs at once. Default 2 on a GPU (copies overlap compute), 1 on CPU. */
+  batchesInFlight: integer({ min: 1, max: 8, help: 'batches one native call runs at once', defaultText: '2 on a GPU, 1 on CPU' }),
+  /**
+   * Extra options for the GPU provider, passed as given: CUDA EP keys such as
+   * { use_tf32: '0' } (exact fp32) or TensorRT keys (trt_*).
+   */
+  providerOptions: keyValues({ default: () => ({}), defaultText: 'none', help: 'options for the GPU provider, e.g. use_tf32=0' }),
+  /** TensorRT engine and timing cache folder. */
+  tensorrtCacheDir: text({
+    default: () => join(cacheRoot(), 'tensorrt'),
+    defaultText: '<CAPPY_HOME>/tensorrt',
+    placeholder: 'dir',
+    help: 'TensorRT engine and timing cache folder',
+  }),
+  /** Let TensorRT use fp16 kernels for an fp32 model. */
+  tensorrtFp16: boolean({ default: false, help: 'let TensorRT use fp16 kernels for an fp32 model' }),
+  /** ONNX file inside the model folder; default onnx/model.onnx, then model.onnx. Not with `dtype`. */
+  onnxFile: text({ placeholder: 'path', help: 'ONNX file inside the model folder (not with --dtype)', defaultText: 'onnx/model.onnx' }),
+  /**
+   * Which graph of the folder to run: 'fp32' (onnx/model.onnx, the default),
+   * 'int8' (onnx/model_int8.onnx), 'fp16' (onnx/model_fp16.onnx), or 'auto':
+   * the best the folder has for the device (on the CPU int8, then fp32, then
+   * fp16). `info.model.dtype` says which was chosen. Not with `onnxFile`.
+   */
+  dtype: oneOf(['auto', ...MODEL_DTYPES], {
+    help: 'graph to run: fp32, int8, fp16, or auto (the best the folder has for the device)',
+    defaultText: 'fp32',
+  }),
+  /** Max tokens per pair including special tokens. Cappy: 512; a smaller position table lowers the default. */
+  maxLength: integer({ min: 5, default: 512, help: 'max tokens per pair, special tokens included' }),
+  /** How a pair over maxLength is cut. Cappy: 'longest_first'. */
+  truncation: oneOf(['longest_first', 'only_first', 'only_second'], {
+    default: 'longest_first',
+    help: 'how a pair over --max-length is cut',
+  }),
+  /** ORT intra-op threads. Default: the core count. */
+  intraOpThreads: integer({ max: 1024, default: cores, defaultText: 'the core count', help: 'ONNX Runtime intra-op threads' }),
+  /**
+   * Tokenizer threads. Default: half the cores (at least 1). Tokenizing the
+   * next window overlaps running the current one, so the two pools share the
+   * machine; ORT's pool is the one that matters for throughput.
+   */
+  tokenizerThreads: integer({
+    max: 1024,
+    default: () => Math.max(1, Math.floor(cores() / 2)),
+    defaultText: 'half the cores',
+    help: 'tokenizer threads',
+  }),
+  /** Budget per batch, in padded tokens (rows x padded length). */
+  maxBatchTokens: integer({ default: 16384, help: 'padded tokens per native batch (rows x padded length)' }),
+  /** Rows per batch. */
+  maxBatchSize: integer({ max: 65536, default: 64, help: 'rows per native batch' }),
+  /** Padded lengths round up to this multiple. */
+  padMultiple: integer({ max: 512, default: 8, help: 'padded lengths round up to this multiple' }),
+  /** How long an idle scorer waits to merge concurrent calls, in ms. 0: dispatch at once. */
+  maxWaitMs: decimal({ min: 0, max: 60_000, unit: 'ms', default: 2, help: 'how long an idle scorer waits to merge concurrent calls' }),
+  /** Pairs per merged native call. */
+  maxPairsPerCall: integer({ default: 1024, help: 'pairs per merged native call' }),
+  /** Pairs allowed to wait; beyond this calls reject with QueueFullError. */
+  maxQueuedPairs: integer({ default: 65536, help: 'pairs allowed to wait; beyond this calls are refused (HTTP 429)' }),
+  /** Native calls at once (one runs while the next tokenizes). */
+  maxConcurrentCalls: integer({ max: 64, default: 2, help: 'native scoring calls at once (one runs while the next tokenizes)' }),
+  /**
+   * How a native call groups its pairs into batches.
+   * - 'padding-aware' (default): sort each window of 2048 pairs by length, then
+   *   cut batches under `maxBatchTokens` and `maxBatchSize`; little padding.
+   * - 'fifo': keep input order and cut batches under the same limits; each batch
+   *   pads to its longest pair. The planner switched off, for comparison.
+   */
+  planner: oneOf(['padding-aware', 'fifo'], { default: 'padding-aware', help: "batch planning: padding-aware, or fifo (planner off)" }),
+} as const;
+
+export type ScorerOptionKey = keyof typeof SCORER_OPTIONS;
