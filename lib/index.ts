@@ -7,6 +7,8 @@ export type { ModelDType } from './model/dtypes.js';
 export type { Pair } from './scorer/pairs.js';
 export type { Ranked } from './scorer/ranking.js';
 export type { IndexedScore, StreamOptions } from './scorer/stream.js';
+export { warmUp } from './scorer/warmup.js';
+export type { WarmUpOptions, WarmUpShape } from './scorer/warmup.js';
 export { multipleChoiceAccuracy } from './eval/multiple-choice.js';
 export type { McRow, McResult } from './eval/multiple-choice.js';
 export { bestOfN } from './eval/best-of-n.js';

@@ -43,7 +43,8 @@ export interface ScorerInfoLike {
  * too long instead of silently cutting it.
  */
 export interface TokenizerLike {
-  encodeBatch(items: string[]): Promise<{ ids: { length: number } }[]>;
+  /** Items are single texts or [first, second] pairs, encoded with the model's template. */
+  encodeBatch(items: (string | [string, string])[]): Promise<{ ids: { length: number } }[]>;
 }
 
 /** What the server needs from a Scorer. `Scorer` satisfies it. */

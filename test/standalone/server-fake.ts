@@ -36,8 +36,11 @@ export class FakeScorer implements ScorerLike {
     truncation: 'longest_first',
     options: { maxBatchTokens: 16384, maxBatchSize: 64, maxQueuedPairs: 100, maxConcurrentCalls: 2, tokenizerThreads: 2 },
   };
-  /** One token per word plus <s> and </s>, like encode() with special tokens. */
-  readonly tokenizer = { encodeBatch: async (items: string[]) => items.map((t) => ({ ids: { length: words(t) + 2 } })) };
+  /** One token per word plus RoBERTa's specials: <s> A </s> for a text, <s> A </s></s> B </s> for a pair. */
+  readonly tokenizer = {
+    encodeBatch: async (items: (string | [string, string])[]) =>
+      items.map((t) => ({ ids: { length: typeof t === 'string' ? words(t) + 2 : words(t[0]) + words(t[1]) + 4 } })),
+  };
   /** Latency of each scoreBatch call, ms. */
   delayMs = 0;
   /** Pairs in flight beyond which calls get QueueFullError. */
@@ -46,6 +49,9 @@ export class FakeScorer implements ScorerLike {
   started = 0;
   aborted = 0;
   inFlight = 0;
+  /** Most calls running at once, and the size of every call, in order. */
+  maxInFlight = 0;
+  callSizes: number[] = [];
   #stats: ScorerStatsLike = {
     calls: 0,
     pairs: 0,
@@ -71,6 +77,8 @@ export class FakeScorer implements ScorerLike {
     }
     this.started += 1;
     this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    this.callSizes.push(split.length);
     this.#stats.queuedPairs += split.length;
     try {
       if (this.delayMs > 0) {
