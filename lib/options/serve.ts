@@ -3,7 +3,7 @@
 // `server`, and `cappy serve` (and score, bench, eval for `model`) offers each
 // as a flag and a CAPPY_* variable. Scorer options live in ./scorer.ts.
 import { InvalidInputError } from '../errors/index.js';
-import { boolean, decimal, integer, list, text, type OptionSpec } from './spec.js';
+import { boolean, decimal, integer, list, oneOf, text, type OptionSpec } from './spec.js';
 
 /** A model the server serves: a name requests use, and a folder or hub id. */
 export interface ModelRef {
@@ -33,6 +33,20 @@ export function parseModelRef(textValue: string, where: string): ModelRef {
   return { name: checkModelName(name, where), dir };
 }
 
+const upstreamUrl = text({
+  placeholder: 'url',
+  help: '',
+  validate: (v, name) => {
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      throw new InvalidInputError(`${name} must be an http(s) URL, got '${v}'`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidInputError(`${name} must be an http(s) URL, got '${v}'`);
+  },
+});
+
 const modelRef: OptionSpec<string> = text({ placeholder: 'name=dir', help: '', validate: (v, name) => void parseModelRef(v, name) });
 
 /** Options `createServer` takes (the library's ServerOptions). */
@@ -57,6 +71,18 @@ export const SERVER_OPTIONS = {
   streamChunkSize: integer({ max: 65536, default: 256, help: 'pairs per scoring call on /score/stream' }),
   /** Longest time to receive a whole request; 0 disables. Node's own default, which Fastify turns off. */
   requestTimeout: decimal({ min: 0, max: 86_400, unit: 'seconds', default: 300, help: 'longest time to receive a whole request (0: no limit)' }),
+  /** An OpenAI-compatible server to boost: POST /v1/chat/completions and /v1/completions go there for candidates. */
+  boostUpstream: { ...upstreamUrl, help: 'OpenAI-compatible server (base URL, e.g. http://127.0.0.1:8000/v1) to boost with best-of-N' },
+  /** Candidates asked of the upstream per boosted request. */
+  boostN: integer({ max: 64, default: 4, help: 'candidates asked of the upstream per boosted request' }),
+  /** 'n': one upstream request with `n`; 'parallel': N requests; 'auto': `n`, then parallel requests if the upstream ignores it. */
+  boostMode: oneOf(['auto', 'n', 'parallel'], { default: 'auto', help: 'how candidates are asked for: n, parallel requests, or auto' }),
+  /** Longest wait for the upstream, per boosted request; beyond it the client gets 504. */
+  boostTimeout: decimal({ min: 0.001, max: 3600, unit: 'seconds', default: 120, help: 'longest wait for the upstream; then 504' }),
+  /** Key sent upstream as `Authorization: Bearer`. Without it the client's own header is forwarded when the server has no --api-key. */
+  boostApiKey: text({ placeholder: 'key', help: 'bearer key for the upstream' }),
+  /** The Cappy model that scores boost candidates. Default: the default model. */
+  boostModel: text({ placeholder: 'name', help: 'the served model that scores candidates', defaultText: 'the default model' }),
 } as const;
 
 /** Options of the `cappy serve` process (and `model` for every command that loads one). */
@@ -72,7 +98,7 @@ export const SERVE_OPTIONS = {
   /** Token lengths (per pair, specials included) the warm-up runs, each at every batch size; `none` skips warm-up. */
   warmupLengths: list(integer({ help: '' }), { default: [16, 512], help: 'token lengths (per pair) warm-up runs before /health says ready; none skips it' }),
   /** Batch sizes the warm-up runs at each length. */
-  warmupBatchSizes: list(integer({ max: 65536, help: '' }), { default: [1, 8], help: 'batch sizes warm-up runs at each length' }),
+  warmupBatchSizes: list(integer({ max: 65536, help: '' }), { default: [1], help: 'batch sizes warm-up runs at each length (on a GPU, add the batch sizes your traffic has)' }),
   /** One JSON log line per request on stdout. */
   log: boolean({ default: false, help: 'log each request (JSON lines on stdout)' }),
   ...SERVER_OPTIONS,

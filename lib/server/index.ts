@@ -5,7 +5,7 @@ import { DRAIN_TIMEOUT, type ServerState } from './context.js';
 import { HttpError, sendError } from './errors.js';
 import { ServerMetrics } from './metrics.js';
 import type { ModelSet } from './models.js';
-import { cappyPlugin, toModelSet, type ModelSource } from './plugin.js';
+import { cappyPlugin, checkBoostModel, toModelSet, type ModelSource } from './plugin.js';
 import { resolveServerOptions, type ServerOptions } from './types.js';
 
 export { cappyPlugin, type CappyPluginOptions, type ModelSource } from './plugin.js';
@@ -49,6 +49,7 @@ export type CappyServer = FastifyInstance & { cappy: CappyServerControls };
 export function createServer(source: ModelSource, options: CreateServerOptions = {}): CappyServer {
   const resolved = resolveServerOptions(options); // fail on bad options before building anything
   const models = toModelSet(source, resolved);
+  checkBoostModel(models, resolved);
   const state: ServerState = { draining: false };
   const inflight = new Set<AbortController>();
   const metrics = new ServerMetrics(models);

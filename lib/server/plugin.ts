@@ -3,6 +3,8 @@
 // (not wrapped with fastify-plugin): its auth, body limit, error format and
 // hooks apply to its own routes only and never leak into the host app.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { boostRoutes } from '../boost/routes.js';
+import { Upstream } from '../boost/upstream.js';
 import { InvalidInputError } from '../errors/index.js';
 import { bearerChecker } from './auth.js';
 import { cohereRoutes } from './cohere.js';
@@ -51,14 +53,22 @@ export function toModelSet(source: ModelSource | undefined, opts: ResolvedServer
   throw new InvalidInputError('a Cappy server needs { scorer } (a Scorer, or scorers by name) or { models } (a ModelSet)');
 }
 
+/** --boost-model must name a served model; said at start, not on every request. */
+export function checkBoostModel(models: ModelSet, opts: ResolvedServerOptions): void {
+  if (opts.boostUpstream !== undefined && opts.boostModel !== undefined && !models.names.includes(opts.boostModel)) {
+    throw new InvalidInputError(`boostModel '${opts.boostModel}' is not among the models (${models.names.join(', ')})`);
+  }
+}
+
 /** Counts a request as received once, under the model it names (known names only, so labels stay bounded). */
 function countReceived(ctx: RouteContext, request: FastifyRequest, rec: RequestRecord, method: string): void {
   if (rec.received) return;
   rec.received = true;
   if (rec.model === undefined) {
-    let name: string | undefined;
+    // A route may fix its model (the boost routes: the body's `model` names the LLM).
+    let name = (request.routeOptions.config as { model?: string } | undefined)?.model;
     try {
-      name = requestedModel(request, (request.body ?? undefined) as Body | undefined) ?? ctx.models.defaultName;
+      name ??= requestedModel(request, (request.body ?? undefined) as Body | undefined) ?? ctx.models.defaultName;
     } catch {
       name = undefined;
     }
@@ -140,4 +150,14 @@ export async function cappyPlugin(app: FastifyInstance, options: CappyPluginOpti
   cohereRoutes(app, ctx);
   nativeRoutes(app, ctx);
   opsRoutes(app, ctx);
+  if (opts.boostUpstream !== undefined) {
+    checkBoostModel(models, opts);
+    boostRoutes(app, ctx, {
+      upstream: new Upstream({ baseUrl: opts.boostUpstream, mode: opts.boostMode, timeoutMs: opts.boostTimeout * 1000 }),
+      n: opts.boostN,
+      scorer: opts.boostModel,
+      upstreamKey: opts.boostApiKey,
+      forwardClientAuth: opts.apiKey === undefined,
+    });
+  }
 }

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { forgeModel, Scorer } from '../../lib/index.js';
 import { createServer } from '../../lib/server/index.js';
+import { startFakeUpstream } from '../support/fake-openai.js';
 import { hfTokenizer, type HfTokenizer } from '../support/hf.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -210,6 +211,53 @@ describe('isolation with real scorers', () => {
     } finally {
       await app.cappy.drain();
       await Promise.all([slow.dispose(), fast.dispose()]);
+    }
+  });
+});
+
+describe('boosting with a real scorer', () => {
+  it('cappy serve --boost-upstream picks what Scorer.rank ranks first, and reports every score', async () => {
+    const up = await startFakeUpstream();
+    const proc = spawn(
+      process.execPath,
+      [join(root, 'bin', 'cappy.js'), 'serve', '--model', inject('tinyModelDir'), '--port', '0', '--boost-upstream', up.url, '--boost-n', '5'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    proc.stderr.setEncoding('utf8');
+    const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+    try {
+      const base = await new Promise<string>((ok, fail) => {
+        const timer = setTimeout(() => fail(new Error(stderr)), 120_000);
+        proc.stderr.on('data', (d: string) => {
+          stderr += d;
+          const m = /listening on (http:\/\/\S+)/.exec(stderr);
+          if (m && /ready: /.test(stderr)) {
+            clearTimeout(timer);
+            ok(m[1]);
+          }
+        });
+      });
+      expect(stderr).toMatch(/boosting http:\/\/127\.0\.0\.1:\d+\/v1: .* best of 5 candidates/);
+      const question = 'Which planet is known as the Red Planet?';
+      const r = await post(base, '/v1/chat/completions', { model: 'llm', messages: [{ role: 'user', content: question }] });
+      expect(r.status).toBe(200);
+      const texts = [0, 1, 2, 3, 4].map((k) => up.text(k, 0));
+      const scorer = await Scorer.load(inject('tinyModelDir'));
+      try {
+        const ranked = await scorer.rank(question, texts);
+        const body = r.body as { choices: { message: { content: string } }[]; cappy_boost: { candidates: { score: number }[] } };
+        expect(body.choices[0].message.content).toBe(texts[ranked[0].index]);
+        const expected = await scorer.scoreBatch(texts.map((t) => [question, t] as const));
+        body.cappy_boost.candidates.forEach((c, i) => expect(c.score).toBeCloseTo(expected[i], 5));
+      } finally {
+        await scorer.dispose();
+      }
+      proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+      await up.close();
     }
   });
 });

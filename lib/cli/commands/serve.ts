@@ -33,7 +33,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export function registerServe(program: Command): void {
   const cmd = program
     .command('serve')
-    .description('serve Cappy over HTTP: TEI /rerank /predict /info /health, Cohere /v1/rerank, /score, /v1/models, /metrics');
+    .description('serve Cappy over HTTP: TEI /rerank /predict /info /health, Cohere /v1/rerank, /score, /v1/models, /metrics; with --boost-upstream, best-of-N /v1/chat/completions and /v1/completions');
   addOptions(cmd, SERVE_OPTIONS);
   addOptions(cmd, SCORER_OPTIONS);
   cmd.action(async () => {
@@ -76,6 +76,9 @@ export function registerServe(program: Command): void {
     try {
       const address = await server.listen({ host, port });
       say(`listening on ${address}`);
+      if (opts.boostUpstream !== undefined) {
+        say(`boosting ${opts.boostUpstream}: POST /v1/chat/completions and /v1/completions pick the best of ${opts.boostN} candidates (scored by ${opts.boostModel ?? models.defaultName})`);
+      }
     } catch (e) {
       shutdown.remove();
       throw e;
