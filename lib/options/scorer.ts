@@ -91,8 +91,8 @@ export const SCORER_OPTIONS = {
   maxPairsPerCall: integer({ default: 1024, help: 'pairs per merged native call' }),
   /** Pairs allowed to wait; beyond this calls reject with QueueFullError. */
   maxQueuedPairs: integer({ default: 65536, help: 'pairs allowed to wait; beyond this calls are refused (HTTP 429)' }),
-  /** Native calls at once (one runs while the next tokenizes). */
-  maxConcurrentCalls: integer({ max: 64, default: 2, help: 'native scoring calls at once (one runs while the next tokenizes)' }),
+  /** Native calls at once. A second runs beside the first (tokenizing while it runs) only when a full call is waiting. */
+  maxConcurrentCalls: integer({ max: 64, default: 2, help: 'native scoring calls at once (a second starts only when a full call is waiting)' }),
   /**
    * How a native call groups its pairs into batches.
    * - 'padding-aware' (default): sort each window of 2048 pairs by length, then

@@ -40,6 +40,43 @@ describe('MicroBatcher', () => {
     expect(calls.map((c) => c.length)).toEqual([1, 10]);
   });
 
+  it('with two calls allowed, requests trickling in while one runs still wait and leave together (HTTP arrivals)', async () => {
+    const { run, calls } = fakeRun(40);
+    const b = new MicroBatcher(run, { ...opts, maxWaitMs: 0, maxConcurrentCalls: 2 });
+    const first = b.submit(['a'], ['1']);
+    // Ten requests a few ms apart, all while the first call runs.
+    const later: Promise<Float32Array>[] = [];
+    for (let k = 0; k < 10; k++) {
+      await new Promise((r) => setTimeout(r, 2));
+      later.push(b.submit(['b'], [String(k)]));
+    }
+    await Promise.all([first, ...later]);
+    expect(calls.map((c) => c.length)).toEqual([1, 10]);
+  });
+
+  it('a second call runs beside the first when a full call is waiting', async () => {
+    const { run, calls } = fakeRun(30);
+    let running = 0;
+    let most = 0;
+    const counted = new MicroBatcher(
+      async (i, r, s) => {
+        running += 1;
+        most = Math.max(most, running);
+        try {
+          return await run(i, r, s);
+        } finally {
+          running -= 1;
+        }
+      },
+      { ...opts, maxWaitMs: 0, maxConcurrentCalls: 2, maxPairsPerCall: 4 },
+    );
+    const first = counted.submit(['a'], ['1']);
+    const full = counted.submit(['b', 'b', 'b', 'b'], ['1', '2', '3', '4']);
+    await Promise.all([first, full]);
+    expect(calls.map((c) => c.length)).toEqual([1, 4]);
+    expect(most).toBe(2);
+  });
+
   it('respects maxPairsPerCall', async () => {
     const { run, calls } = fakeRun();
     const b = new MicroBatcher(run, { ...opts, maxPairsPerCall: 8 });
