@@ -8,6 +8,7 @@ export type { Pair } from './scorer/pairs.js';
 export type { Ranked } from './scorer/ranking.js';
 export type { IndexedScore, StreamOptions } from './scorer/stream.js';
 export { warmUp } from './scorer/warmup.js';
+export type { LongInputs, ChunkAggregation } from './scorer/windows.js';
 export type { WarmUpOptions, WarmUpShape } from './scorer/warmup.js';
 export { multipleChoiceAccuracy } from './eval/multiple-choice.js';
 export type { McRow, McResult } from './eval/multiple-choice.js';

@@ -1,7 +1,8 @@
 // Cohere-style POST /v1/rerank, the shape LangChain, LlamaIndex and Haystack
 // rerank clients send: {query, documents, top_n?, return_documents?} in,
 // {id, results: [{index, relevance_score, document?}], meta} out. `model`
-// picks one of the served models (the default when absent).
+// picks one of the served models (the default when absent);
+// `max_chunks_per_doc` scores long documents in windows (docs/server.md).
 //
 // relevance_score is Cappy's raw logit. Cohere's contract is only "higher is
 // more relevant, roughly 0..1", which Cappy's regression score already is;
@@ -32,7 +33,10 @@ export function cohereRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const texts = documentTexts(boundedArray(body, 'documents', ctx.opts.maxRequestItems));
     const topN = optionalInteger(body, 'top_n', 1);
     const returnDocuments = optionalBool(body, 'return_documents', false);
-    const scores = await scoreForRequest(ctx, request, reply, scorer, texts.map((t) => [query, t] as const));
+    // Cohere's max_chunks_per_doc: chunk this request's long documents into at most that many windows (1: truncate).
+    const maxChunks = optionalInteger(body, 'max_chunks_per_doc', 1, 1024);
+    const call = maxChunks === undefined ? {} : { longInputs: 'chunk' as const, maxChunks };
+    const scores = await scoreForRequest(ctx, request, reply, scorer, texts.map((t) => [query, t] as const), call);
     // top_n beyond the document count returns them all, as Cohere does.
     const kept = rankScores(scores, topN);
     return {

@@ -7,7 +7,7 @@ import { HttpError } from './errors.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ModelSet, ServedModel } from './models.js';
 import { scoreTimed, setTimingHeaders, type Timings } from './timing.js';
-import type { ResolvedServerOptions, ScorerLike } from './types.js';
+import type { ResolvedServerOptions, ScoreCallOptions, ScorerLike } from './types.js';
 import { describe, type Body } from './validate.js';
 
 export interface ServerState {
@@ -110,10 +110,11 @@ export async function scoreForRequest(
   reply: FastifyReply,
   scorer: ScorerLike,
   pairs: readonly Pair[],
+  call: Omit<ScoreCallOptions, 'signal'> = {},
 ): Promise<Float32Array> {
   const signal = requestSignal(ctx, reply);
   try {
-    const { scores, timings } = await scoreTimed(scorer, pairs, signal, ctx.opts.maxClientBatchSize);
+    const { scores, timings } = await scoreTimed(scorer, pairs, signal, ctx.opts.maxClientBatchSize, call);
     recordOf(request).timings = timings;
     setTimingHeaders(reply, timings);
     return scores;

@@ -13,7 +13,7 @@ export { ModelSet, type ModelState, type ServedModel } from './models.js';
 export { ServerMetrics } from './metrics.js';
 export { ERROR_TABLE, HttpError, mapError, type ErrorBody, type ErrorType } from './errors.js';
 export type { ServerState } from './context.js';
-export type { ScorerLike, ScorerInfoLike, ScorerStatsLike, ServerOptions, TokenizerLike } from './types.js';
+export type { ScoreCallOptions, ScorerLike, ScorerInfoLike, ScorerStatsLike, ServerOptions, TokenizerLike } from './types.js';
 export { installShutdown, type ShutdownOptions } from './shutdown.js';
 
 export interface CreateServerOptions extends ServerOptions {

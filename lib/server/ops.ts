@@ -65,6 +65,9 @@ function modelInfo(ctx: RouteContext, m: ServedModel) {
       score: 'raw logit of a regression head trained toward 0..1 (no sigmoid)',
       tei_raw_scores_default: false,
       truncation: info?.truncation ?? null,
+      long_inputs: so?.longInputs
+        ? { mode: so.longInputs, max_chunks: so.maxChunks, chunk_overlap: so.chunkOverlap, aggregation: so.chunkAggregation }
+        : null,
       execution_provider: info?.executionProvider ?? null,
       max_queued_pairs: so?.maxQueuedPairs ?? null,
       // The hard cap: a request with more items is a 413.

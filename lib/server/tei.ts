@@ -9,6 +9,7 @@ import { rankScores } from '../scorer/ranking.js';
 import { HttpError } from './errors.js';
 import { modelFor, scoreForRequest, type RouteContext } from './context.js';
 import { sigmoid } from './timing.js';
+import type { ScoreCallOptions, ScorerLike } from './types.js';
 import {
   boundedArray,
   checkLengths,
@@ -19,6 +20,7 @@ import {
   pairList,
   requireString,
   stringArray,
+  type Body,
 } from './validate.js';
 
 /** Cappy has one output, labelled as HF labels a one-label head. */
@@ -44,19 +46,30 @@ function predictInputs(v: unknown, max: number): { pairs: [string, string][]; ba
   return { pairs: pairList(items, 'inputs'), batch: true };
 }
 
+/**
+ * TEI's `truncate`. Absent: the model's own long-input handling (truncation,
+ * Cappy's reference, unless the server chunks). true: truncate this request
+ * even on a chunking server. false: a pair over the limit is a 422.
+ */
+async function truncation(scorer: ScorerLike, body: Body, firsts: readonly string[], seconds: readonly string[]): Promise<Omit<ScoreCallOptions, 'signal'>> {
+  checkTruncationDirection(body);
+  const v = body.truncate;
+  if (v === undefined || v === null) return {};
+  const truncate = optionalBool(body, 'truncate', true);
+  if (!truncate) await checkLengths(scorer, firsts, seconds);
+  return { longInputs: 'truncate' };
+}
+
 export function teiRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post('/rerank', { config: { metric: 'rerank' } }, async (request, reply) => {
     const body = objectBody(request.body);
     const { scorer } = modelFor(ctx, request, body);
     const query = requireString(body, 'query');
     const texts = stringArray(boundedArray(body, 'texts', ctx.opts.maxRequestItems), 'texts');
-    // Cappy's reference tokenization truncates (longest_first), so truncation is on unless refused.
-    const truncate = optionalBool(body, 'truncate', true);
     const raw = optionalBool(body, 'raw_scores', false);
     const returnText = optionalBool(body, 'return_text', false);
-    checkTruncationDirection(body);
-    if (!truncate) await checkLengths(scorer, texts.map(() => query), texts);
-    const scores = await scoreForRequest(ctx, request, reply, scorer, texts.map((t) => [query, t] as const));
+    const call = await truncation(scorer, body, texts.map(() => query), texts);
+    const scores = await scoreForRequest(ctx, request, reply, scorer, texts.map((t) => [query, t] as const), call);
     // Ranked on the raw value: the sigmoid is monotonic but can tie distinct logits.
     return rankScores(scores).map(({ index, score }) =>
       returnText ? { index, text: texts[index], score: raw ? score : sigmoid(score) } : { index, score: raw ? score : sigmoid(score) },
@@ -67,11 +80,9 @@ export function teiRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const body = objectBody(request.body);
     const { scorer } = modelFor(ctx, request, body);
     const { pairs, batch } = predictInputs(body.inputs, ctx.opts.maxRequestItems);
-    const truncate = optionalBool(body, 'truncate', true);
     const raw = optionalBool(body, 'raw_scores', false);
-    checkTruncationDirection(body);
-    if (!truncate) await checkLengths(scorer, pairs.map((p) => p[0]), pairs.map((p) => p[1]));
-    const scores = await scoreForRequest(ctx, request, reply, scorer, pairs);
+    const call = await truncation(scorer, body, pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+    const scores = await scoreForRequest(ctx, request, reply, scorer, pairs, call);
     const one = (s: number) => [{ score: raw ? s : sigmoid(s), label: LABEL }];
     return batch ? Array.from(scores, one) : one(scores[0]);
   });

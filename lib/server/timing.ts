@@ -9,7 +9,7 @@
 import type { FastifyReply } from 'fastify';
 import { AbortError } from '../errors/index.js';
 import type { Pair } from '../scorer/pairs.js';
-import type { ScorerLike } from './types.js';
+import type { ScoreCallOptions, ScorerLike } from './types.js';
 
 export interface Timings {
   /** Wall time inside the scorer: queue + tokenization + inference, measured. */
@@ -27,8 +27,14 @@ export interface Timings {
  * scorer's queue alone nor holds it against other requests; the scores come
  * back in input order. The first failure cancels the calls not yet done.
  */
-export async function scoreInChunks(scorer: ScorerLike, pairs: readonly Pair[], chunk: number, signal: AbortSignal): Promise<Float32Array> {
-  if (pairs.length <= chunk) return scorer.scoreBatch(pairs, { signal });
+export async function scoreInChunks(
+  scorer: ScorerLike,
+  pairs: readonly Pair[],
+  chunk: number,
+  signal: AbortSignal,
+  call: Omit<ScoreCallOptions, 'signal'> = {},
+): Promise<Float32Array> {
+  if (pairs.length <= chunk) return scorer.scoreBatch(pairs, { ...call, signal });
   const out = new Float32Array(pairs.length);
   const local = new AbortController();
   const stop = () => local.abort(signal.reason);
@@ -38,7 +44,7 @@ export async function scoreInChunks(scorer: ScorerLike, pairs: readonly Pair[], 
     try {
       for (let start = next; start < pairs.length && !local.signal.aborted; start = next) {
         next = start + chunk;
-        out.set(await scorer.scoreBatch(pairs.slice(start, start + chunk), { signal: local.signal }), start);
+        out.set(await scorer.scoreBatch(pairs.slice(start, start + chunk), { ...call, signal: local.signal }), start);
       }
     } catch (e) {
       local.abort(e); // at once, so the other worker starts nothing more
@@ -61,10 +67,11 @@ export async function scoreTimed(
   pairs: readonly Pair[],
   signal: AbortSignal,
   chunk = Number.POSITIVE_INFINITY,
+  call: Omit<ScoreCallOptions, 'signal'> = {},
 ): Promise<{ scores: Float32Array; timings: Timings }> {
   const before = scorer.stats();
   const t0 = performance.now();
-  const scores = await scoreInChunks(scorer, pairs, chunk, signal);
+  const scores = await scoreInChunks(scorer, pairs, chunk, signal, call);
   const computeMs = performance.now() - t0;
   const after = scorer.stats();
   const calls = after.calls - before.calls;

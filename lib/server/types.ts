@@ -34,7 +34,20 @@ export interface ScorerInfoLike {
     maxQueuedPairs: number;
     maxConcurrentCalls: number;
     tokenizerThreads: number;
+    /** Long-input handling (absent on scorers that only truncate). */
+    longInputs?: string;
+    maxChunks?: number;
+    chunkOverlap?: number;
+    chunkAggregation?: string;
   };
+}
+
+/** Per-call options the server passes to scoreBatch. */
+export interface ScoreCallOptions {
+  signal?: AbortSignal;
+  /** 'truncate' or 'chunk' for this call (TEI's truncate: true, Cohere's max_chunks_per_doc). */
+  longInputs?: 'truncate' | 'chunk';
+  maxChunks?: number;
 }
 
 /**
@@ -51,7 +64,7 @@ export interface TokenizerLike {
 export interface ScorerLike {
   readonly info: ScorerInfoLike;
   readonly tokenizer?: TokenizerLike;
-  scoreBatch(pairs: readonly Pair[], options?: { signal?: AbortSignal }): Promise<Float32Array>;
+  scoreBatch(pairs: readonly Pair[], options?: ScoreCallOptions): Promise<Float32Array>;
   scoreStream(
     source: Iterable<Pair> | AsyncIterable<Pair>,
     options: StreamOptions & { withIndex: true },

@@ -3,7 +3,7 @@
 // failures on demand, and a record of every abort it observed.
 import { AbortError, QueueFullError, TokenizerError } from '../../lib/errors/index.js';
 import type { IndexedScore, Pair, StreamOptions } from '../../lib/index.js';
-import type { ScorerLike, ScorerStatsLike } from '../../lib/server/index.js';
+import type { ScoreCallOptions, ScorerLike, ScorerStatsLike } from '../../lib/server/index.js';
 
 /** Any pair containing this text fails as the real tokenizer would. */
 export const BAD_TEXT = '<<tokenizer-fails>>';
@@ -52,6 +52,8 @@ export class FakeScorer implements ScorerLike {
   /** Most calls running at once, and the size of every call, in order. */
   maxInFlight = 0;
   callSizes: number[] = [];
+  /** The options of every call, signal left out. */
+  callOptions: Omit<ScoreCallOptions, 'signal'>[] = [];
   #stats: ScorerStatsLike = {
     calls: 0,
     pairs: 0,
@@ -65,8 +67,9 @@ export class FakeScorer implements ScorerLike {
     queuedPairs: 0,
   };
 
-  async scoreBatch(pairs: readonly Pair[], options: { signal?: AbortSignal } = {}): Promise<Float32Array> {
-    const { signal } = options;
+  async scoreBatch(pairs: readonly Pair[], options: ScoreCallOptions = {}): Promise<Float32Array> {
+    const { signal, ...call } = options;
+    this.callOptions.push(call);
     if (signal?.aborted) throw new AbortError();
     const split = pairs.map(pairOf);
     if (this.#stats.queuedPairs + split.length > this.queueLimit) {

@@ -76,6 +76,20 @@ describe('TEI /rerank', () => {
   });
 });
 
+describe('long inputs per request', () => {
+  it("TEI's truncate: absent keeps the model's handling, true truncates; Cohere's max_chunks_per_doc chunks", async () => {
+    const { app, scorer } = make();
+    await post(app, '/rerank', { query: 'q', texts: ['a'] });
+    await post(app, '/rerank', { query: 'q', texts: ['a'], truncate: true });
+    await post(app, '/predict', { inputs: ['q', 'a'], truncate: false });
+    await post(app, '/v1/rerank', { query: 'q', documents: ['a'], max_chunks_per_doc: 5 });
+    await post(app, '/v1/rerank', { query: 'q', documents: ['a'] });
+    expect(scorer.callOptions).toEqual([{}, { longInputs: 'truncate' }, { longInputs: 'truncate' }, { longInputs: 'chunk', maxChunks: 5 }, {}]);
+    expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], max_chunks_per_doc: 0 })).statusCode).toBe(400);
+    expect((await post(app, '/rerank', { query: 'q', texts: ['a'], truncate: 'yes' })).statusCode).toBe(400);
+  });
+});
+
 describe('malformed and oversized requests', () => {
   it.each([
     ['no body', 400, undefined],
