@@ -62,11 +62,15 @@ interface Arm {
   pairsPerNativeCall?: number;
 }
 
-/** `concurrency` workers send requests back to back for SECONDS, as clients would. */
-async function inProcess(scorer: Scorer, bodies: [string, string][][], concurrency: number, seconds = SECONDS): Promise<Arm> {
+/**
+ * `concurrency` clients send requests back to back until the slice ends, then
+ * wait for the ones in flight (both arms run this same closed loop, so they
+ * count the same work). `send(i)` sends body i and resolves true on success.
+ */
+async function closedLoop(concurrency: number, seconds: number, send: (i: number) => Promise<boolean>) {
   let next = 0;
+  let errors = 0;
   const latencies: number[] = [];
-  const before = scorer.stats();
   const cpu0 = process.cpuUsage();
   const start = performance.now();
   const deadline = start + seconds * 1000;
@@ -74,25 +78,33 @@ async function inProcess(scorer: Scorer, bodies: [string, string][][], concurren
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
         const t = performance.now();
-        await scorer.scoreBatch(bodies[next++ % bodies.length]);
-        latencies.push(performance.now() - t);
+        if (await send(next++).catch(() => false)) latencies.push(performance.now() - t);
+        else errors += 1;
       }
     }),
   );
   const wall = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const after = scorer.stats();
   latencies.sort((a, b) => a - b);
   return {
-    pairsPerSec: (latencies.length * PER_REQUEST) / wall,
-    requests: latencies.length,
-    seconds: wall,
-    p50Ms: pct(latencies, 50),
-    p99Ms: pct(latencies, 99),
-    errors: 0,
-    benchCpuShare: (cpu.user + cpu.system) / 1e6 / wall / CORES,
-    pairsPerNativeCall: (after.pairs - before.pairs) / Math.max(1, after.calls - before.calls),
+    arm: {
+      pairsPerSec: (latencies.length * PER_REQUEST) / wall,
+      requests: latencies.length,
+      seconds: wall,
+      p50Ms: pct(latencies, 50),
+      p99Ms: pct(latencies, 99),
+      errors,
+      benchCpuShare: (cpu.user + cpu.system) / 1e6 / wall / CORES,
+    },
+    wall,
   };
+}
+
+async function inProcess(scorer: Scorer, bodies: [string, string][][], concurrency: number, seconds = SECONDS): Promise<Arm> {
+  const before = scorer.stats();
+  const { arm } = await closedLoop(concurrency, seconds, async (i) => (await scorer.scoreBatch(bodies[i % bodies.length]), true));
+  const after = scorer.stats();
+  return { ...arm, pairsPerNativeCall: (after.pairs - before.pairs) / Math.max(1, after.calls - before.calls) };
 }
 
 /** Slices of one arm added up: throughput and CPU over the total time; latency percentiles as the median of the slices'. */
@@ -121,24 +133,17 @@ async function counters(url: string): Promise<{ calls: number; pairs: number }> 
   return { calls: sum('cappy_native_calls_total'), pairs: sum('cappy_pairs_scored_total') };
 }
 
-/**
- * `concurrency` clients, each on its own kept-alive connection, send requests
- * back to back until the slice ends, then wait for the ones in flight: the
- * same closed loop as the in-process arm, so both count the same work.
- */
+/** The same closed loop over HTTP: each client on its own kept-alive connection. */
 async function overHttp(server: { url: string; pid: number }, bodies: string[], concurrency: number, seconds = SECONDS): Promise<Arm> {
   const { hostname, port } = new URL(server.url);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  let next = 0;
-  let errors = 0;
-  const latencies: number[] = [];
   const send = (body: string) =>
-    new Promise<number>((ok, fail) => {
+    new Promise<boolean>((ok, fail) => {
       const req = httpRequest(
         { host: hostname, port, path: '/score', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
         (res) => {
           res.resume();
-          res.on('end', () => ok(res.statusCode ?? 0));
+          res.on('end', () => ok(res.statusCode === 200));
           res.on('error', fail);
         },
       );
@@ -146,34 +151,13 @@ async function overHttp(server: { url: string; pid: number }, bodies: string[], 
       req.end(body);
     });
   const before = await counters(server.url);
-  const cpu0 = process.cpuUsage();
   const server0 = cpuSeconds(server.pid);
-  const start = performance.now();
-  const deadline = start + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        const status = await send(bodies[next++ % bodies.length]).catch(() => 0);
-        if (status === 200) latencies.push(performance.now() - t);
-        else errors += 1;
-      }
-    }),
-  );
-  const wall = (performance.now() - start) / 1000;
-  const cpu = process.cpuUsage(cpu0);
+  const { arm, wall } = await closedLoop(concurrency, seconds, (i) => send(bodies[i % bodies.length]));
   const serverCpu = cpuSeconds(server.pid) - server0;
   agent.destroy();
   const after = await counters(server.url);
-  latencies.sort((a, b) => a - b);
   return {
-    pairsPerSec: (latencies.length * PER_REQUEST) / wall,
-    requests: latencies.length,
-    seconds: wall,
-    p50Ms: pct(latencies, 50),
-    p99Ms: pct(latencies, 99),
-    errors,
-    benchCpuShare: (cpu.user + cpu.system) / 1e6 / wall / CORES,
+    ...arm,
     serverCpuShare: serverCpu / wall / CORES,
     pairsPerNativeCall: after.calls > before.calls ? (after.pairs - before.pairs) / (after.calls - before.calls) : undefined,
   };

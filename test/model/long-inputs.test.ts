@@ -9,11 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AddressInfo } from 'node:net';
 import { forgeModel, Scorer } from '../../lib/index.js';
-import { createServer } from '../../lib/server/index.js';
 import { seededRandom } from '../../lib/util/seeded-random.js';
 import { hfTokenizer, type HfTokenizer } from '../support/hf.js';
+import { listening } from '../support/serving.js';
 
 let scratch: string;
 let bertDir: string;
@@ -153,12 +152,9 @@ describe('on the server', () => {
     const dir = inject('tinyModelDir');
     const plain = await Scorer.load(dir);
     const chunking = await Scorer.load(dir, { longInputs: 'chunk', maxChunks: 4 });
-    const app = createServer({ plain, chunking });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const { app, base, post: postOf } = await listening({ plain, chunking });
     type Results = { results: { index: number; relevance_score: number }[] } & { index: number; score: number }[];
-    const post = async (path: string, body: object) =>
-      (await (await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as Results;
+    const post = async (path: string, body: object) => (await postOf(path, body)).body as Results;
     try {
       const query = 'Which river is longest?';
       const documents = [longText(900, 1), 'a short answer', longText(1500, 7)];

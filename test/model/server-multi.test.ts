@@ -4,18 +4,16 @@
 // counted with each model's own template at exactly the limit (HF tokenizers
 // as the truth); and a saturated model that does not hold a fast one's
 // requests, with two real Scorers. Forged models: random weights.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { forgeModel, Scorer } from '../../lib/index.js';
-import { createServer } from '../../lib/server/index.js';
 import { startFakeUpstream } from '../support/fake-openai.js';
 import { hfTokenizer, type HfTokenizer } from '../support/hf.js';
+import { listening, postJson, startServe, stopServe } from '../support/serving.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
 let scratch: string;
 let bertDir: string;
 let child: ChildProcess | undefined;
@@ -29,11 +27,6 @@ afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
   await rm(scratch, { recursive: true, force: true });
 });
-
-const post = (base: string, path: string, body: unknown) =>
-  fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
-    async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> & { scores?: number[]; error?: string } }),
-  );
 
 /** Words appended one HF token at a time until the pair has exactly `target` tokens (specials included). */
 async function pairOfLength(tok: HfTokenizer, query: string, target: number): Promise<string> {
@@ -56,23 +49,10 @@ async function pairOfLength(tok: HfTokenizer, query: string, target: number): Pr
 describe('cappy serve with two models', () => {
   it('listens first (/live 200, /health 503 while loading and warming), then serves each model by name', async () => {
     const tiny = inject('tinyModelDir');
-    const args = ['serve', '--model', `tiny=${tiny}`, '--model', `bert=${bertDir}`, '--port', '0', '--warmup-lengths', '16,512', '--warmup-batch-sizes', '1,32'];
-    const proc = spawn(process.execPath, [join(root, 'bin', 'cappy.js'), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    child = proc;
-    let stderr = '';
-    proc.stderr!.setEncoding('utf8');
-    const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
-    const base = await new Promise<string>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no listen line:\n${stderr}`)), 120_000);
-      proc.stderr!.on('data', (d: string) => {
-        stderr += d;
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-        if (m) {
-          clearTimeout(timer);
-          ok(m[1]);
-        }
-      });
-    });
+    const served = await startServe(['--model', `tiny=${tiny}`, '--model', `bert=${bertDir}`, '--warmup-lengths', '16,512', '--warmup-batch-sizes', '1,32']);
+    child = served.child;
+    const base = served.url;
+    const stderrNow = served.stderr;
     // Probe from the moment it listens until it is ready.
     const seen: number[] = [];
     const deadline = Date.now() + 120_000;
@@ -83,11 +63,12 @@ describe('cappy serve with two models', () => {
       if (h.status === 200) break;
       const body = (await h.json()) as { status: string };
       expect(['loading', 'warming']).toContain(body.status);
-      if (Date.now() > deadline) throw new Error(`never ready:\n${stderr}`);
+      if (Date.now() > deadline) throw new Error(`never ready:\n${stderrNow()}`);
       await new Promise((r) => setTimeout(r, 5));
     }
     // Loading and warming two models takes far longer than one probe.
     expect(seen[0]).toBe(503);
+    const stderr = stderrNow();
     expect(stderr.indexOf('listening on')).toBeLessThan(stderr.indexOf('tiny: loaded'));
     expect(stderr).toMatch(/bert: warmed up 4 shape\(s\)/);
     expect(stderr).toMatch(/ready: tiny, bert \(default tiny\)/);
@@ -100,18 +81,18 @@ describe('cappy serve with two models', () => {
     try {
       for (const [name, scorer] of [['tiny', tinyScorer], ['bert', bertScorer]] as const) {
         const expected = await scorer.scoreBatch(pairs);
-        const r = await post(base, '/score', { model: name, pairs });
+        const r = await postJson(base, '/score', { model: name, pairs });
         expect(r.status).toBe(200);
-        r.body.scores!.forEach((s, i) => expect(s).toBeCloseTo(expected[i], 5));
+        (r.body.scores as number[]).forEach((s, i) => expect(s).toBeCloseTo(expected[i], 5));
       }
       // No model named: the default (the first).
-      const dflt = await post(base, '/score', { pairs });
+      const dflt = await postJson(base, '/score', { pairs });
       const expectedTiny = await tinyScorer.scoreBatch(pairs);
-      dflt.body.scores!.forEach((s, i) => expect(s).toBeCloseTo(expectedTiny[i], 5));
+      (dflt.body.scores as number[]).forEach((s, i) => expect(s).toBeCloseTo(expectedTiny[i], 5));
     } finally {
       await Promise.all([tinyScorer.dispose(), bertScorer.dispose()]);
     }
-    const unknown = await post(base, '/v1/rerank', { model: 'rerank-v3', query: 'q', documents: ['a'] });
+    const unknown = await postJson(base, '/v1/rerank', { model: 'rerank-v3', query: 'q', documents: ['a'] });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatch(/models: tiny, bert/);
     const models = (await (await fetch(base + '/v1/models')).json()) as { data: { id: string; state: string }[] };
@@ -123,21 +104,13 @@ describe('cappy serve with two models', () => {
     expect(metrics).toMatch(/^te_request_count\{method="score",model="bert"\} 1$/m);
     expect(metrics).toMatch(/^te_queue_size\{model="tiny"\} 0$/m);
 
-    proc.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await stopServe(served)).toBe(0);
   });
 
   it('a model that fails to load fails readiness and exits 2 with the reason', async () => {
-    const proc = spawn(process.execPath, [join(root, 'bin', 'cappy.js'), 'serve', '--model', `ok=${inject('tinyModelDir')}`, '--model', 'bad=/nonexistent/model', '--port', '0'], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (d: string) => (stderr += d));
-    const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/bad: failed to load: .*model folder not found/);
+    const served = startServe(['--model', `ok=${inject('tinyModelDir')}`, '--model', 'bad=/nonexistent/model'], { ready: true });
+    // It listens, starts loading, fails on the second model, and exits instead of becoming ready.
+    await expect(served).rejects.toThrow(/exited 2:[\s\S]*bad: failed to load: .*model folder not found/);
   });
 });
 
@@ -145,9 +118,7 @@ describe('truncate=false counts with the model\'s own template', () => {
   it('a BERT pair of exactly max_input_length tokens is scored; one token more is a 422 (RoBERTa too)', async () => {
     const bert = await Scorer.load(bertDir);
     const roberta = await Scorer.load(inject('tinyModelDir'));
-    const app = createServer({ bert, roberta });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const { app, post } = await listening({ bert, roberta });
     try {
       for (const [name, dir, scorer] of [['bert', bertDir, bert], ['roberta', inject('tinyModelDir'), roberta]] as const) {
         const max = scorer.info.maxLength;
@@ -156,12 +127,12 @@ describe('truncate=false counts with the model\'s own template', () => {
         const query = 'what is the answer';
         const exact = await pairOfLength(tok, query, max);
         const over = await pairOfLength(tok, query, max + 1);
-        const ok = await post(base, '/rerank', { model: name, query, texts: [exact], truncate: false });
+        const ok = await post('/rerank', { model: name, query, texts: [exact], truncate: false });
         expect(ok.status, `${name} at exactly ${max}`).toBe(200);
-        const refused = await post(base, '/rerank', { model: name, query, texts: [exact, over], truncate: false });
+        const refused = await post('/rerank', { model: name, query, texts: [exact, over], truncate: false });
         expect(refused.status, `${name} at ${max + 1}`).toBe(422);
         expect(refused.body.error).toMatch(new RegExp(`input 1 has ${max + 1} tokens, more than max_input_length ${max}`));
-        const predict = await post(base, '/predict', { model: name, inputs: [[query, exact]], truncate: false });
+        const predict = await post('/predict', { model: name, inputs: [[query, exact]], truncate: false });
         expect(predict.status).toBe(200);
       }
     } finally {
@@ -176,14 +147,12 @@ describe('isolation with real scorers', () => {
     const dir = inject('tinyModelDir');
     const slow = await Scorer.load(dir, { maxQueuedPairs: 1 << 20, maxConcurrentCalls: 1 });
     const fast = await Scorer.load(dir);
-    const app = createServer({ slow, fast }, { maxRequestItems: 1 << 20 });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const { app, post } = await listening({ slow, fast }, { maxRequestItems: 1 << 20 });
     try {
       const text = 'a longer answer that keeps going with more words, '.repeat(6);
       // A backlog of 16 requests x 256 pairs on the slow model (several seconds of work here).
       const backlog = Array.from({ length: 16 }, (_, k) =>
-        post(base, '/score', { model: 'slow', pairs: Array.from({ length: 256 }, (_, j) => [`question ${k}`, `${j} ${text}`]) }),
+        post('/score', { model: 'slow', pairs: Array.from({ length: 256 }, (_, j) => [`question ${k}`, `${j} ${text}`]) }),
       );
       const pairsBefore = slow.stats().pairs;
       let backlogDone = 0;
@@ -192,7 +161,7 @@ describe('isolation with real scorers', () => {
       const latencies: number[] = [];
       for (let k = 0; k < 10; k++) {
         const t0 = performance.now();
-        const r = await post(base, '/score', { model: 'fast', pairs: [['q', `short answer ${k}`]] });
+        const r = await post('/score', { model: 'fast', pairs: [['q', `short answer ${k}`]] });
         latencies.push(performance.now() - t0);
         expect(r.status).toBe(200);
       }
@@ -202,7 +171,7 @@ describe('isolation with real scorers', () => {
       // Contrast (the same request on the saturated model waits its turn):
       // one more slow request is answered only once every pair queued before
       // it is scored (one native call at a time, first in first out).
-      const last = await post(base, '/score', { model: 'slow', pairs: [['q', 'short answer']] });
+      const last = await post('/score', { model: 'slow', pairs: [['q', 'short answer']] });
       expect(last.status).toBe(200);
       expect(slow.stats().pairs - pairsBefore).toBe(16 * 256 + 1);
       latencies.sort((a, b) => a - b);
@@ -218,29 +187,13 @@ describe('isolation with real scorers', () => {
 describe('boosting with a real scorer', () => {
   it('cappy serve --boost-upstream picks what Scorer.rank ranks first, and reports every score', async () => {
     const up = await startFakeUpstream();
-    const proc = spawn(
-      process.execPath,
-      [join(root, 'bin', 'cappy.js'), 'serve', '--model', inject('tinyModelDir'), '--port', '0', '--boost-upstream', up.url, '--boost-n', '5'],
-      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    proc.stderr.setEncoding('utf8');
-    const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+    const served = await startServe(['--model', inject('tinyModelDir'), '--boost-upstream', up.url, '--boost-n', '5'], { ready: true });
     try {
-      const base = await new Promise<string>((ok, fail) => {
-        const timer = setTimeout(() => fail(new Error(stderr)), 120_000);
-        proc.stderr.on('data', (d: string) => {
-          stderr += d;
-          const m = /listening on (http:\/\/\S+)/.exec(stderr);
-          if (m && /ready: /.test(stderr)) {
-            clearTimeout(timer);
-            ok(m[1]);
-          }
-        });
-      });
+      const base = served.url;
+      const stderr = served.stderr();
       expect(stderr).toMatch(/boosting http:\/\/127\.0\.0\.1:\d+\/v1: .* best of 5 candidates/);
       const question = 'Which planet is known as the Red Planet?';
-      const r = await post(base, '/v1/chat/completions', { model: 'llm', messages: [{ role: 'user', content: question }] });
+      const r = await postJson(base, '/v1/chat/completions', { model: 'llm', messages: [{ role: 'user', content: question }] });
       expect(r.status).toBe(200);
       const texts = [0, 1, 2, 3, 4].map((k) => up.text(k, 0));
       const scorer = await Scorer.load(inject('tinyModelDir'));
@@ -253,10 +206,9 @@ describe('boosting with a real scorer', () => {
       } finally {
         await scorer.dispose();
       }
-      proc.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await stopServe(served)).toBe(0);
     } finally {
-      if (proc.exitCode === null) proc.kill('SIGKILL');
+      if (served.child.exitCode === null) served.child.kill('SIGKILL');
       await up.close();
     }
   });

@@ -41,8 +41,18 @@ describe('MicroBatcher', () => {
   });
 
   it('with two calls allowed, requests trickling in while one runs still wait and leave together (HTTP arrivals)', async () => {
-    const { run, calls } = fakeRun(40);
-    const b = new MicroBatcher(run, { ...opts, maxWaitMs: 0, maxConcurrentCalls: 2 });
+    // The first call runs until the test lets it finish.
+    const calls: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const b = new MicroBatcher(
+      async (instructions, responses) => {
+        calls.push(instructions.length);
+        if (calls.length === 1) await gate;
+        return Float32Array.from(responses, Number);
+      },
+      { ...opts, maxWaitMs: 0, maxConcurrentCalls: 2 },
+    );
     const first = b.submit(['a'], ['1']);
     // Ten requests a few ms apart, all while the first call runs.
     const later: Promise<Float32Array>[] = [];
@@ -50,8 +60,11 @@ describe('MicroBatcher', () => {
       await new Promise((r) => setTimeout(r, 2));
       later.push(b.submit(['b'], [String(k)]));
     }
-    await Promise.all([first, ...later]);
-    expect(calls.map((c) => c.length)).toEqual([1, 10]);
+    expect(calls).toEqual([1]);
+    release();
+    const out = await Promise.all([first, ...later]);
+    expect(calls).toEqual([1, 10]);
+    out.slice(1).forEach((scores, k) => expect(Array.from(scores)).toEqual([k]));
   });
 
   it('a second call runs beside the first when a full call is waiting', async () => {
