@@ -9,6 +9,7 @@
 // models, exit 0 (1 when the timeout cut requests off, 2 when a model failed).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { InvalidInputError } from '../../errors/index.js';
 import { addOptions, readOptions } from '../../options/commander.js';
 import { SCORER_OPTIONS } from '../../options/scorer.js';
 import { SERVE_OPTIONS, type ModelRef } from '../../options/serve.js';
@@ -25,6 +26,9 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 /** A bare folder is named after itself; a bare hub id keeps the whole id; --model-id names a lone bare model. */
 function namesOf(refs: ModelRef[], modelId: string | undefined): string[] {
   const bare = refs.filter((r) => r.name === undefined).length;
+  if (modelId !== undefined && bare !== 1) {
+    throw new InvalidInputError(`--model-id names a lone bare --model DIR, but ${bare} are given; name each model as name=DIR instead`);
+  }
   return refs.map((r) => r.name ?? (modelId !== undefined && bare === 1 ? modelId : existsSync(r.dir) ? folderName(r.dir) : r.dir));
 }
 
