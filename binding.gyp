@@ -1,8 +1,9 @@
-# node-gyp build of the same addon CMakeLists.txt builds (CMake via cmake-js is
-# the build of record; test/standalone/binding-gyp.test.ts proves this builds).
+# node-gyp build of the same addon CMakeLists.txt builds (CMake, driven by
+# scripts/build-native.mjs, is the build of record; test/standalone/binding-gyp.test.ts
+# proves this builds). Header folders come from scripts/native-deps.mjs, as for CMake.
 {
   "variables": {
-    "ort_headers": "node_modules/com.github.asus4.onnxruntime/Plugins/iOS~/onnxruntime.xcframework/ios-arm64/onnxruntime.framework/Headers"
+    "ort_headers": "<!(node scripts/native-deps.mjs ort-include)"
   },
   "targets": [
     {
@@ -15,13 +16,15 @@
         "native/core/include",
         "native/core",
         "<(SHARED_INTERMEDIATE_DIR)/generated",
-        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!(node scripts/native-deps.mjs napi-include)",
         "<(ort_headers)"
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED", "ORT_API_MANUAL_INIT"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
+                     "-fvisibility=hidden", "-fvisibility-inlines-hidden"],
+      "ldflags": ["-Wl,--version-script=<(module_root_dir)/native/node/exports.map"],
       "libraries": ["-ldl", "-lpthread"],
       "actions": [
         {

@@ -15,8 +15,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { forgeModel } from '../lib/index.js';
 import type { Int8Options, ModelDType } from '../lib/forge/precision.js';
-import { hfEncodePairs, hfTokenizer } from '../test/support/hf.js';
-import { runRowsBatched } from '../test/support/ort-rows.js';
+import { hfEncodePairs, hfTokenizer } from '../support/hf.js';
+import { runRowsBatched } from '../support/ort-rows.js';
 import { textPairs } from './support/text-pairs.js';
 
 const { values: args } = parseArgs({
@@ -50,6 +50,8 @@ const VARIANTS: Variant[] = [
   { name: 'int8 w63 fp32 qkv', dtype: 'int8', int8: { ops: 'contrib', weightMax: 63, keepFloat: ['qkv'] } },
   { name: 'int8 w63 fp32 ffn-in', dtype: 'int8', int8: { ops: 'contrib', weightMax: 63, keepFloat: ['ffn-in'] } },
   { name: 'int8 w63 fp32 attn-out', dtype: 'int8', int8: { ops: 'contrib', weightMax: 63, keepFloat: ['attention-out'] } },
+  // The default layout with full-range codes: safe only where the int8 kernel does not saturate (VNNI, AMX).
+  { name: 'int8 w127 fp32 attn-out', dtype: 'int8', int8: { ops: 'contrib', weightMax: 127, keepFloat: ['attention-out'] } },
   { name: 'fp16', dtype: 'fp16' },
 ];
 

@@ -25,8 +25,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { Scorer } from '../lib/index.js';
 import { drawLengths, LOGNORMAL_8_512, seededRandom, synthesizePairs } from '../lib/bench/workload.js';
-import { hfEncodePairs, hfTokenizer } from '../test/support/hf.js';
-import { runRows } from '../test/support/ort-rows.js';
+import { hfEncodePairs, hfTokenizer } from '../support/hf.js';
+import { runRows } from '../support/ort-rows.js';
 import { paragraphs } from './support/text-pairs.js';
 import { forgedBenchModel } from './support/forged-model.js';
 

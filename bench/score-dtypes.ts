@@ -11,14 +11,14 @@
 // the same onnx/model_int8.onnx). transformers.js's own q8 (model_quantized.onnx)
 // is made by optimum in Python, so it cannot be made here from these weights.
 // Accuracy: the engine's int8 vs fp32 scores on the pairs, and rank() over
-// candidate sets (test/support/agreement.ts).
+// candidate sets (support/agreement.ts).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { forgeModel, Scorer } from '../lib/index.js';
-import { absDiffs, candidateSets, rankAgreement, std, type Diffs } from '../test/support/agreement.js';
+import { absDiffs, candidateSets, rankAgreement, std, type Diffs } from '../support/agreement.js';
 import { textPairs } from './support/text-pairs.js';
 import { percentile } from '../lib/bench/load.js';
 
@@ -78,8 +78,8 @@ async function runner(name: string): Promise<RunnerResult> {
   }
   if (kind === 'ort-node') {
     const ort = await import('onnxruntime-node');
-    const { hfEncodePairs, hfTokenizer } = await import('../test/support/hf.js');
-    const { runRowsBatched } = await import('../test/support/ort-rows.js');
+    const { hfEncodePairs, hfTokenizer } = await import('../support/hf.js');
+    const { runRowsBatched } = await import('../support/ort-rows.js');
     const hf = hfTokenizer(join(dir, 'tokenizer.json'), 512, 'LongestFirst');
     const session = await ort.InferenceSession.create(join(dir, 'onnx', dtype === 'fp32' ? 'model.onnx' : 'model_int8.onnx'), { intraOpNumThreads: threads });
     return measure(async (pairs) => {

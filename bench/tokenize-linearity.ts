@@ -8,16 +8,16 @@
 //
 // --hf also times HF tokenizers on the same inputs (slow on the big ones).
 // --model xlmr runs an XLM-R-shaped Unigram file whose normalizer is a
-// Precompiled charsmap (test/support/charsmap.ts) plus Replace " {2,}", and
+// Precompiled charsmap (support/charsmap.ts) plus Replace " {2,}", and
 // adds the cases that stress it: one grapheme cluster of a million combining
 // marks (looked up one character at a time) and a million ZWJ-joined emoji.
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { Tokenizer } from '../lib/tokenizer/index.js';
 import { buildRobertaTokenizerJson } from '../lib/forge/tokenizer-json.js';
-import { rng } from '../test/support/corpus.js';
-import { buildNfkcCharsmap, charsmapBase64 } from '../test/support/charsmap.js';
-import { buildUnigramTokenizerJson } from '../test/support/unigram-json.js';
+import { rng } from '../support/corpus.js';
+import { buildNfkcCharsmap, charsmapBase64 } from '../support/charsmap.js';
+import { buildUnigramTokenizerJson } from '../support/unigram-json.js';
 
 const { values: args } = parseArgs({
   options: { scale: { type: 'string', default: '1' }, hf: { type: 'boolean', default: false }, model: { type: 'string', default: 'roberta' } },

@@ -9,10 +9,10 @@
 // --model bert runs a WordPiece (BERT uncased) tokenizer.json whose
 // vocabulary is built from the corpus itself (lib/forge buildBertTokenizerJson).
 // --model unigram runs an XLM-R-shaped Unigram file (NFKC, Metaspace, XLM-R
-// template; test/support/unigram-json.ts: GPT-2's pieces as text plus the
+// template; support/unigram-json.ts: GPT-2's pieces as text plus the
 // corpus's characters). --model xlmr is the same vocabulary with the
 // normalizer real XLM-R files carry: [Precompiled (an NFKC-shaped charsmap,
-// test/support/charsmap.ts), Replace " {2,}" -> " "].
+// support/charsmap.ts), Replace " {2,}" -> " "].
 //
 // HF's thread pool (rayon) is sized once per process from RAYON_NUM_THREADS,
 // so each HF configuration runs in a child process of this script.
@@ -25,8 +25,8 @@ import { Tokenizer } from '../lib/tokenizer/index.js';
 import { buildBertTokenizerJson, buildRobertaTokenizerJson } from '../lib/forge/tokenizer-json.js';
 import { measure, type Measured } from './support/measure.js';
 import { tokenizeCorpus } from './support/tokenize-corpus.js';
-import { buildUnigramTokenizerJson } from '../test/support/unigram-json.js';
-import { buildNfkcCharsmap, charsmapBase64 } from '../test/support/charsmap.js';
+import { buildUnigramTokenizerJson } from '../support/unigram-json.js';
+import { buildNfkcCharsmap, charsmapBase64 } from '../support/charsmap.js';
 
 const { values: args } = parseArgs({
   options: {

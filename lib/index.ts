@@ -33,3 +33,6 @@ export type { CappyErrorCode } from './errors/index.js';
 export { forgeModel } from './forge/index.js';
 export { ensureDefaultModel, cacheRoot } from './model/default-model.js';
 export { resolveOrtLibrary } from './runtime/ort-library.js';
+export { cpuFeatures } from './runtime/cpu-features.js';
+export type { CpuFeatures, CpuFlags, Int8Kernel } from './runtime/cpu-features.js';
+export type { OrtLoadMode } from './runtime/ort-load.js';

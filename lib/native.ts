@@ -1,11 +1,13 @@
-// The typed shape of the native addon (build/Release/cappy.node), declared once.
+// The typed shape of the native addon (a source build in build/Release, or the
+// prebuilt in the platform package), declared once, and where it is found.
 // Every other TypeScript file reaches native code through this module; option
 // validation and defaults live in TypeScript, so the native side receives only
 // complete, already-checked values.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findPlatformPackage, platformId, platformPackageName, PREBUILT_PLATFORMS } from '../scripts/platform-package.mjs';
 
 export type NativeTruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
 
@@ -117,6 +119,9 @@ export interface NativeTensorInfo {
 export interface NativeSessionInfo {
   ortVersion: string;
   ortLibraryPath: string;
+  /** The file whose code runs: the isolated copy, or with 'reuse' the ORT found loaded. */
+  ortLoadedPath: string;
+  ortLink: NativeOrtLink;
   executionProvider: NativeExecutionProvider;
   deviceId: number;
   ioBinding: boolean;
@@ -129,8 +134,12 @@ export interface NativeSessionInfo {
 
 export type NativeExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
 
+/** How the addon loads ORT: see native/core/session/ort_runtime.h. */
+export type NativeOrtLink = 'path' | 'reuse';
+
 export interface NativeScorerOptions {
   ortLibraryPath: string;
+  ortLink: NativeOrtLink;
   modelPath: string;
   intraOpThreads: number;
   executionProvider: NativeExecutionProvider;
@@ -220,36 +229,86 @@ export function isNativeError(e: unknown): e is NativeError {
   return e instanceof Error && typeof (e as Partial<NativeError>).cappyCode === 'string';
 }
 
-/** The package root: two levels up from dist/{esm,cjs}/native.js, one from lib/native.ts. */
+/** The package root: the folder whose package.json is cappy-engine's, above dist/ or lib/. */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'CMakeLists.txt'))) return dir;
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'cappy-engine') return dir;
     dir = dirname(dir);
   }
   throw new Error('cappy-engine: cannot find the package root from ' + fileURLToPath(import.meta.url));
 }
 
-let cached: NativeAddon | undefined;
+/** Where the loaded addon came from: CAPPY_ADDON_PATH, a source build in build/, or the prebuilt platform package. */
+export type AddonOrigin = 'CAPPY_ADDON_PATH' | 'source' | 'prebuilt';
 
-/** Loads the addon once. CAPPY_ADDON_PATH overrides the path (used by the node-gyp build test). */
-export function loadAddon(): NativeAddon {
-  if (cached) return cached;
+export interface AddonLocation {
+  path: string;
+  origin: AddonOrigin;
+  /** The platform package (name@version) for a prebuilt. */
+  package?: string;
+}
+
+/**
+ * Finds the addon: CAPPY_ADDON_PATH, else a source build (which exists only
+ * when one was made, forced or as the fallback), else the platform package
+ * found by module resolution (so it works even if no install script ran).
+ */
+export function locateAddon(env: NodeJS.ProcessEnv = process.env): AddonLocation {
   // With CAPPY_ADDON_PATH no package root is needed (bundled scripts, such
   // as the GPU bench, run far from the package).
-  const override = process.env.CAPPY_ADDON_PATH;
-  const root = override ? '' : packageRoot();
-  const candidates = override
-    ? [override]
-    : [join(root, 'build', 'Release', 'cappy.node'), join(root, 'build', 'Debug', 'cappy.node')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new Error(
-      `cappy-engine: the native addon is not built (looked in ${candidates.join(', ')}). ` +
-        'Run `npm run build:native` (needs cmake and a C++17 compiler).',
-    );
+  const override = env.CAPPY_ADDON_PATH;
+  if (override) {
+    if (!existsSync(override)) throw new Error(`cappy-engine: CAPPY_ADDON_PATH points at ${override}, which does not exist`);
+    return { path: override, origin: 'CAPPY_ADDON_PATH' };
   }
+  const root = packageRoot();
+  const built = [join(root, 'build', 'Release', 'cappy.node'), join(root, 'build', 'Debug', 'cappy.node')].find((p) => existsSync(p));
+  if (built) return { path: built, origin: 'source' };
+  const prebuilt = findPlatformPackage(fileURLToPath(import.meta.url));
+  const ownVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  if (prebuilt?.addon && prebuilt.version === ownVersion) {
+    return { path: prebuilt.addon, origin: 'prebuilt', package: `${prebuilt.name}@${prebuilt.version}` };
+  }
+  const build = join(root, 'scripts', 'build-native.mjs');
+  const why = prebuilt?.addon
+    ? `${prebuilt.name} is version ${prebuilt.version}, but cappy-engine is ${ownVersion}; reinstall so they match`
+    : PREBUILT_PLATFORMS.includes(platformId())
+      ? `the prebuilt package ${platformPackageName()} is not installed (were optional dependencies omitted?) and no source build exists`
+      : `there is no prebuilt addon for ${platformId()} (prebuilts: ${PREBUILT_PLATFORMS.join(', ')}) and no source build exists`;
+  throw new Error(
+    `cappy-engine: the native addon is missing: ${why}. ` +
+      `Build it from source with \`node ${build} --force\` (it says what it needs: cmake, a C++17 compiler, ` +
+      'the ONNX Runtime headers and node-addon-api), or reinstall cappy-engine with its optional dependencies.',
+  );
+}
+
+let cached: NativeAddon | undefined;
+let cachedLocation: AddonLocation | undefined;
+
+/** Loads the addon once (see locateAddon for where it comes from). */
+export function loadAddon(): NativeAddon {
+  if (cached) return cached;
+  const location = locateAddon();
   const require = createRequire(import.meta.url);
-  cached = require(found) as NativeAddon;
+  try {
+    cached = require(location.path) as NativeAddon;
+  } catch (e) {
+    const hint =
+      location.origin === 'prebuilt'
+        ? ' The prebuilt needs Linux x64 with glibc >= 2.28; elsewhere build from source with ' +
+          `\`CAPPY_BUILD_FROM_SOURCE=1 npm rebuild cappy-engine\` (needs cmake and a C++17 compiler).`
+        : '';
+    throw new Error(`cappy-engine: cannot load the ${location.origin} addon ${location.path}: ${(e as Error).message}.${hint}`, {
+      cause: e,
+    });
+  }
+  cachedLocation = location;
   return cached;
+}
+
+/** Where the addon loadAddon() loaded came from, or undefined before it ran. */
+export function loadedAddonLocation(): AddonLocation | undefined {
+  return cachedLocation;
 }

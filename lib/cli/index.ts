@@ -4,6 +4,7 @@ import { CappyError } from '../errors/index.js';
 import { registerBench } from './commands/bench.js';
 import { registerConvert } from './commands/convert.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerForge } from './commands/forge.js';
 import { registerPull } from './commands/pull.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerPull(program);
   registerConvert(program);
   registerBench(program);
+  registerDoctor(program);
   return program;
 }
 

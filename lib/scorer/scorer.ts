@@ -1,7 +1,7 @@
 // Scorer: the public face of the pipeline. The JS thread validates, hands two
 // string arrays to native code, and resolves with a Float32Array; tokenizing,
 // batching and inference all run on native threads.
-import { DisposedError, AbortError, DeviceUnavailableError, InvalidInputError, fromNative } from '../errors/index.js';
+import { DisposedError, AbortError, DeviceUnavailableError, InvalidInputError, ModelLoadError, fromNative } from '../errors/index.js';
 import {
   loadAddon,
   type NativeScorer,
@@ -12,6 +12,8 @@ import {
 import type { ModelDType } from '../model/dtypes.js';
 import { positionLimit, readModelDir, type ForgedLabel } from '../model/model-dir.js';
 import { resolveOrtLibrary } from '../runtime/ort-library.js';
+import { planOrtLoad, type OrtLoadMode } from '../runtime/ort-load.js';
+import { cpuFeatures, type CpuFeatures } from '../runtime/cpu-features.js';
 import { executionCandidates, type ExecutionCandidate, type ExecutionInfo } from '../runtime/execution-provider.js';
 import { Tokenizer, type TruncationStrategy } from '../tokenizer/index.js';
 import { resolveScorerOptions, type ResolvedScorerOptions, type ScorerOptions } from './options.js';
@@ -44,11 +46,21 @@ export interface ScorerInfo {
     /** Why that graph, e.g. "auto on cpu: int8 (also here: fp32)". */
     dtypeChoice: string;
   };
-  ort: { version: string; libraryPath: string };
+  ort: {
+    version: string;
+    /** The ORT library chosen (CAPPY_ORT_LIB or the npm package). */
+    libraryPath: string;
+    /** How it was loaded beside other ORTs (CAPPY_ORT_LOAD): see docs/architecture.md. */
+    load: OrtLoadMode;
+    /** The file whose code runs: the isolated copy, or with 'reuse' the ORT found already loaded. */
+    loadedPath: string;
+  };
   /** 'cpu', 'cuda' or 'tensorrt': the provider that runs the model. */
   executionProvider: string;
   /** The provider in detail: device, IO binding, pinned buffers, and with 'auto' why faster ones were skipped. */
   execution: ExecutionInfo;
+  /** This CPU's int8-relevant features and the int8 GEMM kernel ORT runs on it (docs/dtypes.md). */
+  cpu: CpuFeatures;
   inputs: NativeTensorInfo[];
   outputs: NativeTensorInfo[];
   maxLength: number;
@@ -134,6 +146,7 @@ export class Scorer {
       opts.maxLength = limit;
     }
     const ortLibraryPath = resolveOrtLibrary();
+    const ortLoad = planOrtLoad(ortLibraryPath);
     const tokenizer = await Tokenizer.fromFile(model.tokenizerPath, {
       maxLength: opts.maxLength,
       truncation: opts.truncation,
@@ -146,7 +159,8 @@ export class Scorer {
       const gpu = candidate.executionProvider !== 'cpu';
       try {
         native = await addon.loadScorer(tokenizer.native, {
-          ortLibraryPath,
+          ortLibraryPath: ortLoad.libraryPath,
+          ortLink: ortLoad.link,
           modelPath: model.onnxPath,
           intraOpThreads: opts.intraOpThreads,
           executionProvider: candidate.executionProvider,
@@ -178,6 +192,13 @@ export class Scorer {
         if (err instanceof DeviceUnavailableError) {
           throw new DeviceUnavailableError(candidate.executionProvider, err.message, { cause: e });
         }
+        if (err instanceof ModelLoadError && ortLoad.libraryPath !== ortLibraryPath && /^cannot load ONNX Runtime/.test(err.message)) {
+          throw new ModelLoadError(
+            `${err.message} (that file is cappy's copy of ${ortLibraryPath} under a soname of its own, so it can live beside ` +
+              'onnxruntime-node; if CAPPY_HOME is on a noexec filesystem, point CAPPY_HOME elsewhere, or set CAPPY_ORT_LOAD=plain)',
+            { cause: e },
+          );
+        }
         throw err;
       }
     }
@@ -188,7 +209,12 @@ export class Scorer {
       : `${model.dir} (trained weights)`;
     const info: ScorerInfo = {
       model: { dir: model.dir, onnxPath: model.onnxPath, forged: model.forged, description, dtype: model.dtype, dtypeChoice: model.dtypeChoice },
-      ort: { version: s.ortVersion, libraryPath: s.ortLibraryPath },
+      ort: {
+        version: s.ortVersion,
+        libraryPath: ortLibraryPath,
+        load: ortLoad.mode,
+        loadedPath: s.ortLoadedPath,
+      },
       executionProvider: s.executionProvider,
       execution: {
         requested: opts.device,
@@ -200,6 +226,7 @@ export class Scorer {
         ...(candidate.epLibraryPath ? { epLibraryPath: candidate.epLibraryPath } : {}),
         ...(skipped.length > 0 ? { skipped } : {}),
       },
+      cpu: cpuFeatures(),
       inputs: s.inputs,
       outputs: s.outputs,
       maxLength: opts.maxLength,

@@ -2,12 +2,12 @@
 // line format native/fuzz/tokenizer_fuzz.cc reads, since the C++ core never
 // parses JSON:  v ID HEX | m HEXLEFT HEXRIGHT | a ID LSTRIP RSTRIP SINGLE NORMALIZED HEX
 // and beside it <out>.charsmap, an NFKC-shaped SentencePiece charsmap
-// (test/support/charsmap.ts) for the Precompiled configurations.
+// (support/charsmap.ts) for the Precompiled configurations.
 //   npx tsx native/fuzz/make-spec.ts out.spec
 import { writeFileSync } from 'node:fs';
 import { parseTokenizerJson } from '../../lib/tokenizer/spec.js';
 import { buildRobertaTokenizerJson } from '../../lib/forge/tokenizer-json.js';
-import { buildCharsmap, buildNfkcCharsmap } from '../../test/support/charsmap.js';
+import { buildCharsmap, buildNfkcCharsmap } from '../../support/charsmap.js';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: make-spec.ts <out.spec>');

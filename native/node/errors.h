@@ -20,8 +20,28 @@ Napi::Error MakeError(Napi::Env env, cappy::ErrorCode code, const std::string& m
 // (std::bad_alloc, ...) become RUNTIME errors, never a crash.
 Napi::Error FromException(Napi::Env env, const std::exception& e);
 
-// For AsyncWorkers: remember the code on the worker thread, build the JS error
-// on the JS thread in OnError.
+// Runs the body of a function, method or constructor the addon exports. A
+// Napi::Error it throws becomes the pending JS exception, as node-addon-api's
+// own wrapper does, except when the env is terminating (worker.terminate() or
+// process.exit() while JavaScript is inside the call): then the throw itself
+// fails, node-addon-api throws again out of a noexcept callback and the
+// process aborts ("terminate called after throwing an instance of
+// 'Napi::Error'"), while here the failure is dropped; no one is left to see it.
+template <typename Body>
+auto Guard(Napi::Env env, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Napi::Error& e) {
+    try {
+      napi_throw(env, e.Value());
+    } catch (...) {
+    }
+    return decltype(body())();
+  }
+}
+
+// For jobs: remember the code on the runner thread, build the JS error on
+// the JS thread.
 struct PendingError {
   bool set = false;
   cappy::ErrorCode code = cappy::ErrorCode::kRuntime;

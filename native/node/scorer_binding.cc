@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "job.h"
 #include "tokenizer_binding.h"
 
 namespace cappy_node {
@@ -71,6 +72,8 @@ Napi::Object SessionInfoToJs(Napi::Env env, const cappy::SessionInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("ortVersion", info.ort_version);
   o.Set("ortLibraryPath", info.ort_library_path);
+  o.Set("ortLoadedPath", info.ort_loaded_path);
+  o.Set("ortLink", info.ort_link);
   o.Set("executionProvider", info.execution_provider);
   o.Set("deviceId", info.device_id);
   o.Set("ioBinding", info.io_binding);
@@ -106,12 +109,14 @@ class NativeScorer : public Napi::ObjectWrap<NativeScorer> {
 
   // Only loadScorer constructs these, passing the scorer in an External.
   explicit NativeScorer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeScorer>(info) {
-    if (info.Length() != 1 || !info[0].IsExternal()) {
-      throw Napi::TypeError::New(info.Env(), "NativeScorer is created by loadScorer()");
-    }
-    auto* holder = info[0].As<Napi::External<std::shared_ptr<const cappy::Scorer>>>().Data();
-    scorer_ = *holder;
-    info_ = Napi::Persistent(SessionInfoToJs(info.Env(), scorer_->session().info()));
+    Guard(info.Env(), [&] {
+      if (info.Length() != 1 || !info[0].IsExternal()) {
+        throw Napi::TypeError::New(info.Env(), "NativeScorer is created by loadScorer()");
+      }
+      auto* holder = info[0].As<Napi::External<std::shared_ptr<const cappy::Scorer>>>().Data();
+      scorer_ = *holder;
+      info_ = Napi::Persistent(SessionInfoToJs(info.Env(), scorer_->session().info()));
+    });
   }
 
  private:
@@ -136,34 +141,21 @@ class NativeScorer : public Napi::ObjectWrap<NativeScorer> {
   Napi::ObjectReference info_;
 };
 
-class ScoreWorker : public Napi::AsyncWorker {
+class ScoreWorker : public PromiseJob {
  public:
+  // `cancelled`: the call's CancelToken flag, or null. Either way the call
+  // also stops when its env goes away (job.h).
   ScoreWorker(Napi::Env env, std::shared_ptr<const cappy::Scorer> scorer, std::vector<cappy::TextInput> inputs,
               std::shared_ptr<std::atomic<bool>> cancelled)
-      : Napi::AsyncWorker(env, "cappy.score"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        scorer_(std::move(scorer)),
-        inputs_(std::move(inputs)),
-        cancelled_(std::move(cancelled)) {}
+      : PromiseJob(env, "cappy.score", std::move(cancelled)), scorer_(std::move(scorer)), inputs_(std::move(inputs)) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      scores_ = scorer_->Score(inputs_, cancelled_.get(), &stats_);
-    } catch (const std::exception& e) {
-      error_.Capture(e);
-    }
-    inputs_.clear();
-    inputs_.shrink_to_fit();
+ private:
+  void Run() override {
+    auto inputs = std::move(inputs_);  // freed when the call ends, whatever happens
+    scores_ = scorer_->Score(inputs, stop_flag(), &stats_);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (error_.set) {
-      deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
-      return;
-    }
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object result = Napi::Object::New(env);
     result.Set("scores", ToFloat32Array(env, scores_));
     Napi::Object stats = Napi::Object::New(env);
@@ -173,54 +165,46 @@ class ScoreWorker : public Napi::AsyncWorker {
     stats.Set("tokenizeMs", stats_.tokenize_ms);
     stats.Set("runMs", stats_.run_ms);
     result.Set("stats", stats);
-    deferred_.Resolve(result);
+    return result;
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<const cappy::Scorer> scorer_;
   std::vector<cappy::TextInput> inputs_;
-  std::shared_ptr<std::atomic<bool>> cancelled_;
   std::vector<float> scores_;
   cappy::ScoreStats stats_;
-  PendingError error_;
 };
 
 Napi::Value NativeScorer::Score(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto scorer = Live(env);
-  std::vector<std::string> firsts = ReadStrings(info[0], "firsts");
-  std::vector<std::string> seconds = ReadStrings(info[1], "seconds");
-  if (firsts.size() != seconds.size()) {
-    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "firsts and seconds must have the same length");
-  }
-  std::vector<cappy::TextInput> inputs(firsts.size());
-  for (size_t i = 0; i < firsts.size(); ++i) {
-    inputs[i].first = std::move(firsts[i]);
-    inputs[i].second = std::move(seconds[i]);
-    inputs[i].has_second = true;
-  }
-  std::shared_ptr<std::atomic<bool>> cancelled;
-  if (info.Length() > 2 && info[2].IsObject()) {
-    Napi::Object token = info[2].As<Napi::Object>();
-    CancelToken* unwrapped = CancelToken::Unwrap(token);
-    if (unwrapped == nullptr) throw MakeError(env, cappy::ErrorCode::kInvalidInput, "cancel must be a CancelToken");
-    cancelled = unwrapped->flag();
-  }
-  auto* worker = new ScoreWorker(env, std::move(scorer), std::move(inputs), std::move(cancelled));
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto scorer = Live(env);
+    std::vector<std::string> firsts = ReadStrings(info[0], "firsts");
+    std::vector<std::string> seconds = ReadStrings(info[1], "seconds");
+    if (firsts.size() != seconds.size()) {
+      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "firsts and seconds must have the same length");
+    }
+    std::vector<cappy::TextInput> inputs(firsts.size());
+    for (size_t i = 0; i < firsts.size(); ++i) {
+      inputs[i].first = std::move(firsts[i]);
+      inputs[i].second = std::move(seconds[i]);
+      inputs[i].has_second = true;
+    }
+    std::shared_ptr<std::atomic<bool>> cancelled;
+    if (info.Length() > 2 && info[2].IsObject()) {
+      Napi::Object token = info[2].As<Napi::Object>();
+      CancelToken* unwrapped = CancelToken::Unwrap(token);
+      if (unwrapped == nullptr) throw MakeError(env, cappy::ErrorCode::kInvalidInput, "cancel must be a CancelToken");
+      cancelled = unwrapped->flag();
+    }
+    return PromiseJob::Start(env, new ScoreWorker(env, std::move(scorer), std::move(inputs), std::move(cancelled)));
+  });
 }
 
-class RunIdsWorker : public Napi::AsyncWorker {
+class RunIdsWorker : public PromiseJob {
  public:
   RunIdsWorker(Napi::Env env, std::shared_ptr<const cappy::Scorer> scorer, std::vector<int64_t> ids,
                std::vector<int64_t> mask, std::vector<int64_t> types, bool has_types, uint32_t rows, uint32_t seq_len)
-      : Napi::AsyncWorker(env, "cappy.runIds"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseJob(env, "cappy.runIds"),
         scorer_(std::move(scorer)),
         ids_(std::move(ids)),
         mask_(std::move(mask)),
@@ -229,165 +213,132 @@ class RunIdsWorker : public Napi::AsyncWorker {
         rows_(rows),
         seq_len_(seq_len) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      scores_ = scorer_->session().Run(ids_, mask_, has_types_ ? &types_ : nullptr, rows_, seq_len_);
-    } catch (const std::exception& e) {
-      error_.Capture(e);
-    }
-  }
-  void OnOK() override {
-    if (error_.set) {
-      deferred_.Reject(MakeError(Env(), error_.code, error_.message).Value());
-      return;
-    }
-    deferred_.Resolve(ToFloat32Array(Env(), scores_));
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
+  void Run() override {
+    scores_ = scorer_->session().Run(ids_, mask_, has_types_ ? &types_ : nullptr, rows_, seq_len_);
+  }
+  Napi::Value Result(Napi::Env env) override { return ToFloat32Array(env, scores_); }
+
   std::shared_ptr<const cappy::Scorer> scorer_;
   std::vector<int64_t> ids_, mask_, types_;
   bool has_types_;
   uint32_t rows_, seq_len_;
   std::vector<float> scores_;
-  PendingError error_;
 };
 
 Napi::Value NativeScorer::RunIds(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto scorer = Live(env);
-  if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
-      !info[3].IsNumber()) {
-    throw MakeError(env, cappy::ErrorCode::kInvalidInput,
-                    "runIds(ids: BigInt64Array, mask: BigInt64Array, rows, seqLen, typeIds?: BigInt64Array)");
-  }
-  auto read = [&](const Napi::Value& v) {
-    Napi::TypedArray t = v.As<Napi::TypedArray>();
-    if (t.TypedArrayType() != napi_bigint64_array) {
-      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "ids, mask and type ids must be BigInt64Array");
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto scorer = Live(env);
+    if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
+        !info[3].IsNumber()) {
+      throw MakeError(env, cappy::ErrorCode::kInvalidInput,
+                      "runIds(ids: BigInt64Array, mask: BigInt64Array, rows, seqLen, typeIds?: BigInt64Array)");
     }
-    Napi::TypedArrayOf<int64_t> a = v.As<Napi::TypedArrayOf<int64_t>>();
-    return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
-  };
-  const uint32_t rows = info[2].As<Napi::Number>().Uint32Value();
-  const uint32_t seq_len = info[3].As<Napi::Number>().Uint32Value();
-  // Segment ids are optional: without them a graph that takes token_type_ids gets zeros.
-  const bool has_types = info.Length() > 4 && !info[4].IsUndefined();
-  if (has_types && !info[4].IsTypedArray()) {
-    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "typeIds must be a BigInt64Array");
-  }
-  auto* worker = new RunIdsWorker(env, std::move(scorer), read(info[0]), read(info[1]),
-                                  has_types ? read(info[4]) : std::vector<int64_t>(), has_types, rows, seq_len);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+    auto read = [&](const Napi::Value& v) {
+      Napi::TypedArray t = v.As<Napi::TypedArray>();
+      if (t.TypedArrayType() != napi_bigint64_array) {
+        throw MakeError(env, cappy::ErrorCode::kInvalidInput, "ids, mask and type ids must be BigInt64Array");
+      }
+      Napi::TypedArrayOf<int64_t> a = v.As<Napi::TypedArrayOf<int64_t>>();
+      return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
+    };
+    const uint32_t rows = info[2].As<Napi::Number>().Uint32Value();
+    const uint32_t seq_len = info[3].As<Napi::Number>().Uint32Value();
+    // Segment ids are optional: without them a graph that takes token_type_ids gets zeros.
+    const bool has_types = info.Length() > 4 && !info[4].IsUndefined();
+    if (has_types && !info[4].IsTypedArray()) {
+      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "typeIds must be a BigInt64Array");
+    }
+    return PromiseJob::Start(env, new RunIdsWorker(env, std::move(scorer), read(info[0]), read(info[1]),
+                                    has_types ? read(info[4]) : std::vector<int64_t>(), has_types, rows, seq_len));
+  });
 }
 
 // ------------------------------------------------------------------ load
-class LoadWorker : public Napi::AsyncWorker {
+class LoadWorker : public PromiseJob {
  public:
   LoadWorker(Napi::Env env, std::shared_ptr<const cappy::Tokenizer> tokenizer, cappy::SessionOptions session_options,
              cappy::ScorerOptions scorer_options)
-      : Napi::AsyncWorker(env, "cappy.loadScorer"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseJob(env, "cappy.loadScorer"),
         tokenizer_(std::move(tokenizer)),
         session_options_(std::move(session_options)),
         scorer_options_(scorer_options) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      auto session = std::make_shared<const cappy::Session>(session_options_);
-      scorer_ = std::make_shared<const cappy::Scorer>(tokenizer_, std::move(session), scorer_options_);
-    } catch (const std::exception& e) {
-      error_.Capture(e);
-    }
+ private:
+  void Run() override {
+    auto session = std::make_shared<const cappy::Session>(session_options_);
+    scorer_ = std::make_shared<const cappy::Scorer>(tokenizer_, std::move(session), scorer_options_);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (error_.set) {
-      deferred_.Reject(MakeError(env, error_.code, error_.message).Value());
-      return;
-    }
+  Napi::Value Result(Napi::Env env) override {
     auto* data = env.GetInstanceData<ScorerAddonData>();
     auto holder = Napi::External<std::shared_ptr<const cappy::Scorer>>::New(env, &scorer_);
-    try {
-      deferred_.Resolve(data->scorer_constructor.New({holder}));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
+    return data->scorer_constructor.New({holder});
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
- private:
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<const cappy::Tokenizer> tokenizer_;
   cappy::SessionOptions session_options_;
   cappy::ScorerOptions scorer_options_;
   std::shared_ptr<const cappy::Scorer> scorer_;
-  PendingError error_;
 };
 
 // loadScorer(tokenizer, options): options are complete and validated in TS.
 Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[1].IsObject()) {
-    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "loadScorer(tokenizer, options)");
-  }
-  std::shared_ptr<const cappy::Tokenizer> tokenizer = UnwrapTokenizer(info[0]);
-  Napi::Object o = info[1].As<Napi::Object>();
-  cappy::SessionOptions so;
-  so.ort_library_path = o.Get("ortLibraryPath").As<Napi::String>().Utf8Value();
-  so.model_path = o.Get("modelPath").As<Napi::String>().Utf8Value();
-  so.intra_op_threads = GetInt(o, "intraOpThreads");
-  so.execution_provider = o.Get("executionProvider").As<Napi::String>().Utf8Value();
-  so.device_id = GetInt(o, "deviceId");
-  so.ep_library_path = o.Get("epLibraryPath").As<Napi::String>().Utf8Value();
-  so.io_binding = o.Get("ioBinding").As<Napi::Boolean>().Value();
-  so.pinned_buffers = o.Get("pinnedBuffers").As<Napi::Boolean>().Value();
-  Napi::Object provider_options = o.Get("providerOptions").As<Napi::Object>();
-  Napi::Array keys = provider_options.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); ++i) {
-    std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
-    so.provider_options.emplace_back(key, provider_options.Get(key).As<Napi::String>().Utf8Value());
-  }
-  so.batches_in_flight = static_cast<unsigned>(GetInt(o, "batchesInFlight"));
-  so.trt_cache_dir = o.Get("trtCacheDir").As<Napi::String>().Utf8Value();
-  so.trt_fp16 = o.Get("trtFp16").As<Napi::Boolean>().Value();
-  auto shape = [&](const char* key, uint32_t out[2]) {
-    Napi::Array a = o.Get(key).As<Napi::Array>();
-    out[0] = a.Get(0u).As<Napi::Number>().Uint32Value();
-    out[1] = a.Get(1u).As<Napi::Number>().Uint32Value();
-  };
-  shape("trtMinShape", so.trt_min_shape);
-  shape("trtOptShape", so.trt_opt_shape);
-  shape("trtMaxShape", so.trt_max_shape);
-  cappy::ScorerOptions sc;
-  sc.tokenizer_threads = static_cast<unsigned>(GetInt(o, "tokenizerThreads"));
-  sc.plan.max_batch_tokens = static_cast<uint32_t>(GetInt(o, "maxBatchTokens"));
-  sc.plan.max_batch_size = static_cast<uint32_t>(GetInt(o, "maxBatchSize"));
-  sc.plan.pad_multiple = static_cast<uint32_t>(GetInt(o, "padMultiple"));
-  sc.plan.sort_window = static_cast<uint32_t>(GetInt(o, "sortWindow"));
-  auto* worker = new LoadWorker(env, std::move(tokenizer), std::move(so), sc);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[1].IsObject()) {
+      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "loadScorer(tokenizer, options)");
+    }
+    std::shared_ptr<const cappy::Tokenizer> tokenizer = UnwrapTokenizer(info[0]);
+    Napi::Object o = info[1].As<Napi::Object>();
+    cappy::SessionOptions so;
+    so.ort_library_path = o.Get("ortLibraryPath").As<Napi::String>().Utf8Value();
+    so.ort_link = o.Get("ortLink").As<Napi::String>().Utf8Value();
+    so.model_path = o.Get("modelPath").As<Napi::String>().Utf8Value();
+    so.intra_op_threads = GetInt(o, "intraOpThreads");
+    so.execution_provider = o.Get("executionProvider").As<Napi::String>().Utf8Value();
+    so.device_id = GetInt(o, "deviceId");
+    so.ep_library_path = o.Get("epLibraryPath").As<Napi::String>().Utf8Value();
+    so.io_binding = o.Get("ioBinding").As<Napi::Boolean>().Value();
+    so.pinned_buffers = o.Get("pinnedBuffers").As<Napi::Boolean>().Value();
+    Napi::Object provider_options = o.Get("providerOptions").As<Napi::Object>();
+    Napi::Array keys = provider_options.GetPropertyNames();
+    for (uint32_t i = 0; i < keys.Length(); ++i) {
+      std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+      so.provider_options.emplace_back(key, provider_options.Get(key).As<Napi::String>().Utf8Value());
+    }
+    so.batches_in_flight = static_cast<unsigned>(GetInt(o, "batchesInFlight"));
+    so.trt_cache_dir = o.Get("trtCacheDir").As<Napi::String>().Utf8Value();
+    so.trt_fp16 = o.Get("trtFp16").As<Napi::Boolean>().Value();
+    auto shape = [&](const char* key, uint32_t out[2]) {
+      Napi::Array a = o.Get(key).As<Napi::Array>();
+      out[0] = a.Get(0u).As<Napi::Number>().Uint32Value();
+      out[1] = a.Get(1u).As<Napi::Number>().Uint32Value();
+    };
+    shape("trtMinShape", so.trt_min_shape);
+    shape("trtOptShape", so.trt_opt_shape);
+    shape("trtMaxShape", so.trt_max_shape);
+    cappy::ScorerOptions sc;
+    sc.tokenizer_threads = static_cast<unsigned>(GetInt(o, "tokenizerThreads"));
+    sc.plan.max_batch_tokens = static_cast<uint32_t>(GetInt(o, "maxBatchTokens"));
+    sc.plan.max_batch_size = static_cast<uint32_t>(GetInt(o, "maxBatchSize"));
+    sc.plan.pad_multiple = static_cast<uint32_t>(GetInt(o, "padMultiple"));
+    sc.plan.sort_window = static_cast<uint32_t>(GetInt(o, "sortWindow"));
+    return PromiseJob::Start(env, new LoadWorker(env, std::move(tokenizer), std::move(so), sc));
+  });
 }
 
 // loadLibrary(nameOrPath): '' when loaded, else the loader's error. Lets TS
 // check an EP library's dependencies and name every missing one at once.
 Napi::Value LoadLibrary(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) {
-    throw MakeError(env, cappy::ErrorCode::kInvalidInput, "loadLibrary(nameOrPath: string)");
-  }
-  return Napi::String::New(env, cappy::LoadSharedLibrary(info[0].As<Napi::String>().Utf8Value()));
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsString()) {
+      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "loadLibrary(nameOrPath: string)");
+    }
+    return Napi::String::New(env, cappy::LoadSharedLibrary(info[0].As<Napi::String>().Utf8Value()));
+  });
 }
 
 }  // namespace

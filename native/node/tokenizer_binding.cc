@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "job.h"
 
 namespace cappy_node {
 
@@ -297,66 +298,43 @@ cappy::TokenizerSpec ReadSpec(const Napi::Value& value) {
 
 // Encodes a batch on native threads; the JS thread only copies strings in
 // (before) and one packed Int32Array out (after).
-class EncodeBatchWorker : public Napi::AsyncWorker {
+class EncodeBatchWorker : public PromiseJob {
  public:
   EncodeBatchWorker(Napi::Env env, std::shared_ptr<const cappy::Tokenizer> tokenizer,
                     std::vector<cappy::TextInput> inputs, unsigned threads)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseJob(env, "cappy.encodeBatch"),
         tokenizer_(std::move(tokenizer)),
         inputs_(std::move(inputs)),
         threads_(threads) {}
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      tokenizer_->EncodeBatch(inputs_, threads_, out_);
-    } catch (const std::exception& e) {
-      pending_.Capture(e);
-    }
-    inputs_.clear();
-    inputs_.shrink_to_fit();
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (pending_.set) {
-      deferred_.Reject(MakeError(env, pending_.code, pending_.message).Value());
-      return;
-    }
-    try {
-      size_t total = 0;
-      for (const auto& ids : out_) total += ids.size();
-      Napi::Int32Array ids = Napi::Int32Array::New(env, total);
-      Napi::Uint32Array offsets = Napi::Uint32Array::New(env, out_.size() + 1);
-      size_t at = 0;
-      for (size_t i = 0; i < out_.size(); i++) {
-        offsets[i] = static_cast<uint32_t>(at);
-        std::copy(out_[i].begin(), out_[i].end(), ids.Data() + at);
-        at += out_[i].size();
-      }
-      offsets[out_.size()] = static_cast<uint32_t>(at);
-      Napi::Object result = Napi::Object::New(env);
-      result.Set("ids", ids);
-      result.Set("offsets", offsets);
-      deferred_.Resolve(result);
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    } catch (const std::exception& e) {
-      deferred_.Reject(FromException(env, e).Value());
-    }
-  }
-
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
+  void Run() override {
+    auto inputs = std::move(inputs_);  // freed when the call ends, whatever happens
+    tokenizer_->EncodeBatch(inputs, threads_, out_);
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    size_t total = 0;
+    for (const auto& ids : out_) total += ids.size();
+    Napi::Int32Array ids = Napi::Int32Array::New(env, total);
+    Napi::Uint32Array offsets = Napi::Uint32Array::New(env, out_.size() + 1);
+    size_t at = 0;
+    for (size_t i = 0; i < out_.size(); i++) {
+      offsets[i] = static_cast<uint32_t>(at);
+      std::copy(out_[i].begin(), out_[i].end(), ids.Data() + at);
+      at += out_[i].size();
+    }
+    offsets[out_.size()] = static_cast<uint32_t>(at);
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("ids", ids);
+    result.Set("offsets", offsets);
+    return result;
+  }
+
   std::shared_ptr<const cappy::Tokenizer> tokenizer_;
   std::vector<cappy::TextInput> inputs_;
   unsigned threads_;
   std::vector<std::vector<int32_t>> out_;
-  PendingError pending_;
 };
 
 class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
@@ -371,79 +349,84 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
   }
 
   explicit TokenizerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TokenizerWrap>(info) {
-    Napi::Env env = info.Env();
-    if (!info.IsConstructCall()) Invalid(env, "Tokenizer must be called with new");
-    cappy::TokenizerSpec spec = ReadSpec(info[0]);
-    try {
-      tokenizer_ = std::make_shared<const cappy::Tokenizer>(spec);
-    } catch (const std::exception& e) {
-      throw FromException(env, e);
-    }
-    info.This().As<Napi::Object>().TypeTag(&kTokenizerTag);
+    Guard(info.Env(), [&] {
+      Napi::Env env = info.Env();
+      if (!info.IsConstructCall()) Invalid(env, "Tokenizer must be called with new");
+      cappy::TokenizerSpec spec = ReadSpec(info[0]);
+      try {
+        tokenizer_ = std::make_shared<const cappy::Tokenizer>(spec);
+      } catch (const std::exception& e) {
+        throw FromException(env, e);
+      }
+      info.This().As<Napi::Object>().TypeTag(&kTokenizerTag);
+    });
   }
 
   std::shared_ptr<const cappy::Tokenizer> tokenizer() const { return tokenizer_; }
 
  private:
   Napi::Value Encode(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (!info[0].IsString()) Invalid(env, "encode(first, second?): first must be a string");
-    const bool pair = !info[1].IsUndefined() && !info[1].IsNull();
-    if (pair && !info[1].IsString()) Invalid(env, "encode(first, second?): second must be a string or undefined");
-    const std::string first = info[0].As<Napi::String>().Utf8Value();
-    const std::string second = pair ? info[1].As<Napi::String>().Utf8Value() : std::string();
-    const std::string_view second_view(second);
-    std::vector<int32_t> ids;
-    try {
-      tokenizer_->Encode(first, pair ? &second_view : nullptr, ids);
-    } catch (const std::exception& e) {
-      throw FromException(env, e);
-    }
-    Napi::Int32Array out = Napi::Int32Array::New(env, ids.size());
-    std::copy(ids.begin(), ids.end(), out.Data());
-    return out;
+    return Guard(info.Env(), [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      if (!info[0].IsString()) Invalid(env, "encode(first, second?): first must be a string");
+      const bool pair = !info[1].IsUndefined() && !info[1].IsNull();
+      if (pair && !info[1].IsString()) Invalid(env, "encode(first, second?): second must be a string or undefined");
+      const std::string first = info[0].As<Napi::String>().Utf8Value();
+      const std::string second = pair ? info[1].As<Napi::String>().Utf8Value() : std::string();
+      const std::string_view second_view(second);
+      std::vector<int32_t> ids;
+      try {
+        tokenizer_->Encode(first, pair ? &second_view : nullptr, ids);
+      } catch (const std::exception& e) {
+        throw FromException(env, e);
+      }
+      Napi::Int32Array out = Napi::Int32Array::New(env, ids.size());
+      std::copy(ids.begin(), ids.end(), out.Data());
+      return out;
+    });
   }
 
   Napi::Value Normalize(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (!info[0].IsString()) Invalid(env, "normalize(text): text must be a string");
-    try {
-      return Napi::String::New(env, tokenizer_->Normalize(info[0].As<Napi::String>().Utf8Value()));
-    } catch (const std::exception& e) {
-      throw FromException(env, e);
-    }
+    return Guard(info.Env(), [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      if (!info[0].IsString()) Invalid(env, "normalize(text): text must be a string");
+      try {
+        return Napi::String::New(env, tokenizer_->Normalize(info[0].As<Napi::String>().Utf8Value()));
+      } catch (const std::exception& e) {
+        throw FromException(env, e);
+      }
+    });
   }
 
   Napi::Value EncodeBatch(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    // seconds may be undefined: a batch of singles sends no second array.
-    const bool has_seconds = !info[1].IsUndefined() && !info[1].IsNull();
-    if (!info[0].IsArray() || (has_seconds && !info[1].IsArray())) {
-      Invalid(env, "encodeBatch(firsts, seconds, threads): firsts must be an array, seconds an array or undefined");
-    }
-    Napi::Array firsts = info[0].As<Napi::Array>();
-    Napi::Array seconds = has_seconds ? info[1].As<Napi::Array>() : Napi::Array();
-    if (has_seconds && firsts.Length() != seconds.Length()) Invalid(env, "encodeBatch: firsts and seconds differ in length");
-    if (!info[2].IsNumber()) Invalid(env, "encodeBatch: threads must be a number");
-    const double t = info[2].As<Napi::Number>().DoubleValue();
-    if (!(t >= 0 && t <= 1024)) Invalid(env, "encodeBatch: threads must be in 0..1024");
-    std::vector<cappy::TextInput> inputs(firsts.Length());
-    for (uint32_t i = 0; i < firsts.Length(); i++) {
-      Napi::Value a = firsts.Get(i);
-      if (!a.IsString()) Invalid(env, "encodeBatch: firsts[" + std::to_string(i) + "] must be a string");
-      // Utf8Value replaces lone surrogates with U+FFFD, as HF's binding does.
-      inputs[i].first = a.As<Napi::String>().Utf8Value();
-      if (!has_seconds) continue;
-      Napi::Value b = seconds.Get(i);
-      if (b.IsUndefined()) continue;
-      if (!b.IsString()) Invalid(env, "encodeBatch: seconds[" + std::to_string(i) + "] must be a string or undefined");
-      inputs[i].second = b.As<Napi::String>().Utf8Value();
-      inputs[i].has_second = true;
-    }
-    auto* worker = new EncodeBatchWorker(env, tokenizer_, std::move(inputs), static_cast<unsigned>(t));
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    return Guard(info.Env(), [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      // seconds may be undefined: a batch of singles sends no second array.
+      const bool has_seconds = !info[1].IsUndefined() && !info[1].IsNull();
+      if (!info[0].IsArray() || (has_seconds && !info[1].IsArray())) {
+        Invalid(env, "encodeBatch(firsts, seconds, threads): firsts must be an array, seconds an array or undefined");
+      }
+      Napi::Array firsts = info[0].As<Napi::Array>();
+      Napi::Array seconds = has_seconds ? info[1].As<Napi::Array>() : Napi::Array();
+      if (has_seconds && firsts.Length() != seconds.Length()) Invalid(env, "encodeBatch: firsts and seconds differ in length");
+      if (!info[2].IsNumber()) Invalid(env, "encodeBatch: threads must be a number");
+      const double t = info[2].As<Napi::Number>().DoubleValue();
+      if (!(t >= 0 && t <= 1024)) Invalid(env, "encodeBatch: threads must be in 0..1024");
+      std::vector<cappy::TextInput> inputs(firsts.Length());
+      for (uint32_t i = 0; i < firsts.Length(); i++) {
+        Napi::Value a = firsts.Get(i);
+        if (!a.IsString()) Invalid(env, "encodeBatch: firsts[" + std::to_string(i) + "] must be a string");
+        // Utf8Value replaces lone surrogates with U+FFFD, as HF's binding does.
+        inputs[i].first = a.As<Napi::String>().Utf8Value();
+        if (!has_seconds) continue;
+        Napi::Value b = seconds.Get(i);
+        if (b.IsUndefined()) continue;
+        if (!b.IsString()) Invalid(env, "encodeBatch: seconds[" + std::to_string(i) + "] must be a string or undefined");
+        inputs[i].second = b.As<Napi::String>().Utf8Value();
+        inputs[i].has_second = true;
+      }
+      return PromiseJob::Start(env, new EncodeBatchWorker(env, tokenizer_, std::move(inputs), static_cast<unsigned>(t)));
+    });
   }
 
   Napi::Value PadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tokenizer_->pad_id()); }

@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgedWeights, forgeModel, PRESETS } from '../../lib/forge/index.js';
 import { Scorer } from '../../lib/index.js';
-import { hfEncodePairsWithTypes, hfTokenizer } from '../support/hf.js';
+import { hfEncodePairsWithTypes, hfTokenizer } from '../../support/hf.js';
 import { makePairs } from '../support/pairs.js';
 import { referenceBertLogit, type BertMistake } from '../support/reference-bert.js';
 

@@ -19,7 +19,7 @@ import { expectedParameters, parseEncoderConfig } from '../../lib/convert/archit
 import { pullModel } from '../../lib/hub/pull.js';
 import { resolveModelRef } from '../../lib/hub/repo.js';
 import { Scorer } from '../../lib/index.js';
-import { runRows } from '../support/ort-rows.js';
+import { runRows } from '../../support/ort-rows.js';
 import { startFakeHub } from '../standalone/hub-fake.js';
 import {
   checkpointWriters,

@@ -15,11 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertModelDir } from '../../lib/convert/convert.js';
 import { forgedWeights, PRESETS, robertaConfigJson } from '../../lib/forge/index.js';
 import { Scorer } from '../../lib/index.js';
-import { buildNfkcCharsmap, charsmapBase64 } from '../support/charsmap.js';
-import { Hf } from '../support/hf.js';
-import { buildUnigramTokenizerJson } from '../support/unigram-json.js';
+import { buildNfkcCharsmap, charsmapBase64 } from '../../support/charsmap.js';
+import { Hf } from '../../support/hf.js';
+import { buildUnigramTokenizerJson } from '../../support/unigram-json.js';
 import { writeSafetensors } from '../support/weight-writers.js';
-import { runRows } from '../support/ort-rows.js';
+import { runRows } from '../../support/ort-rows.js';
 
 const SEED = 11;
 const config = PRESETS.tiny;

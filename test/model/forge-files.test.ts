@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { AutoModelForSequenceClassification, AutoTokenizer, env } from '@huggingface/transformers';
 import { registerForge } from '../../lib/cli/commands/forge.js';
 import { DataType, forgedWeights, forgeModel, GraphBuilder, ModelProto, PRESETS, robertaConfig } from '../../lib/forge/index.js';
-import { runRows } from '../support/ort-rows.js';
+import { runRows } from '../../support/ort-rows.js';
 
 const dir = inject('tinyModelDir'); // forged tiny, seed 7
 const scratch = await mkdtemp(join(tmpdir(), 'forge-files-'));

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { Scorer } from '../../lib/index.js';
-import { hfEncodePairs, hfTokenizer } from '../support/hf.js';
+import { hfEncodePairs, hfTokenizer } from '../../support/hf.js';
 import { makePairs } from '../support/pairs.js';
-import { padRows, runRows, runRowsBatched } from '../support/ort-rows.js';
+import { padRows, runRows, runRowsBatched } from '../../support/ort-rows.js';
 
 const TOL = 1e-5;
 const dir = inject('tinyModelDir');

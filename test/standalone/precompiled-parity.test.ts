@@ -1,5 +1,5 @@
 // SentencePiece-family normalizers against HF tokenizers 0.23 as the oracle:
-// Precompiled (a charsmap built here, test/support/charsmap.ts, read by both
+// Precompiled (a charsmap built here, support/charsmap.ts, read by both
 // sides from the same bytes), Nmt, Replace with a repeat regex (" {2,}"), and
 // T5's [WhitespaceSplit, Metaspace] pre-tokenizer. HF's normalizers are
 // compared string for string (its Node binding exposes normalizeString);
@@ -7,9 +7,9 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../../lib/tokenizer/index.js';
-import { buildCharsmap, buildNfkcCharsmap, charsmapBase64 } from '../support/charsmap.js';
-import { makeCorpus } from '../support/corpus.js';
-import { T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../support/unigram-json.js';
+import { buildCharsmap, buildNfkcCharsmap, charsmapBase64 } from '../../support/charsmap.js';
+import { makeCorpus } from '../../support/corpus.js';
+import { T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../../support/unigram-json.js';
 import { compareUnigram } from '../support/unigram-compare.js';
 
 const require = createRequire(import.meta.url);

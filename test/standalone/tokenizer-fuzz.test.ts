@@ -1,5 +1,5 @@
 // Differential fuzzing against HF tokenizers: seeded random strings glued
-// from a pool of tricky pieces (test/support/corpus.ts FUZZ_POOL), singles
+// from a pool of tricky pieces (support/corpus.ts FUZZ_POOL), singles
 // without truncation and pairs under longest_first at a small max length, so
 // truncation and the pair template are fuzzed too, for byte-level BPE, for
 // WordPiece and for Unigram (two pipelines). CI runs 20k strings each; the long run is the same test with more:
@@ -11,10 +11,10 @@
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../../lib/tokenizer/index.js';
 import { buildBertTokenizerJson } from '../../lib/forge/tokenizer-json.js';
-import { fuzzString, makeCorpus, rng } from '../support/corpus.js';
+import { fuzzString, makeCorpus, rng } from '../../support/corpus.js';
 import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
-import { T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../support/unigram-json.js';
-import { Hf, type HfTokenizer } from '../support/hf.js';
+import { T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../../support/unigram-json.js';
+import { Hf, type HfTokenizer } from '../../support/hf.js';
 import { sameIds as same } from '../support/same-ids.js';
 
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildForgedBertTokenizerJson, buildRobertaTokenizerJson } from '../../lib/forge/tokenizer-json.js';
 import { Tokenizer } from '../../lib/tokenizer/index.js';
-import { hfTokenizer } from '../support/hf.js';
+import { hfTokenizer } from '../../support/hf.js';
 
 let root: string;
 beforeAll(async () => {

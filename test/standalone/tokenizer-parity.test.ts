@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Tokenizer, type TruncationStrategy } from '../../lib/tokenizer/index.js';
 import { TokenizerError } from '../../lib/errors/index.js';
 import { diffContexts, type CodePointContext, type EncodeBoth } from '../support/code-points.js';
-import { makeCorpus, type CorpusItem } from '../support/corpus.js';
+import { makeCorpus, type CorpusItem } from '../../support/corpus.js';
 import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
-import { Hf, type HfTokenizer } from '../support/hf.js';
+import { Hf, type HfTokenizer } from '../../support/hf.js';
 import { sameIds as same } from '../support/same-ids.js';
 
 

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../../lib/tokenizer/index.js';
 import { buildBertTokenizerJson } from '../../lib/forge/tokenizer-json.js';
 import { diffContexts, type CodePointContext, type EncodeBoth } from '../support/code-points.js';
-import { fuzzString, makeCorpus, rng, type CorpusItem } from '../support/corpus.js';
-import { Hf, type HfTokenizer } from '../support/hf.js';
+import { fuzzString, makeCorpus, rng, type CorpusItem } from '../../support/corpus.js';
+import { Hf, type HfTokenizer } from '../../support/hf.js';
 import { sameIds as same } from '../support/same-ids.js';
 
 

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { TokenizerError } from '../../lib/errors/index.js';
 import { Tokenizer } from '../../lib/tokenizer/index.js';
-import { T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../support/unigram-json.js';
+import { T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../../support/unigram-json.js';
 
 interface HfTokenizer {
   encode(a: string, b?: string | null): Promise<{ getIds(): number[] }>;

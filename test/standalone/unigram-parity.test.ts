@@ -1,5 +1,5 @@
 // Unigram (SentencePiece) parity with HF tokenizers 0.23, on tokenizer.json
-// files built here (test/support/unigram-json.ts: GPT-2's pieces as text,
+// files built here (support/unigram-json.ts: GPT-2's pieces as text,
 // scores in quarter steps so ties are common), in four pipeline shapes:
 //   xlmr   NFKC, Metaspace(always), XLM-R template
 //   t5     Strip + Replace + Lowercase + NFC, Metaspace(first), T5 template, byte fallback
@@ -10,9 +10,9 @@
 // points in context through NFKC.
 import { describe, expect, it } from 'vitest';
 import { Tokenizer, type TruncationStrategy } from '../../lib/tokenizer/index.js';
-import { makeCorpus, type CorpusItem } from '../support/corpus.js';
-import { MULTI_TEMPLATE, T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../support/unigram-json.js';
-import { Hf } from '../support/hf.js';
+import { makeCorpus, type CorpusItem } from '../../support/corpus.js';
+import { MULTI_TEMPLATE, T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../../support/unigram-json.js';
+import { Hf } from '../../support/hf.js';
 import { compareUnigram } from '../support/unigram-compare.js';
 import { sameIds as same } from '../support/same-ids.js';
 

@@ -2,8 +2,8 @@
 // the same tokenizer.json on both sides, singles and pairs, with or without
 // truncation, and a readable report per mismatching item.
 import { Tokenizer, type TruncationStrategy } from '../../lib/tokenizer/index.js';
-import type { CorpusItem } from './corpus.js';
-import { Hf } from './hf.js';
+import type { CorpusItem } from '../../support/corpus.js';
+import { Hf } from '../../support/hf.js';
 import { sameIds as same } from './same-ids.js';
 
 const HF_STRATEGY: Record<TruncationStrategy, string> = { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' };

@@ -16,34 +16,78 @@ namespace {
 std::mutex g_mutex;
 std::unique_ptr<Runtime> g_runtime;  // never unloaded: ORT objects may outlive any owner
 std::map<std::string, std::string> g_ep_libraries;  // path -> registration name
-}  // namespace
 
-const Runtime& LoadRuntime(const std::string& library_path) {
-  std::lock_guard<std::mutex> lock(g_mutex);
-  if (g_runtime) {
-    if (g_runtime->library_path != library_path) {
-      throw Error(ErrorCode::kModelLoad,
-                  "ONNX Runtime is already loaded from " + g_runtime->library_path +
-                      "; one process can use only one ORT library (asked for " + library_path + ")");
-    }
-    return *g_runtime;
+// The soname every ORT build carries; onnxruntime-node's binding needs it.
+constexpr const char* kOrtSoname = "libonnxruntime.so.1";
+
+std::string LoaderError() {
+  const char* why = dlerror();
+  return why != nullptr ? why : "unknown error";
+}
+
+// Opens the library as `link` says. Returns null with *why set on failure;
+// with "reuse", null and an empty *why mean "no usable ORT is loaded".
+void* Open(const std::string& path, const std::string& link, std::string* why) {
+  if (link == "reuse") {
+    void* handle = dlopen(kOrtSoname, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    if (handle == nullptr) dlerror();  // not loaded: not an error
+    return handle;
   }
   // RTLD_LOCAL keeps this ORT's symbols out of the global scope, so another
   // ORT in the same process (onnxruntime-node, say) cannot interpose on them.
-  void* handle = dlopen(library_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) *why = LoaderError();
+  return handle;
+}
+
+using GetApiBaseFn = const OrtApiBase* (*)();
+
+}  // namespace
+
+const Runtime& LoadRuntime(const std::string& library_path, const std::string& link) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (g_runtime) {
+    if (g_runtime->library_path != library_path || g_runtime->asked_link != link) {
+      throw Error(ErrorCode::kModelLoad,
+                  "ONNX Runtime is already loaded from " + g_runtime->library_path + " (" + g_runtime->link +
+                      "); one process can use only one ORT library (asked for " + library_path + ", " + link + ")");
+    }
+    return *g_runtime;
+  }
+  if (link != "path" && link != "reuse") {
+    throw Error(ErrorCode::kInvalidInput, "unknown ORT link '" + link + "' (path or reuse)");
+  }
+  std::string why;
+  std::string used_link = link;
+  void* handle = Open(library_path, link, &why);
+  const OrtApiBase* base = nullptr;
+  if (handle != nullptr && link == "reuse") {
+    // Another ORT is here; take it only if it speaks our API version.
+    auto get = reinterpret_cast<GetApiBaseFn>(dlsym(handle, "OrtGetApiBase"));
+    base = get != nullptr ? get() : nullptr;
+    if (base == nullptr || base->GetApi(ORT_API_VERSION) == nullptr) {
+      dlclose(handle);
+      handle = nullptr;
+      base = nullptr;
+    }
+  }
+  if (handle == nullptr && link == "reuse") {
+    used_link = "path";
+    handle = Open(library_path, used_link, &why);
+  }
   if (handle == nullptr) {
-    const char* why = dlerror();
     throw Error(ErrorCode::kModelLoad,
-                "cannot load ONNX Runtime from " + library_path + ": " + (why ? why : "unknown error") +
+                "cannot load ONNX Runtime from " + library_path + ": " + why +
                     ". Install the npm package com.github.asus4.onnxruntime or set CAPPY_ORT_LIB to a libonnxruntime.so");
   }
-  using GetApiBaseFn = const OrtApiBase* (*)();
-  auto get_api_base = reinterpret_cast<GetApiBaseFn>(dlsym(handle, "OrtGetApiBase"));
-  if (get_api_base == nullptr) {
-    dlclose(handle);
-    throw Error(ErrorCode::kModelLoad, library_path + " is not an ONNX Runtime library (no OrtGetApiBase)");
+  if (base == nullptr) {
+    auto get_api_base = reinterpret_cast<GetApiBaseFn>(dlsym(handle, "OrtGetApiBase"));
+    if (get_api_base == nullptr) {
+      dlclose(handle);
+      throw Error(ErrorCode::kModelLoad, library_path + " is not an ONNX Runtime library (no OrtGetApiBase)");
+    }
+    base = get_api_base();
   }
-  const OrtApiBase* base = get_api_base();
   const OrtApi* api = base->GetApi(ORT_API_VERSION);
   if (api == nullptr) {
     std::string version = base->GetVersionString();
@@ -56,6 +100,12 @@ const Runtime& LoadRuntime(const std::string& library_path) {
   Ort::InitApi(api);
   auto runtime = std::make_unique<Runtime>();
   runtime->library_path = library_path;
+  runtime->link = used_link;
+  runtime->asked_link = link;
+  Dl_info where{};
+  runtime->loaded_path = dladdr(reinterpret_cast<void*>(base->GetApi), &where) != 0 && where.dli_fname != nullptr
+                             ? where.dli_fname
+                             : library_path;
   runtime->version = base->GetVersionString();
   runtime->api_base = base;
   runtime->api = api;
@@ -89,9 +139,7 @@ std::string LoadSharedLibrary(const std::string& name_or_path) {
   // RTLD_LOCAL: only the library's presence matters. Once loaded, the dynamic
   // loader matches it by soname, so an EP library that needs it finds it even
   // when the folder is not on LD_LIBRARY_PATH. Never closed, on purpose.
-  if (dlopen(name_or_path.c_str(), RTLD_NOW | RTLD_LOCAL) != nullptr) return "";
-  const char* why = dlerror();
-  return why != nullptr ? why : "unknown dlopen error";
+  return dlopen(name_or_path.c_str(), RTLD_NOW | RTLD_LOCAL) != nullptr ? "" : ort::LoaderError();
 }
 
 }  // namespace cappy

@@ -1,6 +1,10 @@
 // Loads ONNX Runtime at run time by path, so one build of the addon can use
 // the npm CPU build, a full GPU build with TensorRT, or anything else the user
 // points CAPPY_ORT_LIB at. Nothing links against libonnxruntime.so.
+//
+// How it is loaded decides whether another ORT can live in the same process
+// (onnxruntime-node, which transformers.js runs on): see "ONNX Runtime" in
+// docs/architecture.md. TypeScript picks the way (lib/runtime/ort-load.ts).
 #pragma once
 
 #include <string>
@@ -15,7 +19,10 @@ namespace cappy {
 namespace ort {
 
 struct Runtime {
-  std::string library_path;
+  std::string library_path;  // as asked
+  std::string loaded_path;   // the file whose code runs (another ORT's, with "reuse")
+  std::string link;          // "path" or "reuse": how it was loaded (below)
+  std::string asked_link;    // the link asked for ("reuse" may end as "path")
   std::string version;
   const OrtApiBase* api_base = nullptr;
   const OrtApi* api = nullptr;
@@ -26,9 +33,16 @@ struct Runtime {
 };
 
 // dlopens `library_path` on first use and initializes the ORT C++ API with it.
+// `link`:
+//   "path":  dlopen(RTLD_LOCAL) of that file. Its DT_SONAME becomes a name the
+//            dynamic linker answers later DT_NEEDED lookups with, so the
+//            default file is a copy whose soname is ours (ort-load.ts).
+//   "reuse": the ORT already loaded under the soname libonnxruntime.so.1
+//            (onnxruntime-node's, say) when its API is new enough, else as
+//            "path".
 // The C++ API keeps one process-wide OrtApi pointer, so a process uses one ORT
-// library: asking for a different path later throws Error(kModelLoad).
-const Runtime& LoadRuntime(const std::string& library_path);
+// library: asking for a different path or link later throws Error(kModelLoad).
+const Runtime& LoadRuntime(const std::string& library_path, const std::string& link = "path");
 
 // Registers a plugin execution provider library (CreateEpFactories) on the
 // shared env once per path and returns its registration name. Throws

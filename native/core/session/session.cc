@@ -84,7 +84,7 @@ struct Session::Impl {
 
 Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
-  s.runtime = &ort::LoadRuntime(options.ort_library_path);
+  s.runtime = &ort::LoadRuntime(options.ort_library_path, options.ort_link);
   CheckFileReadable(options.model_path);
   Ort::SessionOptions so;
   ort::EpSetup ep;
@@ -182,6 +182,8 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
 
   s.info.ort_version = s.runtime->version;
   s.info.ort_library_path = s.runtime->library_path;
+  s.info.ort_loaded_path = s.runtime->loaded_path;
+  s.info.ort_link = s.runtime->link;
   s.info.execution_provider = options.execution_provider;
   s.info.device_id = options.device_id;
   s.info.io_binding = options.io_binding;

@@ -236,6 +236,9 @@ std::vector<Batch> PlanBatches(const std::vector<uint32_t>& lengths,
 // the core only checks what needs ORT to check.
 struct SessionOptions {
   std::string ort_library_path;  // libonnxruntime.so to dlopen
+  // How: "path" (dlopen that file) or "reuse" (an ORT already loaded, if new
+  // enough). See native/core/session/ort_runtime.h.
+  std::string ort_link = "path";
   std::string model_path;        // model.onnx (external data beside it)
   int intra_op_threads = 0;      // 0: ORT's default
   // "cpu", "cuda" (plugin EP from ep_library_path, registered on the shared
@@ -277,6 +280,8 @@ struct TensorInfo {
 struct SessionInfo {
   std::string ort_version;
   std::string ort_library_path;
+  std::string ort_loaded_path;  // the file whose code runs
+  std::string ort_link;         // "path" or "reuse"
   std::string execution_provider;  // "cpu", "cuda", "tensorrt"
   int device_id = 0;
   bool io_binding = false;

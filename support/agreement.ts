@@ -1,7 +1,7 @@
 // How far a cheaper dtype's scores are from fp32's on the same weights and
 // pairs: absolute differences, and for rank() over candidate sets, top-1
 // agreement and Kendall's tau. Shared by the int8 test and bench/score-dtypes.
-import { mulberry32 } from './pairs.js';
+import { seededRandom as mulberry32 } from '../lib/util/seeded-random.js';
 
 export interface CandidateSet {
   instruction: string;
@@ -120,9 +120,13 @@ export interface RankAgreement {
   medianTopGap: number;
 }
 
+/** Index of the largest score (the first of equal ones). */
+function argmax(s: ArrayLike<number>): number {
+  return Array.from(s).reduce((best, v, i, all) => (v > all[best] ? i : best), 0);
+}
+
 /** `ref` and `other` hold each set's scores, candidate order. */
 export function rankAgreement(ref: ArrayLike<number>[], other: ArrayLike<number>[], margin: number): RankAgreement {
-  const argmax = (s: ArrayLike<number>) => Array.from(s).reduce((best, v, i, all) => (v > all[best] ? i : best), 0);
   let agree = 0;
   let contested = 0;
   let agreeContested = 0;
@@ -147,5 +151,104 @@ export function rankAgreement(ref: ArrayLike<number>[], other: ArrayLike<number>
     contested: contested / ref.length,
     top1Contested: contested ? agreeContested / contested : NaN,
     medianTopGap: gaps.sort((x, y) => x - y)[Math.floor(gaps.length / 2)] ?? NaN,
+  };
+}
+
+export interface OrderCheck {
+  /**
+   * The int8 error that can reorder a set: the largest residual, where a
+   * residual is a score's error minus its set's mean error (a shift common to
+   * a set moves all its candidates alike and reorders nothing).
+   */
+  margin: number;
+  sets: number;
+  /** Sets whose fp32 best beats every other candidate by at least `margin`. */
+  decidedSets: number;
+  /** Decided sets whose best candidate differs under int8. */
+  flips: number;
+  /** Flips the measured residuals predict for those sets, and the largest count they allow. */
+  expectedFlips: number;
+  flipBound: number;
+  /** Candidate pairs (within a set) whose fp32 scores differ by at least `margin`. */
+  decidedPairs: number;
+  /** Decided pairs that int8 puts in the other order. */
+  discordant: number;
+  expectedDiscordant: number;
+  discordantBound: number;
+}
+
+/**
+ * Whether `other` reorders the decided sets and pairs of `ref` more than its
+ * own measured error predicts. The prediction is distribution-free: the
+ * chance that two candidates `g` apart trade places is the share of
+ * within-set residual differences (r_b - r_a, over every ordered pair in
+ * every set) greater than `g`; a decided set flips if any candidate
+ * overtakes its best (chances summed, capped at 1). Reorderings are then
+ * counted against mean + 3 standard deviations + 1 of that count (a sum of
+ * independent Bernoulli trials): an error that reorders the clear cases
+ * more than its size explains (one that favours long inputs, say) fails it,
+ * while a single flip never crosses the bound on its own.
+ */
+export function orderAgainstNoise(ref: ArrayLike<number>[], other: ArrayLike<number>[]): OrderCheck {
+  const residuals = ref.map((r, s) => {
+    const d = Array.from(r, (v, i) => other[s][i] - v);
+    const mean = d.reduce((a, b) => a + b, 0) / d.length;
+    return d.map((x) => x - mean);
+  });
+  const margin = Math.max(...residuals.flat().map(Math.abs));
+  const differences = residuals.flatMap((r) => r.flatMap((a, i) => r.filter((_, j) => j !== i).map((b) => b - a))).sort((x, y) => x - y);
+  /** Share of residual differences above g (binary search on the sorted list). */
+  const tail = (g: number) => {
+    let lo = 0;
+    let hi = differences.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (differences[mid] > g) hi = mid;
+      else lo = mid + 1;
+    }
+    return (differences.length - lo) / differences.length;
+  };
+  let decidedSets = 0;
+  let flips = 0;
+  let decidedPairs = 0;
+  let discordant = 0;
+  const flipChances: number[] = [];
+  const pairChances: number[] = [];
+  ref.forEach((r, s) => {
+    const best = argmax(r);
+    const gaps = Array.from(r, (v) => r[best] - v).filter((_, i) => i !== best);
+    if (gaps.every((g) => g >= margin)) {
+      decidedSets++;
+      flipChances.push(Math.min(1, gaps.reduce((sum, g) => sum + tail(g), 0)));
+      if (argmax(other[s]) !== best) flips++;
+    }
+    for (let i = 0; i < r.length; i++) {
+      for (let j = i + 1; j < r.length; j++) {
+        const gap = Math.abs(r[i] - r[j]);
+        if (gap < margin) continue;
+        decidedPairs++;
+        pairChances.push(tail(gap));
+        if (Math.sign(r[i] - r[j]) !== Math.sign(other[s][i] - other[s][j])) discordant++;
+      }
+    }
+  });
+  const bound = (p: number[]) => {
+    const mean = p.reduce((a, b) => a + b, 0);
+    const variance = p.reduce((a, b) => a + b * (1 - b), 0);
+    return { mean, bound: Math.floor(mean + 3 * Math.sqrt(variance) + 1) };
+  };
+  const f = bound(flipChances);
+  const d = bound(pairChances);
+  return {
+    margin,
+    sets: ref.length,
+    decidedSets,
+    flips,
+    expectedFlips: f.mean,
+    flipBound: f.bound,
+    decidedPairs,
+    discordant,
+    expectedDiscordant: d.mean,
+    discordantBound: d.bound,
   };
 }

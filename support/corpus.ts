@@ -4,7 +4,7 @@
 
 export type CorpusItem = string | [string, string];
 
-import { seededRandom as rng } from '../../lib/util/seeded-random.js';
+import { seededRandom as rng } from '../lib/util/seeded-random.js';
 
 export { rng };
 

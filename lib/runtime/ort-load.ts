@@ -1,0 +1,149 @@
+// How the addon loads ONNX Runtime so that it can live beside another ORT in
+// the same process: onnxruntime-node, which transformers.js runs on, ships its
+// own libonnxruntime.so.1 under the same soname as ours. The ways, their
+// measured costs and their limits are in docs/architecture.md ("ONNX Runtime").
+//
+//   copy (default)  a copy of the library whose DT_SONAME is renamed to
+//                   libcappyonnxrt.so.1 (same length, so nothing else in the
+//                   file moves), made once per ORT file in <CAPPY_HOME>/ort.
+//                   The dynamic linker then never hands our ORT to a library
+//                   that asks for libonnxruntime.so.1, in either load order.
+//   reuse           the ORT already loaded as libonnxruntime.so.1 (onnxruntime-
+//                   node's) when its API is new enough, else the copy.
+//   plain           the file as it is (the old way; with CAPPY_ORT_LIB pointing
+//                   at onnxruntime-node's library, both share that one ORT).
+//
+// CAPPY_ORT_LOAD picks one; everything else about which ORT is in
+// ort-library.ts. dlmopen (ORT in a link namespace of its own) was measured
+// and dropped: that namespace's libc sets up its per-thread state (the ctype
+// tables) only on threads it creates, so the first ORT call from a libuv
+// thread crashed in isalnum (docs/architecture.md).
+import { randomBytes, createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { InvalidInputError, ModelLoadError } from '../errors/index.js';
+import type { NativeOrtLink } from '../native.js';
+import { cacheRoot } from '../model/default-model.js';
+import { elfSoname, renameSoname } from './elf-soname.js';
+
+export const ORT_LOAD_MODES = ['copy', 'reuse', 'plain'] as const;
+export type OrtLoadMode = (typeof ORT_LOAD_MODES)[number];
+
+/** What the addon is asked to load, and how. */
+export interface OrtLoadPlan {
+  mode: OrtLoadMode;
+  /** The file handed to dlopen: the renamed copy with 'copy' and 'reuse'. */
+  libraryPath: string;
+  link: NativeOrtLink;
+}
+
+/** CAPPY_ORT_LOAD, default 'copy'. */
+export function ortLoadMode(env: NodeJS.ProcessEnv = process.env): OrtLoadMode {
+  const value = env.CAPPY_ORT_LOAD || 'copy';
+  if (!(ORT_LOAD_MODES as readonly string[]).includes(value)) {
+    throw new InvalidInputError(`CAPPY_ORT_LOAD=${value} is not one of ${ORT_LOAD_MODES.join(', ')}`);
+  }
+  return value as OrtLoadMode;
+}
+
+/** The soname our copy carries: 'onnxruntime' becomes 'cappyonnxrt', as long. */
+export function isolatedSoname(soname: string): string | undefined {
+  return soname.includes('onnxruntime') ? soname.replace('onnxruntime', 'cappyonnxrt') : undefined;
+}
+
+/**
+ * The copy of `source` with a soname of our own, in a folder of its own
+ * beside links to everything else in the source's folder (ORT loads its
+ * provider libraries, libonnxruntime_providers_shared.so first, from its own
+ * folder). Made once: the folder is keyed by the source's path, size and
+ * mtime and written under a temporary name, then renamed, so concurrent
+ * processes never see half a copy. Returns `source` itself when its soname
+ * cannot clash (it names no onnxruntime).
+ */
+export function isolatedOrtCopy(source: string, env: NodeJS.ProcessEnv = process.env): string {
+  const st = statSync(source);
+  const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+  // <which file>-<which version of it>: a new version of the same file replaces the old copy.
+  const key = `${hash(source).slice(0, 12)}-${hash(`${st.size}\0${st.mtimeMs}`).slice(0, 8)}`;
+  const roots = [join(cacheRoot(env), 'ort'), join(tmpdir(), `cappy-ort-${process.getuid?.() ?? 'user'}`)];
+  const failures: string[] = [];
+  for (const root of roots) {
+    const dir = join(root, key);
+    const made = readyCopy(dir);
+    if (made) return made;
+    try {
+      return makeCopy(source, root, dir);
+    } catch (e) {
+      if (e instanceof NoClash) return source;
+      failures.push(`${root}: ${(e as Error).message}`);
+    }
+  }
+  throw new ModelLoadError(
+    `cannot make the isolated copy of ONNX Runtime ${source} (${failures.join('; ')}). ` +
+      'Make CAPPY_HOME writable, or set CAPPY_ORT_LOAD=plain (no copy, and no isolation from onnxruntime-node).',
+  );
+}
+
+class NoClash extends Error {}
+
+/** The library in a finished copy folder, if there is one. */
+function readyCopy(dir: string): string | undefined {
+  try {
+    const lib = readdirSync(dir).find((f) => f.startsWith('libcappyonnxrt'));
+    return lib ? join(dir, lib) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function makeCopy(source: string, root: string, dir: string): string {
+  const soname = elfSoname(source);
+  const renamed = soname && isolatedSoname(soname);
+  if (!renamed) throw new NoClash();
+  mkdirSync(root, { recursive: true });
+  const work = `${dir}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  mkdirSync(work);
+  try {
+    copyFileSync(source, join(work, renamed));
+    renameSoname(join(work, renamed), renamed);
+    const from = dirname(source);
+    for (const f of readdirSync(from)) {
+      // Everything but ORT itself: the provider libraries it loads by path from its own folder.
+      if (f.startsWith('libonnxruntime.so') || f === basename(source) || !/\.so(\.|$)/.test(f)) continue;
+      symlinkSync(join(from, f), join(work, f));
+    }
+    renameSync(work, dir);
+    removeStale(root, basename(dir));
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    const made = readyCopy(dir); // another process finished first
+    if (made) return made;
+    throw e;
+  }
+  return join(dir, renamed);
+}
+
+/**
+ * Removes older copies of the same source file (same key prefix). A process
+ * still running one keeps its mapping: unlinking a mapped file frees nothing
+ * until it is unmapped.
+ */
+function removeStale(root: string, current: string): void {
+  const prefix = current.slice(0, current.indexOf('-') + 1);
+  for (const f of readdirSync(root)) {
+    if (f !== current && f.startsWith(prefix) && !f.includes('.')) rmSync(join(root, f), { recursive: true, force: true });
+  }
+}
+
+/** The plan for loading `library` (from resolveOrtLibrary) the way `mode` says. */
+export function planOrtLoad(library: string, mode: OrtLoadMode = ortLoadMode(), env: NodeJS.ProcessEnv = process.env): OrtLoadPlan {
+  switch (mode) {
+    case 'copy':
+      return { mode, libraryPath: isolatedOrtCopy(library, env), link: 'path' };
+    case 'reuse':
+      return { mode, libraryPath: isolatedOrtCopy(library, env), link: 'reuse' };
+    case 'plain':
+      return { mode, libraryPath: library, link: 'path' };
+  }
+}

@@ -1,0 +1,19 @@
+// Types of native-deps.mjs (plain JS: it runs at install time, before TypeScript is built).
+export interface HeaderDir {
+  dir: string;
+  /** Where it was found: an env var, a package name or the running Node. */
+  from: string;
+}
+export declare const ORT_HEADERS_PACKAGE: string;
+export declare const ORT_HEADERS_VERSION: string;
+export declare const HOW_TO_GET: { readonly ort: string; readonly napi: string; readonly node: string };
+export declare function findOrtHeaders(env?: NodeJS.ProcessEnv): HeaderDir | undefined;
+export declare function findNapiHeaders(): HeaderDir | undefined;
+export declare function findNodeHeaders(env?: NodeJS.ProcessEnv): HeaderDir | undefined;
+export declare function commandVersion(cmd: string): string | undefined;
+export declare function sourceBuildPrerequisites(env?: NodeJS.ProcessEnv): {
+  headers: { ort?: HeaderDir; napi?: HeaderDir; node?: HeaderDir };
+  /** `cmake --version`'s first line. */
+  cmake?: string;
+  missing: string[];
+};
