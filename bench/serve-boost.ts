@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startFakeUpstream } from '../test/support/fake-openai.js';
+import { startFakeUpstream } from '../support/fake-openai.js';
 import { forgedBenchModel } from './support/forged-model.js';
 import { startServe, stopServe } from './support/serve.js';
 import { paragraphs } from './support/text-pairs.js';

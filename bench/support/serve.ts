@@ -3,7 +3,7 @@
 // plus the server's CPU time from /proc, so a bench can say how the cores were
 // shared between the server and the load generator.
 import { readFileSync } from 'node:fs';
-import { startServe as start, stopServe, type ServeProcess } from '../../test/support/serving.js';
+import { startServe as start, stopServe, type ServeProcess } from '../../support/serving.js';
 
 export type Served = ServeProcess;
 export { stopServe };

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { forgeModel, Scorer } from '../../lib/index.js';
 import { seededRandom } from '../../lib/util/seeded-random.js';
-import { hfTokenizer, type HfTokenizer } from '../support/hf.js';
-import { listening } from '../support/serving.js';
+import { hfTokenizer, type HfTokenizer } from '../../support/hf.js';
+import { listening } from '../../support/serving.js';
 
 let scratch: string;
 let bertDir: string;

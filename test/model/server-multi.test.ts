@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { forgeModel, Scorer } from '../../lib/index.js';
-import { startFakeUpstream } from '../support/fake-openai.js';
-import { hfTokenizer, type HfTokenizer } from '../support/hf.js';
-import { listening, postJson, startServe, stopServe } from '../support/serving.js';
+import { startFakeUpstream } from '../../support/fake-openai.js';
+import { hfTokenizer, type HfTokenizer } from '../../support/hf.js';
+import { listening, postJson, startServe, stopServe } from '../../support/serving.js';
 
 let scratch: string;
 let bertDir: string;

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderChat } from '../../lib/boost/render.js';
 import { createServer, ModelSet, type CappyServer } from '../../lib/server/index.js';
-import { startFakeUpstream, type FakeUpstream } from '../support/fake-openai.js';
+import { startFakeUpstream, type FakeUpstream } from '../../support/fake-openai.js';
 import { FakeScorer, fakeScore } from './server-fake.js';
 
 let up: FakeUpstream;

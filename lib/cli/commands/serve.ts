@@ -8,6 +8,7 @@
 // (for at most --drain-timeout seconds; then they fail with 503), dispose the
 // models, exit 0 (1 when the timeout cut requests off, 2 when a model failed).
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
 import { addOptions, readOptions } from '../../options/commander.js';
@@ -51,13 +52,13 @@ export function registerServe(program: Command): void {
     if (!LOOPBACK.has(opts.host) && !opts.apiKey) {
       say(`warning: binding ${opts.host} without an API key; anyone who can reach it can use it`);
     }
-    // Each native call holds a libuv pool thread while it runs. With too few,
-    // one model's calls would wait behind another's; Node reads the size once,
-    // at start, so all we can do here is say so.
-    const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-    const need = names.length * perModelCalls + 1;
-    if (need > pool) {
-      say(`warning: ${names.length} model(s) x ${perModelCalls} native calls need ${need} libuv threads, the pool has ${pool}; start with UV_THREADPOOL_SIZE=${need}`);
+    // Each native call holds one of the addon's runner threads while it runs
+    // (native/node/job.cc: max(4, cores), process-wide). Past that, one
+    // model's calls wait for threads another model's calls hold.
+    const runners = Math.max(4, availableParallelism());
+    const need = names.length * perModelCalls;
+    if (need > runners) {
+      say(`warning: ${names.length} model(s) x ${perModelCalls} native calls at once exceed the ${runners} native runner threads; a busy model can delay another's calls (use --max-concurrent-calls 1, or fewer models per process)`);
     }
 
     const { model: _m, host, port, log, drainTimeout, warmupLengths, warmupBatchSizes, ...serverOptions } = opts;

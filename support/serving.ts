@@ -3,9 +3,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { createServer, type CappyServer, type CreateServerOptions, type ModelSource } from '../../lib/server/index.js';
+import { createServer, type CappyServer, type CreateServerOptions, type ModelSource } from '../lib/server/index.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
+const root = resolve(import.meta.dirname, '..');
 
 export interface ServeProcess {
   child: ChildProcess;
