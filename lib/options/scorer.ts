@@ -66,6 +66,18 @@ export const SCORER_OPTIONS = {
     default: 'longest_first',
     help: 'how a pair over --max-length is cut',
   }),
+  /**
+   * A pair longer than maxLength: 'truncate' (default; what Cappy was trained
+   * and evaluated with), or 'chunk': score the response in overlapping
+   * windows and aggregate (docs/server.md, "Long inputs").
+   */
+  longInputs: oneOf(['truncate', 'chunk'], { default: 'truncate', help: 'a pair over --max-length: truncate, or chunk the response into windows' }),
+  /** With chunking: tokens (of whole words) consecutive windows share at most. */
+  chunkOverlap: integer({ min: 0, max: 65536, default: 64, help: 'with chunking: tokens consecutive windows share (whole words, at most this many)' }),
+  /** With chunking: windows per pair at most; the response past them is not scored. 1 is truncation. */
+  maxChunks: integer({ max: 1024, default: 10, help: 'with chunking: windows per pair at most (1 is truncation)' }),
+  /** With chunking: how the windows' scores make the pair's. */
+  chunkAggregation: oneOf(['max', 'mean'], { default: 'max', help: "with chunking: the pair's score from its windows' scores" }),
   /** ORT intra-op threads. Default: the core count. */
   intraOpThreads: integer({ max: 1024, default: cores, defaultText: 'the core count', help: 'ONNX Runtime intra-op threads' }),
   /**
@@ -91,8 +103,8 @@ export const SCORER_OPTIONS = {
   maxPairsPerCall: integer({ default: 1024, help: 'pairs per merged native call' }),
   /** Pairs allowed to wait; beyond this calls reject with QueueFullError. */
   maxQueuedPairs: integer({ default: 65536, help: 'pairs allowed to wait; beyond this calls are refused (HTTP 429)' }),
-  /** Native calls at once (one runs while the next tokenizes). */
-  maxConcurrentCalls: integer({ max: 64, default: 2, help: 'native scoring calls at once (one runs while the next tokenizes)' }),
+  /** Native calls at once. A second runs beside the first (tokenizing while it runs) only when a full call is waiting. */
+  maxConcurrentCalls: integer({ max: 64, default: 2, help: 'native scoring calls at once (a second starts only when a full call is waiting)' }),
   /**
    * How a native call groups its pairs into batches.
    * - 'padding-aware' (default): sort each window of 2048 pairs by length, then

@@ -2,7 +2,8 @@
 // small requests at once; one native call per request would pad and run each
 // alone. Here requests wait while the runtime is busy (or up to maxWaitMs when
 // it is idle) and leave together, in arrival order, as one call whose planner
-// sorts them into padding-aware batches. The queue is bounded: past its limit a
+// sorts them into padding-aware batches. A second call runs beside the first
+// only when a full call (maxPairsPerCall) is waiting. The queue is bounded: past its limit a
 // call fails fast with QueueFullError instead of growing memory without end.
 import { AbortError, QueueFullError } from '../errors/index.js';
 
@@ -104,8 +105,21 @@ export class MicroBatcher {
   #schedule(): void {
     if (this.#queue.length === 0 || this.#running >= this.#opts.maxConcurrentCalls) return;
     const enough = this.#queuedPairs >= this.#opts.maxPairsPerCall;
-    if (this.#opts.maxWaitMs <= 0 || enough || this.#running > 0) {
-      // Busy runtimes gather company for free; idle ones wait only if asked.
+    if (this.#running > 0) {
+      // Busy: requests gather while the call runs and leave together when it
+      // ends. A second call starts at once only when a full call is waiting
+      // (it then tokenizes while this one runs); a partial one would split
+      // callers that arrive a few ms apart (HTTP requests do) into smaller
+      // calls competing for the same cores.
+      if (enough) {
+        this.#clearTimer();
+        this.#dispatch();
+      }
+      return;
+    }
+    // Idle: wait up to maxWaitMs for company (after a call ends, that is
+    // when its callers come back with their next requests).
+    if (this.#opts.maxWaitMs <= 0 || enough) {
       this.#clearTimer();
       this.#dispatch();
       return;
@@ -168,7 +182,7 @@ export class MicroBatcher {
         this.#running -= 1;
         this.#schedule();
       });
-    // A second call may start at once (prefetch) while this one runs.
+    // A second call starts now only if a full one is still waiting.
     this.#schedule();
   }
 }

@@ -21,10 +21,16 @@ import { splitPairs, type Pair } from './pairs.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { argmax, checkCandidates, rankScores, type Ranked } from './ranking.js';
 import { streamScores, type IndexedScore, type StreamOptions } from './stream.js';
+import { scoreInWindows, type LongInputs, type TemplateSpecials, type WindowEngine } from './windows.js';
+import { checkInteger } from '../options/spec.js';
 
 export interface CallOptions {
   /** Aborting rejects the call with an AbortError and drops batches not yet started. */
   signal?: AbortSignal;
+  /** This call's handling of pairs over maxLength; default: the scorer's `longInputs`. */
+  longInputs?: LongInputs;
+  /** This call's windows per pair at most when chunking; default: the scorer's `maxChunks`. */
+  maxChunks?: number;
 }
 
 export interface ScorerInfo {
@@ -234,7 +240,7 @@ export class Scorer {
   async score(instruction: string, response: string, options: CallOptions = {}): Promise<number> {
     if (typeof instruction !== 'string') throw new InvalidInputError('instruction must be a string');
     if (typeof response !== 'string') throw new InvalidInputError('response must be a string');
-    const scores = await this.#run([instruction], [response], options);
+    const scores = await this.#scoreLong([instruction], [response], options);
     return scores[0];
   }
 
@@ -245,8 +251,36 @@ export class Scorer {
       this.#checkUsable(options);
       return new Float32Array(0);
     }
-    return this.#run(instructions, responses, options);
+    return this.#scoreLong(instructions, responses, options);
   }
+
+  /** Truncation, or windows over long responses (longInputs: 'chunk'; see windows.ts). */
+  async #scoreLong(instructions: string[], responses: string[], options: CallOptions): Promise<Float32Array> {
+    const o = this.info.options;
+    const mode = options.longInputs ?? o.longInputs;
+    if (mode !== 'truncate' && mode !== 'chunk') throw new InvalidInputError(`longInputs must be truncate or chunk, got ${String(mode)}`);
+    const maxChunks = options.maxChunks === undefined ? o.maxChunks : checkInteger('maxChunks', options.maxChunks, 1, 1024);
+    if (mode === 'truncate' || maxChunks === 1) return this.#run(instructions, responses, options);
+    this.#checkUsable(options);
+    const settings = { maxLength: this.info.maxLength, chunkOverlap: o.chunkOverlap, maxChunks, chunkAggregation: o.chunkAggregation };
+    return scoreInWindows(this.#windowEngine, instructions, responses, settings, options.signal);
+  }
+
+  #specials: Promise<TemplateSpecials> | undefined;
+
+  /** What the windowing asks of this scorer: token counts measured on native threads, and truncated scoring. */
+  readonly #windowEngine: WindowEngine = {
+    specials: () => {
+      this.#specials ??= this.tokenizer.encodeBatchPacked(['', ['', '']]).then((p) => ({ single: p.offsets[1], pair: p.offsets[2] - p.offsets[1] }));
+      return this.#specials;
+    },
+    tokenCounts: async (texts) => {
+      const { single } = await this.#windowEngine.specials();
+      const packed = await this.tokenizer.encodeBatchPacked(texts, { threads: this.info.options.tokenizerThreads });
+      return Uint32Array.from({ length: texts.length }, (_, i) => Math.max(0, packed.offsets[i + 1] - packed.offsets[i] - single));
+    },
+    score: (instructions, responses, signal) => this.#run(instructions, responses, { signal }),
+  };
 
   /** Candidates sorted by score, descending (best-of-N). */
   async rank(

@@ -13,6 +13,7 @@ export type ServerErrorCode =
   | 'UNPROCESSABLE'
   | 'UNAUTHORIZED'
   | 'DRAINING'
+  | 'NOT_READY'
   | 'NOT_FOUND';
 
 interface Mapping {
@@ -28,6 +29,8 @@ export const ERROR_TABLE: Readonly<Record<string, Mapping>> = Object.freeze({
   UNPROCESSABLE: { status: 422, type: 'Validation' },
   UNAUTHORIZED: { status: 401, type: 'Unauthorized' },
   DRAINING: { status: 503, type: 'Unhealthy' },
+  // The model is loading or warming: come back soon (with Retry-After).
+  NOT_READY: { status: 503, type: 'Unhealthy' },
   NOT_FOUND: { status: 404, type: 'NotFound' },
   // Raised by the engine.
   INVALID_INPUT: { status: 422, type: 'Validation' },
@@ -91,6 +94,9 @@ export function sendError(e: unknown, request: FastifyRequest, reply: FastifyRep
   const m = mapError(e);
   if (m.status >= 500 && m.label === 'INTERNAL') request.log.error({ err: e }, 'unhandled error');
   if (m.status === 401) reply.header('www-authenticate', 'Bearer');
-  if (m.status === 503) reply.header('connection', 'close');
+  // Shutting down: this connection will not be served again. Not ready yet:
+  // keep the connection, and say when to come back.
+  if (m.label === 'NOT_READY') reply.header('retry-after', '1');
+  else if (m.status === 503) reply.header('connection', 'close');
   return reply.code(m.status).type('application/json; charset=utf-8').send(m.body);
 }

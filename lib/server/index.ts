@@ -1,17 +1,19 @@
 // `createServer(scorer, opts)`: a standalone Fastify app serving Cappy over
 // TEI-, Cohere- and Cappy-native routes, and the pieces to embed it instead.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { ServerState } from './context.js';
+import { DRAIN_TIMEOUT, type ServerState } from './context.js';
 import { HttpError, sendError } from './errors.js';
 import { ServerMetrics } from './metrics.js';
-import { cappyPlugin } from './plugin.js';
-import { resolveServerOptions, type ScorerLike, type ServerOptions } from './types.js';
+import type { ModelSet } from './models.js';
+import { cappyPlugin, checkBoostModel, toModelSet, type ModelSource } from './plugin.js';
+import { resolveServerOptions, type ServerOptions } from './types.js';
 
-export { cappyPlugin, type CappyPluginOptions } from './plugin.js';
+export { cappyPlugin, type CappyPluginOptions, type ModelSource } from './plugin.js';
+export { ModelSet, type ModelState, type ServedModel } from './models.js';
 export { ServerMetrics } from './metrics.js';
 export { ERROR_TABLE, HttpError, mapError, type ErrorBody, type ErrorType } from './errors.js';
 export type { ServerState } from './context.js';
-export type { ScorerLike, ScorerInfoLike, ScorerStatsLike, ServerOptions, TokenizerLike } from './types.js';
+export type { ScoreCallOptions, ScorerLike, ScorerInfoLike, ScorerStatsLike, ServerOptions, TokenizerLike } from './types.js';
 export { installShutdown, type ShutdownOptions } from './shutdown.js';
 
 export interface CreateServerOptions extends ServerOptions {
@@ -28,15 +30,29 @@ export interface CappyServerControls {
    * last one is done. Does not dispose the scorer (the caller owns it).
    */
   drain(): Promise<void>;
+  /**
+   * Fails every request still being worked on with a 503 (the drain timeout
+   * passed). Their answers go out, so a drain in progress can then finish.
+   */
+  abortInFlight(): number;
   readonly metrics: ServerMetrics;
+  readonly models: ModelSet;
 }
 
 export type CappyServer = FastifyInstance & { cappy: CappyServerControls };
 
-export function createServer(scorer: ScorerLike, options: CreateServerOptions = {}): CappyServer {
+/**
+ * A standalone server for one scorer, several scorers by name (`{fast: a,
+ * slow: b}`; a request's `model` field picks one, `defaultModel` otherwise),
+ * or a ModelSet whose models may still be loading (probes see it).
+ */
+export function createServer(source: ModelSource, options: CreateServerOptions = {}): CappyServer {
   const resolved = resolveServerOptions(options); // fail on bad options before building anything
+  const models = toModelSet(source, resolved);
+  checkBoostModel(models, resolved);
   const state: ServerState = { draining: false };
-  const metrics = new ServerMetrics(scorer);
+  const inflight = new Set<AbortController>();
+  const metrics = new ServerMetrics(models);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: resolved.bodyLimit,
@@ -51,7 +67,7 @@ export function createServer(scorer: ScorerLike, options: CreateServerOptions = 
   );
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   const { logger: _logger, ...pluginOptions } = options;
-  void app.register(cappyPlugin, { ...pluginOptions, scorer, state, metrics });
+  void app.register(cappyPlugin, { ...pluginOptions, resolved, models, state, metrics, inflight });
 
   let closing: Promise<void> | undefined;
   const controls: CappyServerControls = {
@@ -65,7 +81,13 @@ export function createServer(scorer: ScorerLike, options: CreateServerOptions = 
       closing ??= app.close();
       return closing;
     },
+    abortInFlight() {
+      const n = inflight.size;
+      for (const c of [...inflight]) c.abort(DRAIN_TIMEOUT);
+      return n;
+    },
     metrics,
+    models,
   };
   app.decorate('cappy', controls);
   return app as unknown as CappyServer;

@@ -5,27 +5,13 @@
 // read-ahead, so neither side holds the whole job in memory.
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Pair } from '../scorer/pairs.js';
+import { toPair, type Pair } from '../scorer/pairs.js';
 import { AbortError } from '../errors/index.js';
 import { HttpError, mapError } from './errors.js';
-import { recordOf, scoreForRequest, type RouteContext } from './context.js';
-import { abortOnDisconnect } from './timing.js';
-import { boundedArray, describe, objectBody } from './validate.js';
+import { drainAware, modelFor, recordOf, requestSignal, scoreForRequest, type RouteContext } from './context.js';
+import { asBadRequest, boundedArray, describe, objectBody, pairList } from './validate.js';
 
 export const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/ndjson'];
-
-function toPair(p: unknown, where: string): Pair {
-  if (Array.isArray(p)) {
-    if (p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string') return [p[0], p[1]];
-  } else if (p !== null && typeof p === 'object') {
-    const o = p as { instruction?: unknown; response?: unknown };
-    if (typeof o.instruction === 'string' && typeof o.response === 'string') return [o.instruction, o.response];
-  }
-  throw new HttpError(
-    'BAD_REQUEST',
-    `${where} must be ["instruction", "response"] or {"instruction": string, "response": string}, got ${describe(p)}`,
-  );
-}
 
 /** Pairs from an NDJSON body, one per non-blank line; a line longer than maxLine bytes is a 413. */
 async function* ndjsonPairs(stream: Readable, maxLine: number): AsyncGenerator<Pair> {
@@ -44,7 +30,7 @@ async function* ndjsonPairs(stream: Readable, maxLine: number): AsyncGenerator<P
       throw new HttpError('BAD_REQUEST', `line ${lineNo}: not valid JSON (${(e as Error).message})`);
     }
     seen += 1;
-    return toPair(v, `line ${lineNo}`);
+    return asBadRequest(() => toPair(v, `line ${lineNo}`));
   };
   for await (const chunk of stream as AsyncIterable<string>) {
     buf += chunk;
@@ -68,19 +54,22 @@ function isReadable(v: unknown): v is Readable {
 }
 
 async function streamScores(ctx: RouteContext, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const signal = abortOnDisconnect(reply);
-  const source: AsyncIterable<Pair> | Iterable<Pair> = isReadable(request.body)
-    ? ndjsonPairs(request.body, ctx.opts.bodyLimit)
+  // NDJSON bodies name their model with ?model=, JSON bodies with "model".
+  const json = isReadable(request.body) ? undefined : objectBody(request.body);
+  const { scorer } = modelFor(ctx, request, json);
+  const signal = requestSignal(ctx, reply);
+  const source: AsyncIterable<Pair> | Iterable<Pair> = !json
+    ? ndjsonPairs(request.body as Readable, ctx.opts.bodyLimit)
     : (() => {
         // A JSON {pairs} body: scored in chunks, answered as a stream.
-        const pairs = objectBody(request.body).pairs;
+        const pairs = json.pairs;
         if (!Array.isArray(pairs) || pairs.length === 0) {
           throw new HttpError('BAD_REQUEST', `"pairs" must be a non-empty array, got ${describe(pairs)}`);
         }
-        return pairs.map((p, i) => toPair(p, `"pairs[${i}]"`));
+        return pairList(pairs, 'pairs');
       })();
   const t0 = performance.now();
-  const scored = ctx.scorer.scoreStream(source, { withIndex: true, signal, chunkSize: ctx.opts.streamChunkSize });
+  const scored = scorer.scoreStream(source, { withIndex: true, signal, chunkSize: ctx.opts.streamChunkSize });
   let count = 0;
   async function* lines(): AsyncGenerator<string> {
     for await (const { index, score } of scored) {
@@ -94,7 +83,11 @@ async function streamScores(ctx: RouteContext, request: FastifyRequest, reply: F
   // final error line.
   // A client that leaves mid-upload makes the body reader fail with a socket
   // error; report it as the cancellation it is, not as a server fault.
-  const asAbort = (e: unknown) => (signal.aborted ? new AbortError('client closed the connection', { cause: e }) : e);
+  const asAbort = (e: unknown) => {
+    const drained = drainAware(signal, e);
+    if (drained !== e) return drained;
+    return signal.aborted ? new AbortError('client closed the connection', { cause: e }) : e;
+  };
   let first: IteratorResult<string>;
   try {
     first = await it.next();
@@ -133,8 +126,9 @@ export function nativeRoutes(app: FastifyInstance, ctx: RouteContext): void {
       throw new HttpError('BAD_REQUEST', 'POST /score takes a JSON {"pairs": [...]} body; send NDJSON to /score/stream');
     }
     const body = objectBody(request.body);
-    const pairs = boundedArray(body, 'pairs', ctx.opts.maxClientBatchSize).map((p, i) => toPair(p, `"pairs[${i}]"`));
-    const scores = await scoreForRequest(ctx, request, reply, pairs);
+    const { scorer } = modelFor(ctx, request, body);
+    const pairs = pairList(boundedArray(body, 'pairs', ctx.opts.maxRequestItems), 'pairs');
+    const scores = await scoreForRequest(ctx, request, reply, scorer, pairs);
     return { scores: Array.from(scores) };
   });
 

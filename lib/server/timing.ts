@@ -7,8 +7,9 @@
 // native calls that finished in its window are averaged, which is exact when
 // it ran alone and a fair share under concurrency. Compute time is measured.
 import type { FastifyReply } from 'fastify';
+import { AbortError } from '../errors/index.js';
 import type { Pair } from '../scorer/pairs.js';
-import type { ScorerLike } from './types.js';
+import type { ScoreCallOptions, ScorerLike } from './types.js';
 
 export interface Timings {
   /** Wall time inside the scorer: queue + tokenization + inference, measured. */
@@ -20,15 +21,57 @@ export interface Timings {
   tokens: number;
 }
 
-/** Scores pairs and estimates how the time split between the phases. */
+/**
+ * Scores a request bigger than `chunk` as calls of `chunk` pairs, two at a
+ * time (one runs while the next queues), so a huge request neither fills the
+ * scorer's queue alone nor holds it against other requests; the scores come
+ * back in input order. The first failure cancels the calls not yet done.
+ */
+export async function scoreInChunks(
+  scorer: ScorerLike,
+  pairs: readonly Pair[],
+  chunk: number,
+  signal: AbortSignal,
+  call: Omit<ScoreCallOptions, 'signal'> = {},
+): Promise<Float32Array> {
+  if (pairs.length <= chunk) return scorer.scoreBatch(pairs, { ...call, signal });
+  const out = new Float32Array(pairs.length);
+  const local = new AbortController();
+  const stop = () => local.abort(signal.reason);
+  signal.addEventListener('abort', stop, { once: true });
+  let next = 0;
+  const worker = async () => {
+    try {
+      for (let start = next; start < pairs.length && !local.signal.aborted; start = next) {
+        next = start + chunk;
+        out.set(await scorer.scoreBatch(pairs.slice(start, start + chunk), { ...call, signal: local.signal }), start);
+      }
+    } catch (e) {
+      local.abort(e); // at once, so the other worker starts nothing more
+      throw e;
+    }
+  };
+  try {
+    await Promise.all([worker(), worker()]);
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+  // Cancelled between two calls: never answer with scores left out.
+  if (local.signal.aborted) throw new AbortError(undefined, { cause: local.signal.reason });
+  return out;
+}
+
+/** Scores pairs (in chunks past `chunk`) and estimates how the time split between the phases. */
 export async function scoreTimed(
   scorer: ScorerLike,
   pairs: readonly Pair[],
   signal: AbortSignal,
+  chunk = Number.POSITIVE_INFINITY,
+  call: Omit<ScoreCallOptions, 'signal'> = {},
 ): Promise<{ scores: Float32Array; timings: Timings }> {
   const before = scorer.stats();
   const t0 = performance.now();
-  const scores = await scorer.scoreBatch(pairs, { signal });
+  const scores = await scoreInChunks(scorer, pairs, chunk, signal, call);
   const computeMs = performance.now() - t0;
   const after = scorer.stats();
   const calls = after.calls - before.calls;
@@ -53,21 +96,6 @@ export function setTimingHeaders(reply: FastifyReply, t: Timings): void {
   reply.header('x-queue-time', ms(t.queueMs));
   reply.header('x-inference-time', ms(t.inferenceMs));
   reply.header('x-compute-tokens', String(t.tokens));
-}
-
-/**
- * A signal that aborts when the connection closes before the answer was
- * written, so a client that gives up stops costing compute: queued pairs are
- * dropped and native batches not yet started are skipped.
- */
-export function abortOnDisconnect(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  const res = reply.raw;
-  const onClose = () => {
-    if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
-  };
-  res.once('close', onClose);
-  return controller.signal;
 }
 
 export function sigmoid(x: number): number {

@@ -34,7 +34,20 @@ export interface ScorerInfoLike {
     maxQueuedPairs: number;
     maxConcurrentCalls: number;
     tokenizerThreads: number;
+    /** Long-input handling (absent on scorers that only truncate). */
+    longInputs?: string;
+    maxChunks?: number;
+    chunkOverlap?: number;
+    chunkAggregation?: string;
   };
+}
+
+/** Per-call options the server passes to scoreBatch. */
+export interface ScoreCallOptions {
+  signal?: AbortSignal;
+  /** 'truncate' or 'chunk' for this call (TEI's truncate: true, Cohere's max_chunks_per_doc). */
+  longInputs?: 'truncate' | 'chunk';
+  maxChunks?: number;
 }
 
 /**
@@ -43,14 +56,15 @@ export interface ScorerInfoLike {
  * too long instead of silently cutting it.
  */
 export interface TokenizerLike {
-  encodeBatch(items: string[]): Promise<{ ids: { length: number } }[]>;
+  /** Items are single texts or [first, second] pairs, encoded with the model's template. */
+  encodeBatch(items: (string | [string, string])[]): Promise<{ ids: { length: number } }[]>;
 }
 
 /** What the server needs from a Scorer. `Scorer` satisfies it. */
 export interface ScorerLike {
   readonly info: ScorerInfoLike;
   readonly tokenizer?: TokenizerLike;
-  scoreBatch(pairs: readonly Pair[], options?: { signal?: AbortSignal }): Promise<Float32Array>;
+  scoreBatch(pairs: readonly Pair[], options?: ScoreCallOptions): Promise<Float32Array>;
   scoreStream(
     source: Iterable<Pair> | AsyncIterable<Pair>,
     options: StreamOptions & { withIndex: true },

@@ -2,8 +2,11 @@
 // body is not what the route takes), size errors 413, and input the model
 // cannot take as asked is 422. Messages name the field, so a client can fix
 // the request without reading the server's code.
+import { InvalidInputError } from '../errors/index.js';
+import { checkInteger } from '../options/spec.js';
+import { toPair } from '../scorer/pairs.js';
 import { HttpError } from './errors.js';
-import type { ScorerLike } from './types.js';
+import type { ScorerLike, TokenizerLike } from './types.js';
 
 export type Body = Record<string, unknown>;
 
@@ -37,16 +40,23 @@ export function optionalBool(body: Body, field: string, fallback: boolean): bool
   return v;
 }
 
-export function optionalPositiveInt(body: Body, field: string): number | undefined {
-  const v = body[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new HttpError('BAD_REQUEST', `"${field}" must be a positive integer, got ${JSON.stringify(v)}`);
+/** Runs a shared check (the library's validators) and answers its failure as a 400. */
+export function asBadRequest<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof InvalidInputError) throw new HttpError('BAD_REQUEST', e.message);
+    throw e;
   }
-  return v;
 }
 
-/** A non-empty array no longer than the client batch limit. */
+export function optionalInteger(body: Body, field: string, min: number, max?: number): number | undefined {
+  const v = body[field];
+  if (v === undefined || v === null) return undefined;
+  return asBadRequest(() => checkInteger(`"${field}"`, v, min, max));
+}
+
+/** A non-empty array no longer than the hard cap on items per request. */
 export function boundedArray(body: Body, field: string, max: number): unknown[] {
   const v = body[field];
   if (!Array.isArray(v)) throw new HttpError('BAD_REQUEST', `"${field}" must be an array, got ${describe(v)}`);
@@ -59,9 +69,14 @@ export function checkCount(n: number, max: number, what: string): void {
   if (n > max) {
     throw new HttpError(
       'PAYLOAD_TOO_LARGE',
-      `"${what}" has ${n} items, more than max_client_batch_size ${max}; split the request`,
+      `"${what}" has ${n} items, more than max_request_items ${max}; split the request`,
     );
   }
+}
+
+/** Pairs as the library reads them; a bad one is a 400 naming it. */
+export function pairList(items: unknown[], field: string): [string, string][] {
+  return asBadRequest(() => items.map((p, i) => toPair(p, `"${field}[${i}]"`)));
 }
 
 export function stringArray(items: unknown[], field: string): string[] {
@@ -84,13 +99,35 @@ export function checkTruncationDirection(body: Body): void {
   }
 }
 
+/** Special tokens the model's template adds to a single text and to a pair (RoBERTa 2 and 4, BERT 2 and 3). */
+interface Specials {
+  single: number;
+  pair: number;
+}
+
+const specialsOf = new WeakMap<TokenizerLike, Promise<Specials>>();
+
+/** Asks the tokenizer itself: empty texts encode to their special tokens alone. */
+function templateSpecials(tok: TokenizerLike): Promise<Specials> {
+  let p = specialsOf.get(tok);
+  if (!p) {
+    p = tok.encodeBatch(['', ['', '']]).then(([s, pr]) => ({ single: s.ids.length, pair: pr.ids.length }));
+    p.catch(() => specialsOf.delete(tok));
+    specialsOf.set(tok, p);
+  }
+  return p;
+}
+
 /**
  * With `truncate: false`, refuses pairs longer than the model's max length
- * instead of cutting them (TEI's 422). A pair encodes as <s> A </s></s> B </s>,
- * so its length is len(<s> A </s>) + len(<s> B </s>). Each distinct text is
- * encoded alone, in one native batch; that is exact even though the scorer's
- * tokenizer truncates, because a side cut at the limit already makes its pair
- * too long.
+ * instead of cutting them (TEI's 422), counting as the model's own template
+ * does. Each distinct text is encoded alone, in one native batch, and a pair
+ * counts len(single A) + len(single B) − 2 × single specials + pair specials
+ * (HF tokenizes the two texts of a pair independently, then adds the
+ * template's tokens). The scorer's tokenizer truncates a single text at the
+ * limit; when a pair adds more specials than a single (every pair template
+ * does: it has a separator more), a text cut there still makes its pair too
+ * long, so the count stays exact. Otherwise a text at the limit counts as over.
  */
 export async function checkLengths(scorer: ScorerLike, firsts: readonly string[], seconds: readonly string[]): Promise<void> {
   const tok = scorer.tokenizer;
@@ -99,14 +136,18 @@ export async function checkLengths(scorer: ScorerLike, firsts: readonly string[]
   }
   const max = scorer.info.maxLength;
   const unique = [...new Set([...firsts, ...seconds])];
-  const encoded = await tok.encodeBatch(unique);
+  const [specials, encoded] = await Promise.all([templateSpecials(tok), tok.encodeBatch(unique)]);
   const lengths = new Map(unique.map((t, i) => [t, encoded[i].ids.length]));
+  const extra = specials.pair - 2 * specials.single;
   for (let i = 0; i < firsts.length; i++) {
-    const n = (lengths.get(firsts[i]) ?? 0) + (lengths.get(seconds[i]) ?? 0);
-    if (n > max) {
+    const a = lengths.get(firsts[i]) ?? 0;
+    const b = lengths.get(seconds[i]) ?? 0;
+    const ambiguous = specials.pair <= specials.single && (a >= max || b >= max);
+    const n = a + b + extra;
+    if (n > max || ambiguous) {
       throw new HttpError(
         'UNPROCESSABLE',
-        `input ${i} has ${n} tokens, more than max_input_length ${max}; shorten it or send truncate=true`,
+        `input ${i} has ${ambiguous ? 'at least ' : ''}${n} tokens, more than max_input_length ${max}; shorten it or send truncate=true`,
       );
     }
   }

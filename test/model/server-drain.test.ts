@@ -39,7 +39,7 @@ afterAll(() => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
 });
 
-/** Starts `cappy serve` and resolves with its base URL once it prints where it listens. */
+/** Starts `cappy serve` and resolves with its base URL once every model is ready (it listens before). */
 function startServe(args: string[], env: Record<string, string> = {}) {
   const [cmd, argv] = serveCommand(args);
   const proc = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
@@ -52,7 +52,7 @@ function startServe(args: string[], env: Record<string, string> = {}) {
       out.stderr += d;
       // No --host given: it must bind loopback.
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.stderr);
-      if (m) {
+      if (m && /ready: /.test(out.stderr)) {
         clearTimeout(timer);
         resolve(m[1]);
       }
@@ -109,7 +109,7 @@ describe('cappy serve drains on SIGTERM', () => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       const m = await (await fetch(base + '/metrics')).text();
-      const n = Number(/^te_request_count\{method="score"\} (\d+)$/m.exec(m)?.[1] ?? 0);
+      const n = Number(/^te_request_count\{method="score",model="[^"]+"\} (\d+)$/m.exec(m)?.[1] ?? 0);
       if (n >= accepted) break;
       if (Date.now() > deadline) throw new Error(`only ${n} requests accepted`);
       await new Promise((r) => setTimeout(r, 5));

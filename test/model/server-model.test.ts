@@ -1,7 +1,7 @@
 // The server with a real forged model on 127.0.0.1: every route against
 // in-process scores of the same pairs, a bounded load run at 64 concurrent
-// connections, and abuse (malformed bodies, huge bodies, 10,000 texts, a slow
-// client, a burst past the queue). Every loop is bounded in count and time.
+// connections, a request split server-side, and abuse (malformed bodies, huge
+// bodies, 70,000 texts, a slow client, a burst past the queue). Every loop is bounded in count and time.
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -97,6 +97,21 @@ describe('routes match in-process scores', () => {
   });
 });
 
+describe('big requests', () => {
+  it('2,500 texts (past max_client_batch_size 1024) are split server-side and answered as one, in order', async () => {
+    const docs = Array.from({ length: 2500 }, (_, i) => `document ${i}: ${'word '.repeat(i % 17)}`);
+    const expected = await scorer.scoreBatch(docs.map((d) => [query, d] as const));
+    const before = scorer.stats().calls;
+    const r = await post('/score', { pairs: docs.map((d) => [query, d]) });
+    expect(r.status).toBe(200);
+    const got: number[] = JSON.parse(r.text).scores;
+    expect(got).toHaveLength(2500);
+    got.forEach((s, i) => expect(s).toBeCloseTo(expected[i], 5));
+    // At least three native calls: 1024 + 1024 + 452.
+    expect(scorer.stats().calls - before).toBeGreaterThanOrEqual(3);
+  });
+});
+
 describe('load', () => {
   it('64 concurrent connections, 640 requests: 0 errors, every answer checked', async () => {
     const pairsFor = (k: number) => Array.from({ length: 1 + (k % 4) }, (_, j) => [`q${k % 50}`, `candidate ${j} for ${k}`] as const);
@@ -126,12 +141,12 @@ describe('load', () => {
 });
 
 describe('abuse', () => {
-  it('malformed JSON, wrong types, a huge body and 10,000 texts are refused cleanly', async () => {
+  it('malformed JSON, wrong types, a huge body and 70,000 texts are refused cleanly', async () => {
     expect((await post('/rerank', '{"query": "q", "texts": [')).status).toBe(400);
     expect((await post('/rerank', { query: 7, texts: ['a'] })).status).toBe(400);
     expect((await post('/score', { pairs: 'nope' })).status).toBe(400);
     expect((await post('/rerank', { query: 'q', texts: ['x'.repeat(2 << 20)] })).status).toBe(413);
-    const many = await post('/rerank', { query: 'q', texts: Array.from({ length: 10_000 }, (_, i) => `t${i}`) });
+    const many = await post('/rerank', { query: 'q', texts: Array.from({ length: 70_000 }, (_, i) => `t${i}`) });
     expect(many.status).toBe(413);
     expect(JSON.parse(many.text)).toMatchObject({ error_type: 'Validation' });
     expect((await post('/score', { pairs: [['still', 'alive']] })).status).toBe(200);
@@ -162,7 +177,7 @@ describe('abuse', () => {
     // About 0.9 MB (under this server's 1 MiB limit) and most of a second of work.
     const body = JSON.stringify({ pairs: Array.from({ length: 512 }, (_, i) => [`question ${i}`, text]) });
     const count = async () =>
-      Number(/^te_request_count\{method="score"\} (\d+)$/m.exec(await (await fetch(base + '/metrics')).text())?.[1] ?? 0);
+      Number(/^te_request_count\{method="score",model="[^"]+"\} (\d+)$/m.exec(await (await fetch(base + '/metrics')).text())?.[1] ?? 0);
     const accepted = await count();
     const before = scorer.stats();
     const sock = connect(Number(new URL(base).port), '127.0.0.1');
@@ -176,11 +191,11 @@ describe('abuse', () => {
     sock.destroy();
     let metrics = '';
     const end = Date.now() + 30_000;
-    while (!/te_request_failure\{method="score",err="ABORTED"\} 1/.test(metrics) && Date.now() < end) {
+    while (!/te_request_failure\{method="score",model="[^"]+",err="ABORTED"\} 1/.test(metrics) && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 20));
       metrics = await (await fetch(base + '/metrics')).text();
     }
-    expect(metrics).toMatch(/te_request_failure\{method="score",err="ABORTED"\} 1/);
+    expect(metrics).toMatch(/te_request_failure\{method="score",model="[^"]+",err="ABORTED"\} 1/);
     // The cancelled call never completed, so its 512 pairs were never counted as scored.
     const end2 = Date.now() + 30_000;
     while (scorer.stats().queuedPairs > 0 && Date.now() < end2) await new Promise((r) => setTimeout(r, 20));
@@ -214,7 +229,7 @@ describe('abuse', () => {
       expect((await fetch(url.replace('/score', '/health'))).status).toBe(200);
       expect(process.memoryUsage().rss - rss0).toBeLessThan(512 * 1024 * 1024);
       const metrics = await (await fetch(url.replace('/score', '/metrics'))).text();
-      expect(metrics).toMatch(/te_request_failure\{method="score",err="QUEUE_FULL"\} [1-9]/);
+      expect(metrics).toMatch(/te_request_failure\{method="score",model="[^"]+",err="QUEUE_FULL"\} [1-9]/);
     } finally {
       await burst.cappy.drain();
       await small.dispose();

@@ -40,6 +40,56 @@ describe('MicroBatcher', () => {
     expect(calls.map((c) => c.length)).toEqual([1, 10]);
   });
 
+  it('with two calls allowed, requests trickling in while one runs still wait and leave together (HTTP arrivals)', async () => {
+    // The first call runs until the test lets it finish.
+    const calls: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const b = new MicroBatcher(
+      async (instructions, responses) => {
+        calls.push(instructions.length);
+        if (calls.length === 1) await gate;
+        return Float32Array.from(responses, Number);
+      },
+      { ...opts, maxWaitMs: 0, maxConcurrentCalls: 2 },
+    );
+    const first = b.submit(['a'], ['1']);
+    // Ten requests a few ms apart, all while the first call runs.
+    const later: Promise<Float32Array>[] = [];
+    for (let k = 0; k < 10; k++) {
+      await new Promise((r) => setTimeout(r, 2));
+      later.push(b.submit(['b'], [String(k)]));
+    }
+    expect(calls).toEqual([1]);
+    release();
+    const out = await Promise.all([first, ...later]);
+    expect(calls).toEqual([1, 10]);
+    out.slice(1).forEach((scores, k) => expect(Array.from(scores)).toEqual([k]));
+  });
+
+  it('a second call runs beside the first when a full call is waiting', async () => {
+    const { run, calls } = fakeRun(30);
+    let running = 0;
+    let most = 0;
+    const counted = new MicroBatcher(
+      async (i, r, s) => {
+        running += 1;
+        most = Math.max(most, running);
+        try {
+          return await run(i, r, s);
+        } finally {
+          running -= 1;
+        }
+      },
+      { ...opts, maxWaitMs: 0, maxConcurrentCalls: 2, maxPairsPerCall: 4 },
+    );
+    const first = counted.submit(['a'], ['1']);
+    const full = counted.submit(['b', 'b', 'b', 'b'], ['1', '2', '3', '4']);
+    await Promise.all([first, full]);
+    expect(calls.map((c) => c.length)).toEqual([1, 4]);
+    expect(most).toBe(2);
+  });
+
   it('respects maxPairsPerCall', async () => {
     const { run, calls } = fakeRun();
     const b = new MicroBatcher(run, { ...opts, maxPairsPerCall: 8 });

@@ -3,6 +3,8 @@
 // environment goes through the same check as a library value, and defaults
 // come from the table. No model needed: commander rejects bad values before
 // any command runs.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../lib/cli/index.js';
@@ -50,6 +52,13 @@ describe('names', () => {
     expect(envOf(flagOf('port', SERVE_OPTIONS.port))).toBe('CAPPY_PORT');
     expect(envOf(flagOf('model', SERVE_OPTIONS.model))).toBe('CAPPY_MODEL');
     expect(envOf(flagOf('apiKey', SERVE_OPTIONS.apiKey))).toBe('CAPPY_API_KEY');
+  });
+
+  it('docs/server.md lists every flag', () => {
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'server.md'), 'utf8');
+    for (const [key, spec] of [...Object.entries(SERVE_OPTIONS), ...Object.entries(SCORER_OPTIONS)]) {
+      expect(doc, `--${flagOf(key, spec)}`).toContain(`\`--${flagOf(key, spec)}`);
+    }
   });
 
   it('no flag is declared twice across the tables', () => {

@@ -3,7 +3,7 @@
 // failures on demand, and a record of every abort it observed.
 import { AbortError, QueueFullError, TokenizerError } from '../../lib/errors/index.js';
 import type { IndexedScore, Pair, StreamOptions } from '../../lib/index.js';
-import type { ScorerLike, ScorerStatsLike } from '../../lib/server/index.js';
+import type { ScoreCallOptions, ScorerLike, ScorerStatsLike } from '../../lib/server/index.js';
 
 /** Any pair containing this text fails as the real tokenizer would. */
 export const BAD_TEXT = '<<tokenizer-fails>>';
@@ -36,8 +36,11 @@ export class FakeScorer implements ScorerLike {
     truncation: 'longest_first',
     options: { maxBatchTokens: 16384, maxBatchSize: 64, maxQueuedPairs: 100, maxConcurrentCalls: 2, tokenizerThreads: 2 },
   };
-  /** One token per word plus <s> and </s>, like encode() with special tokens. */
-  readonly tokenizer = { encodeBatch: async (items: string[]) => items.map((t) => ({ ids: { length: words(t) + 2 } })) };
+  /** One token per word plus RoBERTa's specials: <s> A </s> for a text, <s> A </s></s> B </s> for a pair. */
+  readonly tokenizer = {
+    encodeBatch: async (items: (string | [string, string])[]) =>
+      items.map((t) => ({ ids: { length: typeof t === 'string' ? words(t) + 2 : words(t[0]) + words(t[1]) + 4 } })),
+  };
   /** Latency of each scoreBatch call, ms. */
   delayMs = 0;
   /** Pairs in flight beyond which calls get QueueFullError. */
@@ -46,6 +49,11 @@ export class FakeScorer implements ScorerLike {
   started = 0;
   aborted = 0;
   inFlight = 0;
+  /** Most calls running at once, and the size of every call, in order. */
+  maxInFlight = 0;
+  callSizes: number[] = [];
+  /** The options of every call, signal left out. */
+  callOptions: Omit<ScoreCallOptions, 'signal'>[] = [];
   #stats: ScorerStatsLike = {
     calls: 0,
     pairs: 0,
@@ -59,8 +67,9 @@ export class FakeScorer implements ScorerLike {
     queuedPairs: 0,
   };
 
-  async scoreBatch(pairs: readonly Pair[], options: { signal?: AbortSignal } = {}): Promise<Float32Array> {
-    const { signal } = options;
+  async scoreBatch(pairs: readonly Pair[], options: ScoreCallOptions = {}): Promise<Float32Array> {
+    const { signal, ...call } = options;
+    this.callOptions.push(call);
     if (signal?.aborted) throw new AbortError();
     const split = pairs.map(pairOf);
     if (this.#stats.queuedPairs + split.length > this.queueLimit) {
@@ -71,6 +80,8 @@ export class FakeScorer implements ScorerLike {
     }
     this.started += 1;
     this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    this.callSizes.push(split.length);
     this.#stats.queuedPairs += split.length;
     try {
       if (this.delayMs > 0) {

@@ -69,7 +69,7 @@ describe('client disconnect', () => {
     let metrics = '';
     await until(() => {
       void app.inject({ method: 'GET', url: '/metrics' }).then((r) => (metrics = r.body));
-      return /te_request_failure\{method="rerank",err="ABORTED"\} 1/.test(metrics);
+      return /te_request_failure\{method="rerank",model="fake-cappy",err="ABORTED"\} 1/.test(metrics);
     });
   });
 

@@ -76,6 +76,20 @@ describe('TEI /rerank', () => {
   });
 });
 
+describe('long inputs per request', () => {
+  it("TEI's truncate: absent keeps the model's handling, true truncates; Cohere's max_chunks_per_doc chunks", async () => {
+    const { app, scorer } = make();
+    await post(app, '/rerank', { query: 'q', texts: ['a'] });
+    await post(app, '/rerank', { query: 'q', texts: ['a'], truncate: true });
+    await post(app, '/predict', { inputs: ['q', 'a'], truncate: false });
+    await post(app, '/v1/rerank', { query: 'q', documents: ['a'], max_chunks_per_doc: 5 });
+    await post(app, '/v1/rerank', { query: 'q', documents: ['a'] });
+    expect(scorer.callOptions).toEqual([{}, { longInputs: 'truncate' }, { longInputs: 'truncate' }, { longInputs: 'chunk', maxChunks: 5 }, {}]);
+    expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], max_chunks_per_doc: 0 })).statusCode).toBe(400);
+    expect((await post(app, '/rerank', { query: 'q', texts: ['a'], truncate: 'yes' })).statusCode).toBe(400);
+  });
+});
+
 describe('malformed and oversized requests', () => {
   it.each([
     ['no body', 400, undefined],
@@ -102,8 +116,8 @@ describe('malformed and oversized requests', () => {
     }
   });
 
-  it('more items than max_client_batch_size is a 413, on every route family', async () => {
-    const { app } = make({ maxClientBatchSize: 8 });
+  it('more items than max_request_items is a 413, on every route family, before any scoring', async () => {
+    const { app, scorer } = make({ maxRequestItems: 8 });
     const nine = Array.from({ length: 9 }, (_, i) => `t${i}`);
     const cases: [string, unknown][] = [
       ['/rerank', { query: 'q', texts: nine }],
@@ -114,18 +128,53 @@ describe('malformed and oversized requests', () => {
     for (const [url, payload] of cases) {
       const r = await post(app, url, payload);
       expect(r.statusCode, url).toBe(413);
-      expect(r.json().error).toMatch(/max_client_batch_size 8/);
+      expect(r.json().error).toMatch(/max_request_items 8/);
     }
+    expect(scorer.started).toBe(0);
     expect((await post(app, '/rerank', { query: 'q', texts: nine.slice(0, 8) })).statusCode).toBe(200);
   });
 
-  it('the default client batch limit is 1024, and 10,000 texts are refused before any scoring', async () => {
+  it('a request past max_client_batch_size is split into calls of that size and answered as one, in order', async () => {
+    const { app, scorer } = make({ maxClientBatchSize: 3 });
+    scorer.delayMs = 5;
+    const texts = Array.from({ length: 10 }, (_, i) => `text number ${i}`);
+    const score = (await post(app, '/score', { pairs: texts.map((t) => ['q', t]) })).json();
+    expect(score.scores).toEqual(texts.map((t) => fakeScore('q', t)));
+    expect(scorer.callSizes).toEqual([3, 3, 3, 1]);
+    // Two calls at a time: one runs while the next waits, and the request never holds more.
+    expect(scorer.maxInFlight).toBe(2);
+    const rerank = (await post(app, '/rerank', { query: 'q', texts, raw_scores: true })).json() as { index: number; score: number }[];
+    const expected = texts.map((t, index) => ({ index, score: fakeScore('q', t) })).sort((a, b) => b.score - a.score || a.index - b.index);
+    expect(rerank).toEqual(expected);
+    const cohere = (await post(app, '/v1/rerank', { query: 'q', documents: texts, top_n: 4 })).json();
+    expect(cohere.results.map((x: { index: number }) => x.index)).toEqual(expected.slice(0, 4).map((x) => x.index));
+    const predict = (await post(app, '/predict', { inputs: texts.map((t) => ['q', t]), raw_scores: true })).json();
+    expect(predict.map((p: { score: number }[]) => p[0].score)).toEqual(texts.map((t) => fakeScore('q', t)));
+  });
+
+  it('by default 10,000 texts are scored (in calls of 1024), and 70,000 are refused before any scoring', async () => {
     const { app, scorer } = make();
     const texts = Array.from({ length: 10_000 }, (_, i) => `text ${i}`);
+    const r = await post(app, '/rerank', { query: 'q', texts, raw_scores: true });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toHaveLength(10_000);
+    expect(Math.max(...scorer.callSizes)).toBe(1024);
+    expect(scorer.callSizes.reduce((a, b) => a + b, 0)).toBe(10_000);
+    const before = scorer.started;
+    const many = Array.from({ length: 70_000 }, (_, i) => `t${i}`);
+    const refused = await post(app, '/rerank', { query: 'q', texts: many });
+    expect(refused.statusCode).toBe(413);
+    expect(refused.json().error).toMatch(/max_request_items 65536/);
+    expect(scorer.started).toBe(before);
+  });
+
+  it('a failure in one chunk fails the request and cancels the chunks not yet run', async () => {
+    const { app, scorer } = make({ maxClientBatchSize: 2 });
+    const texts = ['a', 'b', 'c', BAD_TEXT, 'e', 'f', 'g', 'h', 'i', 'j'];
     const r = await post(app, '/rerank', { query: 'q', texts });
-    expect(r.statusCode).toBe(413);
-    expect(scorer.started).toBe(0);
-    expect((await post(app, '/rerank', { query: 'q', texts: texts.slice(0, 1024) })).statusCode).toBe(200);
+    expect(r.statusCode).toBe(422);
+    // The failing chunk is the second; at most the one beside it started after.
+    expect(scorer.started).toBeLessThanOrEqual(3);
   });
 
   it('a body over the byte limit is a 413', async () => {
@@ -203,7 +252,7 @@ describe('Cohere /v1/rerank', () => {
     const { app } = make();
     const documents = ['alpha', { text: 'beta' }, 'gamma', { text: 'delta' }];
     const texts = ['alpha', 'beta', 'gamma', 'delta'];
-    const r = await post(app, '/v1/rerank', { model: 'ignored', query: 'q', documents, top_n: 2, return_documents: true });
+    const r = await post(app, '/v1/rerank', { model: 'fake-cappy', query: 'q', documents, top_n: 2, return_documents: true });
     expect(r.statusCode).toBe(200);
     const body = r.json();
     expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -322,22 +371,23 @@ describe('metrics', () => {
     const r = await app.inject({ method: 'GET', url: '/metrics' });
     expect(r.headers['content-type']).toMatch(/text\/plain/);
     const m = r.body;
-    expect(m).toMatch(/^te_request_count\{method="rerank"\} 2$/m);
-    expect(m).toMatch(/^te_request_success\{method="rerank"\} 1$/m);
-    expect(m).toMatch(/^te_request_failure\{method="rerank",err="BAD_REQUEST"\} 1$/m);
-    expect(m).toMatch(/^te_request_count\{method="cohere_rerank"\} 1$/m);
-    expect(m).toMatch(/^te_request_duration_bucket\{le="\+Inf",method="rerank"\} 2$/m);
-    expect(m).toMatch(/^te_request_inference_duration_count\{method="rerank"\} 1$/m);
-    expect(m).toMatch(/^te_queue_size 0$/m);
-    expect(m).toMatch(/^te_batch_next_size \d/m);
-    expect(m).toMatch(/^te_batch_next_tokens \d/m);
-    expect(m).toMatch(/^cappy_pad_fraction 0\.5$/m);
+    const model = 'model="fake-cappy"';
+    expect(m).toMatch(new RegExp(`^te_request_count\\{method="rerank",${model}\\} 2$`, 'm'));
+    expect(m).toMatch(new RegExp(`^te_request_success\\{method="rerank",${model}\\} 1$`, 'm'));
+    expect(m).toMatch(new RegExp(`^te_request_failure\\{method="rerank",${model},err="BAD_REQUEST"\\} 1$`, 'm'));
+    expect(m).toMatch(new RegExp(`^te_request_count\\{method="cohere_rerank",${model}\\} 1$`, 'm'));
+    expect(m).toMatch(new RegExp(`^te_request_duration_bucket\\{le="\\+Inf",method="rerank",${model}\\} 2$`, 'm'));
+    expect(m).toMatch(new RegExp(`^te_request_inference_duration_count\\{method="rerank",${model}\\} 1$`, 'm'));
+    expect(m).toMatch(new RegExp(`^te_queue_size\\{${model}\\} 0$`, 'm'));
+    expect(m).toMatch(new RegExp(`^te_batch_next_size\\{${model}\\} \\d`, 'm'));
+    expect(m).toMatch(new RegExp(`^te_batch_next_tokens\\{${model}\\} \\d`, 'm'));
+    expect(m).toMatch(new RegExp(`^cappy_pad_fraction\\{${model}\\} 0\\.5$`, 'm'));
     // rerank: (1+2+4) + (1+1+4); cohere: 1+1+4 → 19 real tokens, 38 computed.
-    expect(m).toMatch(/^cappy_tokens_real_total 19$/m);
-    expect(m).toMatch(/^cappy_tokens_computed_total 38$/m);
+    expect(m).toMatch(new RegExp(`^cappy_tokens_real_total\\{${model}\\} 19$`, 'm'));
+    expect(m).toMatch(new RegExp(`^cappy_tokens_computed_total\\{${model}\\} 38$`, 'm'));
     // A second scrape does not count the same tokens twice.
     const again = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(again).toMatch(/^cappy_tokens_computed_total 38$/m);
+    expect(again).toMatch(new RegExp(`^cappy_tokens_computed_total\\{${model}\\} 38$`, 'm'));
   });
 
   it('each server has its own registry', async () => {

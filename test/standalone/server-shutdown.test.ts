@@ -58,7 +58,7 @@ describe('installShutdown', () => {
       const deadline = Date.now() + 10_000;
       for (;;) {
         const m = await (await fetch(`${base}/metrics`)).text();
-        if (/^te_request_count\{method="score"\} 10$/m.test(m)) break;
+        if (/^te_request_count\{method="score",model="[^"]+"\} 10$/m.test(m)) break;
         if (Date.now() > deadline) throw new Error('requests not accepted in time');
         await new Promise((r) => setTimeout(r, 5));
       }
