@@ -16,8 +16,7 @@ import { parseArgs } from 'node:util';
 import { Tokenizer } from '../lib/tokenizer/index.js';
 import { buildRobertaTokenizerJson } from '../lib/forge/tokenizer-json.js';
 import { rng } from '../support/corpus.js';
-import { buildNfkcCharsmap, charsmapBase64 } from '../support/charsmap.js';
-import { buildUnigramTokenizerJson } from '../support/unigram-json.js';
+import { buildUnigramTokenizerJson, xlmrNormalizer } from '../support/unigram-json.js';
 
 const { values: args } = parseArgs({
   options: { scale: { type: 'string', default: '1' }, hf: { type: 'boolean', default: false }, model: { type: 'string', default: 'roberta' } },
@@ -28,13 +27,7 @@ const jsonText = JSON.stringify(
   args.model === 'xlmr'
     ? buildUnigramTokenizerJson({
         texts: ['text'],
-        normalizer: {
-          type: 'Sequence',
-          normalizers: [
-            { type: 'Precompiled', precompiled_charsmap: charsmapBase64(buildNfkcCharsmap()) },
-            { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
-          ],
-        },
+        normalizer: xlmrNormalizer(),
       })
     : buildRobertaTokenizerJson(),
 );

@@ -25,8 +25,7 @@ import { Tokenizer } from '../lib/tokenizer/index.js';
 import { buildBertTokenizerJson, buildRobertaTokenizerJson } from '../lib/forge/tokenizer-json.js';
 import { measure, type Measured } from './support/measure.js';
 import { tokenizeCorpus } from './support/tokenize-corpus.js';
-import { buildUnigramTokenizerJson } from '../support/unigram-json.js';
-import { buildNfkcCharsmap, charsmapBase64 } from '../support/charsmap.js';
+import { buildUnigramTokenizerJson, xlmrNormalizer } from '../support/unigram-json.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,13 +51,7 @@ const jsonObj =
       : args.model === 'xlmr'
         ? buildUnigramTokenizerJson({
             texts: sample,
-            normalizer: {
-              type: 'Sequence',
-              normalizers: [
-                { type: 'Precompiled', precompiled_charsmap: charsmapBase64(buildNfkcCharsmap()) },
-                { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
-              ],
-            },
+            normalizer: xlmrNormalizer(),
           })
         : buildRobertaTokenizerJson();
 const jsonText = JSON.stringify(jsonObj);

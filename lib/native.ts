@@ -1,8 +1,9 @@
 // The typed shape of the native addon (a source build in build/Release, or the
 // prebuilt in the platform package), declared once, and where it is found.
-// Every other TypeScript file reaches native code through this module; option
+// Every other TypeScript file reaches native code through this module. Option
 // validation and defaults live in TypeScript, so the native side receives only
-// complete, already-checked values.
+// complete, already-checked values; the model folder's files (tokenizer.json,
+// config.json) are read by the core itself.
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,84 +12,34 @@ import { findPlatformPackage, platformId, platformPackageName, PREBUILT_PLATFORM
 
 export type NativeTruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
 
-export interface NativeAddedToken {
-  content: string;
-  id: number;
-  special: boolean;
-  lstrip: boolean;
-  rstrip: boolean;
-  singleWord: boolean;
-  normalized: boolean;
-}
-
-/** Everything the C++ byte-level BPE needs, parsed and validated in TS. */
-export interface NativeTokenizerSpec {
-  vocab: string[];
-  vocabIds: Int32Array;
-  mergesLeft: string[];
-  mergesRight: string[];
-  addedTokens: NativeAddedToken[];
-  addPrefixSpace: boolean;
-  unkId: number; // -1 when there is none
-  padId: number;
-  postProcessor: NativePostProcessorSpec;
-  truncation: { enabled: boolean; maxLength: number; strategy: NativeTruncationStrategy };
-  /** Default 'bpe' (byte-level). 'wordpiece' needs unkId and, with BERT, the fields below; 'unigram' needs scores. */
-  model?: 'bpe' | 'wordpiece' | 'unigram';
-  /** Default 'byte_level'. */
-  preTokenizer?: 'byte_level' | 'bert' | 'metaspace' | 'none';
-  /** Default none. */
-  normalizer?: NativeNormalizerSpec;
-  /** WordPiece: default '##'. */
-  continuingSubwordPrefix?: string;
-  /** WordPiece: default 100. */
-  maxInputCharsPerWord?: number;
-  /** Unigram: scores[i] is the log-probability of vocab[i], whose id must be i. */
-  scores?: Float64Array;
-  /** Unigram: spell pieces missing from the vocab as <0xNN> tokens. Default false. */
-  byteFallback?: boolean;
-  /** Metaspace pre-tokenizer options (preTokenizer 'metaspace'). */
-  metaspace?: {
-    replacement: string;
-    prependScheme: 'always' | 'first' | 'never';
-    split: boolean;
-    /** T5's [WhitespaceSplit, Metaspace]: split on White_Space (dropping it) before Metaspace. */
-    whitespaceSplit?: boolean;
-  };
-}
-
 /**
- * Special tokens around the text. 'template' lists ids in order, -1 standing
- * for the first text ($A) and -2 for the second ($B); an empty pair list
- * means the file has no pair template.
+ * Where tokenizer.json comes from. The core reads and checks the file itself
+ * (native/core/tokenizer/loader); TypeScript never parses it.
  */
-export type NativePostProcessorSpec =
-  | {
-      kind: 'none' | 'roberta' | 'bert';
-      cls: string;
-      clsId: number;
-      sep: string;
-      sepId: number;
-      /** Type id of the second text and the specials after the first text's separator (BERT: 1). Default 0. */
-      pairTypeId?: number;
-    }
-  | { kind: 'template'; cls: string; clsId: number; sep: string; sepId: number; single: Int32Array; pair: Int32Array };
+export type NativeTokenizerSource = { path: string } | { json: string | Uint8Array };
 
-/** One step of a normalizer Sequence. */
-export type NativeNormalizerStep =
-  | { kind: 'lowercase' | 'nfc' | 'nfd' | 'nfkc' | 'nfkd' | 'nmt' }
-  | { kind: 'strip'; left: boolean; right: boolean }
-  /** minRepeat n >= 1: each run of n or more back-to-back patterns becomes one content (the regex "x{n,}"). */
-  | { kind: 'replace'; pattern: string; content: string; minRepeat?: number }
-  | { kind: 'prepend'; content: string }
-  /** SentencePiece's precompiled_charsmap, base64-decoded. */
-  | { kind: 'precompiled'; charsmap: Uint8Array };
+/** The caller's truncation, applied by the core over the file's own `truncation`. */
+export interface NativeTokenizerOptions {
+  /** Longest encoding, special tokens included; 0: the file's max_length, else no truncation. */
+  maxLength: number;
+  /** '': the file's strategy, else longest_first. A strategy with no length anywhere is INVALID_INPUT. */
+  truncation: NativeTruncationStrategy | '';
+}
 
-/** HF's BertNormalizer options (strip_accents already resolved from lowercase when the file leaves it null). */
-export type NativeNormalizerSpec =
-  | { kind: 'none' }
-  | { kind: 'bert'; cleanText: boolean; handleChineseChars: boolean; stripAccents: boolean; lowercase: boolean }
-  | { kind: 'sequence'; steps: NativeNormalizerStep[] };
+/** What the core made of tokenizer.json. */
+export interface NativeTokenizerInfo {
+  model: 'bpe' | 'wordpiece' | 'unigram';
+  normalizer: 'none' | 'bert' | 'sequence';
+  preTokenizer: 'byte_level' | 'bert' | 'metaspace' | 'none';
+  postProcessor: 'none' | 'roberta' | 'bert' | 'template';
+  /** Type id of a pair's second segment (BERT: 1; fed as token_type_ids). */
+  pairTypeId: number;
+  padId: number;
+  /** Max id + 1 over the vocab, added tokens and template ids. */
+  vocabSize: number;
+  /** Truncation in force, or null. */
+  truncation: { maxLength: number; strategy: NativeTruncationStrategy } | null;
+}
 
 /** Many encodings packed into one array: item i is ids[offsets[i] .. offsets[i+1]). */
 export interface NativePackedIds {
@@ -106,8 +57,45 @@ export interface NativeTokenizer {
    * undefined. Runs on `threads` native threads (0 = all cores).
    */
   encodeBatch(firsts: string[], seconds: (string | undefined)[] | undefined, threads: number): Promise<NativePackedIds>;
-  readonly padId: number;
-  readonly vocabSize: number;
+  readonly info: NativeTokenizerInfo;
+}
+
+export type NativeModelDType = 'fp32' | 'fp16' | 'int8';
+
+/** Which graph to load from a model folder. */
+export interface NativeModelSelection {
+  /** A file by name, relative to the folder; '' for none. Wins over dtype. */
+  onnxFile: string;
+  /** '': fp32; 'auto': the best graph present for the device. */
+  dtype: NativeModelDType | 'auto' | '';
+  /** Rank dtypes for a GPU (cuda, tensorrt) under 'auto'. */
+  gpu: boolean;
+}
+
+/** What the core reads from config.json. */
+export interface NativeModelConfig {
+  modelType: string;
+  architectures: string[];
+  /** 0 when the file has none. */
+  maxPositionEmbeddings: number;
+  padTokenId?: number;
+  /** Longest encoding the position table takes, special tokens included; 0 when unknown. */
+  positionLimit: number;
+  /** Present when config.json carries `cappy_forged`: random weights. */
+  forged?: { preset: string; seed: number; note: string };
+}
+
+export interface NativeModelFolder {
+  dir: string;
+  onnxPath: string;
+  tokenizerPath: string;
+  /** Unset for an onnxFile whose name does not say. */
+  dtype?: NativeModelDType;
+  /** Why this file, e.g. "auto on cpu: int8 (also here: fp32)". */
+  dtypeChoice: string;
+  dtypesPresent: NativeModelDType[];
+  /** Unset when the folder has no config.json. */
+  config?: NativeModelConfig;
 }
 
 export interface NativeTensorInfo {
@@ -199,7 +187,12 @@ export interface NativeScorer {
 }
 
 export interface NativeAddon {
-  Tokenizer: new (spec: NativeTokenizerSpec) => NativeTokenizer;
+  /** Reads tokenizer.json on the calling thread (Tokenizer.fromJSON). */
+  Tokenizer: new (source: NativeTokenizerSource, options: NativeTokenizerOptions) => NativeTokenizer;
+  /** The same on a worker thread (Tokenizer.fromFile, Scorer.load). */
+  loadTokenizer(source: NativeTokenizerSource, options: NativeTokenizerOptions): Promise<NativeTokenizer>;
+  /** Reads a model folder: the ONNX file for the selection, config.json, tokenizer.json's path. Throws MODEL_LOAD. */
+  readModelFolder(dir: string, selection: NativeModelSelection): NativeModelFolder;
   CancelToken: new () => NativeCancelToken;
   /** Opens the ORT session on a worker thread. */
   loadScorer(tokenizer: NativeTokenizer, options: NativeScorerOptions): Promise<NativeScorer>;
@@ -280,7 +273,7 @@ export function locateAddon(env: NodeJS.ProcessEnv = process.env): AddonLocation
   throw new Error(
     `cappy-engine: the native addon is missing: ${why}. ` +
       `Build it from source with \`node ${build} --force\` (it says what it needs: cmake, a C++17 compiler, ` +
-      'the ONNX Runtime headers and node-addon-api), or reinstall cappy-engine with its optional dependencies.',
+      'the ONNX Runtime headers, node-addon-api and @nozbe/simdjson), or reinstall cappy-engine with its optional dependencies.',
   );
 }
 

@@ -35,17 +35,20 @@ export function sourceBuildForced(env = process.env) {
 
 /**
  * Loads an addon in a fresh Node process, tokenizes with a hand-made
- * three-token vocabulary ('h' + 'i' merge to 'hi' = 5, wrapped in <s>=0 and
- * </s>=2) and, given one, dlopens the ONNX Runtime library through it.
+ * tokenizer.json ('h' + 'i' merge to 'hi' = 5, wrapped in <s>=0 and </s>=2;
+ * the core reads the JSON) and, given one, dlopens the ONNX Runtime library
+ * through it.
  * A crash or a missing symbol stays in the child.
  */
 export function smokeTestAddon(addonPath, ortLibrary) {
   const probe = `
     const a = require(${JSON.stringify(addonPath)});
-    const t = new a.Tokenizer({ vocab: ['<s>', '<pad>', '</s>', 'h', 'i', 'hi'], vocabIds: new Int32Array([0, 1, 2, 3, 4, 5]),
-      mergesLeft: ['h'], mergesRight: ['i'], addedTokens: [], addPrefixSpace: false, unkId: -1, padId: 1,
-      postProcessor: { kind: 'roberta', cls: '<s>', clsId: 0, sep: '</s>', sepId: 2 },
-      truncation: { enabled: false, maxLength: 0, strategy: 'longest_first' } });
+    const json = JSON.stringify({
+      model: { type: 'BPE', vocab: { '<s>': 0, '<pad>': 1, '</s>': 2, h: 3, i: 4, hi: 5 }, merges: ['h i'] },
+      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false },
+      post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0] },
+    });
+    const t = new a.Tokenizer({ json }, { maxLength: 0, truncation: '' });
     const ids = Array.from(t.encode('hi')).join(',');
     if (a.napiVersion !== 8 || ids !== '0,5,2') throw new Error('unexpected result: napi ' + a.napiVersion + ', ids ' + ids);
     const ort = ${JSON.stringify(ortLibrary ?? '')};
@@ -80,6 +83,7 @@ export function buildFromSource({ buildDir = join(packageRoot, 'build'), debug =
     CAPPY_ORT_INCLUDE_DIR: headers.ort.dir,
     CAPPY_NODE_INCLUDE_DIR: headers.node.dir,
     CAPPY_NAPI_INCLUDE_DIR: headers.napi.dir,
+    CAPPY_SIMDJSON_DIR: headers.simdjson.dir,
     CMAKE_LIBRARY_OUTPUT_DIRECTORY: outDir,
   };
   const args = ['-S', packageRoot, '-B', buildDir, ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`)];
@@ -90,7 +94,10 @@ export function buildFromSource({ buildDir = join(packageRoot, 'build'), debug =
     if (r.status !== 0) throw new Error(`cmake ${cmdArgs.join(' ')} failed${r.error ? `: ${r.error.message}` : ''}`);
   };
   if (!configured) {
-    log(`ONNX Runtime headers from ${headers.ort.from}, node-addon-api from ${headers.napi.from}, Node-API headers from ${headers.node.from}`);
+    log(
+      `ONNX Runtime headers from ${headers.ort.from}, node-addon-api from ${headers.napi.from}, ` +
+        `Node-API headers from ${headers.node.from}, simdjson from ${headers.simdjson.from}`,
+    );
     // Options changed (or another tool configured this folder): configure
     // afresh, as `cmake --fresh` does; object files stay for the build to reuse.
     rmSync(join(buildDir, 'CMakeCache.txt'), { force: true });

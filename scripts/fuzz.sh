@@ -13,14 +13,14 @@ command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is needed (apt-get ins
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DCAPPY_FUZZ=ON -DCAPPY_BUILD_TESTS=OFF -DCAPPY_WARNINGS_AS_ERRORS=OFF >/dev/null
 cmake --build "$BUILD" --target cappy_tokenizer_fuzz --parallel "$(nproc)"
-SPEC="$BUILD/roberta.spec"
-[ -s "$SPEC" ] && [ -s "$SPEC.seed-charsmap" ] || (cd "$ROOT" && npx tsx native/fuzz/make-spec.ts "$SPEC")
+SPEC="$BUILD/roberta-tokenizer.json"
+[ -s "$SPEC" ] && [ -s "$SPEC.seed-json-unigram" ] || (cd "$ROOT" && npx tsx native/fuzz/make-spec.ts "$SPEC")
 CORPUS="$BUILD/corpus"
 mkdir -p "$CORPUS"
 if [ -z "$(ls -A "$CORPUS")" ]; then
   # Seeds: text, code, CJK, emoji, specials, whitespace runs, in config bytes
   # covering BPE, WordPiece (08/89), Unigram (0a..0f) and the input-charsmap
-  # configuration (10) of 17.
+  # configuration (10) of 18; tokenizer.json files seed the JSON one (11).
   i=0
   for s in 'Hello <mask> world' "I'M we're it's" 'def f(x):\n\treturn x  # hi' '中文分词 日本語 한국어' '👨‍👩‍👧‍👦 🏳️‍🌈 e\xcc\x81t' \
            '<s></s><pad>   \t\t a' 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'; do
@@ -29,6 +29,8 @@ if [ -z "$(ls -A "$CORPUS")" ]; then
   done
   cp "$SPEC.seed-charsmap" "$CORPUS/seed-charsmap"
 fi
+# Added after the corpus first existed: seed an older corpus too.
+for f in "$SPEC".seed-json-*; do [ -e "$CORPUS/$(basename "$f")" ] || cp "$f" "$CORPUS/"; done
 export CAPPY_FUZZ_SPEC="$SPEC"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"

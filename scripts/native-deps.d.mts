@@ -6,13 +6,15 @@ export interface HeaderDir {
 }
 export declare const ORT_HEADERS_PACKAGE: string;
 export declare const ORT_HEADERS_VERSION: string;
-export declare const HOW_TO_GET: { readonly ort: string; readonly napi: string; readonly node: string };
+export declare const SIMDJSON_PACKAGE: string;
+export declare const HOW_TO_GET: { readonly ort: string; readonly napi: string; readonly node: string; readonly simdjson: string };
 export declare function findOrtHeaders(env?: NodeJS.ProcessEnv): HeaderDir | undefined;
 export declare function findNapiHeaders(): HeaderDir | undefined;
 export declare function findNodeHeaders(env?: NodeJS.ProcessEnv): HeaderDir | undefined;
+export declare function findSimdjson(env?: NodeJS.ProcessEnv): HeaderDir | undefined;
 export declare function commandVersion(cmd: string): string | undefined;
 export declare function sourceBuildPrerequisites(env?: NodeJS.ProcessEnv): {
-  headers: { ort?: HeaderDir; napi?: HeaderDir; node?: HeaderDir };
+  headers: { ort?: HeaderDir; napi?: HeaderDir; node?: HeaderDir; simdjson?: HeaderDir };
   /** `cmake --version`'s first line. */
   cmake?: string;
   missing: string[];

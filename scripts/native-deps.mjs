@@ -7,12 +7,14 @@
 //   node-addon-api (napi.h): the npm package node-addon-api
 //   Node-API C headers:     CAPPY_NODE_INCLUDE_DIR, else npm's nodedir, else the
 //                           running Node's <prefix>/include/node, else node-api-headers
+//   simdjson (amalgamated simdjson.h + simdjson.cpp, compiled into the core):
+//                           CAPPY_SIMDJSON_DIR, else the npm package @nozbe/simdjson
 // Used by scripts/build-native.mjs, by CMakeLists.txt when it is run by hand
 // (`node scripts/native-deps.mjs ort-include`) and by binding.gyp.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ORT_HEADERS_PACKAGE = 'com.github.asus4.onnxruntime';
@@ -57,6 +59,18 @@ export function findNapiHeaders() {
   return firstWith('napi.h', [[packageDir('node-addon-api'), 'node-addon-api']]);
 }
 
+export const SIMDJSON_PACKAGE = '@nozbe/simdjson';
+
+/** simdjson's amalgamation (simdjson.h beside simdjson.cpp). */
+export function findSimdjson(env = process.env) {
+  const pkg = packageDir(SIMDJSON_PACKAGE);
+  const hit = firstWith('simdjson.h', [
+    [env.CAPPY_SIMDJSON_DIR, 'CAPPY_SIMDJSON_DIR'],
+    [pkg && join(pkg, 'src'), SIMDJSON_PACKAGE],
+  ]);
+  return hit && existsSync(join(hit.dir, 'simdjson.cpp')) ? hit : undefined;
+}
+
 /** Node-API's C headers (node_api.h). */
 export function findNodeHeaders(env = process.env) {
   const nodedir = env.npm_config_nodedir;
@@ -76,6 +90,7 @@ export const HOW_TO_GET = {
     `ONNX Runtime headers: \`npm install ${ORT_HEADERS_PACKAGE}@${ORT_HEADERS_VERSION}\` beside cappy-engine, ` +
     'or set ONNXRUNTIME_ROOT (an ORT release folder with include/) or CAPPY_ORT_INCLUDE_DIR',
   napi: '`npm install node-addon-api` beside cappy-engine',
+  simdjson: `simdjson: \`npm install ${SIMDJSON_PACKAGE}\` beside cappy-engine, or CAPPY_SIMDJSON_DIR (a folder with simdjson.h and simdjson.cpp)`,
   node: 'Node-API headers: a Node install with include/node (official builds have it), `npm install node-api-headers`, or CAPPY_NODE_INCLUDE_DIR',
 };
 
@@ -87,7 +102,7 @@ export function commandVersion(cmd) {
 
 /** Every header folder a source build needs, cmake's version, and what is missing (each with how to get it). */
 export function sourceBuildPrerequisites(env = process.env) {
-  const headers = { ort: findOrtHeaders(env), napi: findNapiHeaders(), node: findNodeHeaders(env) };
+  const headers = { ort: findOrtHeaders(env), napi: findNapiHeaders(), node: findNodeHeaders(env), simdjson: findSimdjson(env) };
   const cmake = commandVersion('cmake');
   const missing = Object.entries(headers)
     .filter(([, v]) => !v)
@@ -97,17 +112,20 @@ export function sourceBuildPrerequisites(env = process.env) {
 }
 
 // CLI: print one folder (for CMake and binding.gyp), or fail saying how to get it.
+// `simdjson --relative` prints it relative to the working directory (gyp
+// misplaces the objects of sources given by absolute path).
 if (process.argv[1] && resolve(process.argv[1]) === here) {
   const what = process.argv[2];
-  const find = { 'ort-include': findOrtHeaders, 'napi-include': findNapiHeaders, 'node-include': findNodeHeaders }[what];
+  const keys = { 'ort-include': 'ort', 'napi-include': 'napi', 'node-include': 'node', simdjson: 'simdjson' };
+  const find = { 'ort-include': findOrtHeaders, 'napi-include': findNapiHeaders, 'node-include': findNodeHeaders, simdjson: findSimdjson }[what];
   if (!find) {
-    console.error('usage: node scripts/native-deps.mjs ort-include|napi-include|node-include');
+    console.error('usage: node scripts/native-deps.mjs ort-include|napi-include|node-include|simdjson [--relative]');
     process.exit(2);
   }
   const hit = find();
   if (!hit) {
-    console.error(`cappy-engine: not found: ${HOW_TO_GET[{ 'ort-include': 'ort', 'napi-include': 'napi', 'node-include': 'node' }[what]]}`);
+    console.error(`cappy-engine: not found: ${HOW_TO_GET[keys[what]]}`);
     process.exit(1);
   }
-  process.stdout.write(hit.dir);
+  process.stdout.write(process.argv[3] === '--relative' ? relative(process.cwd(), hit.dir) || '.' : hit.dir);
 }

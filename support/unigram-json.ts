@@ -6,6 +6,7 @@
 // the tie-breaking rule is exercised, not just the arithmetic.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { buildNfkcCharsmap, charsmapBase64 } from './charsmap.js';
 
 const require = createRequire(import.meta.url);
 
@@ -105,6 +106,20 @@ export const MULTI_TEMPLATE = {
     '</s>': { id: '</s>', ids: [2], tokens: ['</s>'] },
   },
 };
+
+/**
+ * The normalizer real XLM-R files carry: SentencePiece's charsmap (here an
+ * NFKC-shaped one, ./charsmap.ts), then each run of spaces to one.
+ */
+export function xlmrNormalizer(): object {
+  return {
+    type: 'Sequence',
+    normalizers: [
+      { type: 'Precompiled', precompiled_charsmap: charsmapBase64(buildNfkcCharsmap()) },
+      { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
+    ],
+  };
+}
 
 export function metaspace(prependScheme: 'always' | 'first' | 'never', split = true) {
   return { type: 'Metaspace', replacement: '\u2581', prepend_scheme: prependScheme, split };

@@ -1,6 +1,7 @@
-// Which ONNX file in a model folder holds which number format. The names are
-// the ones transformers.js reads (onnx/model.onnx, model_fp16.onnx,
-// model_int8.onnx, model_quantized.onnx), so one folder serves both.
+// The number formats a model folder's ONNX files come in, and the names the
+// writers (cappy forge, cappy convert) give them: the ones transformers.js
+// reads, so one folder serves both. Which file to load for a dtype, and the
+// order dtype 'auto' tries them in, is the core's (native/core/model).
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -17,33 +18,6 @@ export const ONNX_FILE_NAMES: Record<ModelDType, string> = {
   fp16: 'model_fp16.onnx',
   int8: 'model_int8.onnx',
 };
-
-/**
- * Files a folder may hold for each dtype, best first, relative to the folder.
- * model_quantized.onnx is transformers.js's q8 (8-bit dynamic quantization by
- * optimum); it runs on ORT's CPU kernels the same way our int8 does.
- */
-export const ONNX_CANDIDATES: Record<ModelDType, readonly string[]> = {
-  fp32: [join('onnx', 'model.onnx'), 'model.onnx'],
-  fp16: [join('onnx', 'model_fp16.onnx')],
-  int8: [join('onnx', 'model_int8.onnx'), join('onnx', 'model_quantized.onnx')],
-};
-
-/**
- * dtype: 'auto' on the CPU, best first. int8 first: its MatMuls run on the
- * CPU's integer units (VNNI/AMX where present), measured faster than fp32
- * (docs/dtypes.md). fp16 last: ORT's x86 CPU kernels have no fp16 MatMul, so
- * an fp16 graph runs through inserted casts, slower than fp32.
- */
-export const CPU_AUTO_ORDER: readonly ModelDType[] = ['int8', 'fp32', 'fp16'];
-
-/**
- * dtype: 'auto' with device 'cuda' or 'tensorrt'. fp16 first (tensor cores),
- * int8 last: DynamicQuantizeMatMul has no CUDA kernel, so ORT would run it on
- * the CPU. With device 'auto' the provider is not known until the session
- * loads, so the CPU order applies; name the dtype to choose for a GPU.
- */
-export const GPU_AUTO_ORDER: readonly ModelDType[] = ['fp16', 'fp32', 'int8'];
 
 /**
  * Deletes the dtype files (and their external data) that a forge or convert

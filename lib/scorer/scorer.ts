@@ -10,7 +10,7 @@ import {
   type NativeTensorInfo,
 } from '../native.js';
 import type { ModelDType } from '../model/dtypes.js';
-import { positionLimit, readModelDir, type ForgedLabel } from '../model/model-dir.js';
+import { readModelDir, type ForgedLabel } from '../model/model-dir.js';
 import { resolveOrtLibrary } from '../runtime/ort-library.js';
 import { planOrtLoad, type OrtLoadMode } from '../runtime/ort-load.js';
 import { cpuFeatures, type CpuFeatures } from '../runtime/cpu-features.js';
@@ -136,7 +136,7 @@ export class Scorer {
     // A pair longer than the position table fails deep inside ORT; say so
     // here instead. The default follows a smaller model, as HF's
     // model_max_length does; an explicit maxLength over it is an error.
-    const limit = positionLimit(model.config);
+    const limit = model.positionLimit;
     if (limit !== undefined && opts.maxLength > limit) {
       if (options.maxLength !== undefined) {
         throw new InvalidInputError(

@@ -1,12 +1,16 @@
-// The public Tokenizer: tokenizer.json parsed and checked in TypeScript, then
-// encoded by the native byte-level BPE (HF tokenizers' ids, exactly).
-import { readFile } from 'node:fs/promises';
-import { InvalidInputError, TokenizerError, fromNative } from '../errors/index.js';
-import { loadAddon, type NativeTokenizer, type NativeTokenizerSpec } from '../native.js';
-import { parseTokenizerJson, type TruncationStrategy } from './spec.js';
+// The public Tokenizer: the native core reads tokenizer.json (every refusal
+// names the field) and encodes with HF tokenizers' ids, exactly. TypeScript
+// checks the options and hands over the file's path or text.
+import { InvalidInputError, fromNative } from '../errors/index.js';
+import {
+  loadAddon,
+  type NativeTokenizer,
+  type NativeTokenizerInfo,
+  type NativeTokenizerOptions,
+  type NativeTruncationStrategy,
+} from '../native.js';
 
-export type { TruncationStrategy } from './spec.js';
-export { parseTokenizerJson } from './spec.js';
+export type TruncationStrategy = NativeTruncationStrategy;
 
 export interface TokenizerOptions {
   /** Longest encoding, special tokens included. Alone it implies truncation (the file's strategy, else longest_first). */
@@ -30,10 +34,9 @@ export interface PackedEncodings {
 
 const STRATEGIES: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
 
-function resolveTruncation(
-  opts: TokenizerOptions,
-  file: { maxLength: number; strategy: TruncationStrategy } | null,
-): NativeTokenizerSpec['truncation'] {
+// The options checked here; merging them with the file's truncation is the
+// core's (a strategy with no length anywhere comes back as InvalidInputError).
+function nativeOptions(opts: TokenizerOptions): NativeTokenizerOptions {
   if (opts === null || typeof opts !== 'object') throw new InvalidInputError('tokenizer options must be an object');
   const { maxLength, truncation } = opts;
   if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > 0xffffffff)) {
@@ -42,14 +45,7 @@ function resolveTruncation(
   if (truncation !== undefined && !STRATEGIES.includes(truncation)) {
     throw new InvalidInputError(`truncation must be one of ${STRATEGIES.join(', ')} (got ${String(truncation)})`);
   }
-  const length = maxLength ?? file?.maxLength;
-  if (length === undefined) {
-    if (truncation !== undefined) {
-      throw new InvalidInputError(`truncation '${truncation}' needs maxLength (tokenizer.json sets none)`);
-    }
-    return { enabled: false, maxLength: 0, strategy: 'longest_first' };
-  }
-  return { enabled: true, maxLength: length, strategy: truncation ?? file?.strategy ?? 'longest_first' };
+  return { maxLength: maxLength ?? 0, truncation: truncation ?? '' };
 }
 
 function toEncoding(ids: Int32Array): Encoding {
@@ -61,38 +57,46 @@ export class Tokenizer {
   readonly native: NativeTokenizer;
   /** Truncation in force, or null. */
   readonly truncation: { maxLength: number; strategy: TruncationStrategy } | null;
+  readonly #info: NativeTokenizerInfo;
 
-  private constructor(native: NativeTokenizer, truncation: NativeTokenizerSpec['truncation']) {
+  private constructor(native: NativeTokenizer) {
     this.native = native;
-    this.truncation = truncation.enabled ? { maxLength: truncation.maxLength, strategy: truncation.strategy } : null;
+    this.#info = native.info;
+    this.truncation = this.#info.truncation;
   }
 
-  /** Reads and validates tokenizer.json. */
+  /** Reads tokenizer.json (on a native worker thread: a large file never blocks the event loop). */
   static async fromFile(path: string, opts: TokenizerOptions = {}): Promise<Tokenizer> {
     if (typeof path !== 'string' || path.length === 0) throw new InvalidInputError('fromFile needs a tokenizer.json path');
-    let text: string;
+    const options = nativeOptions(opts);
     try {
-      text = await readFile(path, 'utf8');
-    } catch (e) {
-      throw new TokenizerError(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
-    }
-    return Tokenizer.fromJSON(text, opts);
-  }
-
-  /** Builds a tokenizer from tokenizer.json text or its parsed object. */
-  static fromJSON(json: string | object, opts: TokenizerOptions = {}): Tokenizer {
-    if (typeof json !== 'string' && (typeof json !== 'object' || json === null)) {
-      throw new InvalidInputError('fromJSON needs tokenizer.json text or an object');
-    }
-    const { spec, fileTruncation } = parseTokenizerJson(json);
-    const truncation = resolveTruncation(opts, fileTruncation);
-    let native: NativeTokenizer;
-    try {
-      native = new (loadAddon().Tokenizer)({ ...spec, truncation });
+      return new Tokenizer(await loadAddon().loadTokenizer({ path }, options));
     } catch (e) {
       throw fromNative(e);
     }
-    return new Tokenizer(native, truncation);
+  }
+
+  /** Builds a tokenizer from tokenizer.json text (or its bytes, or a parsed object, which is serialized first). */
+  static fromJSON(json: string | Uint8Array | object, opts: TokenizerOptions = {}): Tokenizer {
+    if (typeof json !== 'string' && (typeof json !== 'object' || json === null)) {
+      throw new InvalidInputError('fromJSON needs tokenizer.json text or an object');
+    }
+    const options = nativeOptions(opts);
+    let text: string | Uint8Array;
+    if (typeof json === 'string' || json instanceof Uint8Array) {
+      text = json;
+    } else {
+      try {
+        text = JSON.stringify(json);
+      } catch (e) {
+        throw new InvalidInputError(`fromJSON: the object cannot be written as JSON: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    try {
+      return new Tokenizer(new (loadAddon().Tokenizer)({ json: text }, options));
+    } catch (e) {
+      throw fromNative(e);
+    }
   }
 
   /** Encodes one text, or a pair, with special tokens and truncation. */
@@ -173,11 +177,11 @@ export class Tokenizer {
   }
 
   get padId(): number {
-    return this.native.padId;
+    return this.#info.padId;
   }
 
   /** Max id + 1 over the vocab and added tokens. */
   get vocabSize(): number {
-    return this.native.vocabSize;
+    return this.#info.vocabSize;
   }
 }

@@ -1,22 +1,26 @@
-// libFuzzer target for cappy::Tokenizer, built with ASan and UBSan
-// (scripts/fuzz.sh). Feeds arbitrary bytes, invalid UTF-8 included, which is
-// more than the contract asks (the binding replaces invalid UTF-8 first), so
-// the scanner, the added-token matcher, BPE and truncation must never read out
-// of bounds whatever arrives.
+// libFuzzer target for cappy::Tokenizer and its tokenizer.json loader, built
+// with ASan and UBSan (scripts/fuzz.sh). Feeds arbitrary bytes, invalid UTF-8
+// included, which is more than the contract asks (the binding replaces invalid
+// UTF-8 first), so the scanner, the added-token matcher, BPE and truncation
+// must never read out of bounds whatever arrives.
 //
-// The vocabulary: the full RoBERTa spec when CAPPY_FUZZ_SPEC names a file
-// written by native/fuzz/make-spec.ts, else a small built-in byte-level BPE.
+// The vocabulary: the full RoBERTa tokenizer.json when CAPPY_FUZZ_SPEC names
+// one (native/fuzz/make-spec.ts writes it), read by the core's own loader;
+// else a small built-in byte-level BPE.
 //
-// Seventeen configurations: eight byte-level BPE (the vocabulary above), two
+// Eighteen configurations: eight byte-level BPE (the vocabulary above), two
 // WordPiece with the BERT normalizer, six Unigram (small built-in
 // vocabularies) with Metaspace, normalizer sequences (Precompiled with the
-// NFKC-shaped charsmap make-spec.ts writes beside the spec, Nmt, Replace
+// NFKC-shaped charsmap make-spec.ts writes beside the file, Nmt, Replace
 // runs), T5's whitespace split, byte fallback, no unk, templates and each
-// truncation strategy; and one whose Precompiled charsmap is the input's own
-// first bytes, so the darts-trie reader meets arbitrary blobs.
+// truncation strategy; one whose Precompiled charsmap is the input's own
+// first bytes, so the darts-trie reader meets arbitrary blobs; and one whose
+// input is a whole tokenizer.json, so the loader meets arbitrary JSON (seeds:
+// small files of each model family, written by make-spec.ts).
 // Input layout: byte 0 picks the configuration and whether the rest is split
 // into a pair (at the first 0xFF byte); the rest is the text.
 // Checked invariants, beyond "no crash, no sanitizer report":
+//   - the loader and the tokenizer fail only with kTokenizer errors;
 //   - encoding is deterministic (a second call, now served by the word
 //     cache, gives the same ids);
 //   - truncation never exceeds max_length;
@@ -28,56 +32,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cappy/cappy.h"
 
 namespace {
-
-std::string Unhex(const std::string& h) {
-  std::string out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
-  return out;
-}
-
-// Spec file lines: "v ID HEX", "m HEXLEFT HEXRIGHT", "a ID LSTRIP RSTRIP SINGLE NORMALIZED HEX".
-bool LoadSpec(const char* path, cappy::TokenizerSpec& spec) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    std::string kind;
-    ls >> kind;
-    if (kind == "v") {
-      int32_t id;
-      std::string hex;
-      ls >> id >> hex;
-      spec.vocab.push_back(Unhex(hex));
-      spec.vocab_ids.push_back(id);
-    } else if (kind == "m") {
-      std::string l, r;
-      ls >> l >> r;
-      spec.merges_left.push_back(Unhex(l));
-      spec.merges_right.push_back(Unhex(r));
-    } else if (kind == "a") {
-      cappy::AddedToken t;
-      int lstrip, rstrip, single, normalized;
-      std::string hex;
-      ls >> t.id >> lstrip >> rstrip >> single >> normalized >> hex;
-      t.content = Unhex(hex);
-      t.lstrip = lstrip;
-      t.rstrip = rstrip;
-      t.single_word = single;
-      t.normalized = normalized;
-      t.special = true;
-      spec.added_tokens.push_back(t);
-    }
-  }
-  return !spec.vocab.empty();
-}
 
 // A small byte-level vocabulary: the GPT-2 stand-ins for all 256 bytes, plus
 // a few merges, so merging paths (short and long words) are exercised.
@@ -277,14 +237,18 @@ struct Tokenizers {
 };
 
 Tokenizers* g = nullptr;
+// The configurations built per input (nullptr in g->all).
+constexpr size_t kCharsmapConfig = 16;
+constexpr size_t kJsonConfig = 17;
 
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   cappy::TokenizerSpec base;
   const char* path = std::getenv("CAPPY_FUZZ_SPEC");
-  if (!path || !LoadSpec(path, base)) {
-    base = cappy::TokenizerSpec();
+  if (path) {
+    base = cappy::ReadTokenizerJson(path);  // a bad file is a setup error: let it throw
+  } else {
     BuiltinSpec(base);
   }
   base.post_processor.kind = cappy::PostProcessorSpec::Kind::kRoberta;
@@ -326,8 +290,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     g->all.push_back(std::make_unique<cappy::Tokenizer>(spec));
     g->max_length.push_back(spec.truncation.enabled ? spec.truncation.max_length : 0);
   }
-  g->all.push_back(nullptr);  // the charsmap-from-input configuration, built per input
+  g->all.push_back(nullptr);  // kCharsmapConfig: the charsmap comes from the input
   g->max_length.push_back(10);
+  g->all.push_back(nullptr);  // kJsonConfig: the whole tokenizer.json comes from the input
+  g->max_length.push_back(0);
+  if (g->all.size() != kJsonConfig + 1 || g->all[kCharsmapConfig] != nullptr) abort();
   return 0;
 }
 
@@ -349,6 +316,21 @@ std::unique_ptr<cappy::Tokenizer> TokenizerWithInputCharsmap(std::string_view& t
     return nullptr;
   }
 }
+
+// The input is tokenizer.json: refusals must be kTokenizer errors, and a file
+// the loader accepts must build a tokenizer (or be refused the same way) that
+// then encodes a fixed text within the invariants below.
+std::unique_ptr<cappy::Tokenizer> TokenizerFromInputJson(std::string_view& text) {
+  try {
+    auto tok = cappy::Tokenizer::FromJson(text);
+    text = "Hello <s> w\xC3\xB6rld  \xEF\xAC\x81ne caf\xC3\xA9 \xE4\xB8\xAD\xE6\x96\x87 \xFF tail";
+    return tok;
+  } catch (const cappy::Error& e) {
+    if (e.code() != cappy::ErrorCode::kTokenizer) abort();
+    return nullptr;
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -358,7 +340,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   std::unique_ptr<cappy::Tokenizer> own;
   if (!g->all[which]) {
-    own = TokenizerWithInputCharsmap(text);
+    own = which == kJsonConfig ? TokenizerFromInputJson(text) : TokenizerWithInputCharsmap(text);
     if (!own) return 0;
   }
   std::string_view first = text;
@@ -369,6 +351,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     second = cut == std::string_view::npos ? std::string_view() : text.substr(cut + 1);
   }
   const cappy::Tokenizer& tok = own ? *own : *g->all[which];
+  const uint32_t max_length = own ? (tok.truncation().enabled ? tok.truncation().max_length : 0) : g->max_length[which];
   std::vector<int32_t> a, b;
   bool failed = false;
   try {
@@ -380,7 +363,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (failed) return 0;
   tok.Encode(first, pair ? &second : nullptr, b);
   if (a != b) abort();
-  if (g->max_length[which] != 0 && a.size() > g->max_length[which]) abort();
+  if (max_length != 0 && a.size() > max_length) abort();
   for (int32_t id : a) {
     if (id < 0 || static_cast<size_t>(id) >= tok.vocab_size()) abort();
   }

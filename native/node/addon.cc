@@ -1,14 +1,18 @@
 // Addon entry point: registers one binding class per core class.
 #include <napi.h>
 
+#include "addon_data.h"
+#include "model_binding.h"
 #include "scorer_binding.h"
 #include "tokenizer_binding.h"
 
 namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData<cappy_node::AddonData>(new cappy_node::AddonData());
   cappy_node::InitTokenizerBinding(env, exports);
   cappy_node::InitScorerBinding(env, exports);
+  cappy_node::InitModelBinding(env, exports);
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   return exports;
 }

@@ -1,6 +1,7 @@
 // Binding for cappy::Session + cappy::Scorer (lib/scorer wraps it as `Scorer`).
-// One AsyncWorker per job: load, score, runIds. The JS thread only copies
-// strings in and the Float32Array of scores out.
+// One job per call: load, score, runIds. The JS thread only copies strings in
+// and the Float32Array of scores out. Arguments are read by the one policy in
+// js_args.h.
 #include "scorer_binding.h"
 
 #include <atomic>
@@ -9,17 +10,15 @@
 #include <utility>
 #include <vector>
 
+#include "addon_data.h"
 #include "errors.h"
 #include "job.h"
+#include "js_args.h"
 #include "tokenizer_binding.h"
 
 namespace cappy_node {
 
 namespace {
-
-struct ScorerAddonData {
-  Napi::FunctionReference scorer_constructor;
-};
 
 // ------------------------------------------------------------------ cancel
 class CancelToken : public Napi::ObjectWrap<CancelToken> {
@@ -40,24 +39,6 @@ class CancelToken : public Napi::ObjectWrap<CancelToken> {
 };
 
 // ------------------------------------------------------------------ helpers
-std::vector<std::string> ReadStrings(const Napi::Value& value, const char* what) {
-  Napi::Env env = value.Env();
-  if (!value.IsArray()) throw MakeError(env, cappy::ErrorCode::kInvalidInput, std::string(what) + " must be an array");
-  Napi::Array array = value.As<Napi::Array>();
-  std::vector<std::string> out;
-  out.reserve(array.Length());
-  for (uint32_t i = 0; i < array.Length(); ++i) {
-    Napi::Value item = array.Get(i);
-    if (!item.IsString()) {
-      throw MakeError(env, cappy::ErrorCode::kInvalidInput,
-                      std::string(what) + "[" + std::to_string(i) + "] must be a string");
-    }
-    // Utf8Value replaces lone surrogates with U+FFFD, as HF's binding does.
-    out.push_back(item.As<Napi::String>().Utf8Value());
-  }
-  return out;
-}
-
 Napi::Object TensorInfoToJs(Napi::Env env, const cappy::TensorInfo& t) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("name", t.name);
@@ -94,7 +75,12 @@ Napi::Float32Array ToFloat32Array(Napi::Env env, const std::vector<float>& value
   return array;
 }
 
-int32_t GetInt(const Napi::Object& o, const char* key) { return o.Get(key).As<Napi::Number>().Int32Value(); }
+// What loadScorer hands NativeScorer: the pipeline, and the session it runs
+// on (for info and runIds, which bypass the pipeline).
+struct LoadedScorer {
+  std::shared_ptr<const cappy::Scorer> scorer;
+  std::shared_ptr<const cappy::Session> session;
+};
 
 // ------------------------------------------------------------------ scorer
 class NativeScorer : public Napi::ObjectWrap<NativeScorer> {
@@ -113,16 +99,15 @@ class NativeScorer : public Napi::ObjectWrap<NativeScorer> {
       if (info.Length() != 1 || !info[0].IsExternal()) {
         throw Napi::TypeError::New(info.Env(), "NativeScorer is created by loadScorer()");
       }
-      auto* holder = info[0].As<Napi::External<std::shared_ptr<const cappy::Scorer>>>().Data();
-      scorer_ = *holder;
-      info_ = Napi::Persistent(SessionInfoToJs(info.Env(), scorer_->session().info()));
+      loaded_ = *info[0].As<Napi::External<LoadedScorer>>().Data();
+      info_ = Napi::Persistent(SessionInfoToJs(info.Env(), loaded_.session->info()));
     });
   }
 
  private:
-  std::shared_ptr<const cappy::Scorer> Live(Napi::Env env) const {
-    if (!scorer_) throw MakeError(env, cappy::ErrorCode::kInvalidInput, "scorer is closed");
-    return scorer_;
+  const LoadedScorer& Live(Napi::Env env) const {
+    if (!loaded_.scorer) throw MakeError(env, cappy::ErrorCode::kInvalidInput, "scorer is closed");
+    return loaded_;
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) { return info_.Value(); }
@@ -133,11 +118,11 @@ class NativeScorer : public Napi::ObjectWrap<NativeScorer> {
   Napi::Value Close(const Napi::CallbackInfo& info) {
     // Workers in flight hold their own reference; the session is released
     // when the last of them finishes.
-    scorer_.reset();
+    loaded_ = LoadedScorer();
     return info.Env().Undefined();
   }
 
-  std::shared_ptr<const cappy::Scorer> scorer_;
+  LoadedScorer loaded_;
   Napi::ObjectReference info_;
 };
 
@@ -177,7 +162,7 @@ class ScoreWorker : public PromiseJob {
 Napi::Value NativeScorer::Score(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    auto scorer = Live(env);
+    auto scorer = Live(env).scorer;
     std::vector<std::string> firsts = ReadStrings(info[0], "firsts");
     std::vector<std::string> seconds = ReadStrings(info[1], "seconds");
     if (firsts.size() != seconds.size()) {
@@ -202,10 +187,10 @@ Napi::Value NativeScorer::Score(const Napi::CallbackInfo& info) {
 
 class RunIdsWorker : public PromiseJob {
  public:
-  RunIdsWorker(Napi::Env env, std::shared_ptr<const cappy::Scorer> scorer, std::vector<int64_t> ids,
+  RunIdsWorker(Napi::Env env, std::shared_ptr<const cappy::Session> session, std::vector<int64_t> ids,
                std::vector<int64_t> mask, std::vector<int64_t> types, bool has_types, uint32_t rows, uint32_t seq_len)
       : PromiseJob(env, "cappy.runIds"),
-        scorer_(std::move(scorer)),
+        session_(std::move(session)),
         ids_(std::move(ids)),
         mask_(std::move(mask)),
         types_(std::move(types)),
@@ -215,11 +200,11 @@ class RunIdsWorker : public PromiseJob {
 
  private:
   void Run() override {
-    scores_ = scorer_->session().Run(ids_, mask_, has_types_ ? &types_ : nullptr, rows_, seq_len_);
+    scores_ = session_->Run(ids_, mask_, has_types_ ? &types_ : nullptr, rows_, seq_len_);
   }
   Napi::Value Result(Napi::Env env) override { return ToFloat32Array(env, scores_); }
 
-  std::shared_ptr<const cappy::Scorer> scorer_;
+  std::shared_ptr<const cappy::Session> session_;
   std::vector<int64_t> ids_, mask_, types_;
   bool has_types_;
   uint32_t rows_, seq_len_;
@@ -229,7 +214,7 @@ class RunIdsWorker : public PromiseJob {
 Napi::Value NativeScorer::RunIds(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    auto scorer = Live(env);
+    auto session = Live(env).session;
     if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber() ||
         !info[3].IsNumber()) {
       throw MakeError(env, cappy::ErrorCode::kInvalidInput,
@@ -243,14 +228,14 @@ Napi::Value NativeScorer::RunIds(const Napi::CallbackInfo& info) {
       Napi::TypedArrayOf<int64_t> a = v.As<Napi::TypedArrayOf<int64_t>>();
       return std::vector<int64_t>(a.Data(), a.Data() + a.ElementLength());
     };
-    const uint32_t rows = info[2].As<Napi::Number>().Uint32Value();
-    const uint32_t seq_len = info[3].As<Napi::Number>().Uint32Value();
+    const uint32_t rows = static_cast<uint32_t>(ReadInt(info[2], "runIds: rows", 0, UINT32_MAX));
+    const uint32_t seq_len = static_cast<uint32_t>(ReadInt(info[3], "runIds: seqLen", 0, UINT32_MAX));
     // Segment ids are optional: without them a graph that takes token_type_ids gets zeros.
     const bool has_types = info.Length() > 4 && !info[4].IsUndefined();
     if (has_types && !info[4].IsTypedArray()) {
       throw MakeError(env, cappy::ErrorCode::kInvalidInput, "typeIds must be a BigInt64Array");
     }
-    return PromiseJob::Start(env, new RunIdsWorker(env, std::move(scorer), read(info[0]), read(info[1]),
+    return PromiseJob::Start(env, new RunIdsWorker(env, std::move(session), read(info[0]), read(info[1]),
                                     has_types ? read(info[4]) : std::vector<int64_t>(), has_types, rows, seq_len));
   });
 }
@@ -267,64 +252,67 @@ class LoadWorker : public PromiseJob {
 
  private:
   void Run() override {
-    auto session = std::make_shared<const cappy::Session>(session_options_);
-    scorer_ = std::make_shared<const cappy::Scorer>(tokenizer_, std::move(session), scorer_options_);
+    loaded_.session = std::make_shared<const cappy::Session>(session_options_);
+    loaded_.scorer = std::make_shared<const cappy::Scorer>(tokenizer_, loaded_.session, scorer_options_);
   }
 
   Napi::Value Result(Napi::Env env) override {
-    auto* data = env.GetInstanceData<ScorerAddonData>();
-    auto holder = Napi::External<std::shared_ptr<const cappy::Scorer>>::New(env, &scorer_);
+    auto* data = env.GetInstanceData<AddonData>();
+    auto holder = Napi::External<LoadedScorer>::New(env, &loaded_);
     return data->scorer_constructor.New({holder});
   }
 
   std::shared_ptr<const cappy::Tokenizer> tokenizer_;
   cappy::SessionOptions session_options_;
   cappy::ScorerOptions scorer_options_;
-  std::shared_ptr<const cappy::Scorer> scorer_;
+  LoadedScorer loaded_;
 };
 
-// loadScorer(tokenizer, options): options are complete and validated in TS.
+// loadScorer(tokenizer, options): options are complete and validated in TS;
+// every field is still type-checked here (js_args.h).
 Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
-    if (info.Length() < 2 || !info[1].IsObject()) {
-      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "loadScorer(tokenizer, options)");
-    }
     std::shared_ptr<const cappy::Tokenizer> tokenizer = UnwrapTokenizer(info[0]);
-    Napi::Object o = info[1].As<Napi::Object>();
+    const Napi::Object o = ReadObject(info[1], "options");
+    const std::string where = "options";
+    const auto count = [&](const char* key) { return static_cast<uint32_t>(IntField(o, key, where, 0, UINT32_MAX)); };
     cappy::SessionOptions so;
-    so.ort_library_path = o.Get("ortLibraryPath").As<Napi::String>().Utf8Value();
-    so.ort_link = o.Get("ortLink").As<Napi::String>().Utf8Value();
-    so.model_path = o.Get("modelPath").As<Napi::String>().Utf8Value();
-    so.intra_op_threads = GetInt(o, "intraOpThreads");
-    so.execution_provider = o.Get("executionProvider").As<Napi::String>().Utf8Value();
-    so.device_id = GetInt(o, "deviceId");
-    so.ep_library_path = o.Get("epLibraryPath").As<Napi::String>().Utf8Value();
-    so.io_binding = o.Get("ioBinding").As<Napi::Boolean>().Value();
-    so.pinned_buffers = o.Get("pinnedBuffers").As<Napi::Boolean>().Value();
-    Napi::Object provider_options = o.Get("providerOptions").As<Napi::Object>();
-    Napi::Array keys = provider_options.GetPropertyNames();
+    so.ort_library_path = StringField(o, "ortLibraryPath", where);
+    so.ort_link = StringField(o, "ortLink", where);
+    so.model_path = StringField(o, "modelPath", where);
+    so.intra_op_threads = static_cast<int>(IntField(o, "intraOpThreads", where, 0, INT32_MAX));
+    so.execution_provider = StringField(o, "executionProvider", where);
+    so.device_id = static_cast<int>(IntField(o, "deviceId", where, 0, INT32_MAX));
+    so.ep_library_path = StringField(o, "epLibraryPath", where);
+    so.io_binding = BoolField(o, "ioBinding", where);
+    so.pinned_buffers = BoolField(o, "pinnedBuffers", where);
+    const Napi::Object provider_options = ObjectField(o, "providerOptions", where);
+    const Napi::Array keys = provider_options.GetPropertyNames();
     for (uint32_t i = 0; i < keys.Length(); ++i) {
-      std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
-      so.provider_options.emplace_back(key, provider_options.Get(key).As<Napi::String>().Utf8Value());
+      const std::string key = ReadString(keys.Get(i), "options.providerOptions key");
+      so.provider_options.emplace_back(key, StringField(provider_options, key.c_str(), "options.providerOptions"));
     }
-    so.batches_in_flight = static_cast<unsigned>(GetInt(o, "batchesInFlight"));
-    so.trt_cache_dir = o.Get("trtCacheDir").As<Napi::String>().Utf8Value();
-    so.trt_fp16 = o.Get("trtFp16").As<Napi::Boolean>().Value();
-    auto shape = [&](const char* key, uint32_t out[2]) {
-      Napi::Array a = o.Get(key).As<Napi::Array>();
-      out[0] = a.Get(0u).As<Napi::Number>().Uint32Value();
-      out[1] = a.Get(1u).As<Napi::Number>().Uint32Value();
+    so.batches_in_flight = count("batchesInFlight");
+    so.trt_cache_dir = StringField(o, "trtCacheDir", where);
+    so.trt_fp16 = BoolField(o, "trtFp16", where);
+    const auto shape = [&](const char* key, uint32_t out[2]) {
+      const Napi::Value v = o.Get(key);
+      const std::string what = where + "." + key;
+      if (!v.IsArray() || v.As<Napi::Array>().Length() != 2) Invalid(env, what + " must be [rows, tokens]");
+      const Napi::Array a = v.As<Napi::Array>();
+      out[0] = static_cast<uint32_t>(ReadInt(a.Get(0u), what + "[0]", 0, UINT32_MAX));
+      out[1] = static_cast<uint32_t>(ReadInt(a.Get(1u), what + "[1]", 0, UINT32_MAX));
     };
     shape("trtMinShape", so.trt_min_shape);
     shape("trtOptShape", so.trt_opt_shape);
     shape("trtMaxShape", so.trt_max_shape);
     cappy::ScorerOptions sc;
-    sc.tokenizer_threads = static_cast<unsigned>(GetInt(o, "tokenizerThreads"));
-    sc.plan.max_batch_tokens = static_cast<uint32_t>(GetInt(o, "maxBatchTokens"));
-    sc.plan.max_batch_size = static_cast<uint32_t>(GetInt(o, "maxBatchSize"));
-    sc.plan.pad_multiple = static_cast<uint32_t>(GetInt(o, "padMultiple"));
-    sc.plan.sort_window = static_cast<uint32_t>(GetInt(o, "sortWindow"));
+    sc.tokenizer_threads = count("tokenizerThreads");
+    sc.plan.max_batch_tokens = count("maxBatchTokens");
+    sc.plan.max_batch_size = count("maxBatchSize");
+    sc.plan.pad_multiple = count("padMultiple");
+    sc.plan.sort_window = count("sortWindow");
     return PromiseJob::Start(env, new LoadWorker(env, std::move(tokenizer), std::move(so), sc));
   });
 }
@@ -333,20 +321,14 @@ Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
 // check an EP library's dependencies and name every missing one at once.
 Napi::Value LoadLibrary(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsString()) {
-      throw MakeError(env, cappy::ErrorCode::kInvalidInput, "loadLibrary(nameOrPath: string)");
-    }
-    return Napi::String::New(env, cappy::LoadSharedLibrary(info[0].As<Napi::String>().Utf8Value()));
+    return Napi::String::New(info.Env(), cappy::LoadSharedLibrary(ReadString(info[0], "loadLibrary: nameOrPath")));
   });
 }
 
 }  // namespace
 
 void InitScorerBinding(Napi::Env env, Napi::Object exports) {
-  auto* data = new ScorerAddonData();
-  data->scorer_constructor = Napi::Persistent(NativeScorer::Define(env));
-  env.SetInstanceData<ScorerAddonData>(data);
+  env.GetInstanceData<AddonData>()->scorer_constructor = Napi::Persistent(NativeScorer::Define(env));
   exports.Set("CancelToken", CancelToken::Define(env));
   exports.Set("loadScorer", Napi::Function::New<LoadScorer>(env, "loadScorer"));
   exports.Set("loadLibrary", Napi::Function::New<LoadLibrary>(env, "loadLibrary"));

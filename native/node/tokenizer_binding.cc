@@ -1,6 +1,7 @@
-// Binding for cappy::Tokenizer. The spec arrives already validated by
-// lib/tokenizer, but every field is type-checked again here: a wrong type
-// from JS must become an INVALID_INPUT error, never a crash.
+// Binding for cappy::Tokenizer. The core reads tokenizer.json itself (from a
+// path, or from the text TypeScript hands over for Tokenizer.fromJSON), so
+// all that crosses here is where the file is and the caller's truncation.
+// Arguments are read by the one policy in js_args.h.
 #include "tokenizer_binding.h"
 
 #include <memory>
@@ -8,292 +9,125 @@
 #include <utility>
 #include <vector>
 
+#include "addon_data.h"
 #include "errors.h"
 #include "job.h"
+#include "js_args.h"
 
 namespace cappy_node {
 
 namespace {
 
 // Marks JS objects made by this class, so UnwrapTokenizer can tell them from
-// look-alikes without keeping a constructor reference in instance data
-// (which the scorer binding already uses).
+// look-alikes (a type tag, not a constructor comparison).
 constexpr napi_type_tag kTokenizerTag = {0x6361707079746f6bULL, 0x656e697a65723031ULL};
 
-[[noreturn]] void Invalid(Napi::Env env, const std::string& message) {
-  throw MakeError(env, cappy::ErrorCode::kInvalidInput, message);
-}
+// Where tokenizer.json comes from: { path } or { json } (text or UTF-8 bytes).
+struct TokenizerSource {
+  bool is_path = false;
+  std::string path;
+  std::string json;
+};
 
-Napi::Value Field(const Napi::Object& o, const char* name) { return o.Get(name); }
-
-std::string GetString(const Napi::Object& o, const char* name, const std::string& where) {
-  Napi::Value v = Field(o, name);
-  if (!v.IsString()) Invalid(o.Env(), where + "." + name + " must be a string");
-  return v.As<Napi::String>().Utf8Value();
-}
-
-bool GetBool(const Napi::Object& o, const char* name, const std::string& where) {
-  Napi::Value v = Field(o, name);
-  if (!v.IsBoolean()) Invalid(o.Env(), where + "." + name + " must be a boolean");
-  return v.As<Napi::Boolean>().Value();
-}
-
-int64_t GetInt(const Napi::Object& o, const char* name, const std::string& where, int64_t lo, int64_t hi) {
-  Napi::Value v = Field(o, name);
-  if (!v.IsNumber()) Invalid(o.Env(), where + "." + name + " must be a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != static_cast<double>(static_cast<int64_t>(d))) {
-    Invalid(o.Env(), where + "." + name + " must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+TokenizerSource ReadSource(const Napi::Value& value) {
+  const Napi::Object o = ReadObject(value, "source");
+  TokenizerSource source;
+  if (!o.Get("path").IsUndefined()) {
+    source.is_path = true;
+    source.path = StringField(o, "path", "source");
+    return source;
   }
-  return static_cast<int64_t>(d);
-}
-
-Napi::Object GetObject(const Napi::Object& o, const char* name, const std::string& where) {
-  Napi::Value v = Field(o, name);
-  if (!v.IsObject()) Invalid(o.Env(), where + "." + name + " must be an object");
-  return v.As<Napi::Object>();
-}
-
-std::vector<std::string> GetStrings(const Napi::Object& o, const char* name) {
-  Napi::Value v = Field(o, name);
-  if (!v.IsArray()) Invalid(o.Env(), std::string("spec.") + name + " must be an array of strings");
-  Napi::Array a = v.As<Napi::Array>();
-  std::vector<std::string> out;
-  out.reserve(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value item = a.Get(i);
-    if (!item.IsString()) Invalid(o.Env(), std::string("spec.") + name + "[" + std::to_string(i) + "] must be a string");
-    out.push_back(item.As<Napi::String>().Utf8Value());
-  }
-  return out;
-}
-
-std::vector<cappy::NormalizerStep> ReadSteps(const Napi::Object& n) {
-  using Kind = cappy::NormalizerStep::Kind;
-  Napi::Value v = Field(n, "steps");
-  if (!v.IsArray()) Invalid(n.Env(), "spec.normalizer.steps must be an array");
-  Napi::Array a = v.As<Napi::Array>();
-  std::vector<cappy::NormalizerStep> steps;
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    const std::string where = "spec.normalizer.steps[" + std::to_string(i) + "]";
-    Napi::Value item = a.Get(i);
-    if (!item.IsObject()) Invalid(n.Env(), where + " must be an object");
-    const Napi::Object o = item.As<Napi::Object>();
-    const std::string kind = GetString(o, "kind", where);
-    cappy::NormalizerStep step;
-    if (kind == "lowercase") {
-      step.kind = Kind::kLowercase;
-    } else if (kind == "strip") {
-      step.kind = Kind::kStrip;
-      step.strip_left = GetBool(o, "left", where);
-      step.strip_right = GetBool(o, "right", where);
-    } else if (kind == "replace") {
-      step.kind = Kind::kReplace;
-      step.pattern = GetString(o, "pattern", where);
-      step.content = GetString(o, "content", where);
-      // minRepeat is validated in TypeScript; absent means a plain literal.
-      const Napi::Value min = Field(o, "minRepeat");
-      if (min.IsNumber()) step.min_repeat = min.As<Napi::Number>().Uint32Value();
-    } else if (kind == "nmt") {
-      step.kind = Kind::kNmt;
-    } else if (kind == "precompiled") {
-      step.kind = Kind::kPrecompiled;
-      const Napi::Value m = Field(o, "charsmap");
-      if (!m.IsTypedArray() || m.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-        Invalid(n.Env(), where + ".charsmap must be a Uint8Array");
-      }
-      const Napi::Uint8Array bytes = m.As<Napi::Uint8Array>();
-      step.charsmap.assign(reinterpret_cast<const char*>(bytes.Data()), bytes.ElementLength());
-    } else if (kind == "prepend") {
-      step.kind = Kind::kPrepend;
-      step.content = GetString(o, "content", where);
-    } else if (kind == "nfc") {
-      step.kind = Kind::kNfc;
-    } else if (kind == "nfd") {
-      step.kind = Kind::kNfd;
-    } else if (kind == "nfkc") {
-      step.kind = Kind::kNfkc;
-    } else if (kind == "nfkd") {
-      step.kind = Kind::kNfkd;
-    } else {
-      Invalid(n.Env(), where + ".kind must be lowercase, strip, replace, prepend, nfc, nfd, nfkc, nfkd, nmt or precompiled");
-    }
-    steps.push_back(std::move(step));
-  }
-  return steps;
-}
-
-std::vector<int32_t> GetTemplate(const Napi::Object& o, const char* name) {
-  Napi::Value v = Field(o, name);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    Invalid(o.Env(), std::string("spec.postProcessor.") + name + " must be an Int32Array");
-  }
-  Napi::Int32Array a = v.As<Napi::Int32Array>();
-  return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
-}
-
-// The fields beyond byte-level BPE are optional, so a spec written before
-// WordPiece existed still loads as BPE.
-void ReadModelOptions(const Napi::Object& o, cappy::TokenizerSpec& spec) {
-  Napi::Env env = o.Env();
-  if (!Field(o, "model").IsUndefined()) {
-    const std::string model = GetString(o, "model", "spec");
-    if (model == "bpe") {
-      spec.model = cappy::ModelKind::kBpe;
-    } else if (model == "wordpiece") {
-      spec.model = cappy::ModelKind::kWordPiece;
-    } else if (model == "unigram") {
-      spec.model = cappy::ModelKind::kUnigram;
-    } else {
-      Invalid(env, "spec.model must be 'bpe', 'wordpiece' or 'unigram'");
-    }
-  }
-  if (!Field(o, "scores").IsUndefined()) {
-    Napi::Value v = Field(o, "scores");
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-      Invalid(env, "spec.scores must be a Float64Array");
-    }
-    Napi::Float64Array a = v.As<Napi::Float64Array>();
-    spec.scores.assign(a.Data(), a.Data() + a.ElementLength());
-  }
-  if (!Field(o, "byteFallback").IsUndefined()) spec.byte_fallback = GetBool(o, "byteFallback", "spec");
-  if (!Field(o, "metaspace").IsUndefined()) {
-    const Napi::Object m = GetObject(o, "metaspace", "spec");
-    spec.metaspace.replacement = GetString(m, "replacement", "spec.metaspace");
-    const std::string scheme = GetString(m, "prependScheme", "spec.metaspace");
-    if (scheme == "always") {
-      spec.metaspace.prepend_scheme = cappy::MetaspaceSpec::Prepend::kAlways;
-    } else if (scheme == "first") {
-      spec.metaspace.prepend_scheme = cappy::MetaspaceSpec::Prepend::kFirst;
-    } else if (scheme == "never") {
-      spec.metaspace.prepend_scheme = cappy::MetaspaceSpec::Prepend::kNever;
-    } else {
-      Invalid(env, "spec.metaspace.prependScheme must be 'always', 'first' or 'never'");
-    }
-    spec.metaspace.split = GetBool(m, "split", "spec.metaspace");
-    const Napi::Value ws = Field(m, "whitespaceSplit");
-    spec.metaspace.whitespace_split = ws.IsBoolean() && ws.As<Napi::Boolean>().Value();
-  }
-  if (!Field(o, "preTokenizer").IsUndefined()) {
-    const std::string pre = GetString(o, "preTokenizer", "spec");
-    if (pre == "byte_level") {
-      spec.pre_tokenizer = cappy::PreTokenizerKind::kByteLevel;
-    } else if (pre == "bert") {
-      spec.pre_tokenizer = cappy::PreTokenizerKind::kBert;
-    } else if (pre == "metaspace") {
-      spec.pre_tokenizer = cappy::PreTokenizerKind::kMetaspace;
-    } else if (pre == "none") {
-      spec.pre_tokenizer = cappy::PreTokenizerKind::kNone;
-    } else {
-      Invalid(env, "spec.preTokenizer must be 'byte_level', 'bert', 'metaspace' or 'none'");
-    }
-  }
-  if (!Field(o, "continuingSubwordPrefix").IsUndefined()) {
-    spec.continuing_subword_prefix = GetString(o, "continuingSubwordPrefix", "spec");
-  }
-  if (!Field(o, "maxInputCharsPerWord").IsUndefined()) {
-    spec.max_input_chars_per_word = static_cast<uint32_t>(GetInt(o, "maxInputCharsPerWord", "spec", 0, UINT32_MAX));
-  }
-  if (!Field(o, "normalizer").IsUndefined()) {
-    const Napi::Object n = GetObject(o, "normalizer", "spec");
-    const std::string kind = GetString(n, "kind", "spec.normalizer");
-    if (kind == "none") {
-      spec.normalizer.kind = cappy::NormalizerSpec::Kind::kNone;
-    } else if (kind == "bert") {
-      spec.normalizer.kind = cappy::NormalizerSpec::Kind::kBert;
-      spec.normalizer.clean_text = GetBool(n, "cleanText", "spec.normalizer");
-      spec.normalizer.handle_chinese_chars = GetBool(n, "handleChineseChars", "spec.normalizer");
-      spec.normalizer.strip_accents = GetBool(n, "stripAccents", "spec.normalizer");
-      spec.normalizer.lowercase = GetBool(n, "lowercase", "spec.normalizer");
-    } else if (kind == "sequence") {
-      spec.normalizer.kind = cappy::NormalizerSpec::Kind::kSequence;
-      spec.normalizer.steps = ReadSteps(n);
-    } else {
-      Invalid(env, "spec.normalizer.kind must be 'none', 'bert' or 'sequence'");
-    }
-  }
-}
-
-cappy::TokenizerSpec ReadSpec(const Napi::Value& value) {
-  Napi::Env env = value.Env();
-  if (!value.IsObject()) Invalid(env, "Tokenizer(spec): spec must be an object");
-  const Napi::Object o = value.As<Napi::Object>();
-  cappy::TokenizerSpec spec;
-  spec.vocab = GetStrings(o, "vocab");
-  Napi::Value ids = Field(o, "vocabIds");
-  if (!ids.IsTypedArray() || ids.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
-    Invalid(env, "spec.vocabIds must be an Int32Array");
-  }
-  Napi::Int32Array id_array = ids.As<Napi::Int32Array>();
-  if (id_array.ElementLength() != spec.vocab.size()) Invalid(env, "spec.vocabIds must have one id per vocab entry");
-  spec.vocab_ids.assign(id_array.Data(), id_array.Data() + id_array.ElementLength());
-  spec.merges_left = GetStrings(o, "mergesLeft");
-  spec.merges_right = GetStrings(o, "mergesRight");
-  if (spec.merges_left.size() != spec.merges_right.size()) Invalid(env, "spec.mergesLeft and spec.mergesRight differ in length");
-
-  Napi::Value added = Field(o, "addedTokens");
-  if (!added.IsArray()) Invalid(env, "spec.addedTokens must be an array");
-  Napi::Array added_array = added.As<Napi::Array>();
-  for (uint32_t i = 0; i < added_array.Length(); i++) {
-    const std::string where = "spec.addedTokens[" + std::to_string(i) + "]";
-    Napi::Value item = added_array.Get(i);
-    if (!item.IsObject()) Invalid(env, where + " must be an object");
-    const Napi::Object t = item.As<Napi::Object>();
-    cappy::AddedToken tok;
-    tok.content = GetString(t, "content", where);
-    tok.id = static_cast<int32_t>(GetInt(t, "id", where, 0, INT32_MAX));
-    tok.special = GetBool(t, "special", where);
-    tok.lstrip = GetBool(t, "lstrip", where);
-    tok.rstrip = GetBool(t, "rstrip", where);
-    tok.single_word = GetBool(t, "singleWord", where);
-    tok.normalized = GetBool(t, "normalized", where);
-    spec.added_tokens.push_back(std::move(tok));
-  }
-  spec.add_prefix_space = GetBool(o, "addPrefixSpace", "spec");
-  spec.unk_id = static_cast<int32_t>(GetInt(o, "unkId", "spec", -1, INT32_MAX));
-  spec.pad_id = static_cast<int32_t>(GetInt(o, "padId", "spec", -1, INT32_MAX));
-
-  const Napi::Object pp = GetObject(o, "postProcessor", "spec");
-  const std::string kind = GetString(pp, "kind", "spec.postProcessor");
-  if (kind == "roberta") {
-    spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kRoberta;
-  } else if (kind == "bert") {
-    spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kBert;
-  } else if (kind == "none") {
-    spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kNone;
-  } else if (kind == "template") {
-    // single/pair: special ids, with -1 for $A and -2 for $B.
-    spec.post_processor.kind = cappy::PostProcessorSpec::Kind::kTemplate;
-    spec.post_processor.single = GetTemplate(pp, "single");
-    spec.post_processor.pair = GetTemplate(pp, "pair");
+  const Napi::Value json = o.Get("json");
+  if (json.IsTypedArray() && json.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    const Napi::Uint8Array bytes = json.As<Napi::Uint8Array>();
+    source.json.assign(reinterpret_cast<const char*>(bytes.Data()), bytes.ElementLength());
+  } else if (json.IsString()) {
+    source.json = json.As<Napi::String>().Utf8Value();
   } else {
-    Invalid(env, "spec.postProcessor.kind must be 'roberta', 'bert', 'template' or 'none'");
+    Invalid(value.Env(), "source must be { path: string } or { json: string | Uint8Array }");
   }
-  spec.post_processor.cls = GetString(pp, "cls", "spec.postProcessor");
-  spec.post_processor.cls_id = static_cast<int32_t>(GetInt(pp, "clsId", "spec.postProcessor", 0, INT32_MAX));
-  spec.post_processor.sep = GetString(pp, "sep", "spec.postProcessor");
-  spec.post_processor.sep_id = static_cast<int32_t>(GetInt(pp, "sepId", "spec.postProcessor", 0, INT32_MAX));
-  // Optional, so specs written before segment ids existed still load (type 0 throughout).
-  if (!Field(pp, "pairTypeId").IsUndefined()) {
-    spec.post_processor.pair_type_id = static_cast<int32_t>(GetInt(pp, "pairTypeId", "spec.postProcessor", 0, INT32_MAX));
-  }
+  return source;
+}
 
-  ReadModelOptions(o, spec);
-
-  const Napi::Object tr = GetObject(o, "truncation", "spec");
-  spec.truncation.enabled = GetBool(tr, "enabled", "spec.truncation");
-  spec.truncation.max_length = static_cast<uint32_t>(GetInt(tr, "maxLength", "spec.truncation", 0, UINT32_MAX));
-  const std::string strategy = GetString(tr, "strategy", "spec.truncation");
+// { maxLength: 0 (the file's) or a length, truncation: '' (the file's) or a strategy }.
+cappy::TokenizerOptions ReadOptions(const Napi::Value& value) {
+  const Napi::Object o = ReadObject(value, "options");
+  cappy::TokenizerOptions options;
+  options.max_length = static_cast<uint32_t>(IntField(o, "maxLength", "options", 0, UINT32_MAX));
+  const std::string strategy = StringField(o, "truncation", "options");
   if (strategy == "longest_first") {
-    spec.truncation.strategy = cappy::TruncationStrategy::kLongestFirst;
+    options.strategy = cappy::TruncationStrategy::kLongestFirst;
   } else if (strategy == "only_first") {
-    spec.truncation.strategy = cappy::TruncationStrategy::kOnlyFirst;
+    options.strategy = cappy::TruncationStrategy::kOnlyFirst;
   } else if (strategy == "only_second") {
-    spec.truncation.strategy = cappy::TruncationStrategy::kOnlySecond;
-  } else {
-    Invalid(env, "spec.truncation.strategy must be longest_first, only_first or only_second");
+    options.strategy = cappy::TruncationStrategy::kOnlySecond;
+  } else if (!strategy.empty()) {
+    Invalid(value.Env(), "options.truncation must be '', 'longest_first', 'only_first' or 'only_second'");
   }
-  return spec;
+  return options;
+}
+
+std::unique_ptr<cappy::Tokenizer> Load(const TokenizerSource& source, const cappy::TokenizerOptions& options) {
+  return source.is_path ? cappy::Tokenizer::FromFile(source.path, options)
+                        : cappy::Tokenizer::FromJson(source.json, options);
+}
+
+const char* Name(cappy::ModelKind kind) {
+  switch (kind) {
+    case cappy::ModelKind::kWordPiece: return "wordpiece";
+    case cappy::ModelKind::kUnigram: return "unigram";
+    case cappy::ModelKind::kBpe: break;
+  }
+  return "bpe";
+}
+
+const char* Name(cappy::NormalizerSpec::Kind kind) {
+  switch (kind) {
+    case cappy::NormalizerSpec::Kind::kBert: return "bert";
+    case cappy::NormalizerSpec::Kind::kSequence: return "sequence";
+    case cappy::NormalizerSpec::Kind::kNone: break;
+  }
+  return "none";
+}
+
+const char* Name(cappy::PreTokenizerKind kind) {
+  switch (kind) {
+    case cappy::PreTokenizerKind::kBert: return "bert";
+    case cappy::PreTokenizerKind::kMetaspace: return "metaspace";
+    case cappy::PreTokenizerKind::kNone: return "none";
+    case cappy::PreTokenizerKind::kByteLevel: break;
+  }
+  return "byte_level";
+}
+
+const char* Name(cappy::PostProcessorSpec::Kind kind) {
+  switch (kind) {
+    case cappy::PostProcessorSpec::Kind::kRoberta: return "roberta";
+    case cappy::PostProcessorSpec::Kind::kBert: return "bert";
+    case cappy::PostProcessorSpec::Kind::kTemplate: return "template";
+    case cappy::PostProcessorSpec::Kind::kNone: break;
+  }
+  return "none";
+}
+
+Napi::Object InfoToJs(Napi::Env env, const cappy::TokenizerInfo& info) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("model", Name(info.model));
+  o.Set("normalizer", Name(info.normalizer));
+  o.Set("preTokenizer", Name(info.pre_tokenizer));
+  o.Set("postProcessor", Name(info.post_processor));
+  o.Set("pairTypeId", info.pair_type_id);
+  o.Set("padId", info.pad_id);
+  o.Set("vocabSize", static_cast<double>(info.vocab_size));
+  if (info.truncation.enabled) {
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("maxLength", info.truncation.max_length);
+    t.Set("strategy", cappy::TruncationStrategyName(info.truncation.strategy));
+    o.Set("truncation", t);
+  } else {
+    o.Set("truncation", env.Null());
+  }
+  return o;
 }
 
 // Encodes a batch on native threads; the JS thread only copies strings in
@@ -344,19 +178,26 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
                        {InstanceMethod<&TokenizerWrap::Encode>("encode"),
                         InstanceMethod<&TokenizerWrap::Normalize>("normalize"),
                         InstanceMethod<&TokenizerWrap::EncodeBatch>("encodeBatch"),
-                        InstanceAccessor<&TokenizerWrap::PadId>("padId"),
-                        InstanceAccessor<&TokenizerWrap::VocabSize>("vocabSize")});
+                        InstanceAccessor<&TokenizerWrap::Info>("info")});
   }
 
+  // new Tokenizer(source, options) reads tokenizer.json on the calling
+  // thread (Tokenizer.fromJSON); loadTokenizer passes one built on a runner
+  // thread in an External.
   explicit TokenizerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TokenizerWrap>(info) {
     Guard(info.Env(), [&] {
       Napi::Env env = info.Env();
       if (!info.IsConstructCall()) Invalid(env, "Tokenizer must be called with new");
-      cappy::TokenizerSpec spec = ReadSpec(info[0]);
-      try {
-        tokenizer_ = std::make_shared<const cappy::Tokenizer>(spec);
-      } catch (const std::exception& e) {
-        throw FromException(env, e);
+      if (info.Length() == 1 && info[0].IsExternal()) {
+        tokenizer_ = *info[0].As<Napi::External<std::shared_ptr<const cappy::Tokenizer>>>().Data();
+      } else {
+        const TokenizerSource source = ReadSource(info[0]);
+        const cappy::TokenizerOptions options = ReadOptions(info[1]);
+        try {
+          tokenizer_ = Load(source, options);
+        } catch (const std::exception& e) {
+          throw FromException(env, e);
+        }
       }
       info.This().As<Napi::Object>().TypeTag(&kTokenizerTag);
     });
@@ -409,9 +250,7 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
       Napi::Array firsts = info[0].As<Napi::Array>();
       Napi::Array seconds = has_seconds ? info[1].As<Napi::Array>() : Napi::Array();
       if (has_seconds && firsts.Length() != seconds.Length()) Invalid(env, "encodeBatch: firsts and seconds differ in length");
-      if (!info[2].IsNumber()) Invalid(env, "encodeBatch: threads must be a number");
-      const double t = info[2].As<Napi::Number>().DoubleValue();
-      if (!(t >= 0 && t <= 1024)) Invalid(env, "encodeBatch: threads must be in 0..1024");
+      const unsigned threads = static_cast<unsigned>(ReadInt(info[2], "encodeBatch: threads", 0, 1024));
       std::vector<cappy::TextInput> inputs(firsts.Length());
       for (uint32_t i = 0; i < firsts.Length(); i++) {
         Napi::Value a = firsts.Get(i);
@@ -425,22 +264,52 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
         inputs[i].second = b.As<Napi::String>().Utf8Value();
         inputs[i].has_second = true;
       }
-      return PromiseJob::Start(env, new EncodeBatchWorker(env, tokenizer_, std::move(inputs), static_cast<unsigned>(t)));
+      return PromiseJob::Start(env, new EncodeBatchWorker(env, tokenizer_, std::move(inputs), threads));
     });
   }
 
-  Napi::Value PadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), tokenizer_->pad_id()); }
-  Napi::Value VocabSize(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), static_cast<double>(tokenizer_->vocab_size()));
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    return Guard(info.Env(), [&]() -> Napi::Value { return InfoToJs(info.Env(), tokenizer_->info()); });
   }
 
   std::shared_ptr<const cappy::Tokenizer> tokenizer_;
 };
 
+// Reads tokenizer.json and builds the tokenizer on a runner thread: a 17 MB
+// file never blocks the event loop.
+class LoadTokenizerJob : public PromiseJob {
+ public:
+  LoadTokenizerJob(Napi::Env env, TokenizerSource source, cappy::TokenizerOptions options)
+      : PromiseJob(env, "cappy.loadTokenizer"), source_(std::move(source)), options_(options) {}
+
+ private:
+  void Run() override { tokenizer_ = Load(source_, options_); }
+
+  Napi::Value Result(Napi::Env env) override {
+    auto holder = Napi::External<std::shared_ptr<const cappy::Tokenizer>>::New(env, &tokenizer_);
+    return env.GetInstanceData<AddonData>()->tokenizer_constructor.New({holder});
+  }
+
+  TokenizerSource source_;
+  cappy::TokenizerOptions options_;
+  std::shared_ptr<const cappy::Tokenizer> tokenizer_;
+};
+
+// loadTokenizer(source, options): the async form of new Tokenizer(source, options).
+Napi::Value LoadTokenizer(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    return PromiseJob::Start(info.Env(), new LoadTokenizerJob(info.Env(), ReadSource(info[0]), ReadOptions(info[1])));
+  });
+}
+
 }  // namespace
 
 void InitTokenizerBinding(Napi::Env env, Napi::Object exports) {
-  exports.Set("Tokenizer", TokenizerWrap::Define(env));
+  Napi::Function constructor = TokenizerWrap::Define(env);
+  // loadTokenizer makes instances from a job's result (addon_data.h).
+  env.GetInstanceData<AddonData>()->tokenizer_constructor = Napi::Persistent(constructor);
+  exports.Set("Tokenizer", constructor);
+  exports.Set("loadTokenizer", Napi::Function::New<LoadTokenizer>(env, "loadTokenizer"));
 }
 
 std::shared_ptr<const cappy::Tokenizer> UnwrapTokenizer(Napi::Value value) {

@@ -1,6 +1,6 @@
 // Lets the prebuilt addon (CAPPY_PORTABLE_GLIBC, linux-x64 only) load on glibc
 // older than the build machine's. Linking on a new glibc binds each call to the
-// newest symbol version (dlopen@GLIBC_2.34, pthread_create@GLIBC_2.34, fstat64@GLIBC_2.33),
+// newest symbol version (dlopen@GLIBC_2.34, pthread_create@GLIBC_2.34, fstat64@GLIBC_2.33, stat@GLIBC_2.33),
 // which older systems lack. CMakeLists.txt links with --wrap=<name> for each
 // function below, so every call in the addon, the core and the statically
 // linked libstdc++ lands here and goes to the x86-64 baseline version
@@ -39,6 +39,12 @@ CAPPY_BASELINE(int, pthread_once, (pthread_once_t * once, void (*init)(void)), (
 int cappy_baseline___fxstat64(int ver, int fd, struct stat64* buf);
 __asm__(".symver cappy_baseline___fxstat64, __fxstat64@GLIBC_2.2.5");
 int __wrap_fstat64(int fd, struct stat64* buf) { return cappy_baseline___fxstat64(1, fd, buf); }
+
+// stat the same way (__xstat before glibc 2.33); std::filesystem calls it,
+// which the core's model folder reader uses (native/core/model).
+int cappy_baseline___xstat(int ver, const char* path, struct stat* buf);
+__asm__(".symver cappy_baseline___xstat, __xstat@GLIBC_2.2.5");
+int __wrap_stat(const char* path, struct stat* buf) { return cappy_baseline___xstat(1, path, buf); }
 
 // GCC 11+ headers read glibc 2.32's __libc_single_threaded to skip atomic
 // reference counting in single-threaded processes. This private copy says

@@ -15,9 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertModelDir } from '../../lib/convert/convert.js';
 import { forgedWeights, PRESETS, robertaConfigJson } from '../../lib/forge/index.js';
 import { Scorer } from '../../lib/index.js';
-import { buildNfkcCharsmap, charsmapBase64 } from '../../support/charsmap.js';
 import { Hf } from '../../support/hf.js';
-import { buildUnigramTokenizerJson } from '../../support/unigram-json.js';
+import { buildUnigramTokenizerJson, xlmrNormalizer } from '../../support/unigram-json.js';
 import { writeSafetensors } from '../support/weight-writers.js';
 import { runRows } from '../../support/ort-rows.js';
 
@@ -41,13 +40,7 @@ beforeAll(async () => {
   await mkdir(src, { recursive: true });
   const json = buildUnigramTokenizerJson({
     texts: PAIRS.flat(),
-    normalizer: {
-      type: 'Sequence',
-      normalizers: [
-        { type: 'Precompiled', precompiled_charsmap: charsmapBase64(buildNfkcCharsmap()) },
-        { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
-      ],
-    },
+    normalizer: xlmrNormalizer(),
   });
   // The forged embedding table has config.vocabSize rows: keep every id below it.
   const model = json.model as { vocab: [string, number][] };

@@ -1,7 +1,7 @@
 // The short libFuzzer run in CI: scripts/fuzz.sh builds the C++ tokenizer
-// with ASan + UBSan into build-fuzz/ and fuzzes all 17 configurations
+// with ASan + UBSan into build-fuzz/ and fuzzes all 18 configurations
 // (BPE, WordPiece, Unigram with Precompiled/Nmt, a charsmap taken from the
-// input) for CAPPY_LIBFUZZER_SECONDS (default 20). Any crash, leak or
+// input, a whole tokenizer.json taken from the input) for CAPPY_LIBFUZZER_SECONDS (default 20). Any crash, leak or
 // sanitizer report fails it. Skipped, saying why, where clang++ is missing
 // or cannot link a fuzz target (libFuzzer is clang's); the long run is `npm run fuzz -- 600`.
 import { spawnSync } from 'node:child_process';

@@ -122,11 +122,12 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('installe
       console.log(`packaging: prebuilt install took ${((performance.now() - started) / 1000).toFixed(1)} s; node_modules ${(Number(du) / 1e6).toFixed(1)} MB`);
     }, LONG);
 
-    it('built nothing, and fetched neither the ORT headers package nor node-addon-api', () => {
+    it('built nothing, and fetched none of the source-build packages (ORT headers, node-addon-api, simdjson)', () => {
       const pkg = join(project, 'node_modules', 'cappy-engine');
       expect(existsSync(join(pkg, 'build'))).toBe(false);
       expect(existsSync(join(project, 'node_modules', 'com.github.asus4.onnxruntime'))).toBe(false);
       expect(existsSync(join(project, 'node_modules', 'node-addon-api'))).toBe(false);
+      expect(existsSync(join(project, 'node_modules', '@nozbe', 'simdjson'))).toBe(false);
       expect(existsSync(join(project, 'node_modules', '@cappy-engine', 'linux-x64-gnu', 'cappy.node'))).toBe(true);
     });
 
@@ -218,6 +219,7 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('installe
       expect(out).toMatch(/a source build needs:\n {2}- cmake >= 3\.15 and a C\+\+17 compiler/);
       expect(out).toMatch(/npm install com\.github\.asus4\.onnxruntime@0\.4\.9/);
       expect(out).toMatch(/npm install node-addon-api/);
+      expect(out).toMatch(/npm install @nozbe\/simdjson/);
       expect(cappy('doctor', '--json').status).toBe(0);
     });
 

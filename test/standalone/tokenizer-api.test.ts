@@ -148,8 +148,16 @@ describe('encoding', () => {
       }
       return 'no error';
     };
-    expect(codeOf(() => new addon.Tokenizer({} as never))).toBe('INVALID_INPUT');
-    expect(codeOf(() => new addon.Tokenizer(null as never))).toBe('INVALID_INPUT');
+    const options = { maxLength: 0, truncation: '' } as const;
+    expect(codeOf(() => new addon.Tokenizer({} as never, options))).toBe('INVALID_INPUT');
+    expect(codeOf(() => new addon.Tokenizer(null as never, options))).toBe('INVALID_INPUT');
+    expect(codeOf(() => new addon.Tokenizer({ json: 7 } as never, options))).toBe('INVALID_INPUT');
+    expect(codeOf(() => new addon.Tokenizer({ json: jsonText }, undefined as never))).toBe('INVALID_INPUT');
+    expect(codeOf(() => new addon.Tokenizer({ json: jsonText }, { maxLength: -1, truncation: '' }))).toBe('INVALID_INPUT');
+    expect(codeOf(() => new addon.Tokenizer({ json: jsonText }, { maxLength: 8, truncation: 'middle' as never }))).toBe('INVALID_INPUT');
+    expect(codeOf(() => new addon.Tokenizer({ json: '{' }, options))).toBe('TOKENIZER');
+    expect(codeOf(() => addon.readModelFolder(7 as never, { onnxFile: '', dtype: '', gpu: false }))).toBe('INVALID_INPUT');
+    expect(codeOf(() => addon.readModelFolder('/', { onnxFile: '', dtype: 'fp64' as never, gpu: false }))).toBe('INVALID_INPUT');
     expect(codeOf(() => tok.native.encode(7 as never))).toBe('INVALID_INPUT');
     expect(codeOf(() => tok.native.encode('a', 7 as never))).toBe('INVALID_INPUT');
     expect(codeOf(() => tok.native.encodeBatch('x' as never, [], 0))).toBe('INVALID_INPUT');

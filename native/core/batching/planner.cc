@@ -9,7 +9,7 @@
 // a real length mix or a small call, up to its first row: a 32-row batch
 // starting at 512 tokens may end at 150. So sorted windows are cut by dynamic
 // programming: the contiguous partition with the fewest padded tokens plus a
-// fixed charge per batch (kBatchCharge), which keeps runs of near-equal
+// fixed charge per batch (kBatchCharge, batching/planner.h), which keeps runs of near-equal
 // lengths together instead of splitting them into many tiny batches.
 // A window of one item (input order: the planner off) keeps the greedy cut,
 // the plain fill-to-budget batching a caller without a planner would do.
@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <numeric>
 
+#include "batching/planner.h"
 #include "cappy/cappy.h"
 
 namespace cappy {
@@ -28,9 +29,7 @@ uint32_t RoundUp(uint32_t n, uint32_t multiple) {
   return (n + multiple - 1) / multiple * multiple;
 }
 
-// Cost of one more batch, in padded tokens: roughly one ORT Run's fixed
-// overhead on a small model, and enough that a split must save real padding.
-constexpr uint64_t kBatchCharge = 64;
+using plan::kBatchCharge;
 
 // Greedy: fill each batch until the next item breaks the budget or row cap.
 std::vector<Batch> CutGreedy(const std::vector<uint32_t>& lengths, const std::vector<uint32_t>& order,

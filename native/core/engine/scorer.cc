@@ -100,10 +100,10 @@ void RunConcurrently(size_t runners, const std::function<void()>& body, std::ato
 
 }  // namespace
 
-Scorer::Scorer(std::shared_ptr<const Tokenizer> tokenizer, std::shared_ptr<const Session> session,
+Scorer::Scorer(std::shared_ptr<const Tokenizer> tokenizer, std::shared_ptr<const BatchRunner> runner,
                ScorerOptions options)
-    : tokenizer_(std::move(tokenizer)), session_(std::move(session)), options_(options) {
-  if (!tokenizer_ || !session_) throw Error(ErrorCode::kInvalidInput, "Scorer needs a tokenizer and a session");
+    : tokenizer_(std::move(tokenizer)), runner_(std::move(runner)), options_(options) {
+  if (!tokenizer_ || !runner_) throw Error(ErrorCode::kInvalidInput, "Scorer needs a tokenizer and a session");
 }
 
 std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std::atomic<bool>* cancelled,
@@ -117,7 +117,7 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
   const size_t windows = (n + window - 1) / window;
   std::vector<std::vector<int32_t>> encoded(n);
   // Where each row's second segment starts, for graphs that take segment ids.
-  const bool with_types = session_->takes_type_ids();
+  const bool with_types = runner_->takes_type_ids();
   std::vector<uint32_t> second_starts(with_types ? n : 0);
   std::atomic<bool> stop_producer{false};
   WindowQueue queue;
@@ -131,7 +131,11 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
       std::vector<std::vector<int32_t>> out;
       std::vector<uint32_t> starts;
       for (size_t w = 0; w < windows; ++w) {
-        if (stop_producer.load() || IsCancelled(cancelled)) return;
+        if (stop_producer.load()) return;  // the runner has stopped already
+        // The runner may be waiting for this window: leaving without a word
+        // would leave it waiting forever (cancelled during a window's last
+        // batch, after its own check), so say why.
+        ThrowIfCancelled(cancelled);
         const auto t0 = Clock::now();
         begin = w * window;
         const size_t end = std::min(n, begin + window);
@@ -145,7 +149,7 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
       }
     } catch (const Error& e) {
       // The tokenizer names an index inside its slice; say which slice.
-      if (windows > 1) {
+      if (windows > 1 && e.code() != ErrorCode::kCancelled) {
         queue.Fail(std::make_exception_ptr(
             Error(e.code(), "in pairs from index " + std::to_string(begin) + ": " + e.what())));
       } else {
@@ -174,7 +178,7 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
 
   const int32_t pad_id = tokenizer_->pad_id();
   const int32_t pair_type = tokenizer_->pair_type_id();
-  const unsigned in_flight = session_->info().batches_in_flight;
+  const unsigned in_flight = runner_->batches_in_flight();
   std::vector<float> scores(n);
   std::vector<uint32_t> lengths;
   double run_ms = 0;
@@ -208,7 +212,7 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
           if (with_types) starts.push_back(second_starts[begin + r]);
         }
         const std::vector<float> batch_scores =
-            session_->RunRows(rows, batch.padded_length, pad_id, with_types ? &starts : nullptr, pair_type);
+            runner_->RunRows(rows, batch.padded_length, pad_id, with_types ? &starts : nullptr, pair_type);
         for (size_t r = 0; r < batch.rows.size(); ++r) scores[begin + batch.rows[r]] = batch_scores[r];
         computed += static_cast<uint64_t>(batch.rows.size()) * batch.padded_length;
       }

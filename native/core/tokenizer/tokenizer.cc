@@ -38,6 +38,8 @@ struct Tokenizer::Impl {
         add_prefix_space(spec.add_prefix_space),
         pre_tokenizer(spec.pre_tokenizer),
         pad_id(spec.pad_id),
+        model(spec.model),
+        normalizer_kind(spec.normalizer.kind),
         post(spec.post_processor),
         truncation(spec.truncation) {
     switch (spec.model) {
@@ -219,6 +221,8 @@ struct Tokenizer::Impl {
   bool add_prefix_space;
   PreTokenizerKind pre_tokenizer;
   int32_t pad_id;
+  ModelKind model;
+  NormalizerSpec::Kind normalizer_kind;
   PostProcessorSpec post;
   Truncation truncation;
   size_t vocab_size = 0;
@@ -322,6 +326,31 @@ int32_t Tokenizer::pad_id() const noexcept { return impl_->pad_id; }
 int32_t Tokenizer::pair_type_id() const noexcept { return impl_->post.pair_type_id; }
 const Truncation& Tokenizer::truncation() const noexcept { return impl_->truncation; }
 size_t Tokenizer::vocab_size() const noexcept { return impl_->vocab_size; }
+
+TokenizerInfo Tokenizer::info() const {
+  TokenizerInfo out;
+  out.model = impl_->model;
+  out.normalizer = impl_->normalizer_kind;
+  out.pre_tokenizer = impl_->pre_tokenizer;
+  out.post_processor = impl_->post.kind;
+  out.pair_type_id = impl_->post.pair_type_id;
+  out.pad_id = impl_->pad_id;
+  out.vocab_size = impl_->vocab_size;
+  out.truncation = impl_->truncation;
+  return out;
+}
+
+const char* TruncationStrategyName(TruncationStrategy strategy) noexcept {
+  switch (strategy) {
+    case TruncationStrategy::kOnlyFirst:
+      return "only_first";
+    case TruncationStrategy::kOnlySecond:
+      return "only_second";
+    case TruncationStrategy::kLongestFirst:
+      break;
+  }
+  return "longest_first";
+}
 
 std::string Tokenizer::Normalize(std::string_view text) const {
   std::string out;

@@ -4,13 +4,16 @@
 // system can link libcappy_core.a and score pairs directly. The Node addon in
 // native/node is a thin binding over exactly these classes.
 //
-// Pipeline: tokenize (Tokenizer) -> plan (PlanBatches) -> run (Session) ->
-// collect (Scorer scatters scores back into input order).
+// Pipeline: load (OpenModelFolder reads config.json and picks the ONNX file;
+// Tokenizer::FromFile reads tokenizer.json) -> tokenize (Tokenizer) -> plan
+// (PlanBatches) -> run (Session, behind the BatchRunner seam) -> collect
+// (Scorer scatters scores back into input order).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -42,8 +45,8 @@ class Error : public std::runtime_error {
 };
 
 // ---------------------------------------------------------------- tokenize
-// Everything a byte-level BPE tokenizer needs, already parsed from
-// tokenizer.json by TypeScript (lib/tokenizer). The core never sees JSON.
+// Everything a tokenizer needs, as read from tokenizer.json by
+// ParseTokenizerJson (below); tests and the fuzzer also build specs directly.
 struct AddedToken {
   std::string content;
   int32_t id = 0;
@@ -55,6 +58,8 @@ struct AddedToken {
 };
 
 enum class TruncationStrategy { kLongestFirst, kOnlyFirst, kOnlySecond };
+// "longest_first", "only_first", "only_second".
+const char* TruncationStrategyName(TruncationStrategy strategy) noexcept;
 
 struct Truncation {
   bool enabled = false;
@@ -170,8 +175,48 @@ struct TextInput {
   bool has_second = false;
 };
 
+// ---------------------------------------------------------------- load: tokenizer.json
+// tokenizer.json -> spec: every model, normalizer, pre-tokenizer and
+// post-processor the tokenizer reproduces exactly (docs/tokenizer.md), and a
+// refusal naming the field for anything else. The file's own `truncation`
+// lands in spec.truncation. Throws Error(kTokenizer) with
+// "tokenizer.json: <field> must ..." or "tokenizer.json is not valid JSON: ...".
+TokenizerSpec ParseTokenizerJson(std::string_view json);
+// The same from a file; Error(kTokenizer, "cannot read <path>: <reason>") when it cannot be read.
+TokenizerSpec ReadTokenizerJson(const std::string& path);
+
+// A caller's truncation over the file's.
+struct TokenizerOptions {
+  // Longest encoding, special tokens included. 0: the file's truncation
+  // max_length, or no truncation when the file sets none.
+  uint32_t max_length = 0;
+  // Unset: the file's strategy, else longest_first.
+  std::optional<TruncationStrategy> strategy;
+};
+
+// Applies `options` to spec.truncation. Throws Error(kInvalidInput) when a
+// strategy is asked for and neither the options nor the file give a length.
+void ApplyTokenizerOptions(const TokenizerOptions& options, TokenizerSpec& spec);
+
+// What a loaded tokenizer is, for `info` surfaces and tests.
+struct TokenizerInfo {
+  ModelKind model = ModelKind::kBpe;
+  NormalizerSpec::Kind normalizer = NormalizerSpec::Kind::kNone;
+  PreTokenizerKind pre_tokenizer = PreTokenizerKind::kByteLevel;
+  PostProcessorSpec::Kind post_processor = PostProcessorSpec::Kind::kNone;
+  int32_t pair_type_id = 0;
+  int32_t pad_id = 1;
+  size_t vocab_size = 0;  // max id + 1 over vocab, added tokens and template ids
+  Truncation truncation;  // in force
+};
+
 class Tokenizer {
  public:
+  // tokenizer.json text or file -> Tokenizer (ParseTokenizerJson or
+  // ReadTokenizerJson, ApplyTokenizerOptions, then the constructor).
+  static std::unique_ptr<Tokenizer> FromJson(std::string_view json, const TokenizerOptions& options = {});
+  static std::unique_ptr<Tokenizer> FromFile(const std::string& path, const TokenizerOptions& options = {});
+
   // Throws Error(kTokenizer) when the spec is inconsistent (a merge whose
   // parts or result are not in the vocab, duplicate ids, ...).
   explicit Tokenizer(const TokenizerSpec& spec);
@@ -203,6 +248,7 @@ class Tokenizer {
   int32_t pair_type_id() const noexcept;
   const Truncation& truncation() const noexcept;
   size_t vocab_size() const noexcept;  // max id + 1 over vocab and added tokens
+  TokenizerInfo info() const;
   // The normalizer alone on the whole text (added tokens are not split out),
   // as HF's normalizer.normalize_str: for inspecting what the model sees.
   std::string Normalize(std::string_view text) const;
@@ -211,6 +257,67 @@ class Tokenizer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// ---------------------------------------------------------------- load: model folder
+// A model folder is the HF layout transformers.js also reads: config.json,
+// tokenizer.json, onnx/model.onnx, and onnx/model_fp16.onnx,
+// onnx/model_int8.onnx (or transformers.js's onnx/model_quantized.onnx) when
+// made. Finding a folder from a hub id, and the cache, stay with the caller.
+enum class ModelDType { kFp32, kFp16, kInt8 };
+const char* ModelDTypeName(ModelDType dtype) noexcept;  // "fp32", "fp16", "int8"
+// "fp32", "fp16" or "int8" -> the dtype; nullopt for anything else.
+std::optional<ModelDType> ParseModelDType(std::string_view name) noexcept;
+
+// What the engine reads from config.json.
+struct ModelConfig {
+  std::string model_type;  // "" when the file has none
+  std::vector<std::string> architectures;
+  uint32_t max_position_embeddings = 0;  // 0 when the file has none
+  std::optional<int64_t> pad_token_id;
+  // The longest encoding, special tokens included, the position table takes:
+  // RoBERTa-family positions (roberta, xlm-roberta, camembert) start after
+  // pad_token_id (514 rows: 512 tokens); BERT's at 0. 0 when unknown.
+  uint32_t position_limit = 0;
+  // `cappy_forged`: the weights are random (made by `cappy forge`), and every
+  // surface that reports scores must say so.
+  bool forged = false;
+  std::string forged_preset;  // "unknown" when the label has none
+  int64_t forged_seed = 0;
+  std::string forged_note;    // "random weights, not Cappy" when the label has none
+};
+
+// config.json text -> ModelConfig. Throws Error(kModelLoad) "<what> is not
+// valid JSON: ..." or "<what> must be a JSON object".
+ModelConfig ParseConfigJson(std::string_view json, const std::string& what = "config.json");
+
+// Which graph to load.
+struct ModelSelection {
+  // A file by name, relative to the folder (or absolute); wins over dtype.
+  std::string onnx_file;
+  // Unset: fp32.
+  std::optional<ModelDType> dtype;
+  // The best graph the folder has: int8, fp32, fp16 on the CPU (int8 runs on
+  // integer units; ORT's x86 fp16 MatMul goes through casts); fp16, fp32,
+  // int8 with `gpu` (tensor cores; int8 has no CUDA kernel). Wins over dtype.
+  bool auto_dtype = false;
+  bool gpu = false;
+};
+
+struct ModelFolder {
+  std::string dir;  // absolute
+  std::string onnx_path;
+  std::string tokenizer_path;
+  std::optional<ModelConfig> config;  // config.json is optional
+  // The chosen graph's number format; unset for an onnx_file whose name does not say.
+  std::optional<ModelDType> dtype;
+  std::string dtype_choice;  // why this file, e.g. "auto on cpu: int8 (also here: fp32)"
+  std::vector<ModelDType> dtypes_present;
+};
+
+// Reads a folder: which ONNX file, config.json, tokenizer.json's path.
+// Throws Error(kModelLoad) naming what is missing: the folder, tokenizer.json,
+// a graph for the dtype (listing those present), or a readable config.json.
+ModelFolder OpenModelFolder(const std::string& dir, const ModelSelection& selection = {});
 
 // ---------------------------------------------------------------- plan
 struct PlanOptions {
@@ -291,7 +398,24 @@ struct SessionInfo {
   std::vector<TensorInfo> outputs;
 };
 
-class Session {
+// What the engine runs batches through: the ORT Session, or a fake in the
+// core's tests (native/test/scorer_test.cc), so the collect stage is tested
+// without ORT.
+class BatchRunner {
+ public:
+  virtual ~BatchRunner() = default;
+  // One batch of unpadded token rows -> one score per row (see Session::RunRows).
+  // Must be thread-safe when batches_in_flight() > 1.
+  virtual std::vector<float> RunRows(const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len,
+                                     int32_t pad_id, const std::vector<uint32_t>* second_starts,
+                                     int32_t pair_type) const = 0;
+  // Whether rows need second_starts (the graph takes token_type_ids).
+  virtual bool takes_type_ids() const noexcept = 0;
+  // Batches one Score call runs at once.
+  virtual unsigned batches_in_flight() const noexcept = 0;
+};
+
+class Session : public BatchRunner {
  public:
   // Loads ORT from options.ort_library_path (once per path per process) and
   // opens the model. Throws Error(kModelLoad) with a message naming what is
@@ -314,7 +438,8 @@ class Session {
                          uint32_t seq_len) const;
 
   // Whether the graph has a token_type_ids input (callers skip building it otherwise).
-  bool takes_type_ids() const noexcept;
+  bool takes_type_ids() const noexcept override;
+  unsigned batches_in_flight() const noexcept override { return info().batches_in_flight; }
 
   // Runs one batch given as unpadded token rows: ids and mask are written
   // straight into the session's reusable input buffers (pinned on a GPU), in
@@ -327,7 +452,7 @@ class Session {
   std::vector<float> RunRows(const std::vector<const std::vector<int32_t>*>& rows,
                              uint32_t seq_len, int32_t pad_id,
                              const std::vector<uint32_t>* second_starts = nullptr,
-                             int32_t pair_type = 0) const;
+                             int32_t pair_type = 0) const override;
 
   const SessionInfo& info() const noexcept;
 
@@ -358,8 +483,9 @@ struct ScorerOptions {
 // Tokenize -> plan -> run -> collect for one call.
 class Scorer {
  public:
+  // `runner` is the Session in production.
   Scorer(std::shared_ptr<const Tokenizer> tokenizer,
-         std::shared_ptr<const Session> session, ScorerOptions options);
+         std::shared_ptr<const BatchRunner> runner, ScorerOptions options);
 
   // Scores every (first, second) pair and returns scores in input order.
   // `cancelled`, when non-null, is polled between batches: once set, the
@@ -369,11 +495,10 @@ class Scorer {
                            ScoreStats* stats) const;
 
   const Tokenizer& tokenizer() const noexcept { return *tokenizer_; }
-  const Session& session() const noexcept { return *session_; }
 
  private:
   std::shared_ptr<const Tokenizer> tokenizer_;
-  std::shared_ptr<const Session> session_;
+  std::shared_ptr<const BatchRunner> runner_;
   ScorerOptions options_;
 };
 

@@ -1,0 +1,213 @@
+// cappy::Scorer (engine/scorer.cc) through the BatchRunner seam, with no ORT:
+// a fake runner scores each row by reading the pair's index back out of its
+// ids, so a score landing anywhere but its input position is caught. Calls of
+// several 2048-pair windows run the producer thread (tokenizing window k+1
+// while window k runs); cancellation comes from another thread while a batch
+// is running.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "cappy/cappy.h"
+#include "check.h"
+
+namespace {
+
+// A WordPiece tokenizer whose digits are ids 10..19: "[CLS] 4 2 [SEP] x x [SEP]".
+constexpr int32_t kCls = 2, kSep = 3, kDigit0 = 10, kFiller = 20;
+const char* kTokenizerJson = R"({
+  "model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {
+    "[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3,
+    "0": 10, "1": 11, "2": 12, "3": 13, "4": 14, "5": 15, "6": 16, "7": 17, "8": 18, "9": 19, "x": 20}},
+  "normalizer": {"type": "BertNormalizer"},
+  "pre_tokenizer": {"type": "BertPreTokenizer"},
+  "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]}
+})";
+
+std::shared_ptr<const cappy::Tokenizer> MakeTokenizer(const cappy::TokenizerOptions& options = {}) {
+  return cappy::Tokenizer::FromJson(kTokenizerJson, options);
+}
+
+// Pair i: its index in digits, then i % 23 fillers, so lengths vary and the
+// planner reorders; the second text has i % 7 fillers.
+std::vector<cappy::TextInput> Pairs(size_t n) {
+  std::vector<cappy::TextInput> inputs(n);
+  for (size_t i = 0; i < n; ++i) {
+    std::string digits;
+    for (const char c : std::to_string(i)) digits += std::string(1, c) + " ";
+    for (size_t k = 0; k < i % 23; ++k) digits += "x ";
+    inputs[i].first = digits;
+    for (size_t k = 0; k < i % 7 + 1; ++k) inputs[i].second += "x ";
+    inputs[i].has_second = true;
+  }
+  return inputs;
+}
+
+class FakeRunner : public cappy::BatchRunner {
+ public:
+  FakeRunner(unsigned in_flight, bool type_ids) : in_flight_(in_flight), type_ids_(type_ids) {}
+
+  std::vector<float> RunRows(const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len, int32_t pad_id,
+                             const std::vector<uint32_t>* second_starts, int32_t pair_type) const override {
+    const unsigned now = ++running_;
+    unsigned seen = max_running_.load();
+    while (now > seen && !max_running_.compare_exchange_weak(seen, now)) {
+    }
+    calls_++;
+    {
+      // Cancellation test: the first batch waits here until released.
+      std::unique_lock<std::mutex> lock(mu_);
+      entered_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return !gated_; });
+    }
+    std::vector<float> out;
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const std::vector<int32_t>& ids = *rows[r];
+      if (ids.size() > seq_len || seq_len % 8 != 0 || pad_id != 0) bad_++;
+      if (type_ids_) {
+        // The second segment starts after "[CLS] A [SEP]"; its type is the file's (BertProcessing: 1).
+        const bool ok = second_starts != nullptr && second_starts->size() == rows.size() && pair_type == 1 &&
+                        (*second_starts)[r] > 0 && ids[(*second_starts)[r] - 1] == kSep &&
+                        ids[(*second_starts)[r]] == kFiller;
+        if (!ok) bad_++;
+      } else if (second_starts != nullptr) {
+        bad_++;
+      }
+      // The pair's index, read back from its digit tokens after [CLS].
+      double index = 0;
+      for (size_t k = 1; k < ids.size() && ids[k] >= kDigit0 && ids[k] < kDigit0 + 10; ++k) {
+        index = index * 10 + (ids[k] - kDigit0);
+      }
+      if (ids.empty() || ids[0] != kCls) bad_++;
+      out.push_back(static_cast<float>(index));
+    }
+    --running_;
+    return out;
+  }
+  bool takes_type_ids() const noexcept override { return type_ids_; }
+  unsigned batches_in_flight() const noexcept override { return in_flight_; }
+
+  void Gate() { gated_ = true; }
+  void WaitUntilEntered() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return entered_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    gated_ = false;
+    cv_.notify_all();
+  }
+
+  mutable std::atomic<unsigned> calls_{0}, bad_{0}, running_{0}, max_running_{0};
+
+ private:
+  unsigned in_flight_;
+  bool type_ids_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  mutable bool entered_ = false;
+  bool gated_ = false;
+};
+
+cappy::ScorerOptions Options() {
+  cappy::ScorerOptions o;
+  o.tokenizer_threads = 2;
+  o.plan.max_batch_size = 16;
+  return o;
+}
+
+}  // namespace
+
+CAPPY_TEST(scorer_scatters_scores_back_to_input_order) {
+  const auto tokenizer = MakeTokenizer();
+  const std::vector<cappy::TextInput> inputs = Pairs(5000);  // three windows: the producer thread runs
+  for (const unsigned in_flight : {1u, 2u}) {
+    for (const bool type_ids : {false, true}) {
+      auto runner = std::make_shared<FakeRunner>(in_flight, type_ids);
+      const cappy::Scorer scorer(tokenizer, runner, Options());
+      cappy::ScoreStats stats;
+      const std::vector<float> scores = scorer.Score(inputs, nullptr, &stats);
+      CHECK_EQ(scores.size(), inputs.size());
+      for (size_t i = 0; i < inputs.size(); ++i) CHECK_EQ(scores[i], static_cast<float>(i));
+      CHECK_EQ(runner->bad_.load(), 0u);
+      CHECK_EQ(stats.batches, uint64_t(runner->calls_.load()));
+      CHECK(runner->max_running_.load() <= in_flight);
+      uint64_t real = 0;
+      std::vector<int32_t> ids;
+      for (const cappy::TextInput& in : inputs) {
+        ids.clear();
+        const std::string_view second(in.second);
+        tokenizer->Encode(in.first, &second, ids);
+        real += ids.size();
+      }
+      CHECK_EQ(stats.real_tokens, real);
+      CHECK(stats.computed_tokens >= real);
+    }
+  }
+}
+
+CAPPY_TEST(scorer_reports_a_producer_error_with_its_window) {
+  // only_second at 12 tokens cannot fit a first text of 12 or more: pair 4100
+  // (digits 4 1 0 0, 6 fillers, 3 specials = 13), in the third window.
+  cappy::TokenizerOptions options;
+  options.max_length = 12;
+  options.strategy = cappy::TruncationStrategy::kOnlySecond;
+  const auto tokenizer = MakeTokenizer(options);
+  std::vector<cappy::TextInput> inputs = Pairs(5000);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (i != 4100) inputs[i].first = "1 2";
+  }
+  auto runner = std::make_shared<FakeRunner>(1, false);
+  const cappy::Scorer scorer(tokenizer, runner, Options());
+  bool threw = false;
+  try {
+    scorer.Score(inputs, nullptr, nullptr);
+  } catch (const cappy::Error& e) {
+    threw = true;
+    CHECK(e.code() == cappy::ErrorCode::kTokenizer);
+    const std::string message = e.what();
+    CHECK(message.find("in pairs from index 4096") != std::string::npos);
+    CHECK(message.find("input 4") != std::string::npos);  // index 4 inside that window
+  }
+  CHECK(threw);
+}
+
+CAPPY_TEST(scorer_cancelled_from_another_thread_drops_batches_not_started) {
+  const auto tokenizer = MakeTokenizer();
+  const std::vector<cappy::TextInput> inputs = Pairs(5000);
+  auto runner = std::make_shared<FakeRunner>(1, false);
+  runner->Gate();
+  const cappy::Scorer scorer(tokenizer, runner, Options());
+  std::atomic<bool> cancelled{false};
+  std::thread canceller([&] {
+    runner->WaitUntilEntered();  // the first batch is running
+    cancelled.store(true);
+    runner->Release();
+  });
+  bool threw = false;
+  try {
+    scorer.Score(inputs, &cancelled, nullptr);
+  } catch (const cappy::Error& e) {
+    threw = e.code() == cappy::ErrorCode::kCancelled;
+  }
+  canceller.join();
+  CHECK(threw);
+  CHECK_EQ(runner->calls_.load(), 1u);  // the running batch finished; none started after
+
+  // A flag raised before the call: no batch runs at all.
+  auto idle = std::make_shared<FakeRunner>(1, false);
+  const cappy::Scorer scorer2(tokenizer, idle, Options());
+  CHECK_THROWS(scorer2.Score(inputs, &cancelled, nullptr));
+  CHECK_EQ(idle->calls_.load(), 0u);
+}
+
+CAPPY_TEST(scorer_of_no_pairs_runs_nothing) {
+  auto runner = std::make_shared<FakeRunner>(1, false);
+  const cappy::Scorer scorer(MakeTokenizer(), runner, Options());
+  CHECK(scorer.Score({}, nullptr, nullptr).empty());
+  CHECK_EQ(runner->calls_.load(), 0u);
+}
