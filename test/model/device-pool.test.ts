@@ -14,6 +14,8 @@
 //
 // GPU pools cannot run here: the cuda:N path is checked up to its typed
 // refusal where no GPU is visible, and the real run skips without one.
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AbortError, DeviceUnavailableError, DisposedError, InvalidInputError, Scorer } from '../../lib/index.js';
 import { loadAddon } from '../../lib/native.js';
@@ -170,6 +172,32 @@ describe('abort and dispose', () => {
     await expect(call).rejects.toBeInstanceOf(AbortError);
     await other.dispose();
     await expect(other.scoreBatch(makePairs(2, 35))).rejects.toBeInstanceOf(DisposedError);
+  });
+
+  it('a process that aborts a pooled call mid-flight and disposes ends on its own, as does one that exits with chunks in flight', () => {
+    const root = resolve(import.meta.dirname, '..', '..');
+    const load = `const s = await Scorer.load(${JSON.stringify(dir)}, { devices: ['cpu', 'cpu'], intraOpThreads: 2 });
+      const pairs = Array.from({ length: 20000 }, (_, i) => ['question ' + i, 'answer '.repeat(60)]);`;
+    const aborting = `import { Scorer } from 'cappy-engine';
+      ${load}
+      const ac = new AbortController();
+      const call = s.scoreBatch(pairs, { signal: ac.signal });
+      while (s.stats().sessions.every((x) => x.calls === 0)) await new Promise((r) => setTimeout(r, 5));
+      ac.abort();
+      const outcome = await call.then(() => 'resolved', (e) => e.name);
+      await s.dispose();
+      console.log(outcome);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', aborting], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('AbortError');
+    const exiting = `import { Scorer } from 'cappy-engine';
+      ${load}
+      s.scoreBatch(pairs).catch(() => {});
+      setTimeout(() => process.exit(0), 50);`;
+    const x = spawnSync(process.execPath, ['--input-type=module', '-e', exiting], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(x.signal, x.stderr).toBeNull();
+    expect(x.status, x.stderr).toBe(0);
   });
 });
 
