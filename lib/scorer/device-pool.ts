@@ -132,11 +132,6 @@ export class DevicePool {
     return this.#slots.map((s) => ({ ...s.stats }));
   }
 
-  /** Chunks waiting for a free session. */
-  get queuedChunks(): number {
-    return this.#queue.length;
-  }
-
   /** Scores one merged call; `signal` cancels every chunk of it. */
   run(instructions: string[], responses: string[], signal: AbortSignal): Promise<PoolResult> {
     if (this.#closed) return Promise.reject(new DisposedError());
