@@ -6,7 +6,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { cacheRoot } from '../model/default-model.js';
 import { MODEL_DTYPES } from '../model/dtypes.js';
-import { boolean, decimal, integer, keyValues, oneOf, text } from './spec.js';
+import { checkDevices, parseDevices, type DevicesValue } from '../scorer/devices.js';
+import { boolean, decimal, integer, keyValues, oneOf, text, type OptionSpec } from './spec.js';
 
 const cores = () => availableParallelism();
 
@@ -22,6 +23,19 @@ export const SCORER_OPTIONS = {
     default: 'cpu',
     help: "where the model runs: cpu, cuda, tensorrt, or auto (the fastest that loads)",
   }),
+  /**
+   * Several sessions behind one queue (lib/scorer/devices.ts): a count (2:
+   * two sessions on `device`), 'all' (every visible GPU; on the CPU one
+   * session per NUMA node), or a list, ['cuda:0', 'cuda:1'] or ['cpu', 'cpu'].
+   * The thread options are totals, divided among the sessions. Unset: one session.
+   */
+  devices: {
+    type: 'devices',
+    help: "sessions behind one queue: a count, all, or a list such as cuda:0,cuda:1 or cpu,cpu (threads are divided among them)",
+    defaultText: 'one session on --device',
+    check: checkDevices,
+    parse: parseDevices,
+  } satisfies OptionSpec<DevicesValue>,
   /** CUDA device ordinal. */
   deviceId: integer({ min: 0, max: 255, default: 0, help: 'GPU ordinal for cuda/tensorrt' }),
   /**

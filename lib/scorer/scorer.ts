@@ -1,20 +1,14 @@
 // Scorer: the public face of the pipeline. The JS thread validates, hands two
 // string arrays to native code, and resolves with a Float32Array; tokenizing,
 // batching and inference all run on native threads.
-import { DisposedError, AbortError, DeviceUnavailableError, InvalidInputError, ModelLoadError, fromNative } from '../errors/index.js';
-import {
-  loadAddon,
-  type NativeScorer,
-  type NativeScorerOptions,
-  type NativeSessionInfo,
-  type NativeTensorInfo,
-} from '../native.js';
+import { DisposedError, AbortError, InvalidInputError } from '../errors/index.js';
+import type { NativeSessionInfo, NativeTensorInfo } from '../native.js';
 import type { ModelDType } from '../model/dtypes.js';
 import { readModelDir, type ForgedLabel } from '../model/model-dir.js';
 import { resolveOrtLibrary } from '../runtime/ort-library.js';
 import { planOrtLoad, type OrtLoadMode } from '../runtime/ort-load.js';
 import { cpuFeatures, type CpuFeatures } from '../runtime/cpu-features.js';
-import { executionCandidates, type ExecutionCandidate, type ExecutionInfo } from '../runtime/execution-provider.js';
+import type { ExecutionInfo } from '../runtime/execution-provider.js';
 import { Tokenizer, type TruncationStrategy } from '../tokenizer/index.js';
 import { resolveScorerOptions, type ResolvedScorerOptions, type ScorerOptions } from './options.js';
 import { splitPairs, type Pair } from './pairs.js';
@@ -23,6 +17,9 @@ import { argmax, checkCandidates, rankScores, type Ranked } from './ranking.js';
 import { streamScores, type IndexedScore, type StreamOptions } from './stream.js';
 import { scoreInWindows, type LongInputs, type TemplateSpecials, type WindowEngine } from './windows.js';
 import { checkInteger } from '../options/spec.js';
+import { planSessions } from './devices.js';
+import { DevicePool, type PoolSessionInfo, type PoolSessionStats } from './device-pool.js';
+import { loadSessions } from './session-load.js';
 
 export interface CallOptions {
   /** Aborting rejects the call with an AbortError and drops batches not yet started. */
@@ -59,6 +56,8 @@ export interface ScorerInfo {
   executionProvider: string;
   /** The provider in detail: device, IO binding, pinned buffers, and with 'auto' why faster ones were skipped. */
   execution: ExecutionInfo;
+  /** Every session behind the scorer's queue (one unless `devices` asks for more), with its share of the threads. */
+  pool: PoolSessionInfo[];
   /** This CPU's int8-relevant features and the int8 GEMM kernel ORT runs on it (docs/dtypes.md). */
   cpu: CpuFeatures;
   inputs: NativeTensorInfo[];
@@ -84,19 +83,8 @@ export interface ScorerStats {
   queueMs: number;
   /** Pairs waiting now. */
   queuedPairs: number;
-}
-
-/**
- * TensorRT's one optimization profile, [rows, tokens]: from the smallest
- * batch the planner can cut to the largest, so engines are built once.
- */
-function tensorRtProfile(o: ResolvedScorerOptions): Pick<NativeScorerOptions, 'trtMinShape' | 'trtOptShape' | 'trtMaxShape'> {
-  const roundUp = (n: number) => Math.ceil(n / o.padMultiple) * o.padMultiple;
-  const maxLen = roundUp(o.maxLength);
-  const maxRows = Math.max(1, Math.min(o.maxBatchSize, Math.floor(o.maxBatchTokens / o.padMultiple)));
-  const optLen = Math.min(maxLen, roundUp(128));
-  const optRows = Math.max(1, Math.min(maxRows, Math.floor(o.maxBatchTokens / optLen)));
-  return { trtMinShape: [1, o.padMultiple], trtOptShape: [optRows, optLen], trtMaxShape: [maxRows, maxLen] };
+  /** Each session's share of the work (one entry unless `devices` asks for more). */
+  sessions: PoolSessionStats[];
 }
 
 const asyncDispose: typeof Symbol.asyncDispose =
@@ -106,14 +94,14 @@ const asyncDispose: typeof Symbol.asyncDispose =
 export class Scorer {
   readonly info: ScorerInfo;
   readonly tokenizer: Tokenizer;
-  #native: NativeScorer;
+  #pool: DevicePool;
   #disposed = false;
   #inFlight = new Set<Promise<unknown>>();
   #stats = { calls: 0, pairs: 0, realTokens: 0, computedTokens: 0, batches: 0, tokenizeMs: 0, runMs: 0 };
   #batcher: MicroBatcher;
 
-  private constructor(native: NativeScorer, tokenizer: Tokenizer, info: ScorerInfo) {
-    this.#native = native;
+  private constructor(pool: DevicePool, tokenizer: Tokenizer, info: ScorerInfo) {
+    this.#pool = pool;
     this.tokenizer = tokenizer;
     this.info = info;
     const o = info.options;
@@ -132,7 +120,12 @@ export class Scorer {
   static async load(dir: string, options: ScorerOptions = {}): Promise<Scorer> {
     if (typeof dir !== 'string' || dir.length === 0) throw new InvalidInputError('Scorer.load needs a model folder path');
     const opts = resolveScorerOptions(options);
-    const model = await readModelDir(dir, { onnxFile: opts.onnxFile, dtype: opts.dtype, device: opts.device });
+    // Planned before anything loads, so a bad devices value fails fast; with
+    // a devices list, its kind (not `device`) is what the dtype choice and
+    // the providers are for.
+    const plans = planSessions(opts, { device: options.device, deviceId: options.deviceId });
+    const device = plans[0].device;
+    const model = await readModelDir(dir, { onnxFile: opts.onnxFile, dtype: opts.dtype, device });
     // A pair longer than the position table fails deep inside ORT; say so
     // here instead. The default follows a smaller model, as HF's
     // model_max_length does; an explicit maxLength over it is an error.
@@ -151,59 +144,12 @@ export class Scorer {
       maxLength: opts.maxLength,
       truncation: opts.truncation,
     });
-    const addon = loadAddon();
-    const { candidates, skipped } = executionCandidates(opts.device, ortLibraryPath, addon);
-    let native: NativeScorer | undefined;
-    let candidate: ExecutionCandidate | undefined;
-    for (candidate of candidates) {
-      const gpu = candidate.executionProvider !== 'cpu';
-      try {
-        native = await addon.loadScorer(tokenizer.native, {
-          ortLibraryPath: ortLoad.libraryPath,
-          ortLink: ortLoad.link,
-          modelPath: model.onnxPath,
-          intraOpThreads: opts.intraOpThreads,
-          executionProvider: candidate.executionProvider,
-          deviceId: opts.deviceId,
-          epLibraryPath: candidate.epLibraryPath,
-          ioBinding: opts.ioBinding ?? gpu,
-          pinnedBuffers: opts.pinnedBuffers,
-          providerOptions: opts.providerOptions,
-          batchesInFlight: opts.batchesInFlight ?? (gpu ? 2 : 1),
-          trtCacheDir: opts.tensorrtCacheDir,
-          trtFp16: opts.tensorrtFp16,
-          ...tensorRtProfile(opts),
-          tokenizerThreads: opts.tokenizerThreads,
-          maxBatchTokens: opts.maxBatchTokens,
-          maxBatchSize: opts.maxBatchSize,
-          padMultiple: opts.padMultiple,
-          // The native planner's sort window: 0 sorts each tokenize window
-          // (2048 pairs) whole by length; 1 sorts nothing, which is FIFO.
-          sortWindow: opts.planner === 'fifo' ? 1 : 0,
-        });
-        break;
-      } catch (e) {
-        const err = fromNative(e);
-        // 'auto' moves on when a GPU provider loads but cannot start.
-        if (err instanceof DeviceUnavailableError && candidate !== candidates.at(-1)) {
-          skipped.push(`${candidate.executionProvider}: ${err.message}`);
-          continue;
-        }
-        if (err instanceof DeviceUnavailableError) {
-          throw new DeviceUnavailableError(candidate.executionProvider, err.message, { cause: e });
-        }
-        if (err instanceof ModelLoadError && ortLoad.libraryPath !== ortLibraryPath && /^cannot load ONNX Runtime/.test(err.message)) {
-          throw new ModelLoadError(
-            `${err.message} (that file is cappy's copy of ${ortLibraryPath} under a soname of its own, so it can live beside ` +
-              'onnxruntime-node; if CAPPY_HOME is on a noexec filesystem, point CAPPY_HOME elsewhere, or set CAPPY_ORT_LOAD=plain)',
-            { cause: e },
-          );
-        }
-        throw err;
-      }
-    }
-    if (!native || !candidate) throw new Error('unreachable: no execution provider candidates');
-    const s: NativeSessionInfo = native.info;
+    const { sessions, candidate, skipped } = await loadSessions(
+      { tokenizer, onnxPath: model.onnxPath, ortLibraryPath, ortLoad, opts },
+      plans,
+    );
+    const pool = new DevicePool(sessions, { maxBatchTokens: opts.maxBatchTokens, maxLength: opts.maxLength });
+    const s: NativeSessionInfo = sessions[0].native.info;
     const description = model.forged
       ? `forged ${model.forged.preset}, seed ${model.forged.seed}: ${model.forged.note}`
       : `${model.dir} (trained weights)`;
@@ -217,7 +163,7 @@ export class Scorer {
       },
       executionProvider: s.executionProvider,
       execution: {
-        requested: opts.device,
+        requested: device,
         executionProvider: s.executionProvider,
         deviceId: s.deviceId,
         ioBinding: s.ioBinding,
@@ -226,6 +172,7 @@ export class Scorer {
         ...(candidate.epLibraryPath ? { epLibraryPath: candidate.epLibraryPath } : {}),
         ...(skipped.length > 0 ? { skipped } : {}),
       },
+      pool: pool.describe(),
       cpu: cpuFeatures(),
       inputs: s.inputs,
       outputs: s.outputs,
@@ -233,7 +180,7 @@ export class Scorer {
       truncation: opts.truncation,
       options: opts,
     };
-    return new Scorer(native, tokenizer, Object.freeze(info));
+    return new Scorer(pool, tokenizer, Object.freeze(info));
   }
 
   /** Scores one (instruction, response) pair: Cappy's raw logit (no sigmoid). */
@@ -356,11 +303,7 @@ export class Scorer {
       if (ids[i] < 0n || ids[i] >= BigInt(vocab)) throw new InvalidInputError(`ids[${i}] = ${ids[i]} is outside the vocabulary (0..${vocab - 1})`);
     }
     this.#checkUsable({});
-    try {
-      return await this.#native.runIds(ids, attentionMask, rows, seqLen, tokenTypeIds);
-    } catch (e) {
-      throw fromNative(e);
-    }
+    return this.#pool.runIds(ids, attentionMask, rows, seqLen, tokenTypeIds);
   }
 
   /** Totals since load. `calls` counts native calls, after micro-batching merged requests. */
@@ -370,6 +313,7 @@ export class Scorer {
       ...s,
       queueMs: this.#batcher.queueMs,
       queuedPairs: this.#batcher.queuedPairs,
+      sessions: this.#pool.sessionStats(),
       padFraction: s.computedTokens === 0 ? 0 : 1 - s.realTokens / s.computedTokens,
     };
   }
@@ -379,7 +323,7 @@ export class Scorer {
     if (this.#disposed) return;
     this.#disposed = true;
     await Promise.allSettled([...this.#inFlight]);
-    this.#native.close();
+    this.#pool.close();
   }
 
   async [asyncDispose](): Promise<void> {
@@ -403,27 +347,17 @@ export class Scorer {
     return work;
   }
 
-  /** One native call: the micro-batcher's merged requests, in order. */
+  /** One merged call of the micro-batcher, through the pool (native calls, one per chunk). */
   async #runNative(instructions: string[], responses: string[], signal: AbortSignal): Promise<Float32Array> {
-    if (signal.aborted) throw new AbortError();
-    const cancel = new (loadAddon().CancelToken)();
-    const onAbort = () => cancel.cancel();
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const r = await this.#native.score(instructions, responses, cancel);
-      const st = this.#stats;
-      st.calls += 1;
-      st.pairs += instructions.length;
-      st.realTokens += r.stats.realTokens;
-      st.computedTokens += r.stats.computedTokens;
-      st.batches += r.stats.batches;
-      st.tokenizeMs += r.stats.tokenizeMs;
-      st.runMs += r.stats.runMs;
-      return r.scores;
-    } catch (e) {
-      throw fromNative(e);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
+    const r = await this.#pool.run(instructions, responses, signal);
+    const st = this.#stats;
+    st.calls += r.stats.calls;
+    st.pairs += instructions.length;
+    st.realTokens += r.stats.realTokens;
+    st.computedTokens += r.stats.computedTokens;
+    st.batches += r.stats.batches;
+    st.tokenizeMs += r.stats.tokenizeMs;
+    st.runMs += r.stats.runMs;
+    return r.scores;
   }
 }
