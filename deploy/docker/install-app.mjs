@@ -38,7 +38,7 @@ mkdirSync(app, { recursive: true });
 writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'cappy-app', version: '1.0.0', private: true }, null, 2) + '\n');
 const r = spawnSync(
   'npm',
-  ['install', '--omit=dev', '--no-audit', '--no-fund', '--foreground-scripts', main, platform, ...values.with],
+  ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', main, platform, ...values.with],
   { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
 );
 process.stdout.write(r.stdout);

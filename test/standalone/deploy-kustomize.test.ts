@@ -6,7 +6,8 @@
 // pod. Probe paths, ports, metric names and the drain are checked against a
 // running `cappy serve` in test/model/deploy-k8s.test.ts.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -31,9 +32,31 @@ const hasKubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'ut
 const dirs = kustomizations();
 const name = (d: string) => relative(k8s, d);
 
-describe('the renderer refuses what it does not implement', () => {
+describe('the renderer', () => {
   it('finds the kustomizations it is meant to render', () => {
     expect(dirs.map(name)).toEqual(['base', 'batch/merge', 'batch/score', 'models', 'overlays/cpu', 'overlays/gpu']);
+  });
+
+  it('refuses kustomize features it does not implement, and patches that miss', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'cappy-kustomize-'));
+    try {
+      writeFileSync(join(tmp, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "1"\n');
+      const k = (body: string) => writeFileSync(join(tmp, 'kustomization.yaml'), `resources: [cm.yaml]\n${body}`);
+      k('namePrefix: p-\n');
+      expect(() => renderKustomization(tmp)).toThrow(/field 'namePrefix' is not supported/);
+      k('labels: [{pairs: {a: b}, includeSelectors: true}]\n');
+      expect(() => renderKustomization(tmp)).toThrow(/includeSelectors/);
+      k('patches: [{patch: "[{op: replace, path: /data/a, value: \'2\'}]", target: {kind: Secret}}]\n');
+      expect(() => renderKustomization(tmp)).toThrow(/matches nothing/);
+      k('patches: [{patch: "[{op: replace, path: /data/b, value: \'2\'}]", target: {kind: ConfigMap}}]\n');
+      expect(() => renderKustomization(tmp)).toThrow(/no such member/);
+      k('patches: [{patch: "[{op: move, from: /data/a, path: /data/b}]", target: {kind: ConfigMap}}]\n');
+      expect(() => renderKustomization(tmp)).toThrow(/'move' is not supported/);
+      k('patches: [{patch: "[{op: replace, path: /data/a, value: \'2\'}]", target: {kind: ConfigMap}}]\n');
+      expect(renderKustomization(tmp)[0].data).toEqual({ a: '2' });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 
