@@ -251,6 +251,8 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('the CPU 
     const serveEnvVars = { ...env, CAPPY_PORT: '0', CAPPY_HOST: '127.0.0.1', CAPPY_MODEL: `cappy=${inject('tinyModelDir')}` };
     served = await startEntrypoint(argv[0] === 'node' ? process.execPath : argv[0], argv.slice(1), serveEnvVars, rootfs);
     const port = new URL(served.base).port;
+    // The process the signal goes to is tini (PID 1 in the image), not node.
+    if (hasTini) expect(readFileSync(`/proc/${served.proc.pid}/comm`, 'utf8').trim()).toBe('tini');
     const hc = steps(runtime, 'HEALTHCHECK')[0];
     const check = execForm(hc.slice(hc.indexOf('CMD') + 3)).map((a) => (a.startsWith('/app/') ? inRootfs(a) : a));
     const healthcheck = () => spawnSync(process.execPath, check.slice(1), { env: { ...env, CAPPY_PORT: port }, timeout: 30_000 }).status;
