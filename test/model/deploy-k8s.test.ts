@@ -11,7 +11,7 @@
 // - every CAPPY_* variable in a pod is one the command reads (the option
 //   tables), and the batch Jobs' command lines are `cappy score` / `cappy merge`.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -126,7 +126,7 @@ describe('the batch Jobs against cappy score and cappy merge', () => {
     const remap = (a: string) => a.replace(/^\/data\//, `${work}/`);
     const lines = Array.from({ length: 23 }, (_, i) => JSON.stringify({ instruction: `question ${i}`, response: `answer ${i} `.repeat(1 + (i % 5)), id: i }));
     const input = join(work, 'in', 'pairs.jsonl');
-    spawnSync('mkdir', ['-p', join(work, 'in'), join(work, 'out')]);
+    for (const d of ['in', 'out']) mkdirSync(join(work, d), { recursive: true });
     writeFileSync(input, lines.join('\n') + '\n');
     const base = { ...process.env, CAPPY_HOME: inject('cappyHome'), CAPPY_MODEL: dir, CAPPY_INTRA_OP_THREADS: '1' };
     const run = (argv: string[], extra: Record<string, string>) => {
