@@ -10,8 +10,8 @@ export const SCORE_OPTIONS = {
   /** With a shard: the part file is OUTPUT.part-IIIII-of-NNNNN next to it. */
   output: text({ placeholder: 'file', help: 'JSONL output (with a shard: the prefix of its part file)', defaultText: 'stdout' }),
   shard: text({
-    placeholder: 'i/N',
-    help: 'score shard i of N (0-based): the rows whose row number mod N is i, into OUTPUT.part-i-of-N',
+    placeholder: 'shard',
+    help: 'i/N: score shard i of N (0-based), the rows whose row number mod N is i, into OUTPUT.part-i-of-N',
     validate: (v, name) => void parseShard(v, name),
   }),
   shardCount: integer({ help: 'shard count; the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)' }),
