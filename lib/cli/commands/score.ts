@@ -109,7 +109,8 @@ export function registerScore(program: Command): void {
 
     const { scorer, chunk, inFlight } = await openScorer(cmd, readOptions(cmd, REMOTE_OPTIONS).endpoint ?? []);
     const target = part ?? so.output;
-    const temp = part ? tempPathFor(part) : undefined;
+    // Written under a temporary name and renamed when complete: a failed run leaves no half file.
+    const temp = target ? tempPathFor(target) : undefined;
     const output: Writable = target ? createWriteStream(temp ?? target) : process.stdout;
     const total = so.input ? statSync(so.input).size : 0;
     const bar = process.stderr.isTTY
@@ -181,7 +182,7 @@ export function registerScore(program: Command): void {
         await once(output, 'finish');
       }
       if (temp) {
-        if (completed) await rename(temp, part!);
+        if (completed) await rename(temp, target!);
         else await rm(temp, { force: true });
       }
     }
