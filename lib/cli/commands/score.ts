@@ -33,6 +33,8 @@ interface Row {
 interface BatchScorer {
   scoreBatch(pairs: readonly (readonly [string, string])[]): Promise<Float32Array>;
   dispose(): Promise<void>;
+  /** Remote only: how each endpoint fared. */
+  readonly endpoints?: readonly { url: string; alive: boolean; scored: number; failures: number }[];
 }
 
 /** Parses one JSONL line: {"instruction","response"[,"id"]} or ["instruction","response"]. */
@@ -185,6 +187,10 @@ export function registerScore(program: Command): void {
         if (completed) await rename(temp, target!);
         else await rm(temp, { force: true });
       }
+    }
+    if (scorer.endpoints) {
+      const each = scorer.endpoints.map((e) => `${e.url} ${e.scored} batches${e.failures ? `, ${e.failures} failures` : ''}${e.alive ? '' : ', down'}`);
+      process.stderr.write(`cappy score: endpoints: ${each.join('; ')}\n`);
     }
     if (shard) describeDone(shard, part!, scored);
   });
