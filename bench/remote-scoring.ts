@@ -5,10 +5,11 @@
 //
 // On one machine this measures the cost of the HTTP path (JSON, loopback,
 // batching across processes), not scale-out: every server shares the same
-// cores. With 3 servers each running ORT on all cores, the box is
-// oversubscribed; --server-threads gives each server fewer intra-op threads.
+// cores. --threads sets ORT's intra-op threads of every engine alike (the
+// in-process one and each server; default: the core count), so the ratios
+// compare the paths, not thread counts.
 //
-//   npx tsx bench/remote-scoring.ts [--preset small] [--pairs 512] [--repeats 3] [--batch 32] [--server-threads N]
+//   npx tsx bench/remote-scoring.ts [--preset small] [--pairs 512] [--repeats 3] [--batch 32] [--threads N]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,7 +26,7 @@ const { values: args } = parseArgs({
     pairs: { type: 'string', default: '512' },
     repeats: { type: 'string', default: '3' },
     batch: { type: 'string', default: '32' },
-    'server-threads': { type: 'string' },
+    threads: { type: 'string' },
     seed: { type: 'string', default: '1' },
   },
 });
@@ -50,14 +51,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<void> {
   const dir = await forgedBenchModel(preset);
   const load0 = loadavg()[0];
-  const local = await Scorer.load(dir);
+  const threads = args.threads ? Number(args.threads) : availableParallelism();
+  const local = await Scorer.load(dir, { intraOpThreads: threads });
   const lengths = drawLengths(LOGNORMAL_8_512, N, seededRandom(Number(args.seed)));
   const pairs = synthesizePairs(local.tokenizer, lengths, { seed: Number(args.seed), words: paragraphs().join(' ').split(' ') }) as [string, string][];
   const cores = availableParallelism();
   const features = cpuFeatures();
-  console.error(`${N} pairs (lognormal 8..512 tokens), preset ${preset} (forged, random weights), ${cores} cores, load ${load0.toFixed(2)}`);
+  console.error(`${N} pairs (lognormal 8..512 tokens), preset ${preset} (forged, random weights), ${cores} cores, ${threads} intra-op threads per engine, load ${load0.toFixed(2)}`);
 
-  const serverArgs = ['--model', dir, '--warmup-lengths', 'none', ...(args['server-threads'] ? ['--intra-op-threads', args['server-threads']] : [])];
+  const serverArgs = ['--model', dir, '--warmup-lengths', 'none', '--intra-op-threads', String(threads)];
   const servers: ServeProcess[] = [];
   const results: Record<string, number> = {};
   try {
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   writeFileSync(
     join(outDir, 'remote-scoring.json'),
-    JSON.stringify({ version, preset, pairs: N, repeats: REPEATS, batch: Number(args.batch), serverThreads: args['server-threads'] ?? 'default', cores, cpu: features.model, int8Kernel: features.int8Kernel, loadavg: [load0, load1], pairsPerSec: results, ratios: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v / anchor])) }, null, 2) + '\n',
+    JSON.stringify({ version, preset, pairs: N, repeats: REPEATS, batch: Number(args.batch), intraOpThreads: threads, cores, cpu: features.model, int8Kernel: features.int8Kernel, loadavg: [load0, load1], pairsPerSec: results, ratios: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v / anchor])) }, null, 2) + '\n',
   );
 }
 
