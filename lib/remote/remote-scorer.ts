@@ -190,7 +190,12 @@ export class RemoteScorer {
   async #send(e: Endpoint, job: Job): Promise<void> {
     e.inFlight += 1;
     const { call } = job;
-    const signal = AbortSignal.any([call.controller.signal, AbortSignal.timeout(this.#opts.remoteTimeout * 1000)]);
+    // The call's abort or this request's timeout, whichever comes first (by hand: AbortSignal.any needs Node 20.3).
+    const request = new AbortController();
+    const timer = setTimeout(() => request.abort(), this.#opts.remoteTimeout * 1000);
+    const onCallAbort = () => request.abort();
+    call.controller.signal.addEventListener('abort', onCallAbort, { once: true });
+    const signal = request.signal;
     try {
       const out = await e.predict(job.pairs, signal, this.#truncate);
       if (call.settled) return;
@@ -234,6 +239,8 @@ export class RemoteScorer {
     } catch (err) {
       this.#fail(call, err);
     } finally {
+      clearTimeout(timer);
+      call.controller.signal.removeEventListener('abort', onCallAbort);
       e.inFlight -= 1;
       this.#pump();
     }

@@ -42,7 +42,7 @@ describe('RemoteScorer on three cappy serve processes', () => {
     let finished = false;
     const run = remote.scoreBatch(pairs).finally(() => (finished = true));
     // Kill the second server once it has answered a few batches, with more still to come.
-    while (remote.endpoints[1].scored < 5) await new Promise((r) => setTimeout(r, 5));
+    while (remote.endpoints[1].scored < 5 && !finished) await new Promise((r) => setTimeout(r, 5));
     servers[1].child.kill('SIGKILL');
     const killedWhileRunning = !finished;
     const scores = await run;

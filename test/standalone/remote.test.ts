@@ -75,6 +75,17 @@ describe('RemoteScorer', () => {
     expect(s.requests.length).toBe(10 + 5);
   });
 
+  it('gives up on a request past --remote-timeout and sends the batch again', async () => {
+    const s = await fake();
+    s.script = [{ delayMs: 2_000 }];
+    const r = await RemoteScorer.connect([s.url], { remoteBatchSize: 10, endpointConcurrency: 1, remoteTimeout: 0.2 });
+    const ps = pairs(30);
+    expect(await r.scoreBatch(ps)).toEqual(expected(ps));
+    // The slow first request was abandoned and its batch sent again: 3 batches, 4 requests.
+    expect(s.requests.length).toBe(4);
+    expect(r.endpoints[0].failures).toBe(1);
+  });
+
   it('keeps concurrent calls apart', async () => {
     const s = await fake({ delayMs: 2 });
     const r = await RemoteScorer.connect([s.url], { remoteBatchSize: 3 });
