@@ -28,8 +28,13 @@ export {
   DisposedError,
   RuntimeError,
   DeviceUnavailableError,
+  ShardError,
+  MissingPartError,
+  RemoteError,
 } from './errors/index.js';
 export type { CappyErrorCode } from './errors/index.js';
+export { RemoteScorer } from './remote/index.js';
+export type { RemoteScorerOptions, RemoteCallOptions, EndpointStatus, EndpointLimits } from './remote/index.js';
 export { forgeModel } from './forge/index.js';
 export { ensureDefaultModel, cacheRoot } from './model/default-model.js';
 export { resolveOrtLibrary } from './runtime/ort-library.js';

@@ -7,6 +7,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerForge } from './commands/forge.js';
+import { registerMerge } from './commands/merge.js';
 import { registerPull } from './commands/pull.js';
 import { registerScore } from './commands/score.js';
 import { registerServe } from './commands/serve.js';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDemo(program);
   registerScore(program);
+  registerMerge(program);
   registerForge(program);
   registerEval(program);
   registerServe(program);

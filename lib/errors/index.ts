@@ -11,7 +11,9 @@ export type CappyErrorCode =
   | 'ABORTED'
   | 'DISPOSED'
   | 'RUNTIME'
-  | 'DEVICE_UNAVAILABLE';
+  | 'DEVICE_UNAVAILABLE'
+  | 'SHARD'
+  | 'REMOTE';
 
 export class CappyError extends Error {
   readonly code: CappyErrorCode;
@@ -87,6 +89,40 @@ export class DeviceUnavailableError extends CappyError {
     super('DEVICE_UNAVAILABLE', message, options);
     this.device = device;
     this.missing = Object.freeze([...(options?.missing ?? [])]);
+  }
+}
+
+/**
+ * Sharded scoring cannot go on safely: a part file from another input or
+ * another shard count, a malformed part, parts of mixed runs.
+ */
+export class ShardError extends CappyError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SHARD', message, options);
+  }
+}
+
+/** `cappy merge` found no complete part file for some shards; `missing` names each file it expected. */
+export class MissingPartError extends ShardError {
+  readonly missing: readonly string[];
+  constructor(missing: readonly string[], message: string) {
+    super(message);
+    this.missing = Object.freeze([...missing]);
+  }
+}
+
+/**
+ * Remote scoring failed: every endpoint stayed unreachable (or kept refusing)
+ * past the bound, or a server refused the request for good (a 4xx). `status`
+ * is the last HTTP status seen (absent for connection errors).
+ */
+export class RemoteError extends CappyError {
+  readonly endpoint?: string;
+  readonly status?: number;
+  constructor(message: string, options?: { cause?: unknown; endpoint?: string; status?: number }) {
+    super('REMOTE', message, options);
+    this.endpoint = options?.endpoint;
+    this.status = options?.status;
   }
 }
 

@@ -14,3 +14,5 @@ export {
   type OptionTable,
   type ResolvedOptions,
 } from './spec.js';
+export { SCORE_OPTIONS, MERGE_OPTIONS } from './score.js';
+export { REMOTE_OPTIONS, type RemoteOptionKey } from './remote.js';
