@@ -20,6 +20,9 @@
 #include <utility>
 #include <vector>
 
+struct OrtApiBase;
+struct OrtEnv;
+
 namespace cappy {
 
 // ---------------------------------------------------------------- errors
@@ -346,6 +349,10 @@ struct SessionOptions {
   // How: "path" (dlopen that file) or "reuse" (an ORT already loaded, if new
   // enough). See native/core/session/ort_runtime.h.
   std::string ort_link = "path";
+  // A host's own ORT (its OrtGetApiBase(), and its OrtEnv or null): wins over
+  // ort_library_path; ort_link becomes "host". See ort::AdoptRuntime.
+  const OrtApiBase* ort_api_base = nullptr;
+  OrtEnv* ort_env = nullptr;
   std::string model_path;        // model.onnx (external data beside it)
   int intra_op_threads = 0;      // 0: ORT's default
   // "cpu", "cuda" (plugin EP from ep_library_path, registered on the shared
@@ -388,7 +395,7 @@ struct SessionInfo {
   std::string ort_version;
   std::string ort_library_path;
   std::string ort_loaded_path;  // the file whose code runs
-  std::string ort_link;         // "path" or "reuse"
+  std::string ort_link;         // "path", "reuse" or "host"
   std::string execution_provider;  // "cpu", "cuda", "tensorrt"
   int device_id = 0;
   bool io_binding = false;
