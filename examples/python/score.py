@@ -6,9 +6,14 @@ through the installed libcappy.so with ctypes and nothing else.
 The library: CAPPY_LIBRARY (a path), else PREFIX/lib/libcappy.so for
 CAPPY_PREFIX, else the dynamic loader's search (ctypes.util.find_library).
 CAPPY_ORT_LIB, when set, names the libonnxruntime.so to load.
+CAPPY_HOST_ORT, when set, is a libonnxruntime.so this script loads itself, as
+a host that already runs ONNX Runtime would; its OrtGetApiBase() is handed to
+cappy (ort_api_base), so no second ORT is loaded.
+CAPPY_PRINT_INFO=1 prints the model's info as JSON on stderr.
 """
 import ctypes
 import ctypes.util
+import json
 import os
 import sys
 
@@ -35,6 +40,27 @@ class LoadParams(ctypes.Structure):
         ("ort_api_base", ctypes.c_void_p),
         ("ort_env", ctypes.c_void_p),
         ("ort_library_path", ctypes.c_char_p),
+    ]
+
+
+class ModelInfo(ctypes.Structure):
+    # Field for field as cappy_model_info in cappy/cappy_c.h.
+    _fields_ = [
+        ("struct_size", ctypes.c_uint32),
+        ("model_dir", ctypes.c_char_p),
+        ("onnx_path", ctypes.c_char_p),
+        ("dtype", ctypes.c_char_p),
+        ("dtype_choice", ctypes.c_char_p),
+        ("model_type", ctypes.c_char_p),
+        ("ort_version", ctypes.c_char_p),
+        ("ort_loaded_path", ctypes.c_char_p),
+        ("execution_provider", ctypes.c_char_p),
+        ("max_length", ctypes.c_uint32),
+        ("vocab_size", ctypes.c_uint32),
+        ("pad_id", ctypes.c_int32),
+        ("takes_type_ids", ctypes.c_int32),
+        ("forged", ctypes.c_int32),
+        ("forged_note", ctypes.c_char_p),
     ]
 
 
@@ -67,6 +93,7 @@ def load_library(path):
     lib.cappy_load_default_params.restype = LoadParams
     lib.cappy_model_load.argtypes = [ctypes.c_char_p, ctypes.POINTER(LoadParams), ctypes.POINTER(ctypes.c_void_p)]
     lib.cappy_model_free.argtypes = [ctypes.c_void_p]
+    lib.cappy_model_get_info.argtypes = [ctypes.c_void_p, ctypes.POINTER(ModelInfo)]
     lib.cappy_score.argtypes = [ctypes.c_void_p, ctypes.POINTER(Pair), ctypes.c_size_t,
                                 ctypes.POINTER(ctypes.c_float), ctypes.c_size_t, ctypes.c_void_p]
     return lib
@@ -96,9 +123,19 @@ def main():
     ort = os.environ.get("CAPPY_ORT_LIB")
     if ort:
         params.ort_library_path = ort.encode()
+    host_ort = os.environ.get("CAPPY_HOST_ORT")
+    if host_ort:
+        ort_lib = ctypes.CDLL(host_ort)  # kept alive for the process, as a host's ORT is
+        ort_lib.OrtGetApiBase.restype = ctypes.c_void_p
+        params.ort_api_base = ort_lib.OrtGetApiBase()
     model = ctypes.c_void_p()
     check(lib, lib.cappy_model_load(sys.argv[1].encode(), ctypes.byref(params), ctypes.byref(model)), "loading the model")
     try:
+        if os.environ.get("CAPPY_PRINT_INFO") == "1":
+            info = ModelInfo(struct_size=ctypes.sizeof(ModelInfo))
+            check(lib, lib.cappy_model_get_info(model, ctypes.byref(info)), "reading the model's info")
+            fields = {name: getattr(info, name) for name, _ in ModelInfo._fields_ if name != "struct_size"}
+            print(json.dumps({k: v.decode() if isinstance(v, bytes) else v for k, v in fields.items()}), file=sys.stderr)
         n = len(texts)
         pairs = (Pair * max(n, 1))(*[Pair(a, len(a), b, len(b)) for a, b in texts])
         scores = (ctypes.c_float * max(n, 1))()

@@ -8,7 +8,7 @@
 // scores Scorer.scoreBatch gives in this process for the same pairs, on the
 // forged tiny model (random weights, not Cappy). Built once for the file.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -143,6 +143,25 @@ describe.skipIf(skipReason !== '')(skipReason || 'the installed native library s
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+    expectScores(r.stdout);
+  });
+
+  it.skipIf(!hasPython)('a host that loaded ORT itself hands it in (ort_api_base), and cappy runs on it', () => {
+    // A copy under another name: the host's ORT is then told apart from the
+    // library cappy would load by default.
+    const hostOrt = join(work, 'host-ort', 'libonnxruntime.so.1');
+    mkdirSync(dirname(hostOrt), { recursive: true });
+    copyFileSync(realpathSync(join(work, 'ort', 'lib', 'libonnxruntime.so')), hostOrt);
+    const r = run('python3', [join(root, 'examples', 'python', 'score.py'), modelDir], {
+      input,
+      env: { ...process.env, CAPPY_PREFIX: prefix, CAPPY_HOST_ORT: hostOrt, CAPPY_PRINT_INFO: '1' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const info = JSON.parse(r.stderr.trim());
+    expect(info.ort_loaded_path).toBe(hostOrt);
+    expect(info.ort_version).toBe('1.29.0');
+    expect(info.forged).toBe(1);
+    expect(info.dtype).toBe('fp32');
     expectScores(r.stdout);
   });
 
