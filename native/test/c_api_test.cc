@@ -287,3 +287,30 @@ CAPPY_TEST(c_api_cpp_wrapper_throws_with_status_and_message) {
   cancel.Request();
   cancel.Reset();
 }
+
+CAPPY_TEST(c_api_one_model_scores_from_several_threads_at_once) {
+  Fixture f(3);
+  constexpr int kThreads = 4;
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round) {
+        std::vector<std::string> firsts;
+        for (size_t i = 0; i < 40; ++i) firsts.push_back(Digits(t * 1000 + round * 100 + i));
+        std::vector<cappy_pair> pairs;
+        for (const auto& s : firsts) pairs.push_back({s.data(), s.size(), "x", 1});
+        std::vector<float> scores(pairs.size(), -1);
+        if (cappy_score(f.model, pairs.data(), pairs.size(), scores.data(), scores.size(), nullptr) != CAPPY_OK) {
+          ++wrong[t];
+          continue;
+        }
+        for (size_t i = 0; i < scores.size(); ++i) {
+          if (scores[i] != static_cast<float>(t * 1000 + round * 100 + i)) ++wrong[t];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) CHECK_EQ(wrong[t], 0);
+}
