@@ -19,7 +19,7 @@
       "include_dirs": [
         "native/core/include",
         "native/core",
-        "<(SHARED_INTERMEDIATE_DIR)/generated",
+        "native/core/tokenizer/unicode/tables",
         "<!(node scripts/native-deps.mjs napi-include)",
         "<(ort_headers)",
         "<(simdjson_dir)"
@@ -30,21 +30,7 @@
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
                      "-fvisibility=hidden", "-fvisibility-inlines-hidden"],
       "ldflags": ["-Wl,--version-script=<(module_root_dir)/native/node/exports.map", "-Wl,-z,nodelete"],
-      "libraries": ["-ldl", "-lpthread"],
-      "actions": [
-        {
-          "action_name": "unicode_tables",
-          "inputs": ["scripts/gen-unicode-tables.mjs", "scripts/two-stage-table.mjs"],
-          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/generated/cappy_unicode_tables.inc"],
-          "action": ["node", "scripts/gen-unicode-tables.mjs", "<(SHARED_INTERMEDIATE_DIR)/generated/cappy_unicode_tables.inc"]
-        },
-        {
-          "action_name": "grapheme_tables",
-          "inputs": ["scripts/gen-grapheme-tables.mjs", "scripts/two-stage-table.mjs"],
-          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/generated/cappy_grapheme_tables.inc"],
-          "action": ["node", "scripts/gen-grapheme-tables.mjs", "<(SHARED_INTERMEDIATE_DIR)/generated/cappy_grapheme_tables.inc"]
-        }
-      ]
+      "libraries": ["-ldl", "-lpthread"]
     }
   ]
 }

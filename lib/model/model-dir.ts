@@ -74,7 +74,12 @@ export async function readModelDir(ref: string, select: string | ModelSelection 
       gpu: device === 'cuda' || device === 'tensorrt',
     });
   } catch (e) {
-    throw fromNative(e);
+    const err = fromNative(e);
+    // The core's message is neutral (C hosts read it too); the CLI's way to make a graph is ours to add.
+    if (err instanceof ModelLoadError && err.message.startsWith('no ONNX model')) {
+      throw new ModelLoadError(`${err.message} Make one with \`cappy forge\` or \`cappy convert\` (\`--dtype fp32,int8\` writes several).`, { cause: e });
+    }
+    throw err;
   }
   const config = folder.config;
   return {

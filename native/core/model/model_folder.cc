@@ -64,10 +64,12 @@ std::string Names(const std::vector<ModelDType>& dtypes) {
 [[noreturn]] void Missing(const std::string& message) { throw Error(ErrorCode::kModelLoad, message); }
 
 void ChooseGraph(const fs::path& dir, const ModelSelection& select, ModelFolder& out) {
-  const std::string make = "Make one with `cappy forge` or `cappy convert` (`--dtype fp32,int8` writes several).";
+  // Neutral: C hosts read this too. The Node layer adds its CLI's commands
+  // (lib/model/model-dir.ts).
+  const std::string make = "Export the model to ONNX under one of those names.";
   if (!select.onnx_file.empty()) {
     const fs::path path = (dir / select.onnx_file).lexically_normal();
-    if (!IsFile(path)) Missing("no ONNX model at " + path.string() + " (onnxFile). " + make);
+    if (!IsFile(path)) Missing("no ONNX model at " + path.string() + " (the ONNX file asked for). " + make);
     out.onnx_path = path.string();
     for (const ModelDType d : kAllDTypes) {
       for (const std::string& c : Candidates(d)) {
@@ -101,7 +103,7 @@ void ChooseGraph(const fs::path& dir, const ModelSelection& select, ModelFolder&
   if (!path) {
     Missing("no ONNX model in " + dir.string() + " for dtype " + ModelDTypeName(want) + " (looked for " +
             Join(Candidates(want)) + "; dtypes here: " + here + "). " + make +
-            (out.dtypes_present.empty() ? "" : " Or load with dtype: 'auto'."));
+            (out.dtypes_present.empty() ? "" : " Or load with dtype auto."));
   }
   out.onnx_path = *path;
   out.dtype = want;

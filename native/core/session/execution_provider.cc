@@ -104,7 +104,7 @@ EpSetup AppendTensorRt(const Runtime& runtime, const SessionOptions& options, Or
     api.ReleaseStatus(status);
     if (trt != nullptr) api.ReleaseTensorRTProviderOptions(trt);
     throw Error(ErrorCode::kDeviceUnavailable,
-                message + " (TensorRT needs CAPPY_ORT_LIB pointing at a full ONNX Runtime GPU build with "
+                message + " (TensorRT needs a full ONNX Runtime GPU build as the ORT library, with "
                           "libonnxruntime_providers_tensorrt.so in " + dir + ", and TensorRT 10 libraries)");
   };
   if (OrtStatus* s = api.CreateTensorRTProviderOptions(&trt)) fail(s, "cannot create TensorRT options");

@@ -42,6 +42,31 @@ void* Open(const std::string& path, const std::string& link, std::string* why) {
 
 using GetApiBaseFn = const OrtApiBase* (*)();
 
+// The file holding an ORT's code, found from its GetApi entry point.
+std::string LoadedPath(const OrtApiBase* base, const std::string& otherwise) {
+  Dl_info where{};
+  return dladdr(reinterpret_cast<void*>(base->GetApi), &where) != 0 && where.dli_fname != nullptr ? where.dli_fname
+                                                                                                  : otherwise;
+}
+
+// Initializes the C++ API with `api` and makes (or wraps the host's) env.
+std::unique_ptr<Runtime> Finish(std::unique_ptr<Runtime> runtime, const OrtApiBase* base, const OrtApi* api,
+                                OrtEnv* host_env) {
+  Ort::InitApi(api);
+  if (runtime->loaded_path.empty()) runtime->loaded_path = LoadedPath(base, runtime->library_path);
+  runtime->version = base->GetVersionString();
+  runtime->api_base = base;
+  runtime->api = api;
+  try {
+    // The host's env is wrapped, never released (like ours): sessions may
+    // outlive any owner.
+    runtime->env = host_env != nullptr ? new Ort::Env(host_env) : new Ort::Env(ORT_LOGGING_LEVEL_ERROR, "cappy");
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorCode::kModelLoad, std::string("ONNX Runtime cannot create its environment: ") + e.what());
+  }
+  return runtime;
+}
+
 }  // namespace
 
 const Runtime& LoadRuntime(const std::string& library_path, const std::string& link) {
@@ -78,7 +103,8 @@ const Runtime& LoadRuntime(const std::string& library_path, const std::string& l
   if (handle == nullptr) {
     throw Error(ErrorCode::kModelLoad,
                 "cannot load ONNX Runtime from " + library_path + ": " + why +
-                    ". Install the npm package com.github.asus4.onnxruntime or set CAPPY_ORT_LIB to a libonnxruntime.so");
+                    ". Point the library path at an ONNX Runtime shared library (libonnxruntime.so, ORT 1." +
+                    std::to_string(ORT_API_VERSION) + " or newer)");
   }
   if (base == nullptr) {
     auto get_api_base = reinterpret_cast<GetApiBaseFn>(dlsym(handle, "OrtGetApiBase"));
@@ -97,24 +123,41 @@ const Runtime& LoadRuntime(const std::string& library_path, const std::string& l
                     std::to_string(ORT_API_VERSION) + " (ORT 1." + std::to_string(ORT_API_VERSION) +
                     " or newer is needed)");
   }
-  Ort::InitApi(api);
   auto runtime = std::make_unique<Runtime>();
   runtime->library_path = library_path;
   runtime->link = used_link;
   runtime->asked_link = link;
-  Dl_info where{};
-  runtime->loaded_path = dladdr(reinterpret_cast<void*>(base->GetApi), &where) != 0 && where.dli_fname != nullptr
-                             ? where.dli_fname
-                             : library_path;
-  runtime->version = base->GetVersionString();
-  runtime->api_base = base;
-  runtime->api = api;
-  try {
-    runtime->env = new Ort::Env(ORT_LOGGING_LEVEL_ERROR, "cappy");
-  } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kModelLoad, std::string("ONNX Runtime cannot create its environment: ") + e.what());
+  g_runtime = Finish(std::move(runtime), base, api, nullptr);
+  return *g_runtime;
+}
+
+const Runtime& AdoptRuntime(const OrtApiBase* api_base, OrtEnv* env) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (api_base == nullptr) throw Error(ErrorCode::kInvalidInput, "the host's OrtApiBase is null");
+  if (g_runtime) {
+    if (g_runtime->api_base != api_base) {
+      throw Error(ErrorCode::kModelLoad,
+                  "ONNX Runtime is already loaded from " + g_runtime->library_path + " (" + g_runtime->link +
+                      "); one process can use only one ORT library (asked for the host's ORT, " +
+                      LoadedPath(api_base, "unknown file") + ")");
+    }
+    if (env != nullptr && g_runtime->env != nullptr && static_cast<OrtEnv*>(*g_runtime->env) != env) {
+      throw Error(ErrorCode::kModelLoad,
+                  "cappy already runs on another OrtEnv of this ORT; hand in the same OrtEnv every time (or none)");
+    }
+    return *g_runtime;
   }
-  g_runtime = std::move(runtime);
+  const OrtApi* api = api_base->GetApi(ORT_API_VERSION);
+  if (api == nullptr) {
+    throw Error(ErrorCode::kModelLoad, "the host's ONNX Runtime is version " + std::string(api_base->GetVersionString()) +
+                                           ", which lacks API version " + std::to_string(ORT_API_VERSION) + " (ORT 1." +
+                                           std::to_string(ORT_API_VERSION) + " or newer is needed)");
+  }
+  auto runtime = std::make_unique<Runtime>();
+  runtime->library_path = LoadedPath(api_base, "(host ORT)");
+  runtime->link = "host";
+  runtime->asked_link = "host";
+  g_runtime = Finish(std::move(runtime), api_base, api, env);
   return *g_runtime;
 }
 

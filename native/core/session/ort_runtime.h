@@ -11,6 +11,7 @@
 
 struct OrtApi;
 struct OrtApiBase;
+struct OrtEnv;
 namespace Ort {
 struct Env;
 }
@@ -21,7 +22,7 @@ namespace ort {
 struct Runtime {
   std::string library_path;  // as asked
   std::string loaded_path;   // the file whose code runs (another ORT's, with "reuse")
-  std::string link;          // "path" or "reuse": how it was loaded (below)
+  std::string link;          // "path", "reuse" or "host": how it was loaded (below)
   std::string asked_link;    // the link asked for ("reuse" may end as "path")
   std::string version;
   const OrtApiBase* api_base = nullptr;
@@ -43,6 +44,14 @@ struct Runtime {
 // The C++ API keeps one process-wide OrtApi pointer, so a process uses one ORT
 // library: asking for a different path or link later throws Error(kModelLoad).
 const Runtime& LoadRuntime(const std::string& library_path, const std::string& link = "path");
+
+// An ORT the host already runs (link "host"): its OrtApiBase, and its OrtEnv
+// or null for one of ours made with its API. Embedders that drive ORT
+// themselves hand these in (cappy_load_params.ort_api_base), so cappy's
+// sessions run on the host's library and environment instead of loading a
+// second ORT. The same one-ORT-per-process rule holds: a later LoadRuntime or
+// AdoptRuntime naming another ORT throws Error(kModelLoad).
+const Runtime& AdoptRuntime(const OrtApiBase* api_base, OrtEnv* env);
 
 // Registers a plugin execution provider library (CreateEpFactories) on the
 // shared env once per path and returns its registration name. Throws

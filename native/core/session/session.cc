@@ -84,7 +84,8 @@ struct Session::Impl {
 
 Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
-  s.runtime = &ort::LoadRuntime(options.ort_library_path, options.ort_link);
+  s.runtime = options.ort_api_base != nullptr ? &ort::AdoptRuntime(options.ort_api_base, options.ort_env)
+                                              : &ort::LoadRuntime(options.ort_library_path, options.ort_link);
   CheckFileReadable(options.model_path);
   Ort::SessionOptions so;
   ort::EpSetup ep;
