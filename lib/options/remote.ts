@@ -1,24 +1,9 @@
 // Remote scoring (RemoteScorer, `cappy score --endpoint`), declared once.
-import { InvalidInputError } from '../errors/index.js';
-import { decimal, integer, list, text } from './spec.js';
-
-const endpointUrl = text({
-  placeholder: 'url',
-  help: '',
-  validate: (v, name) => {
-    let u: URL;
-    try {
-      u = new URL(v);
-    } catch {
-      throw new InvalidInputError(`${name} must be an http(s) URL, got '${v}'`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidInputError(`${name} must be an http(s) URL, got '${v}'`);
-  },
-});
+import { decimal, httpUrl, integer, list, text } from './spec.js';
 
 export const REMOTE_OPTIONS = {
   /** TEI-compatible servers (`cappy serve` or TEI): base URLs. The library takes them as RemoteScorer's first argument. */
-  endpoint: list(endpointUrl, { help: 'score on these TEI-compatible servers instead of in process; repeat for several' }),
+  endpoint: list(httpUrl({ help: '' }), { help: 'score on these TEI-compatible servers instead of in process; repeat for several' }),
   /** Pairs per request; lowered to each server's /info max_client_batch_size. */
   remoteBatchSize: integer({ max: 65536, default: 64, help: "pairs per request (at most each server's max_client_batch_size)" }),
   /** Requests in flight per endpoint; lowered to its /info max_concurrent_requests. */

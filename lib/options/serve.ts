@@ -3,7 +3,7 @@
 // `server`, and `cappy serve` (and score, bench, eval for `model`) offers each
 // as a flag and a CAPPY_* variable. Scorer options live in ./scorer.ts.
 import { InvalidInputError } from '../errors/index.js';
-import { boolean, decimal, integer, list, oneOf, text, type OptionSpec } from './spec.js';
+import { boolean, decimal, httpUrl, integer, list, oneOf, text, type OptionSpec } from './spec.js';
 
 /** A model the server serves: a name requests use, and a folder or hub id. */
 export interface ModelRef {
@@ -33,20 +33,6 @@ export function parseModelRef(textValue: string, where: string): ModelRef {
   return { name: checkModelName(name, where), dir };
 }
 
-const upstreamUrl = text({
-  placeholder: 'url',
-  help: '',
-  validate: (v, name) => {
-    let u: URL;
-    try {
-      u = new URL(v);
-    } catch {
-      throw new InvalidInputError(`${name} must be an http(s) URL, got '${v}'`);
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidInputError(`${name} must be an http(s) URL, got '${v}'`);
-  },
-});
-
 const modelRef: OptionSpec<string> = text({ placeholder: 'name=dir', help: '', validate: (v, name) => void parseModelRef(v, name) });
 
 /** Options `createServer` takes (the library's ServerOptions). */
@@ -72,7 +58,7 @@ export const SERVER_OPTIONS = {
   /** Longest time to receive a whole request; 0 disables. Node's own default, which Fastify turns off. */
   requestTimeout: decimal({ min: 0, max: 86_400, unit: 'seconds', default: 300, help: 'longest time to receive a whole request (0: no limit)' }),
   /** An OpenAI-compatible server to boost: POST /v1/chat/completions and /v1/completions go there for candidates. */
-  boostUpstream: { ...upstreamUrl, help: 'OpenAI-compatible server (base URL, e.g. http://127.0.0.1:8000/v1) to boost with best-of-N' },
+  boostUpstream: httpUrl({ help: 'OpenAI-compatible server (base URL, e.g. http://127.0.0.1:8000/v1) to boost with best-of-N' }),
   /** Candidates asked of the upstream per boosted request. */
   boostN: integer({ max: 64, default: 4, help: 'candidates asked of the upstream per boosted request' }),
   /** 'n': one upstream request with `n`; 'parallel': N requests; 'auto': `n`, then parallel requests if the upstream ignores it. */

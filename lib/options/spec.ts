@@ -163,6 +163,23 @@ export function text(o: Common<string> & TextRules): OptionSpec<string> {
   return { ...o, type: o.placeholder ?? 'string', check, parse: check };
 }
 
+/** An http(s) base URL (a remote endpoint, an upstream server). */
+export function httpUrl(o: Common<string>): OptionSpec<string> {
+  return text({
+    placeholder: 'url',
+    ...o,
+    validate: (v, name) => {
+      let protocol: string;
+      try {
+        protocol = new URL(v).protocol;
+      } catch {
+        protocol = '';
+      }
+      if (protocol !== 'http:' && protocol !== 'https:') throw new InvalidInputError(`${name} must be an http(s) URL, got '${v}'`);
+    },
+  });
+}
+
 interface TextRules {
   allowEmpty?: boolean;
   placeholder?: string;
