@@ -6,12 +6,10 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,60 +18,27 @@
 #include "cappy/cappy_c.h"
 #include "cappy/cappy_c.hpp"
 #include "check.h"
+#include "digit_runner.h"
 
 namespace {
 
-// WordPiece, digits are ids 10..19, "x" is 20: "[CLS] 4 2 [SEP] x [SEP]".
-const char* kTokenizerJson = R"({
-  "model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {
-    "[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3,
-    "0": 10, "1": 11, "2": 12, "3": 13, "4": 14, "5": 15, "6": 16, "7": 17, "8": 18, "9": 19, "x": 20}},
-  "normalizer": {"type": "BertNormalizer"},
-  "pre_tokenizer": {"type": "BertPreTokenizer"},
-  "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]}
-})";
-
 // Scores each row with the number its digit tokens spell, so a score in the
-// wrong place is caught. When gated, the first batch waits until released.
+// wrong place is caught. gate_ can hold the first batch until released.
 class NumberRunner : public cappy::BatchRunner {
  public:
   std::vector<float> RunRows(const std::vector<const std::vector<int32_t>*>& rows, uint32_t, int32_t,
                              const std::vector<uint32_t>*, int32_t) const override {
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      entered_ = true;
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return !gated_; });
-    }
+    gate_.Pass();
     ++batches_;
     std::vector<float> out;
-    for (const auto* row : rows) {
-      double n = 0;
-      for (size_t k = 1; k < row->size() && (*row)[k] >= 10 && (*row)[k] < 20; ++k) n = n * 10 + ((*row)[k] - 10);
-      out.push_back(static_cast<float>(n));
-    }
+    for (const auto* row : rows) out.push_back(static_cast<float>(cappy_test::NumberAfterCls(*row)));
     return out;
   }
   bool takes_type_ids() const noexcept override { return false; }
   unsigned batches_in_flight() const noexcept override { return 1; }
 
-  void Gate() { gated_ = true; }
-  void WaitUntilEntered() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return entered_; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    gated_ = false;
-    cv_.notify_all();
-  }
+  cappy_test::BatchGate gate_;
   mutable std::atomic<int> batches_{0};
-
- private:
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
-  mutable bool entered_ = false;
-  bool gated_ = false;
 };
 
 struct Fixture {
@@ -84,16 +49,10 @@ struct Fixture {
     options.tokenizer_threads = 2;
     options.plan.max_batch_size = max_batch_size;
     options.plan.sort_window = 1;  // input order: batch k holds pairs k*size..
-    model = cappy::capi::ModelFromParts(cappy::Tokenizer::FromJson(kTokenizerJson), runner, options);
+    model = cappy::capi::ModelFromParts(cappy::Tokenizer::FromJson(cappy_test::kDigitTokenizerJson), runner, options);
   }
   ~Fixture() { cappy_model_free(model); }
 };
-
-std::string Digits(size_t i) {
-  std::string out;
-  for (const char c : std::to_string(i)) out += std::string(1, c) + " ";
-  return out;
-}
 
 bool Has(const char* text, const std::string& part) { return std::string(text).find(part) != std::string::npos; }
 
@@ -140,7 +99,7 @@ CAPPY_TEST(c_api_load_names_a_missing_ort_library_neutrally) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("cappy-c-api-" + std::to_string(::getpid()));
   fs::create_directories(dir / "onnx");
-  std::ofstream(dir / "tokenizer.json") << kTokenizerJson;
+  std::ofstream(dir / "tokenizer.json") << cappy_test::kDigitTokenizerJson;
   std::ofstream(dir / "onnx" / "model.onnx") << "not a graph";
   cappy_load_params p = cappy_load_default_params();
   p.ort_library_path = "/nonexistent/libonnxruntime.so";
@@ -160,7 +119,7 @@ CAPPY_TEST(c_api_load_names_a_missing_ort_library_neutrally) {
 CAPPY_TEST(c_api_scores_in_input_order_into_the_callers_buffer) {
   Fixture f(4);
   std::vector<std::string> firsts;
-  for (size_t i = 0; i < 10; ++i) firsts.push_back(Digits(i * 7));
+  for (size_t i = 0; i < 10; ++i) firsts.push_back(cappy_test::SpelledDigits(i * 7));
   std::vector<cappy_pair> pairs;
   for (const auto& s : firsts) pairs.push_back({s.data(), s.size(), "x", 1});
   std::vector<float> scores(10, -1);
@@ -199,22 +158,22 @@ CAPPY_TEST(c_api_score_refuses_small_buffers_and_bad_text_before_any_work) {
 CAPPY_TEST(c_api_score_is_cancelled_from_another_thread) {
   Fixture f(2);  // 2 rows a batch: 200 pairs are 100 batches
   std::vector<std::string> firsts;
-  for (size_t i = 0; i < 200; ++i) firsts.push_back(Digits(i));
+  for (size_t i = 0; i < 200; ++i) firsts.push_back(cappy_test::SpelledDigits(i));
   std::vector<cappy_pair> pairs;
   for (const auto& s : firsts) pairs.push_back({s.data(), s.size(), "x", 1});
   std::vector<float> scores(pairs.size(), -1);
   cappy_cancel* cancel = nullptr;
   CHECK_EQ(cappy_cancel_new(&cancel), CAPPY_OK);
-  f.runner->Gate();
+  f.runner->gate_.Close();
   cappy_status status = CAPPY_OK;
   std::string message;
   std::thread scoring([&] {
     status = cappy_score(f.model, pairs.data(), pairs.size(), scores.data(), scores.size(), cancel);
     message = cappy_last_error();  // this thread's message
   });
-  f.runner->WaitUntilEntered();  // the first batch is running
+  f.runner->gate_.WaitUntilEntered();  // the first batch is running
   cappy_cancel_request(cancel);
-  f.runner->Release();
+  f.runner->gate_.Release();
   scoring.join();
   CHECK_EQ(status, CAPPY_ERR_CANCELLED);
   CHECK(!message.empty());
@@ -297,7 +256,7 @@ CAPPY_TEST(c_api_one_model_scores_from_several_threads_at_once) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < 5; ++round) {
         std::vector<std::string> firsts;
-        for (size_t i = 0; i < 40; ++i) firsts.push_back(Digits(t * 1000 + round * 100 + i));
+        for (size_t i = 0; i < 40; ++i) firsts.push_back(cappy_test::SpelledDigits(t * 1000 + round * 100 + i));
         std::vector<cappy_pair> pairs;
         for (const auto& s : firsts) pairs.push_back({s.data(), s.size(), "x", 1});
         std::vector<float> scores(pairs.size(), -1);

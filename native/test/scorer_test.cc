@@ -13,22 +13,16 @@
 
 #include "cappy/cappy.h"
 #include "check.h"
+#include "digit_runner.h"
 
 namespace {
 
-// A WordPiece tokenizer whose digits are ids 10..19: "[CLS] 4 2 [SEP] x x [SEP]".
-constexpr int32_t kCls = 2, kSep = 3, kDigit0 = 10, kFiller = 20;
-const char* kTokenizerJson = R"({
-  "model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {
-    "[PAD]": 0, "[UNK]": 1, "[CLS]": 2, "[SEP]": 3,
-    "0": 10, "1": 11, "2": 12, "3": 13, "4": 14, "5": 15, "6": 16, "7": 17, "8": 18, "9": 19, "x": 20}},
-  "normalizer": {"type": "BertNormalizer"},
-  "pre_tokenizer": {"type": "BertPreTokenizer"},
-  "post_processor": {"type": "BertProcessing", "sep": ["[SEP]", 3], "cls": ["[CLS]", 2]}
-})";
+using cappy_test::kCls;
+using cappy_test::kFiller;
+using cappy_test::kSep;
 
 std::shared_ptr<const cappy::Tokenizer> MakeTokenizer(const cappy::TokenizerOptions& options = {}) {
-  return cappy::Tokenizer::FromJson(kTokenizerJson, options);
+  return cappy::Tokenizer::FromJson(cappy_test::kDigitTokenizerJson, options);
 }
 
 // Pair i: its index in digits, then i % 23 fillers, so lengths vary and the
@@ -36,8 +30,7 @@ std::shared_ptr<const cappy::Tokenizer> MakeTokenizer(const cappy::TokenizerOpti
 std::vector<cappy::TextInput> Pairs(size_t n) {
   std::vector<cappy::TextInput> inputs(n);
   for (size_t i = 0; i < n; ++i) {
-    std::string digits;
-    for (const char c : std::to_string(i)) digits += std::string(1, c) + " ";
+    std::string digits = cappy_test::SpelledDigits(i);
     for (size_t k = 0; k < i % 23; ++k) digits += "x ";
     inputs[i].first = digits;
     for (size_t k = 0; k < i % 7 + 1; ++k) inputs[i].second += "x ";
@@ -57,13 +50,7 @@ class FakeRunner : public cappy::BatchRunner {
     while (now > seen && !max_running_.compare_exchange_weak(seen, now)) {
     }
     calls_++;
-    {
-      // Cancellation test: the first batch waits here until released.
-      std::unique_lock<std::mutex> lock(mu_);
-      entered_ = true;
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return !gated_; });
-    }
+    gate_.Pass();  // the cancellation test holds the first batch here
     std::vector<float> out;
     for (size_t r = 0; r < rows.size(); ++r) {
       const std::vector<int32_t>& ids = *rows[r];
@@ -77,13 +64,8 @@ class FakeRunner : public cappy::BatchRunner {
       } else if (second_starts != nullptr) {
         bad_++;
       }
-      // The pair's index, read back from its digit tokens after [CLS].
-      double index = 0;
-      for (size_t k = 1; k < ids.size() && ids[k] >= kDigit0 && ids[k] < kDigit0 + 10; ++k) {
-        index = index * 10 + (ids[k] - kDigit0);
-      }
       if (ids.empty() || ids[0] != kCls) bad_++;
-      out.push_back(static_cast<float>(index));
+      out.push_back(static_cast<float>(cappy_test::NumberAfterCls(ids)));  // the pair's index
     }
     --running_;
     return out;
@@ -91,26 +73,12 @@ class FakeRunner : public cappy::BatchRunner {
   bool takes_type_ids() const noexcept override { return type_ids_; }
   unsigned batches_in_flight() const noexcept override { return in_flight_; }
 
-  void Gate() { gated_ = true; }
-  void WaitUntilEntered() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return entered_; });
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    gated_ = false;
-    cv_.notify_all();
-  }
-
+  cappy_test::BatchGate gate_;
   mutable std::atomic<unsigned> calls_{0}, bad_{0}, running_{0}, max_running_{0};
 
  private:
   unsigned in_flight_;
   bool type_ids_;
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
-  mutable bool entered_ = false;
-  bool gated_ = false;
 };
 
 cappy::ScorerOptions Options() {
@@ -180,13 +148,13 @@ CAPPY_TEST(scorer_cancelled_from_another_thread_drops_batches_not_started) {
   const auto tokenizer = MakeTokenizer();
   const std::vector<cappy::TextInput> inputs = Pairs(5000);
   auto runner = std::make_shared<FakeRunner>(1, false);
-  runner->Gate();
+  runner->gate_.Close();
   const cappy::Scorer scorer(tokenizer, runner, Options());
   std::atomic<bool> cancelled{false};
   std::thread canceller([&] {
-    runner->WaitUntilEntered();  // the first batch is running
+    runner->gate_.WaitUntilEntered();  // the first batch is running
     cancelled.store(true);
-    runner->Release();
+    runner->gate_.Release();
   });
   bool threw = false;
   try {
