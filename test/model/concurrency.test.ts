@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { AbortError, Scorer } from '../../lib/index.js';
 import { seededRandom } from '../../lib/bench/workload.js';
+import { fireCalls } from '../support/call-storm.js';
 
 const WORDS = 'the cat sat on a mat while seven quick foxes jumped over lazy dogs near one old river bank'.split(' ');
 
@@ -41,24 +42,7 @@ describe('10,000 concurrent calls', () => {
     }
     await plain.dispose();
 
-    const settledCount = new Array<number>(calls.length).fill(0);
-    const outcomes = await Promise.all(
-      calls.map(async (c, i) => {
-        const ac = c.abort >= 0 ? new AbortController() : undefined;
-        // Aborts land at three moments: before dispatch, after a tick, later.
-        if (c.abort === 0) queueMicrotask(() => ac!.abort());
-        else if (c.abort === 1) setImmediate(() => ac!.abort());
-        else if (c.abort === 2) setTimeout(() => ac!.abort(), 1 + Math.floor(random() * 20));
-        const p: Promise<Float32Array> =
-          c.pairs.length === 1
-            ? scorer.score(c.pairs[0][0], c.pairs[0][1], { signal: ac?.signal }).then((s) => Float32Array.of(s))
-            : scorer.scoreBatch(c.pairs, { signal: ac?.signal });
-        return p.then(
-          (scores) => ((settledCount[i] += 1), { ok: true as const, scores }),
-          (error: unknown) => ((settledCount[i] += 1), { ok: false as const, error }),
-        );
-      }),
-    );
+    const { outcomes, settled: settledCount } = await fireCalls(scorer, calls, random, 20);
 
     let aborted = 0;
     outcomes.forEach((o, i) => {

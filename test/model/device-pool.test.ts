@@ -22,6 +22,7 @@ import { loadAddon } from '../../lib/native.js';
 import { nvidiaGpuVisible, prepareCuda } from '../../lib/runtime/execution-provider.js';
 import { resolveOrtLibrary } from '../../lib/runtime/ort-library.js';
 import { visibleGpuCount } from '../../lib/scorer/devices.js';
+import { fireCalls } from '../support/call-storm.js';
 import { makePairs, mulberry32 } from '../support/pairs.js';
 
 const dir = inject('tinyModelDir');
@@ -84,23 +85,7 @@ describe('two CPU sessions', () => {
       return { pairs: pick(n), abort: random() < 0.1 ? Math.floor(random() * 3) : -1 };
     });
     const truth = await truthFor(corpus);
-    const settled = new Array<number>(calls.length).fill(0);
-    const outcomes = await Promise.all(
-      calls.map((c, i) => {
-        const ac = c.abort >= 0 ? new AbortController() : undefined;
-        if (c.abort === 0) queueMicrotask(() => ac!.abort());
-        else if (c.abort === 1) setImmediate(() => ac!.abort());
-        else if (c.abort === 2) setTimeout(() => ac!.abort(), 1 + Math.floor(random() * 30));
-        const p =
-          c.pairs.length === 1
-            ? pool.score(c.pairs[0][0], c.pairs[0][1], { signal: ac?.signal }).then((s) => Float32Array.of(s))
-            : pool.scoreBatch(c.pairs, { signal: ac?.signal });
-        return p.then(
-          (scores) => ((settled[i] += 1), { ok: true as const, scores }),
-          (error: unknown) => ((settled[i] += 1), { ok: false as const, error }),
-        );
-      }),
-    );
+    const { outcomes, settled } = await fireCalls(pool, calls, random, 30);
     let aborted = 0;
     let empty = 0;
     let huge = 0;
