@@ -65,11 +65,16 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < 3; i++) servers.push(await startServe(serverArgs, { ready: true }));
     const reference = await local.scoreBatch(pairs);
-    const remotes = await Promise.all([1, 3].map((count) => RemoteScorer.connect(servers.slice(0, count).map((s) => s.url), { remoteBatchSize: Number(args.batch) })));
+    const connect = (count: number, endpointConcurrency?: number) =>
+      RemoteScorer.connect(servers.slice(0, count).map((s) => s.url), { remoteBatchSize: Number(args.batch), endpointConcurrency });
+    // 'remote x1, 2 in flight' matches the server's native calls (maxConcurrentCalls):
+    // what the client did when /info reported those as max_concurrent_requests.
+    const remotes = await Promise.all([connect(1), connect(3), connect(1, 2)]);
     const arms: [string, Scores][] = [
       ['in-process', (p) => local.scoreBatch(p)],
       ['remote x1', (p) => remotes[0].scoreBatch(p)],
       ['remote x3', (p) => remotes[1].scoreBatch(p)],
+      ['remote x1, 2 in flight', (p) => remotes[2].scoreBatch(p)],
     ];
     // Rounds, each arm once per round (after one warm-up pass each), so load from
     // outside this bench (a shared box) spreads over all arms instead of one.

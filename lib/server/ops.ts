@@ -48,7 +48,11 @@ function modelInfo(ctx: RouteContext, m: ServedModel) {
     // The graph's number format under TEI's names.
     model_dtype: info ? (TEI_DTYPE[info.model.dtype ?? 'fp32'] ?? info.model.dtype) : null,
     model_type: { reranker: { id2label: { '0': LABEL }, label2id: { [LABEL]: 0 } } },
-    max_concurrent_requests: so?.maxConcurrentCalls ?? null,
+    // TEI's meaning: requests held at once before it answers 429. This server
+    // bounds waiting pairs instead (--max-queued-pairs), so that is how many
+    // one-pair requests it holds. Its native calls at once (maxConcurrentCalls)
+    // are another thing: reported here, they made clients send 2 at a time.
+    max_concurrent_requests: so?.maxQueuedPairs ?? null,
     max_input_length: info?.maxLength ?? null,
     max_batch_tokens: so?.maxBatchTokens ?? null,
     max_batch_requests: so?.maxBatchSize ?? null,

@@ -92,8 +92,10 @@ describe('routes match in-process scores', () => {
   });
 
   it('/info reports the scorer', async () => {
-    const info = await (await fetch(base + '/info')).json();
+    const info = (await (await fetch(base + '/info')).json()) as { max_concurrent_requests: number };
     expect(info).toMatchObject({ max_input_length: 512, max_client_batch_size: 1024, cappy: { forged: true } });
+    // TEI's max_concurrent_requests is requests held before a 429: this scorer holds 4096 waiting pairs.
+    expect(info.max_concurrent_requests).toBe(4096);
   });
 });
 
