@@ -2,14 +2,15 @@
 // against this table, and every command that loads a model (serve, score,
 // bench, eval) offers each entry as a flag and a CAPPY_* variable. The types
 // `ScorerOptions` and `ResolvedScorerOptions` are derived from it.
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { cacheRoot } from '../model/default-model.js';
 import { MODEL_DTYPES } from '../model/dtypes.js';
+import { usableCores } from '../runtime/cpu-quota.js';
 import { checkDevices, parseDevices, type DevicesValue } from '../scorer/devices.js';
 import { boolean, decimal, integer, keyValues, oneOf, text, type OptionSpec } from './spec.js';
 
-const cores = () => availableParallelism();
+// The cores Node may run on, capped by a container's CPU quota (a pod's limit).
+const cores = () => usableCores();
 
 export const SCORER_OPTIONS = {
   /**
@@ -92,8 +93,8 @@ export const SCORER_OPTIONS = {
   maxChunks: integer({ max: 1024, default: 10, help: 'with chunking: windows per pair at most (1 is truncation)' }),
   /** With chunking: how the windows' scores make the pair's. */
   chunkAggregation: oneOf(['max', 'mean'], { default: 'max', help: "with chunking: the pair's score from its windows' scores" }),
-  /** ORT intra-op threads. Default: the core count. */
-  intraOpThreads: integer({ max: 1024, default: cores, defaultText: 'the core count', help: 'ONNX Runtime intra-op threads' }),
+  /** ORT intra-op threads. Default: the core count (a container's CPU quota caps it). */
+  intraOpThreads: integer({ max: 1024, default: cores, defaultText: "the core count (capped by a container's CPU quota)", help: 'ONNX Runtime intra-op threads' }),
   /**
    * Tokenizer threads. Default: half the cores (at least 1). Tokenizing the
    * next window overlaps running the current one, so the two pools share the
@@ -102,7 +103,7 @@ export const SCORER_OPTIONS = {
   tokenizerThreads: integer({
     max: 1024,
     default: () => Math.max(1, Math.floor(cores() / 2)),
-    defaultText: 'half the cores',
+    defaultText: 'half of that',
     help: 'tokenizer threads',
   }),
   /** Budget per batch, in padded tokens (rows x padded length). */
