@@ -160,3 +160,15 @@ describe('the pool cuts calls into chunks', () => {
     expect(estimateTokens('', 'x'.repeat(100_000), 512)).toBe(512);
   });
 });
+
+describe("cappy serve's runner-thread warning counts pool sessions", () => {
+  it('a pool runs one native call per session, so sessions, not maxConcurrentCalls, fill the runners', async () => {
+    const { runnerWarning } = await import('../../lib/cli/commands/serve.js');
+    // One session per model: maxConcurrentCalls calls each.
+    expect(runnerWarning(2, 1, 2, 4)).toBeUndefined();
+    expect(runnerWarning(3, 1, 2, 4)).toMatch(/3 model\(s\) x 2 native calls .* 4 native runner threads.*--max-concurrent-calls 1/);
+    // Pools: 2 models x 3 sessions need 6 runners, even with maxConcurrentCalls 1.
+    expect(runnerWarning(2, 3, 1, 4)).toMatch(/2 model\(s\) x 3 native calls.*fewer --devices sessions/);
+    expect(runnerWarning(2, 2, 8, 4)).toBeUndefined();
+  });
+});

@@ -15,6 +15,7 @@ import { addOptions, readOptions } from '../../options/commander.js';
 import { SCORER_OPTIONS } from '../../options/scorer.js';
 import { SERVE_OPTIONS, type ModelRef } from '../../options/serve.js';
 import { resolveOptions } from '../../options/spec.js';
+import { planSessions } from '../../scorer/devices.js';
 import { resolveScorerOptions } from '../../scorer/options.js';
 import { Scorer } from '../../scorer/scorer.js';
 import { warmUp } from '../../scorer/warmup.js';
@@ -35,6 +36,19 @@ function namesOf(refs: ModelRef[], modelId: string | undefined): string[] {
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/**
+ * Each native call holds one of the addon's runner threads while it runs
+ * (native/node/job.cc: max(4, cores), process-wide). Past that, one model's
+ * calls wait for threads another model's calls hold. A pool runs one native
+ * call per session at once, whatever maxConcurrentCalls says.
+ */
+export function runnerWarning(models: number, sessions: number, maxConcurrentCalls: number, runners: number): string | undefined {
+  const perModel = sessions > 1 ? sessions : maxConcurrentCalls;
+  if (models * perModel <= runners) return undefined;
+  const knob = sessions > 1 ? 'fewer --devices sessions' : '--max-concurrent-calls 1';
+  return `warning: ${models} model(s) x ${perModel} native calls at once exceed the ${runners} native runner threads; a busy model can delay another's calls (use ${knob}, or fewer models per process)`;
+}
+
 export function registerServe(program: Command): void {
   const cmd = program
     .command('serve')
@@ -45,21 +59,16 @@ export function registerServe(program: Command): void {
     const say = (line: string) => process.stderr.write(`cappy serve: ${line}\n`);
     const opts = resolveOptions(SERVE_OPTIONS, readOptions(cmd, SERVE_OPTIONS));
     const scorerOptions = readOptions(cmd, SCORER_OPTIONS);
-    const perModelCalls = resolveScorerOptions(scorerOptions).maxConcurrentCalls; // fails early on bad values
+    const resolvedScorer = resolveScorerOptions(scorerOptions); // fails early on bad values
+    const sessions = planSessions(resolvedScorer, scorerOptions).length;
     const refs = modelRefsOf(cmd);
     const names = namesOf(refs, opts.modelId);
     const models = new ModelSet(names, opts.defaultModel);
     if (!LOOPBACK.has(opts.host) && !opts.apiKey) {
       say(`warning: binding ${opts.host} without an API key; anyone who can reach it can use it`);
     }
-    // Each native call holds one of the addon's runner threads while it runs
-    // (native/node/job.cc: max(4, cores), process-wide). Past that, one
-    // model's calls wait for threads another model's calls hold.
-    const runners = Math.max(4, availableParallelism());
-    const need = names.length * perModelCalls;
-    if (need > runners) {
-      say(`warning: ${names.length} model(s) x ${perModelCalls} native calls at once exceed the ${runners} native runner threads; a busy model can delay another's calls (use --max-concurrent-calls 1, or fewer models per process)`);
-    }
+    const crowded = runnerWarning(names.length, sessions, resolvedScorer.maxConcurrentCalls, Math.max(4, availableParallelism()));
+    if (crowded) say(crowded);
 
     const { model: _m, host, port, log, drainTimeout, warmupLengths, warmupBatchSizes, ...serverOptions } = opts;
     const server = createServer(models, { ...serverOptions, logger: log });
