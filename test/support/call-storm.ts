@@ -2,7 +2,8 @@
 // moments (before dispatch, after a tick, later), and records how each call
 // settled and how many times. Shared by the concurrency tests of a single
 // session (concurrency.test.ts) and of a device pool (device-pool.test.ts).
-import type { Scorer } from '../../lib/index.js';
+import { expect } from 'vitest';
+import { AbortError, type Scorer } from '../../lib/index.js';
 
 export interface StormCall {
   pairs: [string, string][];
@@ -37,4 +38,10 @@ export async function fireCalls(
     }),
   );
   return { outcomes, settled };
+}
+
+/** A call may fail only because it was aborted, and then with AbortError. */
+export function expectAbortFailure(outcome: { error: unknown }, call: StormCall, i: number): void {
+  expect(call.abort, `call ${i} failed without an abort: ${String(outcome.error)}`).toBeGreaterThanOrEqual(0);
+  expect(outcome.error).toBeInstanceOf(AbortError);
 }
