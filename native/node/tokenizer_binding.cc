@@ -55,12 +55,8 @@ cappy::TokenizerOptions ReadOptions(const Napi::Value& value) {
   cappy::TokenizerOptions options;
   options.max_length = static_cast<uint32_t>(IntField(o, "maxLength", "options", 0, UINT32_MAX));
   const std::string strategy = StringField(o, "truncation", "options");
-  if (strategy == "longest_first") {
-    options.strategy = cappy::TruncationStrategy::kLongestFirst;
-  } else if (strategy == "only_first") {
-    options.strategy = cappy::TruncationStrategy::kOnlyFirst;
-  } else if (strategy == "only_second") {
-    options.strategy = cappy::TruncationStrategy::kOnlySecond;
+  if (const auto parsed = cappy::ParseTruncationStrategy(strategy)) {
+    options.strategy = *parsed;
   } else if (!strategy.empty()) {
     Invalid(value.Env(), "options.truncation must be '', 'longest_first', 'only_first' or 'only_second'");
   }

@@ -361,3 +361,15 @@ CAPPY_TEST(longest_first_odd_token_follows_the_lengths_read) {
   CHECK_EQ(a.size(), 4u);
   CHECK_EQ(b.size(), 3u);
 }
+
+// The names the Node binding and the C ABI accept are HF's Python spellings.
+CAPPY_TEST(truncation_strategy_names_parse_back) {
+  using cappy::TruncationStrategy;
+  for (const TruncationStrategy s :
+       {TruncationStrategy::kLongestFirst, TruncationStrategy::kOnlyFirst, TruncationStrategy::kOnlySecond}) {
+    CHECK(cappy::ParseTruncationStrategy(cappy::TruncationStrategyName(s)) == s);
+  }
+  CHECK_EQ(std::string(cappy::TruncationStrategyName(TruncationStrategy::kOnlySecond)), std::string("only_second"));
+  CHECK(!cappy::ParseTruncationStrategy("LongestFirst").has_value());  // tokenizer.json's spelling is the loader's
+  CHECK(!cappy::ParseTruncationStrategy("").has_value());
+}

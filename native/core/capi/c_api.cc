@@ -220,12 +220,9 @@ std::unique_ptr<cappy_model> Load(const std::string& dir, const cappy_load_param
   TokenizerOptions topts;
   topts.max_length = max_length;
   const std::string truncation = p.truncation != nullptr ? p.truncation : "longest_first";
-  if (truncation == "longest_first") {
-    topts.strategy = TruncationStrategy::kLongestFirst;
-  } else if (truncation == "only_first") {
-    topts.strategy = TruncationStrategy::kOnlyFirst;
-  } else if (truncation == "only_second") {
-    topts.strategy = TruncationStrategy::kOnlySecond;
+  const std::optional<TruncationStrategy> strategy = ParseTruncationStrategy(truncation);
+  if (strategy) {
+    topts.strategy = *strategy;
   } else {
     Invalid("params: truncation must be longest_first, only_first or only_second (got '" + truncation + "')");
   }

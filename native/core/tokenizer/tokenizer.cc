@@ -352,6 +352,14 @@ const char* TruncationStrategyName(TruncationStrategy strategy) noexcept {
   return "longest_first";
 }
 
+std::optional<TruncationStrategy> ParseTruncationStrategy(std::string_view name) noexcept {
+  for (const TruncationStrategy s :
+       {TruncationStrategy::kLongestFirst, TruncationStrategy::kOnlyFirst, TruncationStrategy::kOnlySecond}) {
+    if (name == TruncationStrategyName(s)) return s;
+  }
+  return std::nullopt;
+}
+
 std::string Tokenizer::Normalize(std::string_view text) const {
   std::string out;
   impl_->Normalize(text, out);

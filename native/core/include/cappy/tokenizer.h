@@ -29,6 +29,8 @@ struct AddedToken {
 enum class TruncationStrategy { kLongestFirst, kOnlyFirst, kOnlySecond };
 // "longest_first", "only_first", "only_second".
 const char* TruncationStrategyName(TruncationStrategy strategy) noexcept;
+// The inverse of TruncationStrategyName; nullopt for any other text.
+std::optional<TruncationStrategy> ParseTruncationStrategy(std::string_view name) noexcept;
 
 struct Truncation {
   bool enabled = false;
