@@ -74,8 +74,9 @@ async function openScorer(cmd: Command, endpoints: string[]): Promise<{ scorer: 
     // Two chunks in flight, each enough to fill every endpoint's slots, so no server idles between chunks.
     return { scorer: remote, chunk: Math.max(CHUNK, remote.preferredChunk), inFlight: 2 };
   }
-  const scorer = await Scorer.load(singleModelOf(cmd), scorerOptionsOf(cmd));
-  if (scorerOptionsOf(cmd).dtype) process.stderr.write(`cappy score: graph: ${scorer.info.model.dtypeChoice}\n`);
+  const options = scorerOptionsOf(cmd);
+  const scorer = await Scorer.load(singleModelOf(cmd), options);
+  if (options.dtype) process.stderr.write(`cappy score: graph: ${scorer.info.model.dtypeChoice}\n`);
   if (scorer.info.model.forged) process.stderr.write(`cappy score: model is ${scorer.info.model.description}\n`);
   return { scorer, chunk: CHUNK, inFlight: 1 };
 }
