@@ -1,7 +1,7 @@
 // LLM answers kept on disk, one small JSON file per answer, named by the
-// SHA-256 of what was asked: the endpoint kind, model, prompt, the sampling
-// settings sent, and the answer's index among those asked with the same
-// settings. A rerun, or a run resumed after a crash, finds every answer it
+// SHA-256 of what was asked: the endpoint kind, the decoding setting's name,
+// model, prompt, the sampling settings sent, and the answer's index among
+// those asked with the same setting. A rerun, or a run resumed after a crash, finds every answer it
 // already paid for. The base URL is not part of the key: the same model
 // behind another address answers the same request.
 // Each file is written under a temporary name and renamed, so a killed run

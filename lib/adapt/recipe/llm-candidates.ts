@@ -154,7 +154,8 @@ export async function llmCandidates(instructions: readonly string[], o: LlmCandi
     const out: string[] = [];
     for (const { decoding, count } of plan) {
       const body = requestBody(instruction, decoding, settings);
-      const keyed = { api: o.api, ...body };
+      // The setting's name is part of the key: without --llm-extras "topk40" sends what "sampling" sends, yet its draws are its own.
+      const keyed = { api: o.api, decoding: decoding.name, ...body };
       const keys = Array.from({ length: count }, (_, i) => GenerationCache.key(keyed, i));
       const texts = await Promise.all(keys.map(async (k) => (await cache.get(k))?.text));
       progress.cached += texts.filter((t) => t !== undefined).length;

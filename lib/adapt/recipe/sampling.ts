@@ -18,7 +18,7 @@
 // stands in for it. top_k and min_tokens are not OpenAI parameters either
 // (OpenAI answers 400 to them); vLLM and llama.cpp's server take them, so they
 // are sent only with --llm-extras. Without them "topk40" samples like "plain"
-// sampling, but stays a separate set of draws (its cache keys differ).
+// sampling, but stays a separate set of draws (the setting's name is part of the cache key).
 
 export type DecodingName = 'greedy' | 'sampling' | 'temp0.9' | 'topk40' | 'topp0.95';
 
