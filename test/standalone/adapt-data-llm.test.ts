@@ -161,6 +161,21 @@ describe('retries', () => {
     expect(lines(out).filter((p) => p.source === 'sample')).toHaveLength(r.stats.samples);
   });
 
+  it('a request past --llm-timeout is a 504 and is retried; progress counts instructions to the end', async () => {
+    fake.faults = [{ kind: 'stall' }];
+    const retries: number[] = [];
+    const done: number[] = [];
+    const onProgress = (p: AdaptDataProgress) => {
+      if (p.phase !== 'llm') return;
+      if (p.retry) retries.push(p.retry.status);
+      else done.push(p.done);
+    };
+    const r = await makeAdaptData({ ...base(), samples: 4, llmConcurrency: 1, llmTimeout: 0.2, onProgress });
+    expect(retries).toEqual([504]);
+    expect(r.stats.llm).toMatchObject({ generated: 15, retries: 1 });
+    expect(done).toEqual([0, 1, 2, 3]);
+  });
+
   it('the backoff: Retry-After in seconds or as a date, capped; otherwise doubling from 0.5 s to 30 s, the upper half jittered', () => {
     expect(parseRetryAfter('2')).toBe(2000);
     expect(parseRetryAfter('0.5')).toBe(500);
