@@ -14,8 +14,11 @@ export { multipleChoiceAccuracy } from './eval/multiple-choice.js';
 export type { McRow, McResult } from './eval/multiple-choice.js';
 export { bestOfN } from './eval/best-of-n.js';
 export type { BonRow, BonResult } from './eval/best-of-n.js';
-export { rougeL, rougeLBest, rougeTokens } from './eval/rouge.js';
-export type { RougeScore } from './eval/rouge.js';
+export { rougeL, rougeLBest, rougeLMulti, rougeTokens } from './eval/rouge.js';
+export type { RougeScore, RougeOptions } from './eval/rouge.js';
+export { porterStem } from './eval/porter-stemmer.js';
+export { makeAdaptData, buildPairs, parseTaskRows, LlmError } from './adapt/recipe/index.js';
+export type { AdaptDataOptions, AdaptDataProgress, AdaptDataResult, LabelledPair, PairStats, TaskRow } from './adapt/recipe/index.js';
 export { Tokenizer } from './tokenizer/index.js';
 export type { TruncationStrategy } from './tokenizer/index.js';
 export {

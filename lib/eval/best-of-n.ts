@@ -2,10 +2,12 @@
 // instruction, keep the one the scorer ranks first, and measure it against
 // references with Rouge-L. The baseline keeps the first candidate (what a
 // caller without a scorer would return), and the oracle keeps the candidate
-// with the best Rouge-L, the ceiling any selector could reach.
+// with the best Rouge-L, the ceiling any selector could reach. Rouge-L is
+// rouge_score's rougeL with Porter stemming by default (use_stemmer=True, as
+// the Cappy paper evaluates); `stem: false` gives the unstemmed figure.
 import { InvalidInputError } from '../errors/index.js';
 import { argmax } from '../scorer/ranking.js';
-import { rougeLBest } from './rouge.js';
+import { rougeLBest, type RougeOptions } from './rouge.js';
 
 export interface BonRow {
   instruction: string;
@@ -28,6 +30,8 @@ export interface BonResult {
   changed: number;
   /** Index picked per row, in row order. */
   picks: number[];
+  /** Whether tokens were Porter-stemmed. */
+  stem: boolean;
 }
 
 function stringArray(v: unknown, name: string, where: string): string[] {
@@ -53,7 +57,8 @@ export function parseBonRow(value: unknown, where: string): BonRow {
 }
 
 /** `scores` holds every row's candidates, flattened in row order. */
-export function bestOfN(rows: readonly BonRow[], scores: Float32Array): BonResult {
+export function bestOfN(rows: readonly BonRow[], scores: Float32Array, options: RougeOptions = {}): BonResult {
+  const stem = options.stem ?? true;
   const total = rows.reduce((s, r) => s + r.candidates.length, 0);
   if (scores.length !== total) throw new InvalidInputError(`one score per candidate is needed (${total}), got ${scores.length}`);
   let offset = 0;
@@ -66,7 +71,7 @@ export function bestOfN(rows: readonly BonRow[], scores: Float32Array): BonResul
     const n = row.candidates.length;
     const pick = argmax(scores.subarray(offset, offset + n)).index; // the same rule as Scorer.choose
     offset += n;
-    const rouge = row.candidates.map((c) => rougeLBest(c, row.references));
+    const rouge = row.candidates.map((c) => rougeLBest(c, row.references, { stem }));
     selected += rouge[pick];
     baseline += rouge[0];
     oracle += Math.max(...rouge);
@@ -83,5 +88,6 @@ export function bestOfN(rows: readonly BonRow[], scores: Float32Array): BonResul
     gain: (selected - baseline) / k,
     changed,
     picks,
+    stem,
   };
 }

@@ -4,17 +4,25 @@
 // the candidate and precision over the reference (swapped), defaults the
 // F-measure's beta to 0.5 and throws on empty text. Its numbers would not be
 // comparable with the ones papers report, which come from Google's
-// rouge-score package; this file follows that package's `rougeL` defaults.
+// rouge-score package; this file follows that package's `rougeL`.
 //
-// Tokenization (rouge-score's default tokenizer, without stemming):
+// Tokenization (rouge_score's tokenize.tokenize):
 //   1. lowercase;
 //   2. every character outside [a-z0-9] becomes a space (so punctuation and
 //      non-ASCII letters separate words and are dropped);
-//   3. split on whitespace, dropping empty tokens.
+//   3. split on whitespace, dropping empty tokens;
+//   4. with `stem` (rouge_score's use_stemmer=True), every token longer than
+//      3 characters is replaced by its Porter stem, NLTK's PorterStemmer in
+//      its default mode (./porter-stemmer.ts).
 // Score: LCS length over tokens; P = LCS/|candidate|, R = LCS/|reference|,
 // F = 2PR/(P+R); 0 when either side has no tokens or nothing matches.
-// With several references a candidate takes its best F (rouge-score's
-// score_multi does the same).
+// With several references a candidate takes the score of the reference with
+// the best F, the first on ties (rouge_score's score_multi).
+//
+// `stem` defaults to true everywhere: the Cappy paper labels its training
+// samples and evaluates best-of-N with RougeScorer(['rougeL'],
+// use_stemmer=True) (cappy_bigbench.py), so these are the comparable numbers.
+import { porterStem } from './porter-stemmer.js';
 
 export interface RougeScore {
   precision: number;
@@ -22,13 +30,20 @@ export interface RougeScore {
   f: number;
 }
 
-/** rouge-score's default tokenization; see the header for the exact rules. */
-export function rougeTokens(text: string): string[] {
-  return text
+export interface RougeOptions {
+  /** Porter-stem tokens longer than 3 characters (rouge_score's use_stemmer). Default true. */
+  stem?: boolean;
+}
+
+/** rouge_score's tokenization; see the header for the exact rules. */
+export function rougeTokens(text: string, options: RougeOptions = {}): string[] {
+  const tokens = text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, ' ')
     .split(' ')
     .filter((t) => t.length > 0);
+  if (options.stem === false) return tokens;
+  return tokens.map((t) => (t.length > 3 ? porterStem(t) : t));
 }
 
 /** Length of the longest common subsequence, O(|a|·|b|) time, O(|b|) memory. */
@@ -45,10 +60,7 @@ export function lcsLength(a: readonly string[], b: readonly string[]): number {
   return prev[b.length];
 }
 
-/** Rouge-L of one candidate against one reference. */
-export function rougeL(candidate: string, reference: string): RougeScore {
-  const c = rougeTokens(candidate);
-  const r = rougeTokens(reference);
+function scoreTokens(c: readonly string[], r: readonly string[]): RougeScore {
   const lcs = lcsLength(c, r);
   if (lcs === 0) return { precision: 0, recall: 0, f: 0 };
   const precision = lcs / c.length;
@@ -56,9 +68,28 @@ export function rougeL(candidate: string, reference: string): RougeScore {
   return { precision, recall, f: (2 * precision * recall) / (precision + recall) };
 }
 
-/** The best Rouge-L F of a candidate over its references (0 with none). */
-export function rougeLBest(candidate: string, references: readonly string[]): number {
-  let best = 0;
-  for (const ref of references) best = Math.max(best, rougeL(candidate, ref).f);
+/** Rouge-L of one candidate against one reference. */
+export function rougeL(candidate: string, reference: string, options: RougeOptions = {}): RougeScore {
+  return scoreTokens(rougeTokens(candidate, options), rougeTokens(reference, options));
+}
+
+/**
+ * rouge_score's score_multi: the score against the reference with the best F
+ * (the first of equals). Zeros with no reference.
+ */
+export function rougeLMulti(candidate: string, references: readonly string[], options: RougeOptions = {}): RougeScore {
+  const c = rougeTokens(candidate, options);
+  let best: RougeScore = { precision: 0, recall: 0, f: 0 };
+  let first = true;
+  for (const ref of references) {
+    const s = scoreTokens(c, rougeTokens(ref, options));
+    if (first || s.f > best.f) best = s;
+    first = false;
+  }
   return best;
+}
+
+/** The best Rouge-L F of a candidate over its references (0 with none). */
+export function rougeLBest(candidate: string, references: readonly string[], options: RougeOptions = {}): number {
+  return rougeLMulti(candidate, references, options).f;
 }

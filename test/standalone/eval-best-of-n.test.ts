@@ -67,6 +67,21 @@ describe('best-of-N', () => {
     expect(r.gain).toBeCloseTo(-0.6, 6);
   });
 
+  it("stems by default, as the paper's RougeScorer(['rougeL'], use_stemmer=True); stem: false is the plain figure", () => {
+    // [the cats are running] vs [the cat runs]: unstemmed LCS 1, P 1/4, R 1/3, F 2/7;
+    // stemmed (cat, run, run) LCS 3, P 3/4, R 1, F 6/7. 'dogs bark' shares nothing either way.
+    const r = [{ instruction: 'q', candidates: ['dogs bark', 'The cats are running'], references: ['the cat runs'] }];
+    const scores = Float32Array.from([0, 1]);
+    const stemmed = bestOfN(r, scores);
+    expect(stemmed.stem).toBe(true);
+    expect(stemmed.selected).toBeCloseTo(6 / 7, 12);
+    expect(stemmed.oracle).toBeCloseTo(6 / 7, 12);
+    expect(stemmed.baseline).toBe(0);
+    const plain = bestOfN(r, scores, { stem: false });
+    expect(plain.stem).toBe(false);
+    expect(plain.selected).toBeCloseTo(2 / 7, 12);
+  });
+
   it('needs one score per candidate', () => {
     expect(() => bestOfN(rows, new Float32Array(5))).toThrow(/one score per candidate is needed \(6\)/);
   });
