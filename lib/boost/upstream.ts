@@ -16,13 +16,18 @@ export class UpstreamFailure extends Error {
     readonly status: number,
     readonly body: string,
     readonly contentType: string,
+    /** The upstream's own Retry-After header, passed through as it came. */
+    readonly retryAfter?: string,
+    /** Our code for a gateway failure of our own (lib/server/errors.ts); undefined for the upstream's answers. */
+    readonly code?: 'UPSTREAM_UNREACHABLE' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_BAD_RESPONSE',
   ) {
     super(`upstream failure ${status}`);
     this.name = 'UpstreamFailure';
   }
 
-  static gateway(status: 502 | 504, message: string, type: string): UpstreamFailure {
-    return new UpstreamFailure(status, JSON.stringify({ error: { message, type, code: null, param: null } }), 'application/json; charset=utf-8');
+  static gateway(status: 502 | 504, message: string, type: 'upstream_unreachable' | 'upstream_timeout' | 'upstream_bad_response'): UpstreamFailure {
+    const body = JSON.stringify({ error: { message, type, code: null, param: null } });
+    return new UpstreamFailure(status, body, 'application/json; charset=utf-8', undefined, type.toUpperCase() as UpstreamFailure['code']);
   }
 }
 
@@ -92,7 +97,8 @@ export class Upstream {
       throw this.#fetchFailure(e, signal);
     }
     if (res.status < 200 || res.status > 299) {
-      throw new UpstreamFailure(res.status, text, res.headers.get('content-type') ?? 'application/json; charset=utf-8');
+      const type = res.headers.get('content-type') ?? 'application/json; charset=utf-8';
+      throw new UpstreamFailure(res.status, text, type, res.headers.get('retry-after') ?? undefined);
     }
     let json: unknown;
     try {
