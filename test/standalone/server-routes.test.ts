@@ -3,7 +3,8 @@
 // auth, timing headers and metrics.
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cappyPlugin, createServer, mapError, type CappyServer } from '../../lib/server/index.js';
+import { cappyPlugin, createServer, ERROR_TABLE, mapError, ModelSet, type CappyServer } from '../../lib/server/index.js';
+import { TEI_ERROR_TYPES, validateTei } from '../support/tei-schemas/index.js';
 import { BAD_TEXT, FakeScorer, fakeScore } from './server-fake.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -540,6 +541,43 @@ describe('embedding as a plugin', () => {
 });
 
 describe('the error table', () => {
+  it("every code's type is one of TEI's ErrorType kinds (TEI's own schema), and its body TEI's ErrorResponse", () => {
+    for (const code of Object.keys(ERROR_TABLE)) {
+      const m = mapError({ code, message: 'm' });
+      expect(TEI_ERROR_TYPES, code).toContain(m.body.error_type);
+      validateTei('error-response', m.body);
+      expect(m.status).toBe(ERROR_TABLE[code as keyof typeof ERROR_TABLE].status);
+    }
+  });
+
+  it('the bodies TEI routes send on failure validate as ErrorResponse: 429, 422 Tokenizer, 424 Backend, 503 while loading and draining', async () => {
+    const { app, scorer } = make();
+    const tokenizer = await post(app, '/rerank', { query: 'q', texts: [BAD_TEXT] });
+    validateTei('error-response', tokenizer.json());
+    scorer.queueLimit = 0;
+    const full = await post(app, '/predict', { inputs: ['q', 'a'] });
+    expect(full.statusCode).toBe(429);
+    validateTei('error-response', full.json());
+    const failing = new FakeScorer();
+    failing.scoreBatch = async () => {
+      throw Object.assign(new Error('ORT failed'), { code: 'RUNTIME' });
+    };
+    const backend = await post(make({}, failing).app, '/rerank', { query: 'q', texts: ['a'] });
+    expect(backend.statusCode).toBe(424);
+    validateTei('error-response', backend.json());
+    const loading = createServer(new ModelSet(['m']));
+    servers.push(loading);
+    for (const [method, url] of [['GET', '/health'], ['GET', '/'], ['POST', '/rerank']] as const) {
+      const r = await loading.inject({ method, url, payload: method === 'POST' ? { query: 'q', texts: ['a'] } : undefined });
+      expect(r.statusCode, url).toBe(503);
+      validateTei('error-response', r.json());
+    }
+    void app.cappy.drain();
+    const drained = await post(app, '/rerank', { query: 'q', texts: ['a'] });
+    expect(drained.statusCode).toBe(503);
+    validateTei('error-response', drained.json());
+  });
+
   it.each([
     [{ code: 'TOKENIZER', message: 'm' }, 422, 'Tokenizer'],
     [{ code: 'INVALID_INPUT', message: 'm' }, 422, 'Validation'],
