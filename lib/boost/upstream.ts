@@ -50,6 +50,23 @@ export interface UpstreamOptions {
   timeoutMs: number;
 }
 
+/**
+ * A signal that aborts with the reason of the first of `signals` to abort:
+ * AbortSignal.any by hand, which Node has only from 20.3 (the package
+ * supports every Node 20). Each signal here lives for one request.
+ */
+function anySignal(signals: AbortSignal[]): AbortSignal {
+  const controller = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    s.addEventListener('abort', () => controller.abort(s.reason), { once: true, signal: controller.signal });
+  }
+  return controller.signal;
+}
+
 /** Adds numbers field by field (nested objects too), as usage objects add up. */
 function addUsage(a: Json | undefined, b: unknown): Json | undefined {
   if (b === null || typeof b !== 'object') return a;
@@ -130,13 +147,13 @@ export class Upstream {
    */
   async gather(path: string, body: Json, n: number, headers: Record<string, string>, clientSignal: AbortSignal): Promise<Gathered> {
     const t0 = performance.now();
-    const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(this.#opts.timeoutMs)]);
+    const signal = anySignal([clientSignal, AbortSignal.timeout(this.#opts.timeoutMs)]);
     const { n: _n, stream: _s, stream_options: _so, ...base } = body;
     const single = { ...base, stream: false };
     const mode = this.#opts.mode === 'auto' ? (this.#ignoresN.has(path) ? 'parallel' : 'n') : this.#opts.mode;
     // Fails the other requests as soon as one fails.
     const local = new AbortController();
-    const both = AbortSignal.any([signal, local.signal]);
+    const both = anySignal([signal, local.signal]);
     const one = (b: Json) =>
       this.#post(path, b, headers, both).catch((e: unknown) => {
         local.abort(e);
