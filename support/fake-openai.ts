@@ -17,8 +17,10 @@ export interface FakeUpstream {
   requests: FakeUpstreamRequest[];
   /** Answer one choice whatever `n` asks. */
   ignoresN: boolean;
-  /** Answer this status and body instead of candidates. */
-  failWith?: { status: number; body: string };
+  /** Answer this status and body (and headers) instead of candidates. */
+  failWith?: { status: number; body: string; headers?: Record<string, string> };
+  /** Chat choices of its own for request r (else `text` candidates): e.g. tool calls. */
+  chatChoices?: (n: number, r: number) => Record<string, unknown>[];
   /** Wait this long before answering, ms. */
   delayMs: number;
   /** The text of candidate k of request r (both from 0). */
@@ -50,13 +52,13 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       const r = served++;
       const answer = () => {
         if (fake.failWith) {
-          res.writeHead(fake.failWith.status, { 'content-type': 'application/json', 'x-fake': 'upstream' });
+          res.writeHead(fake.failWith.status, { 'content-type': 'application/json', 'x-fake': 'upstream', ...fake.failWith.headers });
           res.end(fake.failWith.body);
           return;
         }
         const n = fake.ignoresN ? 1 : typeof body.n === 'number' ? body.n : 1;
         const chat = path === '/v1/chat/completions';
-        const choices = Array.from({ length: n }, (_, k) =>
+        const choices = chat && fake.chatChoices ? fake.chatChoices(n, r) : Array.from({ length: n }, (_, k) =>
           chat
             ? { index: k, message: { role: 'assistant', content: fake.text(k, r) }, logprobs: null, finish_reason: k % 2 ? 'length' : 'stop' }
             : { index: k, text: fake.text(k, r), logprobs: null, finish_reason: 'stop' },

@@ -9,11 +9,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { rankScores } from '../scorer/ranking.js';
 import { drainAware, recordOf, requestSignal, type RouteContext } from '../server/context.js';
-import { mapError } from '../server/errors.js';
+import { errorHeaders, HttpError, mapError } from '../server/errors.js';
+import { retryAfterFor } from '../server/retry-after.js';
 import { scoreTimed, setTimingHeaders } from '../server/timing.js';
-import { asBadRequest, describe, objectBody, optionalInteger, type Body } from '../server/validate.js';
-import { HttpError } from '../server/errors.js';
-import { CHAT_RENDERING, contentText, PROMPT_RENDERING, renderChat, renderPrompt } from './render.js';
+import { asInvalidRequest, describe, objectBody, optionalInteger, type Body } from '../server/validate.js';
+import { CHAT_RENDERING, messageText, PROMPT_RENDERING, renderChat, renderPrompt } from './render.js';
 import { Upstream, UpstreamFailure } from './upstream.js';
 
 type Json = Record<string, unknown>;
@@ -44,17 +44,17 @@ export interface BoostExtension {
 
 export const MAX_BOOST_N = 64;
 
+/** What Cappy scores of a candidate: a completion's text, or a chat message's text and tool calls (render.ts). */
 function candidateText(kind: Kind, choice: Json): string {
   if (kind === 'completions') return typeof choice.text === 'string' ? choice.text : '';
-  const message = choice.message as Json | undefined;
-  return contentText(message?.content) ?? '';
+  return messageText(choice.message) ?? '';
 }
 
 /** `{"cappy_boost": {"n": 8}}` in a request overrides --boost-n for it. */
 function requestN(body: Body): number | undefined {
   const ext = body.cappy_boost;
   if (ext === undefined || ext === null) return undefined;
-  if (typeof ext !== 'object' || Array.isArray(ext)) throw new HttpError('BAD_REQUEST', `"cappy_boost" must be an object, got ${describe(ext)}`);
+  if (typeof ext !== 'object' || Array.isArray(ext)) throw new HttpError('INVALID_REQUEST', `"cappy_boost" must be an object, got ${describe(ext)}`);
   return optionalInteger(ext as Body, 'n', 1, MAX_BOOST_N);
 }
 
@@ -102,10 +102,10 @@ export interface BoostRouteOptions {
 export function boostRoutes(app: FastifyInstance, ctx: RouteContext, o: BoostRouteOptions): void {
   const handle = async (kind: Kind, request: FastifyRequest, reply: FastifyReply) => {
     const body = objectBody(request.body);
-    const instruction = asBadRequest(() => (kind === 'chat' ? renderChat(body.messages) : renderPrompt(body.prompt)));
+    const instruction = asInvalidRequest(() => (kind === 'chat' ? renderChat(body.messages) : renderPrompt(body.prompt)));
     const wanted = optionalInteger(body, 'n', 1, MAX_BOOST_N) ?? 1;
     const n = Math.max(requestN(body) ?? o.n, wanted);
-    if (body.stream !== undefined && typeof body.stream !== 'boolean') throw new HttpError('BAD_REQUEST', `"stream" must be a boolean, got ${describe(body.stream)}`);
+    if (body.stream !== undefined && typeof body.stream !== 'boolean') throw new HttpError('INVALID_REQUEST', `"stream" must be a boolean, got ${describe(body.stream)}`);
     // The request's `model` is the LLM's name and goes upstream; Cappy's scorer is --boost-model.
     const { model, scorer } = ctx.models.scorerOf(o.scorer);
     recordOf(request).model = model.name;
@@ -168,13 +168,17 @@ export function boostRoutes(app: FastifyInstance, ctx: RouteContext, o: BoostRou
   void app.register(async (scope) => {
     scope.setErrorHandler((error, request, reply) => {
       if (error instanceof UpstreamFailure) {
-        recordOf(request).errLabel = `UPSTREAM_${error.status}`;
+        recordOf(request).errLabel = error.code ?? `UPSTREAM_${error.status}`;
+        // The upstream's own Retry-After passes through; a 429 without one gets 1 s.
+        if (error.retryAfter !== undefined) reply.header('retry-after', error.retryAfter);
+        else if (error.status === 429) reply.header('retry-after', '1');
         return reply.code(error.status).type(error.contentType).send(error.body);
       }
       const m = mapError(error);
-      recordOf(request).errLabel = m.label;
-      if (m.status >= 500 && m.label === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
-      if (m.status === 401) reply.header('www-authenticate', 'Bearer');
+      const rec = recordOf(request);
+      rec.errLabel = m.label;
+      if (m.label === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
+      errorHeaders(reply, m, m.status === 429 ? retryAfterFor(ctx, rec.model) : undefined);
       return reply.code(m.status).type('application/json; charset=utf-8').send({ error: { message: m.body.error, type: m.body.error_type, code: m.label, param: null } });
     });
     // `model` in the config: the metrics label (the body's `model` names the LLM).

@@ -16,13 +16,18 @@ export class UpstreamFailure extends Error {
     readonly status: number,
     readonly body: string,
     readonly contentType: string,
+    /** The upstream's own Retry-After header, passed through as it came. */
+    readonly retryAfter?: string,
+    /** Our code for a gateway failure of our own (lib/server/errors.ts); undefined for the upstream's answers. */
+    readonly code?: 'UPSTREAM_UNREACHABLE' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_BAD_RESPONSE',
   ) {
     super(`upstream failure ${status}`);
     this.name = 'UpstreamFailure';
   }
 
-  static gateway(status: 502 | 504, message: string, type: string): UpstreamFailure {
-    return new UpstreamFailure(status, JSON.stringify({ error: { message, type, code: null, param: null } }), 'application/json; charset=utf-8');
+  static gateway(status: 502 | 504, message: string, type: 'upstream_unreachable' | 'upstream_timeout' | 'upstream_bad_response'): UpstreamFailure {
+    const body = JSON.stringify({ error: { message, type, code: null, param: null } });
+    return new UpstreamFailure(status, body, 'application/json; charset=utf-8', undefined, type.toUpperCase() as UpstreamFailure['code']);
   }
 }
 
@@ -43,6 +48,23 @@ export interface UpstreamOptions {
   baseUrl: string;
   mode: BoostMode;
   timeoutMs: number;
+}
+
+/**
+ * A signal that aborts with the reason of the first of `signals` to abort:
+ * AbortSignal.any by hand, which Node has only from 20.3 (the package
+ * supports every Node 20). Each signal here lives for one request.
+ */
+function anySignal(signals: AbortSignal[]): AbortSignal {
+  const controller = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    s.addEventListener('abort', () => controller.abort(s.reason), { once: true, signal: controller.signal });
+  }
+  return controller.signal;
 }
 
 /** Adds numbers field by field (nested objects too), as usage objects add up. */
@@ -92,7 +114,8 @@ export class Upstream {
       throw this.#fetchFailure(e, signal);
     }
     if (res.status < 200 || res.status > 299) {
-      throw new UpstreamFailure(res.status, text, res.headers.get('content-type') ?? 'application/json; charset=utf-8');
+      const type = res.headers.get('content-type') ?? 'application/json; charset=utf-8';
+      throw new UpstreamFailure(res.status, text, type, res.headers.get('retry-after') ?? undefined);
     }
     let json: unknown;
     try {
@@ -124,13 +147,13 @@ export class Upstream {
    */
   async gather(path: string, body: Json, n: number, headers: Record<string, string>, clientSignal: AbortSignal): Promise<Gathered> {
     const t0 = performance.now();
-    const signal = AbortSignal.any([clientSignal, AbortSignal.timeout(this.#opts.timeoutMs)]);
+    const signal = anySignal([clientSignal, AbortSignal.timeout(this.#opts.timeoutMs)]);
     const { n: _n, stream: _s, stream_options: _so, ...base } = body;
     const single = { ...base, stream: false };
     const mode = this.#opts.mode === 'auto' ? (this.#ignoresN.has(path) ? 'parallel' : 'n') : this.#opts.mode;
     // Fails the other requests as soon as one fails.
     const local = new AbortController();
-    const both = AbortSignal.any([signal, local.signal]);
+    const both = anySignal([signal, local.signal]);
     const one = (b: Json) =>
       this.#post(path, b, headers, both).catch((e: unknown) => {
         local.abort(e);

@@ -65,8 +65,12 @@ export const SERVER_OPTIONS = {
   boostMode: oneOf(['auto', 'n', 'parallel'], { default: 'auto', help: 'how candidates are asked for: n, parallel requests, or auto' }),
   /** Longest wait for the upstream, per boosted request; beyond it the client gets 504. */
   boostTimeout: decimal({ min: 0.001, max: 3600, unit: 'seconds', default: 120, help: 'longest wait for the upstream; then 504' }),
-  /** Key sent upstream as `Authorization: Bearer`. Without it the client's own header is forwarded when the server has no --api-key. */
-  boostApiKey: text({ placeholder: 'key', help: 'bearer key for the upstream' }),
+  /**
+   * The upstream's own key, sent as `Authorization: Bearer`; the client's
+   * Authorization header is then never forwarded. Without it, the client's
+   * own header is forwarded only when this server checks no --api-key.
+   */
+  boostUpstreamKey: text({ placeholder: 'key', help: "the upstream's own bearer key; the client's Authorization is then not forwarded" }),
   /** The Cappy model that scores boost candidates. Default: the default model. */
   boostModel: text({ placeholder: 'name', help: 'the served model that scores candidates', defaultText: 'the default model' }),
 } as const;

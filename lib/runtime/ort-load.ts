@@ -19,9 +19,9 @@
 // tables) only on threads it creates, so the first ORT call from a libuv
 // thread crashed in isalnum (docs/architecture.md).
 import { randomBytes, createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidInputError, ModelLoadError } from '../errors/index.js';
 import type { NativeOrtLink } from '../native.js';
 import { cacheRoot } from '../model/default-model.js';
@@ -68,7 +68,13 @@ export function isolatedOrtCopy(source: string, env: NodeJS.ProcessEnv = process
   const key = `${hash(source).slice(0, 12)}-${hash(`${st.size}\0${st.mtimeMs}`).slice(0, 8)}`;
   const roots = [join(cacheRoot(env), 'ort'), join(tmpdir(), `cappy-ort-${process.getuid?.() ?? 'user'}`)];
   const failures: string[] = [];
+  const noexec: string[] = [];
   for (const root of roots) {
+    // A copy on a noexec mount is written fine and then cannot be mapped.
+    if (onNoexecMount(root)) {
+      noexec.push(root);
+      continue;
+    }
     const dir = join(root, key);
     const made = readyCopy(dir);
     if (made) return made;
@@ -79,10 +85,74 @@ export function isolatedOrtCopy(source: string, env: NodeJS.ProcessEnv = process
       failures.push(`${root}: ${(e as Error).message}`);
     }
   }
+  if (failures.length === 0) throw new ModelLoadError(noexecMessage(noexec));
   throw new ModelLoadError(
-    `cannot make the isolated copy of ONNX Runtime ${source} (${failures.join('; ')}). ` +
+    `cannot make the isolated copy of ONNX Runtime ${source} (${failures.join('; ')}` +
+      `${noexec.length > 0 ? `; on noexec filesystems: ${noexec.join(', ')}` : ''}). ` +
       'Make CAPPY_HOME writable, or set CAPPY_ORT_LOAD=plain (no copy, and no isolation from onnxruntime-node).',
   );
+}
+
+/**
+ * Why the copy cannot be used when every folder for it is on a noexec mount
+ * (a container's --read-only root with plain --tmpfs mounts), and the three
+ * setups that work (docs/scale-out.md, "Read-only root").
+ */
+export function noexecMessage(roots: readonly string[]): string {
+  return (
+    `cannot load the isolated copy of ONNX Runtime: ${roots.join(' and ')} ${roots.length > 1 ? 'are' : 'is'} on a filesystem mounted noexec, ` +
+    'where a shared library cannot be mapped. Use one of: an exec mount for CAPPY_HOME ' +
+    '(docker run --read-only --tmpfs /var/cache/cappy:exec,uid=1000,gid=1000 ...), ' +
+    'a named volume for it (-v cappy-cache:/var/cache/cappy; in Kubernetes an emptyDir), ' +
+    'or CAPPY_ORT_LOAD=plain (ONNX Runtime loaded where it is installed: no copy, and no isolation from onnxruntime-node in the same process).'
+  );
+}
+
+/** Octal escapes of /proc mount fields (a space is \040). */
+const unescapeMount = (s: string) => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+/**
+ * Whether `dir` (or, when it does not exist yet, its nearest existing
+ * parent, symlinks resolved) lies on a mount with `noexec`, by
+ * /proc/self/mountinfo. False where that cannot be read (not Linux).
+ */
+export function onNoexecMount(dir: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return false;
+  }
+  let path = resolve(dir);
+  while (!existsSync(path) && dirname(path) !== path) path = dirname(path);
+  try {
+    path = realpathSync(path);
+  } catch {
+    // keep the path as resolved
+  }
+  return noexecIn(text, path);
+}
+
+/**
+ * Whether the absolute `path` is on a noexec mount of the mountinfo `text`
+ * (proc(5)): the mount with the longest mount point holding the path
+ * decides, the last listed winning at one point (a later mount hides an
+ * earlier one).
+ */
+export function noexecIn(text: string, path: string): boolean {
+  let best = -1;
+  let noexec = false;
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    if (fields.length < 6) continue;
+    const point = unescapeMount(fields[4]);
+    const inside = path === point || path.startsWith(point.endsWith('/') ? point : `${point}/`);
+    if (inside && point.length >= best) {
+      best = point.length;
+      noexec = fields[5].split(',').includes('noexec');
+    }
+  }
+  return noexec;
 }
 
 class NoClash extends Error {}

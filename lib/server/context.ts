@@ -63,7 +63,7 @@ export function requestedModel(request: FastifyRequest, body?: Body): string | u
   const query = request.query as Record<string, unknown> | undefined;
   const v = fromBody ?? query?.model;
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new HttpError('BAD_REQUEST', `"model" must be a string, got ${describe(v)}`);
+  if (typeof v !== 'string') throw new HttpError('INVALID_REQUEST', `"model" must be a string, got ${describe(v)}`);
   return v;
 }
 

@@ -9,7 +9,7 @@ import { toPair, type Pair } from '../scorer/pairs.js';
 import { AbortError } from '../errors/index.js';
 import { HttpError, mapError } from './errors.js';
 import { drainAware, modelFor, recordOf, requestSignal, scoreForRequest, type RouteContext } from './context.js';
-import { asBadRequest, boundedArray, describe, objectBody, pairList } from './validate.js';
+import { asInvalidRequest, boundedArray, describe, objectBody, pairList } from './validate.js';
 
 export const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/ndjson'];
 
@@ -30,7 +30,7 @@ async function* ndjsonPairs(stream: Readable, maxLine: number): AsyncGenerator<P
       throw new HttpError('BAD_REQUEST', `line ${lineNo}: not valid JSON (${(e as Error).message})`);
     }
     seen += 1;
-    return asBadRequest(() => toPair(v, `line ${lineNo}`));
+    return asInvalidRequest(() => toPair(v, `line ${lineNo}`));
   };
   for await (const chunk of stream as AsyncIterable<string>) {
     buf += chunk;
@@ -46,7 +46,7 @@ async function* ndjsonPairs(stream: Readable, maxLine: number): AsyncGenerator<P
   }
   const last = parse(buf);
   if (last) yield last;
-  if (seen === 0) throw new HttpError('BAD_REQUEST', 'empty request body: send NDJSON pairs, one per line');
+  if (seen === 0) throw new HttpError('EMPTY', 'empty request body: send NDJSON pairs, one per line');
 }
 
 function isReadable(v: unknown): v is Readable {
@@ -63,9 +63,8 @@ async function streamScores(ctx: RouteContext, request: FastifyRequest, reply: F
     : (() => {
         // A JSON {pairs} body: scored in chunks, answered as a stream.
         const pairs = json.pairs;
-        if (!Array.isArray(pairs) || pairs.length === 0) {
-          throw new HttpError('BAD_REQUEST', `"pairs" must be a non-empty array, got ${describe(pairs)}`);
-        }
+        if (!Array.isArray(pairs)) throw new HttpError('INVALID_REQUEST', `"pairs" must be an array, got ${describe(pairs)}`);
+        if (pairs.length === 0) throw new HttpError('EMPTY', '"pairs" must not be empty');
         return pairList(pairs, 'pairs');
       })();
   const t0 = performance.now();
@@ -123,7 +122,7 @@ export function nativeRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.post('/score', { config: { metric: 'score' } }, async (request, reply) => {
     if (isReadable(request.body)) {
-      throw new HttpError('BAD_REQUEST', 'POST /score takes a JSON {"pairs": [...]} body; send NDJSON to /score/stream');
+      throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'POST /score takes a JSON {"pairs": [...]} body; send NDJSON to /score/stream');
     }
     const body = objectBody(request.body);
     const { scorer } = modelFor(ctx, request, body);

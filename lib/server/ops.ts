@@ -8,7 +8,7 @@
 // liveness: 200 whenever the process answers HTTP. Both need no API key.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requestedModel, type RouteContext } from './context.js';
 import type { ModelState, ServedModel } from './models.js';
 import { LABEL } from './tei.js';
@@ -44,6 +44,8 @@ function modelInfo(ctx: RouteContext, m: ServedModel) {
   const so = info?.options;
   return {
     model_id: m.name,
+    // TEI 1.9's Info requires it: the name requests use (its --served-model-name).
+    served_model_name: m.name,
     model_sha: null,
     // The graph's number format under TEI's names.
     model_dtype: info ? (TEI_DTYPE[info.model.dtype ?? 'fp32'] ?? info.model.dtype) : null,
@@ -86,7 +88,7 @@ function modelInfo(ctx: RouteContext, m: ServedModel) {
 export function opsRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const pub = { config: { public: true } };
 
-  app.get('/health', pub, async (_request, reply) => {
+  const health = async (_request: FastifyRequest, reply: FastifyReply) => {
     const status = overall(ctx);
     const models = ctx.models.states();
     if (status === 'ready') return reply.code(200).send({ status: 'ok', models });
@@ -97,8 +99,11 @@ export function opsRoutes(app: FastifyInstance, ctx: RouteContext): void {
         : status === 'failed'
           ? `model ${failed.map((m) => `'${m.name}' failed to load (${m.error?.message ?? 'unknown error'})`).join(', ')}`
           : `not ready: ${Object.entries(models).filter(([, s]) => s !== 'ready').map(([n, s]) => `${n} is ${s}`).join(', ')}`;
-    return reply.code(503).send({ error: why, error_type: 'Unhealthy', status, models });
-  });
+    return reply.code(503).send({ error: why, error_type: 'Unhealthy', code: status === 'draining' ? 'DRAINING' : 'NOT_READY', status, models });
+  };
+  app.get('/health', pub, health);
+  // TEI's GET / is its health route too.
+  app.get('/', pub, health);
 
   app.get('/live', pub, async () => ({ status: 'alive', state: overall(ctx), models: ctx.models.states() }));
 

@@ -10,6 +10,7 @@ import { bearerChecker } from './auth.js';
 import { cohereRoutes } from './cohere.js';
 import { methodOf, recordOf, requestedModel, type RequestRecord, type RouteContext, type ServerState } from './context.js';
 import { HttpError, mapError, sendError } from './errors.js';
+import { retryAfterFor } from './retry-after.js';
 import { ServerMetrics } from './metrics.js';
 import { folderName, ModelSet } from './models.js';
 import { nativeRoutes } from './native.js';
@@ -95,8 +96,10 @@ export async function cappyPlugin(app: FastifyInstance, options: CappyPluginOpti
   });
 
   app.setErrorHandler((error, request, reply) => {
-    recordOf(request).errLabel = mapError(error).label;
-    return sendError(error, request, reply);
+    const rec = recordOf(request);
+    const m = mapError(error);
+    rec.errLabel = m.label;
+    return sendError(error, request, reply, m.status === 429 ? retryAfterFor(ctx, rec.model) : undefined);
   });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -156,8 +159,9 @@ export async function cappyPlugin(app: FastifyInstance, options: CappyPluginOpti
       upstream: new Upstream({ baseUrl: opts.boostUpstream, mode: opts.boostMode, timeoutMs: opts.boostTimeout * 1000 }),
       n: opts.boostN,
       scorer: opts.boostModel,
-      upstreamKey: opts.boostApiKey,
-      forwardClientAuth: opts.apiKey === undefined,
+      upstreamKey: opts.boostUpstreamKey,
+      // The upstream's own key, when set, replaces the client's header; so does this server's key check.
+      forwardClientAuth: opts.apiKey === undefined && opts.boostUpstreamKey === undefined,
     });
   }
 }

@@ -1,10 +1,10 @@
-// TEI-compatible scoring routes: POST /rerank and POST /predict (GET /info
-// and GET /health live in ops.ts).
+// TEI-compatible scoring routes: POST /rerank (also at POST /, as TEI serves
+// a reranker) and POST /predict (GET /info and GET /health live in ops.ts).
 //
 // Scores follow TEI's contract: a sigmoid of the logit unless the request
 // sets raw_scores=true, which returns Cappy's raw logit. See docs/server.md
 // for why the TEI routes keep TEI's default.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { rankScores } from '../scorer/ranking.js';
 import { HttpError } from './errors.js';
 import { modelFor, scoreForRequest, type RouteContext } from './context.js';
@@ -34,8 +34,8 @@ function predictInputs(v: unknown, max: number): { pairs: [string, string][]; ba
     }
   };
   if (typeof v === 'string') notSingle(v, '"inputs"');
-  if (!Array.isArray(v)) throw new HttpError('BAD_REQUEST', `"inputs" must be a pair or a batch of pairs, got ${describe(v)}`);
-  if (v.length === 0) throw new HttpError('BAD_REQUEST', '"inputs" must not be empty');
+  if (!Array.isArray(v)) throw new HttpError('INVALID_REQUEST', `"inputs" must be a pair or a batch of pairs, got ${describe(v)}`);
+  if (v.length === 0) throw new HttpError('EMPTY', '"inputs" must not be empty');
   // As in TEI, the first element decides: a string starts a single pair, an array a batch.
   if (typeof v[0] === 'string') {
     notSingle(v, '"inputs"');
@@ -61,7 +61,7 @@ async function truncation(scorer: ScorerLike, body: Body, firsts: readonly strin
 }
 
 export function teiRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  app.post('/rerank', { config: { metric: 'rerank' } }, async (request, reply) => {
+  const rerank = async (request: FastifyRequest, reply: FastifyReply) => {
     const body = objectBody(request.body);
     const { scorer } = modelFor(ctx, request, body);
     const query = requireString(body, 'query');
@@ -74,7 +74,11 @@ export function teiRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return rankScores(scores).map(({ index, score }) =>
       returnText ? { index, text: texts[index], score: raw ? score : sigmoid(score) } : { index, score: raw ? score : sigmoid(score) },
     );
-  });
+  };
+  app.post('/rerank', { config: { metric: 'rerank' } }, rerank);
+  // TEI answers POST / by model type; for a reranker (what Cappy is) it is
+  // /rerank. Clients that call an endpoint's base URL rely on it.
+  app.post('/', { config: { metric: 'rerank' } }, rerank);
 
   app.post('/predict', { config: { metric: 'predict' } }, async (request, reply) => {
     const body = objectBody(request.body);

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildProgram } from '../../lib/cli/index.js';
+import { noexecIn } from '../../lib/runtime/ort-load.js';
 import { startEntrypoint, type Served } from '../support/deploy-serve.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -144,6 +145,54 @@ describe.each([
   });
 });
 
+describe('the build context and the documented paths', () => {
+  const patterns = (file: string) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+
+  it('the root .dockerignore (the legacy builder\'s) lists what the BuildKit files list, and keeps the heavy folders out', () => {
+    const rootList = patterns(join(root, '.dockerignore'));
+    for (const f of ['Dockerfile.dockerignore', 'Dockerfile.cuda.dockerignore']) expect(patterns(join(docker, f)), f).toEqual(rootList);
+    for (const heavy of ['.git', 'node_modules', 'build', 'build-*', 'dist', '**/*.tgz']) expect(rootList).toContain(heavy);
+    // Every folder git ignores at the top level is kept out of the context too.
+    const gitTop = patterns(join(root, '.gitignore'))
+      .filter((l) => /^[^/*]+\/$/.test(l))
+      .map((l) => l.slice(0, -1));
+    const covers = (p: string, dir: string) => p === dir || p === `**/${dir}` || (p.endsWith('*') && dir.startsWith(p.slice(0, -1)));
+    for (const dir of gitTop) expect(rootList.some((p) => covers(p, dir)), dir).toBe(true);
+  });
+
+  it('the Dockerfiles, docs/scale-out.md and the Kubernetes Deployment name the same model path', () => {
+    const k8s = /value: cappy=(\S+)/.exec(readFileSync(join(root, 'deploy', 'k8s', 'base', 'deployment.yaml'), 'utf8'))![1];
+    expect(k8s).toBe('/models/models/btan2--cappy-large');
+    for (const f of [join(docker, 'Dockerfile'), join(docker, 'Dockerfile.cuda'), join(root, 'docs', 'scale-out.md')]) {
+      const named = [...readFileSync(f, 'utf8').matchAll(/CAPPY_MODEL=cappy=(\/models\/[^\s`'"]+)/g)].map((m) => m[1]);
+      expect(named.length, f).toBeGreaterThan(0);
+      for (const p of named) expect(p === k8s || p === '/models/my-cappy', `${f}: ${p}`).toBe(true);
+    }
+  });
+
+  it('noexec is read from the mount table: the longest mount point holding the path, the later of two at one point', () => {
+    const table = [
+        '22 1 0:21 / / rw,relatime - ext4 /dev/sda1 rw',
+        '30 22 0:30 / /var/cache/cappy rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw',
+        '31 22 0:31 / /tmp rw,nosuid,nodev,relatime - tmpfs tmpfs rw',
+        '32 22 0:32 / /srv/my\\040cache rw,noexec - tmpfs tmpfs rw',
+        '33 31 0:33 / /tmp/ro rw,noexec - tmpfs tmpfs rw',
+        '34 31 0:34 / /tmp/ro rw - tmpfs tmpfs rw',
+    ].join('\n');
+    expect(noexecIn(table, '/var/cache/cappy/ort/abc')).toBe(true);
+    expect(noexecIn(table, '/var/cache/cappy')).toBe(true);
+    expect(noexecIn(table, '/var/cache/cappyx')).toBe(false);
+    expect(noexecIn(table, '/tmp/cappy-ort-1000')).toBe(false);
+    expect(noexecIn(table, '/srv/my cache/ort')).toBe(true);
+    expect(noexecIn(table, '/tmp/ro/x')).toBe(false);
+    expect(noexecIn(table, '/usr/lib')).toBe(false);
+  });
+});
+
 /** npm's environment without the npm_* variables of the `npm test` running us. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const keep = new Set(['npm_config_cache', 'npm_config_registry', 'npm_config_userconfig']);
@@ -188,6 +237,8 @@ function noToolchain(): string {
 }
 
 const hasTini = spawnSync('tini', ['--version']).status === 0;
+/** Whether this machine lets us mount a tmpfs in a user and mount namespace of our own. */
+const canUnshare = process.platform === 'linux' && spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs tmpfs /mnt']).status === 0;
 
 describe.runIf(process.platform === 'linux' && process.arch === 'x64')('the CPU runtime stage, reproduced in a folder', () => {
   const stages = parseDockerfile(join(docker, 'Dockerfile'));
@@ -242,6 +293,33 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('the CPU 
     expect(demo.status).toBe(0);
     expect(demo.stdout).toMatch(/RANDOM weights/);
   });
+
+  // docker run --read-only with plain --tmpfs mounts gives noexec, root-owned
+  // tmpfs: ORT's copy is written, then cannot be mapped. Reproduced with a
+  // real noexec tmpfs in a user and mount namespace (unshare -rm), where
+  // this machine allows one; the uid/gid options are Docker's business.
+  it.runIf(canUnshare)('a read-only root: noexec mounts fail with the three recipes named; an exec mount and CAPPY_ORT_LOAD=plain work', () => {
+    const bin = inRootfs('/app/node_modules/cappy-engine/bin/cappy.js');
+    const home = join(work, 'ro-cache');
+    const tmp = join(work, 'ro-tmp');
+    mkdirSync(home, { recursive: true });
+    mkdirSync(tmp, { recursive: true });
+    const score = (opts: string, extra: Record<string, string> = {}) =>
+      spawnSync(
+        'unshare',
+        ['-rm', 'sh', '-c', `mount -t tmpfs -o ${opts} tmpfs "$0" && mount -t tmpfs -o ${opts} tmpfs "$1" && shift 2 && exec "$@"`, home, tmp, process.execPath, bin, 'score', '--model', inject('tinyModelDir')],
+        { input: '["Name a prime.", "7"]\n', encoding: 'utf8', timeout: 120_000, env: { ...env, CAPPY_HOME: home, TMPDIR: tmp, ...extra } },
+      );
+    const refused = score('noexec');
+    expect(refused.status, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/on a filesystem mounted noexec/);
+    for (const recipe of ['--tmpfs /var/cache/cappy:exec,uid=1000,gid=1000', '-v cappy-cache:/var/cache/cappy', 'CAPPY_ORT_LOAD=plain']) expect(refused.stderr).toContain(recipe);
+    for (const [opts, extra] of [['exec', {}], ['noexec', { CAPPY_ORT_LOAD: 'plain' }]] as const) {
+      const ok = score(opts, extra);
+      expect(ok.status, `${opts} ${JSON.stringify(extra)}: ${ok.stderr}`).toBe(0);
+      expect(JSON.parse(ok.stdout.trim())).toMatchObject({ index: 0, score: expect.any(Number) });
+    }
+  }, LONG);
 
   it('the ENTRYPOINT + CMD serve; the HEALTHCHECK says healthy once ready; SIGTERM drains and exits 0', async () => {
     let argv = [...execForm(steps(runtime, 'ENTRYPOINT')[0]), ...execForm(steps(runtime, 'CMD')[0])].map((a) => (a.startsWith('/app/') ? inRootfs(a) : a));

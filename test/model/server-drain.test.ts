@@ -5,7 +5,8 @@
 // full, correct answer; later ones are refused cleanly (503 or connection
 // refused); the process exits 0.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Scorer } from '../../lib/index.js';
@@ -40,7 +41,7 @@ afterAll(() => {
 });
 
 /** Starts `cappy serve` and resolves with its base URL once every model is ready (it listens before). */
-function startServe(args: string[], env: Record<string, string> = {}) {
+function startServe(args: string[], env: Record<string, string> = {}, address = /listening on (http:\/\/127\.0\.0\.1:\d+)/) {
   const [cmd, argv] = serveCommand(args);
   const proc = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   child = proc;
@@ -51,7 +52,7 @@ function startServe(args: string[], env: Record<string, string> = {}) {
     proc.stderr!.on('data', (d: string) => {
       out.stderr += d;
       // No --host given: it must bind loopback.
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.stderr);
+      const m = address.exec(out.stderr);
       if (m && /ready: /.test(out.stderr)) {
         clearTimeout(timer);
         resolve(m[1]);
@@ -165,5 +166,55 @@ describe('cappy serve drains on SIGTERM', () => {
     expect((await fetch(base + '/metrics')).status).toBe(401);
     proc.kill('SIGINT');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('what cappy serve says', () => {
+  it('bound to every interface, it says so (not a loopback URL)', async () => {
+    const { proc, out, listening, exited } = startServe(['--model', inject('tinyModelDir'), '--port', '0', '--host', '0.0.0.0', '--warmup-lengths', 'none'], {}, /listening on http:\/\/0\.0\.0\.0:(\d+)/);
+    const port = await listening;
+    expect(out.stderr).toContain(`listening on http://0.0.0.0:${port} (every IPv4 interface; from this host: http://127.0.0.1:${port})`);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('a model that fails to load shuts down without claiming a signal, and exits 2 with the reason', async () => {
+    // A folder with a config.json and no ONNX graph.
+    const dir = mkdtempSync(join(tmpdir(), 'cappy-no-onnx-'));
+    writeFileSync(join(dir, 'config.json'), '{}');
+    const [cmd, argv] = serveCommand(['--model', `broken=${dir}`, '--port', '0']);
+    const proc = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise((r) => proc.once('exit', (c) => r(c)));
+    expect(code).toBe(2);
+    rmSync(dir, { recursive: true, force: true });
+    expect(stderr).toMatch(/broken: failed to load: no ONNX model/);
+    expect(stderr).toMatch(/shutting down: a model failed to load/);
+    expect(stderr).not.toMatch(/SIGTERM/);
+  });
+
+  // Before the fix this printed ONNX Runtime's "GetElementType is not
+  // implemented" (3 runs in 3 on the forged tiny model, AVX-512 machine):
+  // process.exit() ran ORT's static destructors under the cancelled call
+  // still running on a runner thread. The race needs that call to be in a
+  // kernel at exit, so on another machine the old code may pass by luck; the
+  // fixed code can never print it.
+  it('after the drain timeout it exits 1 once the cancelled native call is back, with no ONNX Runtime error', async () => {
+    const { proc, out, listening, exited } = startServe(['--model', inject('tinyModelDir'), '--port', '0', '--drain-timeout', '0.3', '--warmup-lengths', 'none']);
+    const base = await listening;
+    const long = 'word '.repeat(600);
+    const pairs = Array.from({ length: 2048 }, (_, i) => [`q ${i}`, long]);
+    const answer = fetch(base + '/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pairs }) });
+    // Until the request is read (counted once its body is parsed), then a moment for its native calls to start.
+    const received = /te_request_count\{method="score"[^}]*\} 1/;
+    for (let i = 0; i < 400 && !received.test(await (await fetch(base + '/metrics')).text()); i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 150));
+    proc.kill('SIGTERM');
+    expect((await answer).status).toBe(503);
+    expect(await exited).toBe(1);
+    expect(out.stderr).toMatch(/drain timeout \(0\.3 s\) passed: 1 request/);
+    expect(out.stderr).not.toMatch(/onnxruntime|GetElementType|terminate called/);
   });
 });

@@ -5,7 +5,9 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { join } from 'node:path';
 import { Scorer } from '../../lib/index.js';
+import { hfTokenizer } from '../../support/hf.js';
 import { createServer, type CappyServer } from '../../lib/server/index.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -91,6 +93,31 @@ describe('routes match in-process scores', () => {
     expect((await post('/rerank', { query, texts: [long] })).status).toBe(200);
   });
 
+  it('the 422 for an over-long pair gives its real length, as HF tokenizers count it untruncated', async () => {
+    // HF tokenizers (no truncation) is the truth for the pair's length; the
+    // server's own tokenizer cuts at 512, so a count near 515 for every long
+    // text is the bug this guards against.
+    const hf = hfTokenizer(join(inject('tinyModelDir'), 'tokenizer.json'));
+    const words = ['lorem', 'ipsum', 'dolor,', 'sit', 'amet;', 'Mars!', 'planète', '火星', 'red-planet', '2026'];
+    const textOf = (n: number) => Array.from({ length: n }, (_, i) => words[(i * 7) % words.length]).join(i0(n));
+    const i0 = (n: number) => (n % 2 ? ' ' : '  \n'); // single spaces, and runs of mixed whitespace
+    const counts: number[] = [];
+    for (const n of [600, 1000, 3000]) {
+      const text = textOf(n);
+      const truth = (await hf.encode(query, text, { addSpecialTokens: true })).getIds().length;
+      const r = await post('/rerank', { query, texts: ['short', text], truncate: false });
+      expect(r.status).toBe(422);
+      const m = /input 1 has (\d+) tokens, more than max_input_length 512/.exec(JSON.parse(r.text).error);
+      expect(m, r.text).not.toBeNull();
+      expect(Number(m![1])).toBe(truth);
+      counts.push(truth);
+      // /predict says the same.
+      const p = JSON.parse((await post('/predict', { inputs: [[query, text]], truncate: false })).text);
+      expect(p.error).toContain(`has ${truth} tokens`);
+    }
+    expect(new Set(counts).size).toBe(3);
+  });
+
   it('/info reports the scorer', async () => {
     const info = (await (await fetch(base + '/info')).json()) as { max_concurrent_requests: number };
     expect(info).toMatchObject({ max_input_length: 512, max_client_batch_size: 1024, cappy: { forged: true } });
@@ -145,8 +172,8 @@ describe('load', () => {
 describe('abuse', () => {
   it('malformed JSON, wrong types, a huge body and 70,000 texts are refused cleanly', async () => {
     expect((await post('/rerank', '{"query": "q", "texts": [')).status).toBe(400);
-    expect((await post('/rerank', { query: 7, texts: ['a'] })).status).toBe(400);
-    expect((await post('/score', { pairs: 'nope' })).status).toBe(400);
+    expect((await post('/rerank', { query: 7, texts: ['a'] })).status).toBe(422);
+    expect((await post('/score', { pairs: 'nope' })).status).toBe(422);
     expect((await post('/rerank', { query: 'q', texts: ['x'.repeat(2 << 20)] })).status).toBe(413);
     const many = await post('/rerank', { query: 'q', texts: Array.from({ length: 70_000 }, (_, i) => `t${i}`) });
     expect(many.status).toBe(413);
@@ -218,7 +245,12 @@ describe('abuse', () => {
           fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pairs }) }).then(
             async (r) => {
               const body = (await r.json()) as { error_type?: string; scores?: number[] };
-              if (r.status === 429) expect(body.error_type).toBe('Overloaded');
+              // A real queue: Retry-After is its drain time at the rate measured so far, 1..60 s.
+              if (r.status === 429) {
+                expect(body.error_type).toBe('Overloaded');
+                expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+                expect(Number(r.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+              }
               if (r.status === 200) expect(body.scores).toHaveLength(128);
               return r.status;
             },

@@ -132,7 +132,68 @@ describe('completions', () => {
     expect(body.object).toBe('text_completion');
     expect(body.choices).toEqual([{ index: 0, text: texts[best('The capital of France is', texts)], logprobs: null, finish_reason: 'stop' }]);
     expect(body.cappy_boost.rendering).toBe('cappy-prompt-v1');
-    expect((await post(app, '/v1/completions', { prompt: ['a', 'b'] })).statusCode).toBe(400);
+    expect((await post(app, '/v1/completions', { prompt: ['a', 'b'] })).statusCode).toBe(422);
+  });
+});
+
+describe('tool calls', () => {
+  // The documented rendering of a tool-call candidate, written out here by hand: NAME(ARGUMENTS).
+  const call = (id: string, city: string) => ({ id, type: 'function', function: { name: 'get_weather', arguments: `{"city":"${city}"}` } });
+  const rendered = (city: string) => `get_weather({"city":"${city}"})`;
+  const instruction = 'What is the weather in the capital of France?';
+  const ask = { model: 'my-llm', messages: [{ role: 'user', content: instruction }], tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }] };
+  const plain = ['It is sunny.', 'I cannot check the weather.'];
+  // A city for which the fake scorer ranks the tool call above both text answers, and one for which it does not.
+  const cities = ['Paris', 'Lyon', 'Nice', 'Lille', 'Metz', 'Brest', 'Dijon', 'Tours', 'Caen', 'Reims'];
+  const wins = cities.find((c) => plain.every((t) => fakeScore(instruction, rendered(c)) > fakeScore(instruction, t)))!;
+  const loses = cities.find((c) => plain.some((t) => fakeScore(instruction, rendered(c)) < fakeScore(instruction, t)))!;
+  const mixed = (city: string) => () => [
+    { index: 0, message: { role: 'assistant', content: plain[0] }, logprobs: null, finish_reason: 'stop' },
+    { index: 1, message: { role: 'assistant', content: null, tool_calls: [call('call_1', city)] }, logprobs: null, finish_reason: 'tool_calls' },
+    { index: 2, message: { role: 'assistant', content: plain[1] }, logprobs: null, finish_reason: 'stop' },
+  ];
+
+  it('a tool-call candidate is scored on its rendering and, when best, returned with its tool_calls intact', async () => {
+    expect(wins).toBeDefined();
+    up.chatChoices = mixed(wins);
+    const { app } = boosted({ boostN: 3 });
+    const body = (await post(app, '/v1/chat/completions', ask)).json();
+    expect(up.requests[0].body.tools).toEqual(ask.tools); // tools pass through upstream
+    expect(body.choices).toEqual([{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call('call_1', wins)] }, logprobs: null, finish_reason: 'tool_calls' }]);
+    expect(body.cappy_boost.candidates.map((c: { text: string; score: number }) => [c.text, c.score])).toEqual([
+      [plain[0], fakeScore(instruction, plain[0])],
+      [rendered(wins), fakeScore(instruction, rendered(wins))],
+      [plain[1], fakeScore(instruction, plain[1])],
+    ]);
+  });
+
+  it('a text answer still wins when it scores higher; content and tool calls together are one text', async () => {
+    expect(loses).toBeDefined();
+    up.chatChoices = mixed(loses);
+    const { app } = boosted({ boostN: 3 });
+    const body = (await post(app, '/v1/chat/completions', ask)).json();
+    expect(body.choices[0].finish_reason).toBe('stop');
+    up.chatChoices = () => [{ index: 0, message: { role: 'assistant', content: 'Let me check.', tool_calls: [call('a', 'Paris'), call('b', 'Lyon')] }, finish_reason: 'tool_calls' }];
+    const both = (await post(app, '/v1/chat/completions', { ...ask, cappy_boost: { n: 1 } })).json();
+    expect(both.cappy_boost.candidates[0].text).toBe(`Let me check.\n${rendered('Paris')}\n${rendered('Lyon')}`);
+  });
+
+  it('streamed, the chosen tool call arrives as delta.tool_calls with indices, then finish_reason tool_calls', async () => {
+    up.chatChoices = mixed(wins);
+    const { app } = boosted({ boostN: 3 });
+    const text = (await post(app, '/v1/chat/completions', { ...ask, stream: true })).body;
+    const ev = text.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, '')).map((d) => (d === '[DONE]' ? d : JSON.parse(d)));
+    expect(ev[0].choices[0].delta).toEqual({ role: 'assistant', content: null, tool_calls: [{ index: 0, ...call('call_1', wins) }] });
+    expect(ev[1].choices[0]).toMatchObject({ delta: {}, finish_reason: 'tool_calls' });
+  });
+
+  it('assistant turns with tool calls and tool results are part of the rendered prompt', () => {
+    const messages = [
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: null, tool_calls: [call('c1', 'Paris')] },
+      { role: 'tool', tool_call_id: 'c1', content: '18 C, sunny' },
+    ];
+    expect(renderChat(messages)).toBe(`User: Weather in Paris?\n\nAssistant: ${rendered('Paris')}\n\nTool: 18 C, sunny`);
   });
 });
 
@@ -178,6 +239,10 @@ describe('failures', () => {
     expect(r.statusCode).toBe(429);
     expect(r.json()).toEqual({ error: { message: 'Rate limit reached', type: 'requests' } });
     expect(scorer.started).toBe(0);
+    // Every 429 carries Retry-After: the upstream's own when it sends one, else 1.
+    expect(r.headers['retry-after']).toBe('1');
+    up.failWith = { ...up.failWith, headers: { 'retry-after': '17' } };
+    expect((await post(app, '/v1/chat/completions', chat)).headers['retry-after']).toBe('17');
     up.failWith = { status: 400, body: '{"error":{"message":"n must be 1"}}' };
     expect((await post(app, '/v1/chat/completions', chat)).statusCode).toBe(400);
   });
@@ -195,12 +260,12 @@ describe('failures', () => {
     expect(r.json()).toMatchObject({ error: { type: 'upstream_unreachable' } });
   });
 
-  it('a bad request is a 400 in OpenAI\'s error shape, before the upstream is asked', async () => {
+  it('a bad request is a 422 in OpenAI\'s error shape, before the upstream is asked', async () => {
     const { app } = boosted();
     for (const body of [{}, { messages: [] }, { messages: [{ role: 'user', content: [{ type: 'image_url' }] }] }, { messages: chat.messages, n: 0 }, { messages: chat.messages, stream: 'yes' }]) {
       const r = await post(app, '/v1/chat/completions', body);
-      expect(r.statusCode, JSON.stringify(body)).toBe(400);
-      expect(r.json()).toEqual({ error: { message: expect.any(String), type: 'Validation', code: 'BAD_REQUEST', param: null } });
+      expect(r.statusCode, JSON.stringify(body)).toBe(422);
+      expect(r.json()).toEqual({ error: { message: expect.any(String), type: 'Validation', code: 'INVALID_REQUEST', param: null } });
     }
     expect(up.requests).toHaveLength(0);
   });
@@ -220,10 +285,10 @@ describe('failures', () => {
 });
 
 describe('keys', () => {
-  it('--boost-api-key goes upstream; the server\'s own key never does', async () => {
-    const { app } = boosted({ apiKey: 'mine', boostApiKey: 'theirs' });
+  it('--boost-upstream-key goes upstream; the server\'s own key never does', async () => {
+    const { app } = boosted({ apiKey: 'mine', boostUpstreamKey: 'theirs' });
     expect((await post(app, '/v1/chat/completions', chat)).statusCode).toBe(401);
-    expect((await post(app, '/v1/chat/completions', chat)).json().error.type).toBe('Unauthorized');
+    expect((await post(app, '/v1/chat/completions', chat)).json().error.code).toBe('UNAUTHORIZED');
     expect((await post(app, '/v1/chat/completions', chat, { authorization: 'Bearer mine' })).statusCode).toBe(200);
     expect(up.requests[0].headers.authorization).toBe('Bearer theirs');
     const noUpstreamKey = boosted({ apiKey: 'mine' }).app;
@@ -235,6 +300,12 @@ describe('keys', () => {
     const { app } = boosted();
     await post(app, '/v1/chat/completions', chat, { authorization: 'Bearer sk-client' });
     expect(up.requests[0].headers.authorization).toBe('Bearer sk-client');
+  });
+
+  it('--boost-upstream-key replaces the client\'s Authorization even when the server checks no key', async () => {
+    const { app } = boosted({ boostUpstreamKey: 'sk-operator' });
+    await post(app, '/v1/chat/completions', chat, { authorization: 'Bearer sk-client' });
+    expect(up.requests[0].headers.authorization).toBe('Bearer sk-operator');
   });
 });
 

@@ -63,12 +63,12 @@ describe('routing by model', () => {
     expect(() => createServer({ a: new FakeScorer() }, { defaultModel: 'b' })).toThrow(/default model 'b' is not among/);
   });
 
-  it('an unknown model is a 404 that lists the names; a non-string model is a 400', async () => {
+  it('an unknown model is a 404 that lists the names; a non-string model is a 422', async () => {
     const { app, fast, slow } = two();
     const r = await post(app, '/v1/rerank', { model: 'rerank-english-v3.0', query: 'q', documents: ['a'] });
     expect(r.statusCode).toBe(404);
-    expect(r.json()).toEqual({ error: expect.stringMatching(/'rerank-english-v3\.0' is not served here; models: fast, slow/), error_type: 'NotFound' });
-    expect((await post(app, '/score', { model: 7, pairs: [['q', 'a']] })).statusCode).toBe(400);
+    expect(r.json()).toEqual({ error: expect.stringMatching(/'rerank-english-v3\.0' is not served here; models: fast, slow/), error_type: 'Validation', code: 'NOT_FOUND' });
+    expect((await post(app, '/score', { model: 7, pairs: [['q', 'a']] })).statusCode).toBe(422);
     expect(fast.started + slow.started).toBe(0);
   });
 

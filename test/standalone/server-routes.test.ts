@@ -3,7 +3,8 @@
 // auth, timing headers and metrics.
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cappyPlugin, createServer, mapError, type CappyServer } from '../../lib/server/index.js';
+import { cappyPlugin, createServer, ERROR_TABLE, mapError, ModelSet, type CappyServer } from '../../lib/server/index.js';
+import { TEI_ERROR_TYPES, validateTei } from '../support/tei-schemas/index.js';
 import { BAD_TEXT, FakeScorer, fakeScore } from './server-fake.js';
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -85,25 +86,28 @@ describe('long inputs per request', () => {
     await post(app, '/v1/rerank', { query: 'q', documents: ['a'], max_chunks_per_doc: 5 });
     await post(app, '/v1/rerank', { query: 'q', documents: ['a'] });
     expect(scorer.callOptions).toEqual([{}, { longInputs: 'truncate' }, { longInputs: 'truncate' }, { longInputs: 'chunk', maxChunks: 5 }, {}]);
-    expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], max_chunks_per_doc: 0 })).statusCode).toBe(400);
-    expect((await post(app, '/rerank', { query: 'q', texts: ['a'], truncate: 'yes' })).statusCode).toBe(400);
+    expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], max_chunks_per_doc: 0 })).statusCode).toBe(422);
+    expect((await post(app, '/rerank', { query: 'q', texts: ['a'], truncate: 'yes' })).statusCode).toBe(422);
   });
 });
 
 describe('malformed and oversized requests', () => {
+  // TEI's answers to the same bodies: axum's JSON extractor refuses JSON of
+  // the wrong shape with 422 (and a body that is not JSON with 400); an
+  // empty `texts` is TEI's own Empty, 400.
   it.each([
-    ['no body', 400, undefined],
-    ['a JSON array', 400, []],
-    ['missing query', 400, { texts: ['a'] }],
-    ['texts not an array', 400, { query: 'q', texts: 'a' }],
-    ['empty texts', 400, { query: 'q', texts: [] }],
-    ['a number among texts', 400, { query: 'q', texts: ['a', 3] }],
-    ['raw_scores as a string', 400, { query: 'q', texts: ['a'], raw_scores: 'yes' }],
-  ])('%s is a %i with {error, error_type}', async (_what, status, payload) => {
+    ['no body', 400, 'Validation', 'BAD_REQUEST', undefined],
+    ['a JSON array', 422, 'Validation', 'INVALID_REQUEST', []],
+    ['missing query', 422, 'Validation', 'INVALID_REQUEST', { texts: ['a'] }],
+    ['texts not an array', 422, 'Validation', 'INVALID_REQUEST', { query: 'q', texts: 'a' }],
+    ['empty texts', 400, 'Empty', 'EMPTY', { query: 'q', texts: [] }],
+    ['a number among texts', 422, 'Validation', 'INVALID_REQUEST', { query: 'q', texts: ['a', 3] }],
+    ['raw_scores as a string', 422, 'Validation', 'INVALID_REQUEST', { query: 'q', texts: ['a'], raw_scores: 'yes' }],
+  ])('%s is a %i %s (%s)', async (_what, status, type, code, payload) => {
     const { app } = make();
     const r = await app.inject({ method: 'POST', url: '/rerank', payload: payload as object | undefined });
     expect(r.statusCode).toBe(status);
-    expect(r.json()).toEqual({ error: expect.any(String), error_type: 'Validation' });
+    expect(r.json()).toEqual({ error: expect.any(String), error_type: type, code });
   });
 
   it('malformed JSON and an empty JSON body are 400s', async () => {
@@ -193,13 +197,48 @@ describe('malformed and oversized requests', () => {
     const full = await post(app, '/rerank', { query: 'q', texts: ['a', 'b', 'c'] });
     expect(full.statusCode).toBe(429);
     expect(full.json().error_type).toBe('Overloaded');
+    expect(full.headers['retry-after']).toBe('1'); // nothing waits in the fake's queue between calls
+  });
+
+  it('every 429 carries Retry-After: the queued pairs at the rate scored so far, over the calls run at once, in 1..60 s', async () => {
+    // A queue of `queued` pairs on a scorer that spent `busyMs` on 1,000 pairs, 2 calls at once.
+    const stalled = (queued: number, busyMs: number) => {
+      const s = new FakeScorer();
+      s.queueLimit = 0;
+      const base = s.stats();
+      s.stats = () => ({ ...base, pairs: 1000, tokenizeMs: busyMs / 10, runMs: (busyMs * 9) / 10, queuedPairs: queued });
+      return make({}, s).app;
+    };
+    const retryAfter = async (app: CappyServer) => {
+      const r = await post(app, '/rerank', { query: 'q', texts: ['a'] });
+      expect(r.statusCode).toBe(429);
+      return r.headers['retry-after'];
+    };
+    // 950 pairs × 10 ms per pair / 2 calls = 4.75 s → 5.
+    expect(await retryAfter(stalled(950, 10_000))).toBe('5');
+    // 200 × 1 ms / 2 = 0.1 s → at least 1.
+    expect(await retryAfter(stalled(200, 1_000))).toBe('1');
+    // 65,536 × 10 ms / 2 = 328 s → at most 60.
+    expect(await retryAfter(stalled(65_536, 10_000))).toBe('60');
+    // The same on every route that scores.
+    const app = stalled(950, 10_000);
+    for (const [url, payload] of [
+      ['/predict', { inputs: ['q', 'a'] }],
+      ['/v1/rerank', { query: 'q', documents: ['a'] }],
+      ['/v2/rerank', { model: 'fake-cappy', query: 'q', documents: ['a'] }],
+      ['/score', { pairs: [['q', 'a']] }],
+      ['/score/stream', { pairs: [['q', 'a']] }],
+    ] as const) {
+      const r = await post(app, url, payload);
+      expect([r.statusCode, r.headers['retry-after']], url).toEqual([429, '5']);
+    }
   });
 
   it('unknown routes are a 404 in the same shape', async () => {
     const { app } = make();
     const r = await app.inject({ method: 'GET', url: '/nope' });
     expect(r.statusCode).toBe(404);
-    expect(r.json().error_type).toBe('NotFound');
+    expect(r.json()).toMatchObject({ error_type: 'Validation', code: 'NOT_FOUND' });
   });
 });
 
@@ -212,12 +251,14 @@ describe('TEI /predict, /info, /health', () => {
     expect(batch).toEqual([[{ score: fakeScore('q', 'a'), label: 'LABEL_0' }], [{ score: fakeScore('q', 'b'), label: 'LABEL_0' }]]);
   });
 
-  it('a lone string is a 422 (Cappy scores pairs); a triple is a 400', async () => {
+  it('a lone string is a 422 (Cappy scores pairs); a triple or a number is a 422 too; nothing is Empty', async () => {
     const { app } = make();
-    expect((await post(app, '/predict', { inputs: 'just one text' })).statusCode).toBe(422);
+    expect((await post(app, '/predict', { inputs: 'just one text' })).json()).toMatchObject({ code: 'UNPROCESSABLE' });
     expect((await post(app, '/predict', { inputs: [['only one']] })).statusCode).toBe(422);
-    expect((await post(app, '/predict', { inputs: [['a', 'b', 'c']] })).statusCode).toBe(400);
-    expect((await post(app, '/predict', { inputs: 7 })).statusCode).toBe(400);
+    expect((await post(app, '/predict', { inputs: [['a', 'b', 'c']] })).json()).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect((await post(app, '/predict', { inputs: 7 })).statusCode).toBe(422);
+    const empty = await post(app, '/predict', { inputs: [] });
+    expect([empty.statusCode, empty.json().error_type]).toEqual([400, 'Empty']);
   });
 
   it('/info reports the limits clients split requests by', async () => {
@@ -225,6 +266,7 @@ describe('TEI /predict, /info, /health', () => {
     const info = (await app.inject({ method: 'GET', url: '/info' })).json();
     expect(info).toMatchObject({
       model_id: 'btan2/cappy-large',
+      served_model_name: 'btan2/cappy-large',
       max_input_length: 16,
       max_client_batch_size: 77,
       max_batch_tokens: 16384,
@@ -241,9 +283,19 @@ describe('TEI /predict, /info, /health', () => {
     expect((await make({}, half).app.inject({ method: 'GET', url: '/info' })).json().model_dtype).toBe('float16');
   });
 
-  it('/health answers 200', async () => {
+  it('/health answers 200, and so does GET / (TEI\'s health route too)', async () => {
     const { app } = make();
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/' })).json()).toEqual({ status: 'ok', models: { 'fake-cappy': 'ready' } });
+  });
+
+  it('POST / is /rerank, as TEI serves a reranker at its base URL', async () => {
+    const { app } = make();
+    const body = { query: 'q', texts: ['a', 'b c'], raw_scores: true, return_text: true };
+    const root = await post(app, '/', body);
+    expect(root.statusCode).toBe(200);
+    expect(root.json()).toEqual((await post(app, '/rerank', body)).json());
+    expect((await post(app, '/', { query: 'q', texts: [] })).json().error_type).toBe('Empty');
   });
 });
 
@@ -269,11 +321,78 @@ describe('Cohere /v1/rerank', () => {
     expect(plain.results[0].document).toBeUndefined();
   });
 
-  it('rejects bad documents and top_n with 400', async () => {
+  it('return_documents gives an object document back as it was given, every field', async () => {
     const { app } = make();
-    expect((await post(app, '/v1/rerank', { query: 'q', documents: [{ title: 'x' }] })).statusCode).toBe(400);
-    expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], top_n: 0 })).statusCode).toBe(400);
-    expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], top_n: 1.5 })).statusCode).toBe(400);
+    const documents = [{ text: 'Mars is red.', title: 'Mars', meta: { id: 7 } }, 'Venus is hot.'];
+    const body = (await post(app, '/v1/rerank', { query: 'q', documents, return_documents: true })).json();
+    const byIndex = Object.fromEntries(body.results.map((x: { index: number; document: unknown }) => [x.index, x.document]));
+    expect(byIndex).toEqual({ 0: documents[0], 1: { text: 'Venus is hot.' } });
+    // Scored on `text` alone without rank_fields.
+    expect(body.results.find((x: { index: number }) => x.index === 0).relevance_score).toBe(fakeScore('q', 'Mars is red.'));
+  });
+
+  it('rank_fields scores the named fields as `field: value` lines, in the order given', async () => {
+    const { app } = make();
+    const documents = [
+      { title: 'Mars', text: 'The red planet.', year: 1877 },
+      { text: 'Venus is hot.' }, // lacks title: its other field is still scored
+      'Jupiter is big.', // a string is {text}
+    ];
+    const body = (await post(app, '/v1/rerank', { query: 'q', documents, rank_fields: ['title', 'text', 'year'], return_documents: true })).json();
+    const score = (i: number) => body.results.find((x: { index: number }) => x.index === i).relevance_score;
+    expect(score(0)).toBe(fakeScore('q', 'title: Mars\ntext: The red planet.\nyear: 1877'));
+    expect(score(1)).toBe(fakeScore('q', 'text: Venus is hot.'));
+    expect(score(2)).toBe(fakeScore('q', 'text: Jupiter is big.'));
+    expect(body.results.find((x: { index: number }) => x.index === 0).document).toEqual(documents[0]);
+    // A document with none of the fields cannot be scored: said, not skipped.
+    const none = await post(app, '/v1/rerank', { query: 'q', documents: [{ body: 'x' }], rank_fields: ['title'] });
+    expect([none.statusCode, none.json().error]).toEqual([422, expect.stringMatching(/documents\[0\]" has none of the rank_fields \(title\)/)]);
+    for (const bad of [[], 'title', ['title', 'title'], [3]]) {
+      expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], rank_fields: bad })).statusCode, JSON.stringify(bad)).toBe(422);
+    }
+  });
+
+  it('rejects bad documents and top_n with 422', async () => {
+    const { app } = make();
+    expect((await post(app, '/v1/rerank', { query: 'q', documents: [{ title: 'x' }] })).json().error).toMatch(/no string "text".*rank_fields/);
+    expect((await post(app, '/v1/rerank', { query: 'q', documents: [7] })).statusCode).toBe(422);
+    expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], top_n: 0 })).statusCode).toBe(422);
+    expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], top_n: 1.5 })).statusCode).toBe(422);
+  });
+});
+
+describe('Cohere /v2/rerank', () => {
+  it("answers v2's shape: {id, results: [{index, relevance_score}], meta}, no document echo, top_n", async () => {
+    const { app } = make();
+    const documents = ['alpha', 'beta', 'gamma'];
+    const r = await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents, top_n: 2, return_documents: true });
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    const all = documents.map((t, index) => ({ index, relevance_score: fakeScore('q', t) })).sort((a, b) => b.relevance_score - a.relevance_score);
+    expect(body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), results: all.slice(0, 2), meta: { api_version: { version: '2' }, billed_units: { search_units: 1 } } });
+  });
+
+  it('requires model and string documents', async () => {
+    const { app } = make();
+    const noModel = await post(app, '/v2/rerank', { query: 'q', documents: ['a'] });
+    expect([noModel.statusCode, noModel.json().error]).toEqual([422, expect.stringMatching(/"model" is required.*fake-cappy/)]);
+    expect((await post(app, '/v2/rerank', { model: 'rerank-v3.5', query: 'q', documents: ['a'] })).statusCode).toBe(404);
+    const objects = await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents: [{ text: 'a' }] });
+    expect([objects.statusCode, objects.json().error]).toEqual([422, expect.stringMatching(/YAML strings.*\/v1\/rerank/)]);
+    expect((await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents: [] })).json().error_type).toBe('Empty');
+  });
+
+  it('max_tokens_per_doc keeps the words that fit; at or past the model limit it changes nothing', async () => {
+    const { app, scorer } = make();
+    // The fake tokenizer: one token per word, 2 specials; the fake's max length is 16.
+    const doc = 'one two three four five six';
+    const capped = (await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents: [doc, 'short'], max_tokens_per_doc: 4 })).json();
+    expect(capped.results.find((x: { index: number }) => x.index === 0).relevance_score).toBe(fakeScore('q', 'one two three four'));
+    expect(capped.results.find((x: { index: number }) => x.index === 1).relevance_score).toBe(fakeScore('q', 'short'));
+    const whole = (await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents: [doc], max_tokens_per_doc: 16 })).json();
+    expect(whole.results[0].relevance_score).toBe(fakeScore('q', doc));
+    expect(scorer.callSizes.length).toBe(2);
+    expect((await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents: [doc], max_tokens_per_doc: 0 })).statusCode).toBe(422);
   });
 });
 
@@ -284,8 +403,9 @@ describe('native /score and /score/stream', () => {
     const r = await post(app, '/score', { pairs });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({ scores: [fakeScore('i1', 'r1'), fakeScore('i2', 'r2'), fakeScore('i3', '')] });
-    expect((await post(app, '/score', { pairs: [['only']] })).statusCode).toBe(400);
-    expect((await post(app, '/score', { pairs: [{ instruction: 'x' }] })).statusCode).toBe(400);
+    expect((await post(app, '/score', { pairs: [['only']] })).statusCode).toBe(422);
+    expect((await post(app, '/score', { pairs: [{ instruction: 'x' }] })).statusCode).toBe(422);
+    expect((await post(app, '/score', { pairs: [] })).json()).toMatchObject({ error_type: 'Empty', code: 'EMPTY' });
   });
 
   const ndjson = (lines: string[]) => ({ payload: lines.join('\n') + '\n', headers: { 'content-type': 'application/x-ndjson' } });
@@ -320,10 +440,10 @@ describe('native /score and /score/stream', () => {
     const late = await app.inject({ method: 'POST', url: '/score/stream', ...ndjson([...good, '[1, 2]']) });
     expect(late.statusCode).toBe(200);
     const out = parseLines(late.body);
-    expect(out.at(-1)).toMatchObject({ error_type: 'Validation', status: 400 });
+    expect(out.at(-1)).toMatchObject({ error_type: 'Validation', status: 422, code: 'INVALID_REQUEST' });
     expect(out.at(-1).error).toMatch(/line 13/);
     const empty = await app.inject({ method: 'POST', url: '/score/stream', ...ndjson(['']) });
-    expect(empty.statusCode).toBe(400);
+    expect([empty.statusCode, empty.json().error_type]).toEqual([400, 'Empty']);
   });
 
   it('/score/stream bounds one line, not the whole body', async () => {
@@ -344,7 +464,7 @@ describe('auth', () => {
     const missing = await post(app, '/rerank', body);
     expect(missing.statusCode).toBe(401);
     expect(missing.headers['www-authenticate']).toBe('Bearer');
-    expect(missing.json().error_type).toBe('Unauthorized');
+    expect(missing.json()).toMatchObject({ error_type: 'Validation', code: 'UNAUTHORIZED' });
     for (const authorization of ['Bearer wrong', 'Bearer s3cret-key-longer', 'Basic s3cret-key', 's3cret-key', 'Bearer ']) {
       expect((await post(app, '/rerank', body, { authorization })).statusCode, authorization).toBe(401);
     }
@@ -374,7 +494,7 @@ describe('metrics', () => {
     const model = 'model="fake-cappy"';
     expect(m).toMatch(new RegExp(`^te_request_count\\{method="rerank",${model}\\} 2$`, 'm'));
     expect(m).toMatch(new RegExp(`^te_request_success\\{method="rerank",${model}\\} 1$`, 'm'));
-    expect(m).toMatch(new RegExp(`^te_request_failure\\{method="rerank",${model},err="BAD_REQUEST"\\} 1$`, 'm'));
+    expect(m).toMatch(new RegExp(`^te_request_failure\\{method="rerank",${model},err="EMPTY"\\} 1$`, 'm'));
     expect(m).toMatch(new RegExp(`^te_request_count\\{method="cohere_rerank",${model}\\} 1$`, 'm'));
     expect(m).toMatch(new RegExp(`^te_request_duration_bucket\\{le="\\+Inf",method="rerank",${model}\\} 2$`, 'm'));
     expect(m).toMatch(new RegExp(`^te_request_inference_duration_count\\{method="rerank",${model}\\} 1$`, 'm'));
@@ -421,14 +541,55 @@ describe('embedding as a plugin', () => {
 });
 
 describe('the error table', () => {
+  it("every code's type is one of TEI's ErrorType kinds (TEI's own schema), and its body TEI's ErrorResponse", () => {
+    for (const code of Object.keys(ERROR_TABLE)) {
+      const m = mapError({ code, message: 'm' });
+      expect(TEI_ERROR_TYPES, code).toContain(m.body.error_type);
+      validateTei('error-response', m.body);
+      expect(m.status).toBe(ERROR_TABLE[code as keyof typeof ERROR_TABLE].status);
+    }
+  });
+
+  it('the bodies TEI routes send on failure validate as ErrorResponse: 429, 422 Tokenizer, 424 Backend, 503 while loading and draining', async () => {
+    const { app, scorer } = make();
+    const tokenizer = await post(app, '/rerank', { query: 'q', texts: [BAD_TEXT] });
+    validateTei('error-response', tokenizer.json());
+    scorer.queueLimit = 0;
+    const full = await post(app, '/predict', { inputs: ['q', 'a'] });
+    expect(full.statusCode).toBe(429);
+    validateTei('error-response', full.json());
+    const failing = new FakeScorer();
+    failing.scoreBatch = async () => {
+      throw Object.assign(new Error('ORT failed'), { code: 'RUNTIME' });
+    };
+    const backend = await post(make({}, failing).app, '/rerank', { query: 'q', texts: ['a'] });
+    expect(backend.statusCode).toBe(424);
+    validateTei('error-response', backend.json());
+    const loading = createServer(new ModelSet(['m']));
+    servers.push(loading);
+    for (const [method, url] of [['GET', '/health'], ['GET', '/'], ['POST', '/rerank']] as const) {
+      const r = await loading.inject({ method, url, payload: method === 'POST' ? { query: 'q', texts: ['a'] } : undefined });
+      expect(r.statusCode, url).toBe(503);
+      validateTei('error-response', r.json());
+    }
+    void app.cappy.drain();
+    const drained = await post(app, '/rerank', { query: 'q', texts: ['a'] });
+    expect(drained.statusCode).toBe(503);
+    validateTei('error-response', drained.json());
+  });
+
   it.each([
     [{ code: 'TOKENIZER', message: 'm' }, 422, 'Tokenizer'],
     [{ code: 'INVALID_INPUT', message: 'm' }, 422, 'Validation'],
     [{ code: 'QUEUE_FULL', message: 'm' }, 429, 'Overloaded'],
     [{ code: 'DISPOSED', message: 'm' }, 503, 'Unhealthy'],
     [{ code: 'RUNTIME', message: 'm' }, 424, 'Backend'],
-    [{ code: 'ABORTED', message: 'm' }, 499, 'Aborted'],
-    [{ name: 'AbortError', message: 'm' }, 499, 'Aborted'],
+    [{ code: 'ABORTED', message: 'm' }, 499, 'Validation'],
+    [{ name: 'AbortError', message: 'm' }, 499, 'Validation'],
+    [{ code: 'UNAUTHORIZED', message: 'm' }, 401, 'Validation'],
+    [{ code: 'EMPTY', message: 'm' }, 400, 'Empty'],
+    [{ code: 'INVALID_REQUEST', message: 'm' }, 422, 'Validation'],
+    [{ statusCode: 400, code: 'FST_ERR_CTP_EMPTY_JSON_BODY', message: 'm' }, 400, 'Validation'],
     [{ statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', message: 'm' }, 415, 'Validation'],
     [new Error('secret internals'), 500, 'Backend'],
   ])('%o → %i %s', (e, status, type) => {

@@ -9,7 +9,8 @@
 // models, exit 0 (1 when the timeout cut requests off, 2 when a model failed).
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { Command } from 'commander';
+import type { AddressInfo } from 'node:net';
+import { CommanderError, type Command } from 'commander';
 import { InvalidInputError } from '../../errors/index.js';
 import { addOptions, readOptions } from '../../options/commander.js';
 import { SCORER_OPTIONS } from '../../options/scorer.js';
@@ -35,6 +36,19 @@ function namesOf(refs: ModelRef[], modelId: string | undefined): string[] {
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * The address the server is bound to, as a URL, and what it means. Fastify's
+ * listen() answers one loopback URL even when bound to every interface, so
+ * the socket itself is asked.
+ */
+export function boundAddress(address: AddressInfo | string | null): string {
+  if (address === null || typeof address === 'string') return String(address);
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  return wildcard ? `${url} (every ${address.address === '::' ? '' : 'IPv4 '}interface; from this host: http://127.0.0.1:${address.port})` : url;
+}
 
 /**
  * Each native call holds one of the addon's runner threads while it runs
@@ -74,13 +88,20 @@ export function registerServe(program: Command): void {
     const server = createServer(models, { ...serverOptions, logger: log });
     const scorers: Scorer[] = [];
     let loading: Promise<void> = Promise.resolve();
+    let failure: unknown;
     const shutdown = installShutdown(server, {
       drainTimeoutMs: drainTimeout * 1000,
       afterDrain: async () => {
         await loading; // a model still loading is disposed once it is in
         await Promise.all(scorers.map((s) => s.dispose()));
       },
-      onSignal: (s) => say(`${s}: draining (no new requests; finishing accepted ones, at most ${drainTimeout} s)`),
+      // A model that failed to load starts the shutdown too: say that, not a signal nobody sent.
+      onSignal: (s) =>
+        say(
+          failure !== undefined
+            ? `shutting down: a model failed to load (no new requests; finishing accepted ones, at most ${drainTimeout} s)`
+            : `${s}: draining (no new requests; finishing accepted ones, at most ${drainTimeout} s)`,
+        ),
       onForce: (s) => {
         say(`${s} again: exiting without waiting`);
         process.exit(1);
@@ -88,8 +109,8 @@ export function registerServe(program: Command): void {
       onTimeout: (n) => say(`drain timeout (${drainTimeout} s) passed: ${n} request(s) still running were failed with 503`),
     });
     try {
-      const address = await server.listen({ host, port });
-      say(`listening on ${address}`);
+      await server.listen({ host, port });
+      say(`listening on ${boundAddress(server.server.address())}`);
       if (opts.boostUpstream !== undefined) {
         say(`boosting ${opts.boostUpstream}: POST /v1/chat/completions and /v1/completions pick the best of ${opts.boostN} candidates (scored by ${opts.boostModel ?? models.defaultName})`);
       }
@@ -98,7 +119,6 @@ export function registerServe(program: Command): void {
       throw e;
     }
 
-    let failure: unknown;
     loading = (async () => {
       for (const [i, ref] of refs.entries()) {
         if (server.cappy.draining) return;
@@ -133,7 +153,12 @@ export function registerServe(program: Command): void {
     if (failure) throw failure; // exit 2 with the model's error
     if (shutdown.timedOut) {
       say(`stopped after ${signal}; the drain timeout cut requests off`);
-      process.exit(1);
+      // Exit 1 by returning, not process.exit(): a native call the timeout
+      // cancelled may still be inside ONNX Runtime on a runner thread, and
+      // process.exit() would run ORT's static destructors under it (it then
+      // died in "GetElementType is not implemented"). Returning lets the
+      // event loop end once that call has reported back.
+      throw new CommanderError(1, 'cappy.serve.drainTimeout', 'the drain timeout cut requests off');
     }
     say(`drained after ${signal}; bye`);
   });
