@@ -18,8 +18,13 @@ namespace {
 TokenIds ReadObjectVocab(json::Object model, TokenizerSpec& spec) {
   const std::optional<json::Object> vocab = AsObject(json::Field(model, "vocab"));
   if (!vocab) Fail("model.vocab must be an object mapping token to id");
+  // Sized once: simdjson knows the key count (saturated past 2^24 - 1,
+  // where the maps simply grow), so the maps do not rehash as they fill.
+  const size_t keys = vocab->size();
   std::unordered_map<std::string_view, json::Value> last;
+  last.reserve(keys);
   std::vector<std::string_view> order;
+  order.reserve(keys);
   for (const simdjson::dom::key_value_pair kv : *vocab) {
     auto [it, fresh] = last.emplace(kv.key, kv.value);
     if (fresh) {
