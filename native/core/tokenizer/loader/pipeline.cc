@@ -1,5 +1,6 @@
-// The stage combinations the engine reproduces (pipeline.h), as one table
-// per stage, and the refusals for the rest.
+// The stage combinations the engine reproduces (pipeline.h): which normalizer
+// types each model runs, and the pre-tokenizer shapes in one table; the
+// refusals for the rest list what would run.
 #include "tokenizer/loader/pipeline.h"
 
 #include <string>
