@@ -11,6 +11,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <variant>
 
 #include "cappy/cappy.h"
 #include "tokenizer/added_tokens.h"
@@ -22,41 +24,42 @@
 #include "tokenizer/post_processors/post_processor.h"
 #include "tokenizer/pre_tokenizers/pre_tokenizer.h"
 #include "tokenizer/post_processors/truncation.h"
+#include "tokenizer/stage_names.h"
 #include "tokenizer/unicode/unicode.h"
 #include "tokenizer/models/unigram.h"
 #include "tokenizer/models/wordpiece.h"
 
 namespace cappy {
 
+namespace {
+// The model that turns pre-tokens into ids: exactly one, by the spec's kind.
+using ModelStage = std::variant<tok::Bpe, tok::WordPiece, tok::Unigram>;
+// The normalizer: none, HF's BertNormalizer, or a sequence of steps.
+using NormalizerStage = std::variant<std::monostate, tok::BertNormalizer, tok::SequenceNormalizer>;
+}  // namespace
+
 struct Tokenizer::Impl {
   explicit Impl(const TokenizerSpec& spec)
-      : normalizer(spec.normalizer),
-        has_normalizer(spec.normalizer.kind != NormalizerSpec::Kind::kNone),
-        sequence(MakeSequence(spec)),
-        added(spec.added_tokens, MakeNormalize(spec)),
+      : normalizer(MakeNormalizer(spec.normalizer)),
+        added(spec.added_tokens, NormalizeAddedTokens()),
+        model(MakeModel(spec)),
+        // Byte-level BPE with nothing to normalize splits added tokens in one
+        // pass and pre-tokenizes straight away.
+        byte_level_path(std::holds_alternative<tok::Bpe>(model) && std::holds_alternative<std::monostate>(normalizer) &&
+                        spec.pre_tokenizer == PreTokenizerKind::kByteLevel),
         metaspace(spec.metaspace),
         add_prefix_space(spec.add_prefix_space),
         pre_tokenizer(spec.pre_tokenizer),
         pad_id(spec.pad_id),
-        model(spec.model),
+        model_kind(spec.model),
         normalizer_kind(spec.normalizer.kind),
         post(spec.post_processor),
         truncation(spec.truncation) {
-    switch (spec.model) {
-      case ModelKind::kBpe:
-        bpe = std::make_unique<tok::Bpe>(spec);
-        break;
-      case ModelKind::kWordPiece:
-        wordpiece = std::make_unique<tok::WordPiece>(spec);
-        break;
-      case ModelKind::kUnigram:
-        unigram = std::make_unique<tok::Unigram>(spec);
-        break;
-    }
     if (spec.pre_tokenizer == PreTokenizerKind::kMetaspace && !OneCharacter(spec.metaspace.replacement)) {
-      throw Error(ErrorCode::kTokenizer, "Metaspace replacement must be exactly one character");
+      throw Error(ErrorCode::kTokenizer, std::string(tok::TypeName(tok::PreTokenizerType::kMetaspace)) +
+                                             " replacement must be exactly one character");
     }
-    int32_t max_id = bpe ? bpe->max_id() : wordpiece ? wordpiece->max_id() : unigram->max_id();
+    int32_t max_id = std::visit([](const auto& m) { return m.max_id(); }, model);
     for (const AddedToken& t : spec.added_tokens) {
       if (t.id < 0) throw Error(ErrorCode::kTokenizer, "added token '" + t.content + "' has a negative id");
       max_id = std::max(max_id, t.id);
@@ -71,6 +74,31 @@ struct Tokenizer::Impl {
     vocab_size = static_cast<size_t>(max_id + 1);
   }
 
+  // Each returns one prvalue, so the variant (whose Bpe cannot move) is built in place.
+  static ModelStage MakeModel(const TokenizerSpec& spec) {
+    switch (spec.model) {
+      case ModelKind::kWordPiece:
+        return ModelStage(std::in_place_type<tok::WordPiece>, spec);
+      case ModelKind::kUnigram:
+        return ModelStage(std::in_place_type<tok::Unigram>, spec);
+      case ModelKind::kBpe:
+        break;
+    }
+    return ModelStage(std::in_place_type<tok::Bpe>, spec);
+  }
+
+  static NormalizerStage MakeNormalizer(const NormalizerSpec& spec) {
+    switch (spec.kind) {
+      case NormalizerSpec::Kind::kBert:
+        return NormalizerStage(std::in_place_type<tok::BertNormalizer>, spec);
+      case NormalizerSpec::Kind::kSequence:
+        return NormalizerStage(std::in_place_type<tok::SequenceNormalizer>, spec.steps);
+      case NormalizerSpec::Kind::kNone:
+        break;
+    }
+    return NormalizerStage();
+  }
+
   static bool OneCharacter(std::string_view s) {
     if (s.empty()) return false;
     size_t len = 0;
@@ -78,32 +106,20 @@ struct Tokenizer::Impl {
     return len == s.size();
   }
 
-  static std::unique_ptr<tok::SequenceNormalizer> MakeSequence(const TokenizerSpec& spec) {
-    if (spec.normalizer.kind != NormalizerSpec::Kind::kSequence) return nullptr;
-    return std::make_unique<tok::SequenceNormalizer>(spec.normalizer.steps);
-  }
-
-  static tok::AddedTokenMatcher::Normalize MakeNormalize(const TokenizerSpec& spec) {
-    switch (spec.normalizer.kind) {
-      case NormalizerSpec::Kind::kNone:
-        return {};
-      case NormalizerSpec::Kind::kSequence: {
-        auto n = std::make_shared<const tok::SequenceNormalizer>(spec.normalizer.steps);
-        return [n](std::string_view in, std::string& out) { n->Normalize(in, out); };
-      }
-      case NormalizerSpec::Kind::kBert:
-        break;
-    }
-    const tok::BertNormalizer n(spec.normalizer);
-    return [n](std::string_view in, std::string& out) { n.Normalize(in, out); };
+  // Normalized added tokens are matched as the normalizer writes them; with
+  // no normalizer they are matched as they are. `normalizer` is built before
+  // `added` and lives as long, so the matcher may call it while it builds.
+  tok::AddedTokenMatcher::Normalize NormalizeAddedTokens() const {
+    if (std::holds_alternative<std::monostate>(normalizer)) return {};
+    return [this](std::string_view in, std::string& out) { Normalize(in, out); };
   }
 
   // Normalizes one raw segment; returns whether its start is still the
   // segment's first character (see SequenceNormalizer::Normalize).
   bool Normalize(std::string_view in, std::string& out) const {
-    if (sequence) return sequence->Normalize(in, out);
-    if (has_normalizer) {
-      normalizer.Normalize(in, out);
+    if (const auto* sequence = std::get_if<tok::SequenceNormalizer>(&normalizer)) return sequence->Normalize(in, out);
+    if (const auto* bert = std::get_if<tok::BertNormalizer>(&normalizer)) {
+      bert->Normalize(in, out);
     } else {
       out.assign(in);
     }
@@ -117,16 +133,21 @@ struct Tokenizer::Impl {
   // longest_first's odd token, so the stop must fall where HF's does: after
   // a whole pre-token, counting added tokens but never stopping on one.
   void EncodeText(std::string_view text, std::vector<int32_t>& out, size_t limit) const {
-    if (bpe && !has_normalizer && pre_tokenizer == PreTokenizerKind::kByteLevel) {
-      EncodeByteLevel(text, out, limit);
-    } else {
-      EncodeNormalized(text, out, limit);
-    }
+    // One dispatch per text, so the per-piece loop calls the model directly.
+    std::visit(
+        [&](const auto& m) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(m)>, tok::Bpe>) {
+            if (byte_level_path) return EncodeByteLevel(m, text, out, limit);
+          }
+          EncodeNormalized(m, text, out, limit);
+        },
+        model);
   }
 
   // The general pipeline: normalize between raw added tokens, then match the
   // normalized ones, then pre-tokenize and run the model on each piece.
-  void EncodeNormalized(std::string_view text, std::vector<int32_t>& out, size_t limit) const {
+  template <class M>
+  void EncodeNormalized(const M& m, std::string_view text, std::vector<int32_t>& out, size_t limit) const {
     const size_t base = out.size();
     thread_local std::vector<tok::Segment> raw_segments;
     thread_local std::vector<tok::Segment> segments;
@@ -169,21 +190,14 @@ struct Tokenizer::Impl {
             break;
         }
         for (const tok::Span& sp : spans) {
-          const std::string_view word = part.substr(sp.begin, sp.end - sp.begin);
-          if (bpe) {
-            bpe->Encode(word, out);
-          } else if (wordpiece) {
-            wordpiece->Encode(word, out);
-          } else {
-            unigram->Encode(word, out);
-          }
+          m.Encode(part.substr(sp.begin, sp.end - sp.begin), out);
           if (out.size() - base >= limit) return;
         }
       }
     }
   }
 
-  void EncodeByteLevel(std::string_view text, std::vector<int32_t>& out, size_t limit) const {
+  void EncodeByteLevel(const tok::Bpe& bpe, std::string_view text, std::vector<int32_t>& out, size_t limit) const {
     const size_t base = out.size();
     thread_local std::vector<tok::Segment> segments;
     thread_local std::vector<tok::Span> spans;
@@ -204,24 +218,22 @@ struct Tokenizer::Impl {
       }
       tok::PreTokenize(piece, spans);
       for (const tok::Span& sp : spans) {
-        bpe->Encode(piece.substr(sp.begin, sp.end - sp.begin), out);
+        bpe.Encode(piece.substr(sp.begin, sp.end - sp.begin), out);
         if (out.size() - base >= limit) return;
       }
     }
   }
 
-  std::unique_ptr<tok::Bpe> bpe;              // exactly one of bpe,
-  std::unique_ptr<tok::WordPiece> wordpiece;  // wordpiece and unigram
-  std::unique_ptr<tok::Unigram> unigram;      // is set
-  tok::BertNormalizer normalizer;             // used when spec.normalizer is kBert
-  bool has_normalizer;
-  std::unique_ptr<tok::SequenceNormalizer> sequence;  // set when it is kSequence
+  // In this order: the matcher normalizes added tokens with `normalizer`.
+  NormalizerStage normalizer;
   tok::AddedTokenMatcher added;
+  ModelStage model;
+  bool byte_level_path;
   MetaspaceSpec metaspace;
   bool add_prefix_space;
   PreTokenizerKind pre_tokenizer;
   int32_t pad_id;
-  ModelKind model;
+  ModelKind model_kind;
   NormalizerSpec::Kind normalizer_kind;
   PostProcessorSpec post;
   Truncation truncation;
@@ -329,7 +341,7 @@ size_t Tokenizer::vocab_size() const noexcept { return impl_->vocab_size; }
 
 TokenizerInfo Tokenizer::info() const {
   TokenizerInfo out;
-  out.model = impl_->model;
+  out.model = impl_->model_kind;
   out.normalizer = impl_->normalizer_kind;
   out.pre_tokenizer = impl_->pre_tokenizer;
   out.post_processor = impl_->post.kind;
@@ -338,26 +350,6 @@ TokenizerInfo Tokenizer::info() const {
   out.vocab_size = impl_->vocab_size;
   out.truncation = impl_->truncation;
   return out;
-}
-
-const char* TruncationStrategyName(TruncationStrategy strategy) noexcept {
-  switch (strategy) {
-    case TruncationStrategy::kOnlyFirst:
-      return "only_first";
-    case TruncationStrategy::kOnlySecond:
-      return "only_second";
-    case TruncationStrategy::kLongestFirst:
-      break;
-  }
-  return "longest_first";
-}
-
-std::optional<TruncationStrategy> ParseTruncationStrategy(std::string_view name) noexcept {
-  for (const TruncationStrategy s :
-       {TruncationStrategy::kLongestFirst, TruncationStrategy::kOnlyFirst, TruncationStrategy::kOnlySecond}) {
-    if (name == TruncationStrategyName(s)) return s;
-  }
-  return std::nullopt;
 }
 
 std::string Tokenizer::Normalize(std::string_view text) const {

@@ -181,6 +181,15 @@ struct TokenizerInfo {
   Truncation truncation;  // in force
 };
 
+// The names `info` surfaces give each kind: "bpe", "wordpiece", "unigram";
+// "none", "bert", "sequence"; "byte_level", "bert", "metaspace", "none";
+// "none", "roberta", "bert", "template". One table in the core holds them
+// beside tokenizer.json's own spellings (tokenizer/stage_names.h).
+const char* ModelKindName(ModelKind kind) noexcept;
+const char* NormalizerKindName(NormalizerSpec::Kind kind) noexcept;
+const char* PreTokenizerKindName(PreTokenizerKind kind) noexcept;
+const char* PostProcessorKindName(PostProcessorSpec::Kind kind) noexcept;
+
 class Tokenizer {
  public:
   // tokenizer.json text or file -> Tokenizer (ParseTokenizerJson or

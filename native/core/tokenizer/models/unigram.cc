@@ -9,10 +9,12 @@
 
 #include "tokenizer/models/piece_cache.h"
 #include "tokenizer/unicode/unicode.h"
+#include "tokenizer/stage_names.h"
 
 namespace cappy::tok {
 
 namespace {
+constexpr const char* kName = TypeName(ModelKind::kUnigram);
 // HF's K_UNK_PENALTY: an unk character scores this much below the worst piece.
 constexpr double kUnkPenalty = 10.0;
 }  // namespace
@@ -21,10 +23,10 @@ Unigram::Unigram(const TokenizerSpec& spec)
     : scores_(spec.scores), unk_id_(spec.unk_id), byte_fallback_(spec.byte_fallback), cache_owner_(PieceCache::NewOwner()) {
   const size_t n = spec.vocab.size();
   if (spec.vocab_ids.size() != n) throw Error(ErrorCode::kTokenizer, "vocab and vocab_ids differ in length");
-  if (scores_.size() != n) throw Error(ErrorCode::kTokenizer, "Unigram needs one score per vocab entry");
-  if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max())) throw Error(ErrorCode::kTokenizer, "Unigram vocab too large");
+  if (scores_.size() != n) throw Error(ErrorCode::kTokenizer, std::string(kName) + " needs one score per vocab entry");
+  if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max())) throw Error(ErrorCode::kTokenizer, std::string(kName) + " vocab too large");
   if (unk_id_ >= 0 && static_cast<size_t>(unk_id_) >= n) {
-    throw Error(ErrorCode::kTokenizer, "Unigram unk_id " + std::to_string(unk_id_) + " is outside the vocab of " + std::to_string(n));
+    throw Error(ErrorCode::kTokenizer, std::string(kName) + " unk_id " + std::to_string(unk_id_) + " is outside the vocab of " + std::to_string(n));
   }
   // HF starts from +infinity, so an empty vocab has no finite unk score; it
   // can only encode empty text, which never reads the score.
@@ -33,9 +35,9 @@ Unigram::Unigram(const TokenizerSpec& spec)
   entries.reserve(n);
   for (size_t i = 0; i < n; i++) {
     if (spec.vocab_ids[i] != static_cast<int32_t>(i)) {
-      throw Error(ErrorCode::kTokenizer, "Unigram ids must be the vocab positions 0..n-1");
+      throw Error(ErrorCode::kTokenizer, std::string(kName) + " ids must be the vocab positions 0..n-1");
     }
-    if (!std::isfinite(scores_[i])) throw Error(ErrorCode::kTokenizer, "Unigram score of '" + spec.vocab[i] + "' is not finite");
+    if (!std::isfinite(scores_[i])) throw Error(ErrorCode::kTokenizer, std::string(kName) + " score of '" + spec.vocab[i] + "' is not finite");
     min_score = std::min(min_score, scores_[i]);
     const std::string& t = spec.vocab[i];
     entries.emplace_back(t, static_cast<int32_t>(i));
@@ -73,7 +75,7 @@ void Unigram::FlushFused(std::string_view piece, size_t begin, size_t end, std::
       return;
     }
   }
-  if (unk_id_ < 0) throw Error(ErrorCode::kTokenizer, "Unigram met an unknown token but the model has no unk_id");
+  if (unk_id_ < 0) throw Error(ErrorCode::kTokenizer, std::string(kName) + " met an unknown token but the model has no unk_id");
   out.push_back(unk_id_);
 }
 
@@ -111,7 +113,7 @@ void Unigram::Viterbi(std::string_view piece, std::vector<int32_t>& out) const {
     const double candidate = score + cell[start].best;
     Cell& c = cell[end];
     if (c.from < 0 || candidate > c.best) {
-      if (id < 0) throw Error(ErrorCode::kTokenizer, "Unigram met a character no piece covers, and the model has no unk_id");
+      if (id < 0) throw Error(ErrorCode::kTokenizer, std::string(kName) + " met a character no piece covers, and the model has no unk_id");
       c = Cell{candidate, static_cast<int64_t>(start), id};
     }
   };

@@ -3,9 +3,12 @@
 #include "cappy/cappy.h"
 #include "tokenizer/unicode/grapheme.h"
 #include "tokenizer/unicode/unicode.h"
+#include "tokenizer/stage_names.h"
 
 namespace cappy::tok {
 namespace {
+
+constexpr const char* kName = TypeName(NormalizerType::kPrecompiled);
 
 // darts-clone's unit layout (the one SentencePiece writes).
 bool HasLeaf(uint32_t u) { return (u >> 8) & 1; }
@@ -26,14 +29,14 @@ bool IsUtf8(std::string_view s) {
 }  // namespace
 
 PrecompiledCharsmap::PrecompiledCharsmap(std::string_view blob) {
-  if (blob.size() < 4) throw Error(ErrorCode::kTokenizer, "Precompiled charsmap is shorter than its 4-byte header");
+  if (blob.size() < 4) throw Error(ErrorCode::kTokenizer, std::string(kName) + " charsmap is shorter than its 4-byte header");
   uint32_t trie_bytes = 0;
   for (int k = 3; k >= 0; k--) trie_bytes = (trie_bytes << 8) | static_cast<unsigned char>(blob[k]);
   // HF reads trie_bytes / 4 whole units; any odd bytes left belong to the
   // replacement strings, as they do there.
   const size_t units = trie_bytes / 4;
   if (units > (blob.size() - 4) / 4) {
-    throw Error(ErrorCode::kTokenizer, "Precompiled charsmap: the trie runs past the end of the blob");
+    throw Error(ErrorCode::kTokenizer, std::string(kName) + " charsmap: the trie runs past the end of the blob");
   }
   units_.resize(units);
   for (size_t u = 0; u < units; u++) {
@@ -42,7 +45,7 @@ PrecompiledCharsmap::PrecompiledCharsmap(std::string_view blob) {
                 (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
   }
   replacements_.assign(blob.substr(4 + 4 * units));
-  if (!IsUtf8(replacements_)) throw Error(ErrorCode::kTokenizer, "Precompiled charsmap: replacement strings are not UTF-8");
+  if (!IsUtf8(replacements_)) throw Error(ErrorCode::kTokenizer, std::string(kName) + " charsmap: replacement strings are not UTF-8");
   for (int c = 1; c < 128; c++) {
     std::string_view value;
     const char ch = static_cast<char>(c);

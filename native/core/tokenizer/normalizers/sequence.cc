@@ -4,6 +4,7 @@
 
 #include "tokenizer/unicode/unicode.h"
 #include "tokenizer/normalizers/unicode_normalize.h"
+#include "tokenizer/stage_names.h"
 
 namespace cappy::tok {
 
@@ -130,7 +131,7 @@ void Nmt(std::string_view in, std::string& out, bool& start_kept) {
 SequenceNormalizer::SequenceNormalizer(std::vector<NormalizerStep> steps) : steps_(std::move(steps)) {
   for (const NormalizerStep& s : steps_) {
     if (s.kind == NormalizerStep::Kind::kReplace && s.pattern.empty()) {
-      throw Error(ErrorCode::kTokenizer, "Replace normalizer needs a non-empty pattern");
+      throw Error(ErrorCode::kTokenizer, std::string(TypeName(NormalizerType::kReplace)) + " normalizer needs a non-empty pattern");
     }
     charsmaps_.push_back(s.kind == NormalizerStep::Kind::kPrecompiled
                              ? std::make_unique<PrecompiledCharsmap>(s.charsmap)

@@ -1,7 +1,10 @@
-// tokenizer.json's post_processor: special tokens around $A (and $B). The
-// RoBERTa and BERT shapes keep their dedicated kinds, whether written as
-// RobertaProcessing/BertProcessing or as a TemplateProcessing; any other
-// template (XLM-R variants, T5's `$A </s>`, multi-id specials) becomes id lists.
+// tokenizer.json's `post_processor` by its "type": special tokens around $A
+// (and $B). The RoBERTa and BERT shapes keep their dedicated kinds, whether
+// written as RobertaProcessing/BertProcessing or as a TemplateProcessing; any
+// other template (XLM-R variants, T5's `$A </s>`, multi-id specials) becomes
+// id lists.
+#include "tokenizer/post_processors/post_processor_json.h"
+
 #include <string>
 #include <tuple>
 #include <utility>
@@ -186,35 +189,36 @@ PostProcessorSpec ReadPostProcessor(const std::optional<json::Value>& p, const s
   if (!p) return PostProcessorSpec();
   if (!json::IsObject(*p)) Fail(where + " must be an object or null");
   const json::Object o(*p);
-  const std::optional<json::Value> type_value = json::Field(o, "type");
-  const std::string_view type = type_value ? json::String(*type_value).value_or("") : "";
+  const PostProcessorType type = ReadType(o, where, kPostProcessorTypes);
   PostProcessorSpec out;
-  if (type == "RobertaProcessing" || type == "BertProcessing") {
-    std::tie(out.sep, out.sep_id) = TokenPair(json::Field(o, "sep"), where + ".sep");
-    std::tie(out.cls, out.cls_id) = TokenPair(json::Field(o, "cls"), where + ".cls");
-    out.kind = type == "BertProcessing" ? PostProcessorSpec::Kind::kBert : PostProcessorSpec::Kind::kRoberta;
-    // HF's BertProcessing gives the second text and its [SEP] type id 1.
-    if (out.kind == PostProcessorSpec::Kind::kBert) out.pair_type_id = 1;
-    return out;
+  switch (type) {
+    case PostProcessorType::kRobertaProcessing:
+    case PostProcessorType::kBertProcessing:
+      std::tie(out.sep, out.sep_id) = TokenPair(json::Field(o, "sep"), where + ".sep");
+      std::tie(out.cls, out.cls_id) = TokenPair(json::Field(o, "cls"), where + ".cls");
+      out.kind = type == PostProcessorType::kBertProcessing ? PostProcessorSpec::Kind::kBert : PostProcessorSpec::Kind::kRoberta;
+      // HF's BertProcessing gives the second text and its [SEP] type id 1.
+      if (out.kind == PostProcessorSpec::Kind::kBert) out.pair_type_id = 1;
+      return out;
+    case PostProcessorType::kByteLevel:
+      return out;  // only trims offsets, which are never built
+    case PostProcessorType::kTemplateProcessing:
+      return ReadTemplate(o, where);
+    case PostProcessorType::kSequence:
+      break;
   }
-  if (type == "ByteLevel") return out;  // only trims offsets, which are never built
-  if (type == "TemplateProcessing") return ReadTemplate(o, where);
-  if (type == "Sequence") {
-    const std::optional<json::Value> list = json::Field(o, "processors");
-    if (!list || !json::IsArray(*list)) Fail(where + ".processors must be an array");
-    size_t i = 0;
-    size_t adding = 0;
-    for (const json::Value q : json::Array(*list)) {
-      const std::optional<json::Value> member = json::IsNull(q) ? std::nullopt : std::optional<json::Value>(q);
-      PostProcessorSpec one = ReadPostProcessor(member, where + ".processors[" + std::to_string(i++) + "]");
-      if (one.kind == PostProcessorSpec::Kind::kNone) continue;
-      if (adding++ == 0) out = std::move(one);
-    }
-    if (adding > 1) Fail(where + ": at most one processor may add special tokens");
-    return out;
+  const std::optional<json::Value> list = json::Field(o, "processors");
+  if (!list || !json::IsArray(*list)) Fail(where + ".processors must be an array");
+  size_t i = 0;
+  size_t adding = 0;
+  for (const json::Value q : json::Array(*list)) {
+    const std::optional<json::Value> member = json::IsNull(q) ? std::nullopt : std::optional<json::Value>(q);
+    PostProcessorSpec one = ReadPostProcessor(member, where + ".processors[" + std::to_string(i++) + "]");
+    if (one.kind == PostProcessorSpec::Kind::kNone) continue;
+    if (adding++ == 0) out = std::move(one);
   }
-  Fail(where + ".type must be RobertaProcessing, BertProcessing, ByteLevel, TemplateProcessing or null (got " +
-       json::Render(type_value) + ")");
+  if (adding > 1) Fail(where + ": at most one processor may add special tokens");
+  return out;
 }
 
 }  // namespace cappy::tok::load
