@@ -48,5 +48,5 @@ export interface TrainingGraph {
   dispose(): Promise<void>;
 }
 
-/** Implemented in lib/adapt/graph/ (re-exported from there). */
+/** `openTrainingGraph` in lib/adapt/graph/index.ts has this type (import it from there). */
 export type OpenTrainingGraph = (config: RobertaConfig, options: TrainingGraphOptions) => Promise<TrainingGraph>;
