@@ -42,6 +42,10 @@ export interface GraphNode {
   readonly name: string;
 }
 
+interface NodeRecord extends GraphNode {
+  inputs: string[];
+}
+
 /** A graph input or output as declared. */
 export interface GraphValue {
   readonly name: string;
@@ -121,7 +125,7 @@ function count(dims: number[]): number {
 export class GraphBuilder {
   readonly #initializers: Initializer[] = [];
   readonly #names = new Set<string>();
-  readonly #nodes: GraphNode[] = [];
+  readonly #nodes: NodeRecord[] = [];
   readonly #inputs: GraphValue[] = [];
   readonly #outputs: GraphValue[] = [];
   readonly #opsets = new Map<string, number>();
@@ -216,6 +220,40 @@ export class GraphBuilder {
     const names = Array.from({ length: count }, (_, i) => this.#claim(`${output}_out${node.outputs.length + i}`));
     node.outputs.push(...names);
     return names;
+  }
+
+  /**
+   * Renames a node output (and every use of it), e.g. so a gradient that a
+   * node already computes becomes a graph output under a name of its own
+   * instead of passing through an Identity copy.
+   */
+  rename(from: string, to: string): void {
+    const producer = this.#nodes.find((n) => n.outputs.includes(from));
+    if (!producer) throw new Error(`no node produces ${from}`);
+    this.#claim(to);
+    producer.outputs[producer.outputs.indexOf(from)] = to;
+    for (const n of this.#nodes) {
+      n.inputs.forEach((input, i) => {
+        if (input === from) n.inputs[i] = to;
+      });
+    }
+  }
+
+  /** Drops nodes no graph output depends on; returns how many went. */
+  removeDeadNodes(): number {
+    const needed = new Set(this.#outputs.map((o) => o.name));
+    const keep = new Array<boolean>(this.#nodes.length).fill(false);
+    for (let i = this.#nodes.length - 1; i >= 0; i--) {
+      const n = this.#nodes[i];
+      if (!n.outputs.some((o) => needed.has(o))) continue;
+      keep[i] = true;
+      for (const input of n.inputs) needed.add(input);
+    }
+    const before = this.#nodes.length;
+    const kept = this.#nodes.filter((_, i) => keep[i]);
+    this.#nodes.length = 0;
+    this.#nodes.push(...kept);
+    return before - kept.length;
   }
 
   #valueInfo({ name, elemType, dims }: GraphValue): object {
