@@ -12,7 +12,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RULES, type VjpRule } from '../../lib/adapt/differentiate/index.js';
+import { backward, RULES, Tape, type VjpRule } from '../../lib/adapt/differentiate/index.js';
+import { GraphBuilder } from '../../lib/forge/onnx/graph-builder.js';
 import { DataType } from '../../lib/forge/onnx/schema.js';
 import { checkRule, type RuleCase } from '../support/gradient-check.js';
 import { erf } from '../support/reference-roberta.js';
@@ -166,6 +167,25 @@ it('Erf (float32; no float64 kernel) matches a float64 erf to within float32 rou
   const { graph, fd } = r.grads.get('x')!;
   const eps32 = 2 ** -23;
   for (let i = 0; i < graph.length; i++) expect(Math.abs(graph[i] - fd[i])).toBeLessThanOrEqual(16 * eps32 * Math.abs(fd[i]) + 1e-9);
+});
+
+it('gives a rank-3 activation times a 2-D weight its weight gradient as one 2-D Gemm over the flattened rows', () => {
+  const g = new GraphBuilder('structure', 18);
+  g.input('x', DataType.FLOAT, [{ param: 'batch' }, { param: 'sequence' }, { value: 4 }]);
+  g.input('w', DataType.FLOAT, [{ value: 4 }, { value: 5 }]);
+  const y = g.node('ReduceSum', [g.node('MatMul', ['x', 'w'])], { keepdims: 0 });
+  const tape = new Tape(g);
+  const before = g.nodes.length;
+  const grad = backward(tape, y, ['w']).get('w')!.dense!;
+  const producer = tape.producer(grad)!;
+  expect(producer.opType).toBe('Gemm');
+  expect(producer.attrs.transA).toBe(1);
+  expect(producer.inputs.map((i) => tape.meta(i).shape)).toEqual([
+    ['batch*sequence', 4],
+    ['batch*sequence', 5],
+  ]);
+  // Nothing [batch, 4, 5]-shaped is made and reduced afterwards.
+  expect(g.nodes.slice(before).filter((n) => n.opType === 'MatMul')).toEqual([]);
 });
 
 describe('negative controls: the check catches a broken rule', () => {
