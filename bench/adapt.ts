@@ -7,9 +7,13 @@
 // Micro-batches are --batch rows with token lengths drawn from the lognormal
 // mix of bench/score-cpu.ts (8..512, median 96), each padded to its longest
 // row (as fixed micro-batches are). Each preset runs in a child process, so
-// its peak RSS (getrusage maxrss) is its own. Weights are forged (seeded
-// random), which changes nothing about speed. The printed ratio is the
-// result; absolute figures on a shared 2-core box mean little.
+// its peak RSS (getrusage maxrss) is its own; it holds the Scorer too, so a
+// second child trains alone on the longest batch for the training-only peak.
+// Weights are forged (seeded random), which changes nothing about speed. The
+// printed ratio is the result; absolute figures on a shared 2-core box mean
+// little. Both arms' process CPU time is recorded too: with --threads 1 (no
+// ORT pool spinning) its ratio is the work ratio, which load on a shared
+// machine disturbs far less than wall time.
 //
 //   npx tsx bench/adapt.ts [--presets small,base] [--batches 6] [--batch 8] [--threads N]
 //     [--dropout 0.1] [--large-tokens 128] [--variants gemm-rows[,matmul-rows,gemm-scatter...]] [--profile DIR]
@@ -59,10 +63,16 @@ interface PresetResult {
   forwardMs: number;
   /** Train step time / forward time, over the same batches. */
   ratio: number;
+  /** The same from process CPU time (user + system). */
+  cpuRatio: number;
+  trainCpuMs: number;
+  forwardCpuMs: number;
   trainPairsPerSec: number;
   trainTokensPerSec: number;
   forwardPairsPerSec: number;
   peakRssMb: number;
+  /** Peak RSS of a process that only trains, on the longest micro-batch. */
+  trainOnlyRssMb?: number;
   /** Seconds per micro-batch, each. */
   trainEach: number[];
   forwardEach: number[];
@@ -110,7 +120,7 @@ async function child(preset: Preset, fixedTokens?: number): Promise<PresetResult
   const profileDir = args.profile ? resolve(args.profile) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const variants = args.variants.split(',');
-  const graphs = [];
+  const graphs: Awaited<ReturnType<typeof openTrainingGraph>>[] = [];
   for (const v of variants) {
     const [linear, tables] = v.split('-') as ['gemm' | 'matmul', 'rows' | 'scatter'];
     const profilePrefix = profileDir && graphs.length === 0 ? join(profileDir, `train-${preset}`) : undefined;
@@ -123,18 +133,26 @@ async function child(preset: Preset, fixedTokens?: number): Promise<PresetResult
   const trainEach: number[] = [];
   const forwardEach: number[] = [];
   const variantMs = variants.map(() => 0);
+  const cpu = { train: 0, forward: 0 };
+  const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
   for (const [i, b] of batches.entries()) {
     let t = performance.now();
+    let u = process.cpuUsage();
     await forward(b);
+    cpu.forward += cpuMs(process.cpuUsage(u));
     forwardEach.push((performance.now() - t) / 1000);
     // Rotate the order so no variant always runs right after the forward.
     for (let k = 0; k < graphs.length; k++) {
       const v = (i + k) % graphs.length;
       t = performance.now();
+      u = process.cpuUsage();
       await graphs[v].accumulate(b, weights, grads, i + 1);
       const ms = performance.now() - t;
       variantMs[v] += ms;
-      if (v === 0) trainEach.push(ms / 1000);
+      if (v === 0) {
+        trainEach.push(ms / 1000);
+        cpu.train += cpuMs(process.cpuUsage(u));
+      }
     }
   }
   const profile = profileDir ? graphs[0].endProfiling() : undefined;
@@ -152,6 +170,9 @@ async function child(preset: Preset, fixedTokens?: number): Promise<PresetResult
     trainMs: sum(trainEach) * 1000,
     forwardMs: sum(forwardEach) * 1000,
     ratio: sum(trainEach) / sum(forwardEach),
+    cpuRatio: cpu.train / cpu.forward,
+    trainCpuMs: cpu.train,
+    forwardCpuMs: cpu.forward,
     trainPairsPerSec: pairs / sum(trainEach),
     trainTokensPerSec: realTokens / sum(trainEach),
     forwardPairsPerSec: pairs / sum(forwardEach),
@@ -170,9 +191,22 @@ function runChild(preset: string, extra: string[] = []): PresetResult {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as PresetResult;
 }
 
+/** Trains alone on the longest of the micro-batches (warm-up and one step), for the training-only peak RSS. */
+async function trainOnly(preset: Preset): Promise<Pick<PresetResult, 'preset' | 'peakRssMb'>> {
+  const weights: ParameterSet = new Map();
+  for (const [name, w] of forgedWeightEntries(preset, 1)) weights.set(name, w.data);
+  const grads: ParameterSet = new Map([...weights].map(([k, v]) => [k, new Float32Array(v.length)]));
+  const longest = microBatches(preset, BATCHES).reduce((a, b) => (b.seqLen > a.seqLen ? b : a));
+  const tg = await openTrainingGraph(PRESETS[preset], { dropout: Number(args.dropout), intraOpThreads: threads });
+  await tg.accumulate(longest, weights, grads, 0);
+  await tg.accumulate(longest, weights, grads, 1);
+  await tg.dispose();
+  return { preset, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
 if (args.child) {
   const [preset, tokens] = args.child.split(':');
-  const result = await child(preset as Preset, tokens ? Number(tokens) : undefined);
+  const result = tokens === 'rss' ? await trainOnly(preset as Preset) : await child(preset as Preset, tokens ? Number(tokens) : undefined);
   process.stdout.write(JSON.stringify(result) + '\n');
 } else {
   const cpu = cpuFeatures();
@@ -183,10 +217,12 @@ if (args.child) {
   const results: PresetResult[] = [];
   for (const preset of args.presets.split(',')) {
     const r = runChild(preset);
+    r.trainOnlyRssMb = runChild(`${preset}:rss`).peakRssMb;
     results.push(r);
     console.log(
       `${preset.padEnd(6)} ${(r.parameters / 1e6).toFixed(1)}M params: train ${r.trainPairsPerSec.toFixed(2)} pairs/s, ${r.trainTokensPerSec.toFixed(0)} tokens/s; ` +
-        `forward ${r.forwardPairsPerSec.toFixed(2)} pairs/s; step/forward ${r.ratio.toFixed(2)} (target <= 3.5); peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+        `forward ${r.forwardPairsPerSec.toFixed(2)} pairs/s; step/forward ${r.ratio.toFixed(2)} wall, ${r.cpuRatio.toFixed(2)} CPU time (target <= 3.5); ` +
+        `peak RSS ${r.peakRssMb.toFixed(0)} MB with the Scorer, ${r.trainOnlyRssMb?.toFixed(0)} MB training alone`,
     );
     if (r.variantMs) console.log(`       variants, train ms over the same batches: ${Object.entries(r.variantMs).map(([k, v]) => `${k} ${v.toFixed(0)} (${(v / r.forwardMs).toFixed(2)}x forward)`).join(', ')}`);
   }
@@ -205,7 +241,7 @@ if (args.child) {
       basis: `one micro-batch of ${BATCH} x ${largeTokens} tokens measured, scaled linearly by padded tokens to the mix's ${meanTokens.toFixed(0)} per row (attention's quadratic part ignored)`,
     };
     console.log(
-      `large  ${(r.parameters / 1e6).toFixed(1)}M params: ${BATCH} x ${largeTokens} tokens: train ${(r.trainMs / 1000).toFixed(1)} s, forward ${(r.forwardMs / 1000).toFixed(1)} s, ratio ${r.ratio.toFixed(2)}; peak RSS ${r.peakRssMb.toFixed(0)} MB`,
+      `large  ${(r.parameters / 1e6).toFixed(1)}M params: ${BATCH} x ${largeTokens} tokens: train ${(r.trainMs / 1000).toFixed(1)} s, forward ${(r.forwardMs / 1000).toFixed(1)} s, ratio ${r.ratio.toFixed(2)} wall, ${r.cpuRatio.toFixed(2)} CPU time; peak RSS ${r.peakRssMb.toFixed(0)} MB with the Scorer`,
     );
     console.log(`       the paper's ${PAPER_PAIRS} pairs (1 epoch, batch 8 x 16 accumulation) would take ~${large.hoursFor102400.toFixed(0)} h here (${large.basis}), optimizer steps not included`);
   }

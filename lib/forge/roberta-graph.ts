@@ -182,6 +182,8 @@ export interface GraphParts {
   /** A scalar constant in the activation type. */
   scalar(v: number): string;
   dropout(x: string, site: DropoutSite): string;
+  /** GELU as one op (the training graph); absent: the erf decomposition, which ORT fuses at load. */
+  gelu?(h: string): string;
 }
 
 export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSource, options: GraphOptions = {}): GraphBuilder {
@@ -357,7 +359,7 @@ export function emitSequenceClassifier(g: GraphBuilder, c: RobertaConfig, parts:
     const attended = layerNorm(g.node('Add', [attnOut, x]), `${p}.attention.output.LayerNorm`);
 
     const h = linear(attended, `${p}.intermediate.dense`);
-    const gelu = g.node('Mul', [g.node('Mul', [h, half]), g.node('Add', [one, g.node('Erf', [g.node('Div', [h, sqrt2])])])]);
+    const gelu = parts.gelu ? parts.gelu(h) : g.node('Mul', [g.node('Mul', [h, half]), g.node('Add', [one, g.node('Erf', [g.node('Div', [h, sqrt2])])])]);
     x = layerNorm(g.node('Add', [dropout(linear(gelu, `${p}.output.dense`), 'ffn-output'), attended]), `${p}.output.LayerNorm`);
   }
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ParameterSet } from '../../lib/adapt/contract.js';
-import { buildTrainingGraph, dropoutSiteCount, GraphSession, keeps, keepThreshold, openTrainingGraph } from '../../lib/adapt/graph/index.js';
+import { buildTrainingGraph, dropoutSiteCount, GraphSession, keepProbability, keeps, openTrainingGraph } from '../../lib/adapt/graph/index.js';
 import { forgedWeights, robertaConfig, type ModelFamily, type RobertaConfig } from '../../lib/forge/index.js';
 import { makeRows } from '../support/training-check.js';
 import { mulberry32 } from '../support/pairs.js';
@@ -23,7 +23,7 @@ beforeAll(() => {
 const small = (family: ModelFamily) => robertaConfig({ family, vocabSize: 40, hidden: 16, layers: 2, heads: 2, intermediate: 32, maxPositions: 40 });
 const paramsOf = (c: RobertaConfig, seed: number): ParameterSet => new Map([...forgedWeights(c, seed)].map(([k, w]) => [k, w.data]));
 const zerosLike = (w: ParameterSet): ParameterSet => new Map([...w].map(([k, v]) => [k, new Float32Array(v.length)]));
-const DROP_OPS = ['BitwiseXor', 'BitShift', 'GreaterOrEqual', 'Where'];
+const DROP_OPS = ['BitwiseXor', 'BitShift', 'BitwiseAnd', 'GreaterOrEqual', 'Where'];
 
 it.each(['roberta', 'bert'] as const)('%s: dropout 0 emits no dropout node and no seed input; above 0, one mask per HF site', (family) => {
   const c = small(family);
@@ -48,7 +48,7 @@ describe.each([0.1, 0.5])('masks at p = %s', (p) => {
     await layout.graph.write(path);
     const session = await GraphSession.open(path, { intraOpThreads: 2 });
     try {
-      const out: Float32Array[][] = [];
+      const out: Uint8Array[][] = [];
       for (const seed of seeds) {
         const inputs = [
           { name: 'input_ids', data: r.batch.inputIds, shape: [r.batch.rows, r.batch.seqLen] },
@@ -59,25 +59,24 @@ describe.each([0.1, 0.5])('masks at p = %s', (p) => {
           ...[...weights].map(([name, data]) => ({ name, data, shape: layout.parameters.get(name)! })),
         ];
         const res = await session.run(inputs, layout.masks.map((name) => ({ name })));
-        out.push(res.map((m) => m.data as Float32Array));
+        out.push(res.map((m) => m.data as Uint8Array));
       }
       return out;
     } finally {
       await session.dispose();
     }
   };
-  const q = 1 - keepThreshold(p) / 2 ** 32; // the exact keep probability of the threshold
+  const q = keepProbability(p); // exact for the graph's 16-bit threshold
   const within = (hits: number, n: number, prob: number) => Math.abs(hits - n * prob) <= 6 * Math.sqrt(n * prob * (1 - prob));
 
-  it('are the JS hash bit for bit, hold only 0 and 1/(1-p), and keep at the binomial rate', async () => {
+  it('are the JS hash bit for bit and keep at the binomial rate', async () => {
     const [masks] = await masksFor([0xdeadbeef]);
-    const scale = Math.fround(1 / (1 - p));
     masks.forEach((m, site) => {
       let kept = 0;
       let wrong = 0;
       for (let i = 0; i < m.length; i++) {
-        const keep = keeps(0xdeadbeef, site, i, p);
-        if (m[i] !== (keep ? scale : 0)) wrong++;
+        const keep = keeps(0xdeadbeef, site, i, m.length, p);
+        if (m[i] !== (keep ? 1 : 0)) wrong++;
         if (keep) kept++;
       }
       expect(wrong).toBe(0);
@@ -87,13 +86,13 @@ describe.each([0.1, 0.5])('masks at p = %s', (p) => {
 
   it('are independent between sites, between seeds and between neighbouring elements', async () => {
     const [a, b] = await masksFor([7, 8]);
-    const both = (x: Float32Array, y: Float32Array, shift = 0) => {
+    const both = (x: Uint8Array, y: Uint8Array, shift = 0) => {
       let n = 0;
       let hits = 0;
       for (let i = 0; i + shift < x.length && i < y.length; i++, n++) if (x[i + shift] !== 0 && y[i] !== 0) hits++;
       return { n, hits };
     };
-    const pairs: [Float32Array, Float32Array, number][] = [];
+    const pairs: [Uint8Array, Uint8Array, number][] = [];
     // Sites of one shape: embeddings (0), attention output (2) and FFN output (3) of layer 0, layer 1's (5, 6).
     for (const [i, j] of [
       [0, 2],
@@ -106,6 +105,7 @@ describe.each([0.1, 0.5])('masks at p = %s', (p) => {
     pairs.push([a[1], a[4], 0]); // the two layers' attention probabilities
     for (let s = 0; s < a.length; s++) pairs.push([a[s], b[s], 0]); // seed 7 against seed 8, every site
     for (const s of [0, 1]) pairs.push([a[s], a[s], 1]); // element i against i + 1
+    for (const s of [0, 1]) pairs.push([a[s], a[s], Math.ceil(a[s].length / 2)]); // the two 16-bit halves of one hash
     for (const [x, y, shift] of pairs) {
       const { n, hits } = both(x, y, shift);
       expect(within(hits, n, q * q)).toBe(true);

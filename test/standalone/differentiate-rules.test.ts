@@ -16,7 +16,7 @@ import { backward, RULES, Tape, type VjpRule } from '../../lib/adapt/differentia
 import { GraphBuilder } from '../../lib/forge/onnx/graph-builder.js';
 import { DataType } from '../../lib/forge/onnx/schema.js';
 import { checkRule, type RuleCase } from '../support/gradient-check.js';
-import { erf } from '../support/reference-roberta.js';
+import { erf, layerNorm } from '../support/reference-roberta.js';
 
 beforeAll(() => {
   process.env.CAPPY_HOME = mkdtempSync(join(tmpdir(), 'cappy-rules-home-'));
@@ -169,6 +169,34 @@ it('Erf (float32; no float64 kernel) matches a float64 erf to within float32 rou
   for (let i = 0; i < graph.length; i++) expect(Math.abs(graph[i] - fd[i])).toBeLessThanOrEqual(16 * eps32 * Math.abs(fd[i]) + 1e-9);
 });
 
+it('LayerNormalization in float32 (the rule reads the node\'s own Mean and InvStdDev) matches a float64 LayerNorm', async () => {
+  // Float32 inputs, the truth a float64 LayerNorm of the same values
+  // (test/support/reference-roberta.ts) differenced with h = 1e-5. The rule
+  // is ~20 float32 operations per element over sums of 5: well under 1e-5 of
+  // the gradient's scale, while a wrong rule is off by O(1).
+  const rows = 6;
+  const width = 5;
+  const f32 = (n: number) => (r: () => number) => Array.from({ length: n }, () => Math.fround(2 * r() - 1));
+  const c: RuleCase = {
+    inputs: [
+      { name: 'x', shape: [2, 3, width], type: 'f32', values: f32(rows * width) },
+      { name: 'gamma', shape: [width], type: 'f32', values: f32(width) },
+      { name: 'beta', shape: [width], type: 'f32', values: f32(width) },
+    ],
+    build: (g) => g.node('LayerNormalization', ['x', 'gamma', 'beta'], { axis: -1, epsilon: { float: 1e-5 } }),
+  };
+  const truth = (v: Map<string, Float64Array>) => {
+    const x = v.get('x')!;
+    const gamma = { shape: [width], data: v.get('gamma')! as unknown as Float32Array };
+    const beta = { shape: [width], data: v.get('beta')! as unknown as Float32Array };
+    const out = new Float64Array(x.length);
+    for (let r = 0; r < rows; r++) out.set(layerNorm(x.subarray(r * width, (r + 1) * width), gamma, beta, 1e-5), r * width);
+    return out;
+  };
+  const r = await checkRule(c, 5, truth);
+  expect(r.worst).toBeLessThan(1e-5);
+});
+
 it('gives a rank-3 activation times a 2-D weight its weight gradient as one 2-D Gemm over the flattened rows', () => {
   const g = new GraphBuilder('structure', 18);
   g.input('x', DataType.FLOAT, [{ param: 'batch' }, { param: 'sequence' }, { value: 4 }]);
@@ -186,6 +214,22 @@ it('gives a rank-3 activation times a 2-D weight its weight gradient as one 2-D 
   ]);
   // Nothing [batch, 4, 5]-shaped is made and reduced afterwards.
   expect(g.nodes.slice(before).filter((n) => n.opType === 'MatMul')).toEqual([]);
+});
+
+it('Gelu (com.microsoft, float32) matches a float64 h Phi(h) to within float32 rounding', async () => {
+  // The rule is ~12 float32 operations (erf, exp and products) per element:
+  // under 32 eps32 of the derivative's size, as for Erf above.
+  const c: RuleCase = {
+    inputs: [{ name: 'x', shape: [3, 4], type: 'f32', values: (r) => Array.from({ length: 12 }, () => Math.fround(8 * r() - 4)) }],
+    build: (g) => {
+      g.importOpset('com.microsoft', 1);
+      return g.node('Gelu', ['x'], {}, { domain: 'com.microsoft' });
+    },
+  };
+  const r = await checkRule(c, 4, (v) => Float64Array.from(v.get('x')!, (x) => 0.5 * x * (1 + erf(x / Math.SQRT2))));
+  const { graph, fd } = r.grads.get('x')!;
+  const eps32 = 2 ** -23;
+  for (let i = 0; i < graph.length; i++) expect(Math.abs(graph[i] - fd[i])).toBeLessThanOrEqual(32 * eps32 * (1 + Math.abs(fd[i])));
 });
 
 describe('negative controls: the check catches a broken rule', () => {

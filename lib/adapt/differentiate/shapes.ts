@@ -101,6 +101,7 @@ export const INFER: Record<string, Infer> = {
   Neg: same,
   Exp: same,
   Erf: same,
+  Gelu: same,
   Tanh: same,
   Sqrt: same,
   Reciprocal: same,
@@ -186,6 +187,20 @@ export const INFER: Record<string, Infer> = {
     const value = first.shape.length === 1 && all.every((m) => m.value) ? all.flatMap((m) => m.value!) : undefined;
     if (value) shape[0] = value.length;
     return [{ dtype: first.dtype, shape, value }];
+  },
+  // Constant starts/steps; a slice from 0 with step 1 to a known end has that end as its size.
+  Slice: (node, ins) => {
+    const x = need(ins, 0, node);
+    const starts = ins[1]?.value;
+    const ends = ins[2]?.value;
+    const axes = ins[3] ? numbers(ins[3], node, 'axes') : x.shape.map((_, i) => i).slice(0, starts?.length ?? 0);
+    const steps = ins[4] ? numbers(ins[4], node, 'steps') : axes.map(() => 1);
+    const shape = [...x.shape];
+    axes.forEach((a, k) => {
+      const ax = axis(a, x.shape.length);
+      shape[ax] = starts?.[k] === 0 && steps[k] === 1 && ends?.[k] !== undefined ? ends[k] : unknownDim();
+    });
+    return [{ dtype: x.dtype, shape }];
   },
   ReduceSum: (node, ins) => [reduced(node, ins)],
   ReduceMean: (node, ins) => [reduced(node, ins)],

@@ -103,6 +103,22 @@ export class Tape {
     return as;
   }
 
+  /**
+   * The optional outputs k.. of a node that has fewer (LayerNormalization's
+   * Mean and InvStdDev, say), added to it now if a rule needs them.
+   */
+  optionalOutputs(node: GraphNode, from: number, count: number): string[] {
+    if (node.outputs.length < from + count) {
+      this.g.appendOutputs(node.outputs[0], from + count - node.outputs.length);
+      const outs = inferNode(node, node.inputs.map((i) => (i === '' ? undefined : this.meta(i))));
+      node.outputs.forEach((o, k) => {
+        if (outs[k]) this.#meta.set(o, outs[k]);
+        this.#producer.set(o, node);
+      });
+    }
+    return node.outputs.slice(from, from + count);
+  }
+
   /** Declares `name` a graph output with its inferred type and shape (symbolic dims by name). */
   output(name: string): void {
     const m = this.meta(name);

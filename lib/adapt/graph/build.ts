@@ -39,7 +39,7 @@ export interface TrainingGraphLayout {
   dense: Map<string, string>;
   /** Table -> outputs holding the rows it gathered and their cotangents (summed by index by the caller). */
   tables: Map<string, TableGradient[]>;
-  /** The mask output of each dropout site, when exposed. */
+  /** The keep mask (bool) of each dropout site, when exposed. */
   masks: string[];
 }
 
@@ -75,6 +75,7 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraphLayout
   const p = train ? spec.dropout : 0;
   const g = new GraphBuilder(`${c.family}_${spec.mode}`, 18);
   g.metadata('cappy_graph', `${spec.mode} (lib/adapt/graph)`);
+  g.importOpset('com.microsoft', 1);
   const parameters = robertaParameterShapes(c);
   const declared = new Set<string>();
   const param = (name: string) => {
@@ -110,6 +111,9 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraphLayout
     toAct: (x) => x,
     scalar: (v) => g.float([v], true),
     dropout: (x, site) => (masks ? masks.apply(x, SHAPE_KEY[site]) : x),
+    // One node instead of five: the backward needs only h (rules/activation.ts),
+    // so the decomposition's three [B, S, intermediate] temporaries are never kept.
+    gelu: (h) => g.node('Gelu', [h], {}, { domain: 'com.microsoft' }),
   };
   const logits = emitSequenceClassifier(g, c, parts);
   masks?.finish();

@@ -1,5 +1,6 @@
 // The vector-Jacobian rules, one per op. An op missing here has no gradient:
 // the reverse pass refuses a graph that needs one through it.
+import { gelu } from './activation.js';
 import * as e from './elementwise.js';
 import { gather } from './gather.js';
 import { gemm, matmul } from './matmul.js';
@@ -18,6 +19,7 @@ export const RULES: Readonly<Record<string, VjpRule>> = {
   Neg: e.neg,
   Identity: e.identity,
   Erf: e.erf,
+  Gelu: gelu,
   Tanh: e.tanh,
   Exp: e.exp,
   Cast: e.cast,

@@ -1,12 +1,15 @@
 // LayerNormalization and Softmax.
 import type { AttrValue } from '../../../forge/onnx/graph-builder.js';
+import { DataType } from '../../../forge/onnx/schema.js';
 import { dy0, type VjpRule } from './types.js';
 
 const eps = (v: AttrValue | undefined) => (v !== undefined && typeof v === 'object' && 'float' in v ? v.float : 1e-5);
 
 // y = xhat * gamma + beta over the axes from `axis` on, xhat = (x - mean) r,
-// r = 1 / sqrt(var + eps). The statistics are recomputed here in x's type
-// (ORT's optional Mean/InvStdDev outputs are float32 even for float64 x).
+// r = 1 / sqrt(var + eps). For float32 x the forward node's own optional
+// Mean and InvStdDev outputs give mean and r (the statistics y was made
+// with); they are float32 whatever x is, so for float64 x they are
+// recomputed here in float64.
 //   dgamma = sum(dy xhat), dbeta = sum(dy)   (over the leading axes)
 //   dx = r (g - mean(g) - xhat mean(g xhat)),  g = dy gamma
 export const layerNormalization: VjpRule = (ctx) => {
@@ -20,9 +23,17 @@ export const layerNormalization: VjpRule = (ctx) => {
   const needX = ctx.needs[0];
   const needGamma = ctx.needs[1];
   if (!needX && !needGamma) return [undefined, undefined, ctx.needs[2] ? t.sumTo(dy, t.meta(beta).shape) : undefined];
-  const centred = t.sub(x, t.reduceMean(x, axes, true));
-  const variance = t.reduceMean(t.mul(centred, centred), axes, true);
-  const r = t.emit('Reciprocal', [t.emit('Sqrt', [t.add(variance, t.like(x, eps(node.attrs.epsilon)))])]);
+  let centred: string;
+  let r: string;
+  if (t.meta(x).dtype === DataType.FLOAT) {
+    const [mean, invStdDev] = t.optionalOutputs(node, 1, 2);
+    centred = t.sub(x, mean);
+    r = invStdDev;
+  } else {
+    centred = t.sub(x, t.reduceMean(x, axes, true));
+    const variance = t.reduceMean(t.mul(centred, centred), axes, true);
+    r = t.emit('Reciprocal', [t.emit('Sqrt', [t.add(variance, t.like(x, eps(node.attrs.epsilon)))])]);
+  }
   const xhat = t.mul(centred, r);
   let dx: string | undefined;
   if (needX) {
