@@ -162,6 +162,51 @@ it.each(['roberta', 'bert'] as const)('%s: the padding_idx rows get no gradient,
   }
 });
 
+it('spells x W^T as MatMul(x, Transpose(W)) or sums the tables in the graph (ScatterND) to the same gradients', async () => {
+  const c = small('roberta');
+  const weights = paramsOf(c, 11);
+  const r = makeRows(c, [7, 5, 3], 7, 5);
+  const run = async (extras: Parameters<typeof openTrainingGraph>[2]) => {
+    const tg = await openTrainingGraph(c, { dropout: 0, intraOpThreads: 1 }, extras);
+    try {
+      const grads = zerosLike(weights);
+      await tg.accumulate(r.batch, weights, grads, 0);
+      return grads;
+    } finally {
+      await tg.dispose();
+    }
+  };
+  const base = await run({});
+  for (const extras of [{ linear: 'matmul' as const }, { tables: 'scatter' as const }]) {
+    const other = await run(extras);
+    for (const [k, v] of base) {
+      const scale = Math.max(...v.map(Math.abs));
+      // float32 sums in another order: a few roundings of the tensor's largest element.
+      other.get(k)!.forEach((x, i) => expect(Math.abs(x - v[i])).toBeLessThanOrEqual(1e-5 * scale));
+    }
+  }
+});
+
+it('rejects an aborted accumulate with AbortError and leaves the gradients as they were', async () => {
+  const c = small('bert');
+  const weights = paramsOf(c, 11);
+  const tg = await openTrainingGraph(c, { dropout: 0.1, intraOpThreads: 1 });
+  try {
+    const grads = zerosLike(weights);
+    const err = await tg.accumulate(makeRows(c, [4, 2], 4, 1).batch, weights, grads, 5, AbortSignal.abort()).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('AbortError');
+    for (const v of grads.values()) expect(v.every((x) => x === 0)).toBe(true);
+    // The graph still works afterwards, and refuses a wrong seed or a missing weight by name.
+    await expect(tg.accumulate(makeRows(c, [4, 2], 4, 1).batch, weights, grads, 5)).resolves.toHaveProperty('loss');
+    await expect(tg.accumulate(makeRows(c, [4, 2], 4, 1).batch, weights, grads, -1)).rejects.toThrow(/dropoutSeed/);
+    const missing = new Map(weights);
+    missing.delete('classifier.bias');
+    await expect(tg.accumulate(makeRows(c, [4, 2], 4, 1).batch, missing, grads, 5)).rejects.toThrow(/classifier.bias .*missing/);
+  } finally {
+    await tg.dispose();
+  }
+});
+
 describe('eval-mode forward against the Scorer on the inference graph of the same weights', () => {
   let dir: string;
   const open: TrainingGraph[] = [];
