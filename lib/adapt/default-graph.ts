@@ -2,9 +2,8 @@
 // gradient graph (lib/adapt/graph). Kept apart so the loop can be tested
 // with any TrainingGraph.
 import { RuntimeError } from '../errors/index.js';
-import type { TrainingGraph, TrainingGraphOptions } from './contract.js';
-import type { RobertaConfig } from '../forge/roberta-graph.js';
+import type { OpenTrainingGraph } from './contract.js';
 
-export async function openDefaultTrainingGraph(_config: RobertaConfig, _options: TrainingGraphOptions): Promise<TrainingGraph> {
+export const openDefaultTrainingGraph: OpenTrainingGraph = async () => {
   throw new RuntimeError('the ONNX Runtime training graph (lib/adapt/graph) is not in this build');
-}
+};

@@ -8,13 +8,13 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AbortError, InvalidInputError, RuntimeError } from '../errors/index.js';
-import { robertaParameterShapes, type RobertaConfig } from '../forge/roberta-graph.js';
+import { robertaParameterShapes } from '../forge/roberta-graph.js';
 import type { ADAPT_OPTIONS } from '../options/adapt.js';
 import type { GivenOptions } from '../options/spec.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { checkMaxLength, loadBaseModel, readBaseConfig } from './base-model.js';
 import { loadCheckpoint, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointMeta, type EvalSummary } from './checkpoint.js';
-import type { ParameterSet, TrainingGraph, TrainingGraphOptions } from './contract.js';
+import type { OpenTrainingGraph, ParameterSet, TrainingGraph } from './contract.js';
 import { readLabelledPairs, type LabelledData } from './data/jsonl.js';
 import { planStep, rowsPerStep, streamOrder, totalStepsFor } from './data/plan.js';
 import { encodeRows } from './data/tokenize.js';
@@ -26,7 +26,8 @@ import { linearSchedule } from './optimize/schedule.js';
 import { checkOutDir, writeOutput } from './output/model-folder.js';
 import { resolveSettings, trainingSettingsOf } from './settings.js';
 
-export type TrainingGraphFactory = (config: RobertaConfig, options: TrainingGraphOptions) => Promise<TrainingGraph>;
+/** How adapt() opens its training graph (the contract's OpenTrainingGraph). */
+export type TrainingGraphFactory = OpenTrainingGraph;
 
 export type AdaptEvent =
   | { type: 'message'; message: string }
