@@ -54,9 +54,10 @@ export class AdamW {
   update(weights: ParameterSet, grads: ParameterSet, lr: number): void {
     const { beta1, beta2, eps, weightDecay } = this.settings;
     const t = ++this.state.step;
-    const bc1 = 1 - beta1 ** t;
-    const bc2 = 1 - beta2 ** t;
-    const decay = lr * weightDecay;
+    // torch's spelling: p *= 1 - lr·wd; p -= (lr / bc1) · m / (sqrt(v) / sqrt(bc2) + eps).
+    const keep = 1 - lr * weightDecay;
+    const stepSize = lr / (1 - beta1 ** t);
+    const invSqrtBc2 = 1 / Math.sqrt(1 - beta2 ** t);
     const c1 = 1 - beta1;
     const c2 = 1 - beta2;
     for (const [name, p] of weights) {
@@ -70,8 +71,7 @@ export class AdamW {
         const vi = beta2 * v[i] + c2 * gi * gi;
         m[i] = mi;
         v[i] = vi;
-        const pi = p[i];
-        p[i] = pi - decay * pi - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+        p[i] = p[i] * keep - (stepSize * mi) / (Math.sqrt(vi) * invSqrtBc2 + eps);
       }
     }
   }
