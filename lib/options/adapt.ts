@@ -55,7 +55,8 @@ export const ADAPT_OPTIONS = {
   gradAccum: integer({ max: 65536, default: 16, help: 'micro-batches per optimizer step (batch-size x grad-accum rows per step)' }),
   epochs: integer({ max: 100_000, defaultText: '1', help: 'passes over --data, each in its own shuffle (not with --train-size)' }),
   trainSize: integer({ max: 2 ** 31 - 1, help: "rows to train on in all: --data shuffled, repeated or cut to this many (the paper's recipe; not with --epochs)" }),
-  warmupRatio: real({ min: 0, max: 1, default: 0.1, help: 'share of the steps the learning rate warms up over (round(ratio x steps)), then decays linearly to 0' }),
+  /** Above 1 the run ends inside the warmup: 1.6 gives the official script's own learning-rate curve (docs/adapt.md). */
+  warmupRatio: real({ min: 0, max: 100, default: 0.1, help: 'warmup steps as a share of the steps (round(ratio x steps)), then a linear decay to 0; above 1 the run ends still warming up' }),
   weightDecay: real({ min: 0, max: 1, default: 0, help: 'AdamW decoupled weight decay, on every parameter' }),
   dropout: real({ min: 0, max: 0.99, defaultText: "the model config's hidden_dropout_prob", help: 'dropout at every site (embeddings, attention, hidden, head); 0 turns it off' }),
   maxGradNorm: real({ min: 0, minExclusive: true, max: Infinity, defaultText: 'off', help: 'clip the global gradient L2 norm to this (torch clip_grad_norm_)' }),

@@ -161,6 +161,10 @@ describe('schedule: transformers.get_linear_schedule_with_warmup', () => {
     expect(warmupStepsFor(1, 8)).toBe(8);
     // All warmup: the last update still runs below the peak, and nothing divides by zero.
     expect(linearWarmupFactor(7, 8, 8)).toBe(7 / 8);
+    // Warmup longer than the run (the official script's curve, ratio 1.6): k / warmup throughout.
+    const official = linearSchedule(2e-5, 1.6, 800);
+    expect(official.warmupSteps).toBe(1280);
+    expect(official.lr(799)).toBeCloseTo((2e-5 * 799) / 1280, 20);
   });
 });
 
