@@ -78,6 +78,7 @@ export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
   const base = checkpoint ? { ...(await readBaseConfig(s.model)), weights: undefined, weightsFrom: `checkpoint ${s.resume}` } : await loadBaseModel(s.model);
   checkMaxLength(s.maxLength, base);
   base.notes.forEach(say);
+  if (base.forged) say(`${base.dir} is a forged model (random weights, not Cappy): the adapted model's scores mean nothing either`);
   const dropout = s.dropout ?? base.configDropout;
   const settings = trainingSettingsOf(s, dropout);
 
