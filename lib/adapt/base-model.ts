@@ -72,9 +72,8 @@ export async function readBaseConfig(ref: string): Promise<Omit<BaseModel, 'weig
   return { dir, rawConfig, encoder, config, configDropout: hidden, tokenizerPath, forged: rawConfig.cappy_forged, fingerprint, positionLimit, notes };
 }
 
-/** The whole base model, weights included (each tensor in a buffer of its own: they are trained in place). */
-export async function loadBaseModel(ref: string): Promise<BaseModel> {
-  const base = await readBaseConfig(ref);
+/** The base model's weights (each tensor in a buffer of its own: they are trained in place). */
+export async function loadBaseWeights(base: Pick<BaseModel, 'dir' | 'encoder' | 'config'>): Promise<{ weights: ParameterSet; weightsFrom: string; notes: string[] }> {
   const found = findWeightFile(base.dir);
   if (found) {
     const source = await openCheckpoint(base.dir);
@@ -82,7 +81,7 @@ export async function loadBaseModel(ref: string): Promise<BaseModel> {
       const mapped = mapWeights(source, base.encoder);
       const loaded = await mapped.loadAll();
       const weights: ParameterSet = new Map([...loaded].map(([name, w]) => [name, w.slice()]));
-      return { ...base, weights, weightsFrom: found.file };
+      return { weights, weightsFrom: found.file, notes: [] };
     } finally {
       await source.close();
     }
@@ -92,7 +91,14 @@ export async function loadBaseModel(ref: string): Promise<BaseModel> {
     throw new ModelLoadError(`no weights to train in ${base.dir}: no model.safetensors, pytorch_model.bin or flax_model.msgpack, and no fp32 onnx/model.onnx`);
   }
   const { weights, notes } = await readOnnxWeights(onnx, base.config);
-  return { ...base, weights, weightsFrom: 'onnx/model.onnx', notes: [...base.notes, ...notes] };
+  return { weights, weightsFrom: 'onnx/model.onnx', notes };
+}
+
+/** The whole base model, weights included. */
+export async function loadBaseModel(ref: string): Promise<BaseModel> {
+  const base = await readBaseConfig(ref);
+  const { weights, weightsFrom, notes } = await loadBaseWeights(base);
+  return { ...base, weights, weightsFrom, notes: [...base.notes, ...notes] };
 }
 
 /** Refuses a --max-length the model's position table cannot take. */

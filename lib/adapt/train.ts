@@ -12,7 +12,7 @@ import { robertaParameterShapes } from '../forge/roberta-graph.js';
 import type { ADAPT_OPTIONS } from '../options/adapt.js';
 import type { GivenOptions } from '../options/spec.js';
 import { Tokenizer } from '../tokenizer/index.js';
-import { checkMaxLength, loadBaseModel, readBaseConfig } from './base-model.js';
+import { checkMaxLength, loadBaseWeights, readBaseConfig } from './base-model.js';
 import { loadCheckpoint, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointMeta, type EvalSummary } from './checkpoint.js';
 import type { OpenTrainingGraph, ParameterSet, TrainingGraph } from './contract.js';
 import { readLabelledPairs, type LabelledData } from './data/jsonl.js';
@@ -73,18 +73,19 @@ export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
   const { settings: s, resumed } = await resolveSettings(options);
   await checkOutDir(s.out, s.overwrite);
 
-  // The model: config and tokenizer always; weights from the base, or from the checkpoint when resuming.
-  const checkpoint = resumed ? await loadCheckpoint(s.resume!) : undefined;
-  const base = checkpoint ? { ...(await readBaseConfig(s.model)), weights: undefined, weightsFrom: `checkpoint ${s.resume}` } : await loadBaseModel(s.model);
+  // Cheap checks first (config, data, the checkpoint's hashes), then the weights.
+  const base = await readBaseConfig(s.model);
   checkMaxLength(s.maxLength, base);
-  base.notes.forEach(say);
-  if (base.forged) say(`${base.dir} is a forged model (random weights, not Cappy): the adapted model's scores mean nothing either`);
   const dropout = s.dropout ?? base.configDropout;
   const settings = trainingSettingsOf(s, dropout);
-
   const data = await readData(s.data, '--data', say);
   const dev = s.eval !== undefined ? await readData(s.eval, '--eval', say) : undefined;
   if (resumed) checkResume(resumed, base.fingerprint, data, dev);
+  if (signal?.aborted) throw stopped();
+  const checkpoint = resumed ? await loadCheckpoint(s.resume!) : undefined;
+  const fromBase = checkpoint ? undefined : await loadBaseWeights(base);
+  [...base.notes, ...(fromBase?.notes ?? [])].forEach(say);
+  if (base.forged) say(`${base.dir} is a forged model (random weights, not Cappy): the adapted model's scores mean nothing either`);
   if (signal?.aborted) throw stopped();
 
   const tokenizer = await Tokenizer.fromFile(base.tokenizerPath, { maxLength: s.maxLength, truncation: 'longest_first' });
@@ -102,7 +103,7 @@ export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
   const openGraph = options.openGraph ?? openDefaultTrainingGraph;
   const graph = await openGraph(base.config, { dropout, intraOpThreads: s.threads, device: s.device, deviceId: s.deviceId });
   try {
-    const weights: ParameterSet = checkpoint ? checkpoint.weights : base.weights!;
+    const weights: ParameterSet = checkpoint ? checkpoint.weights : fromBase!.weights;
     checkParameters(graph, weights);
     const sizes = new Map([...weights].map(([name, w]) => [name, w.length]));
     const adam = new AdamW(sizes, { weightDecay: s.weightDecay }, checkpoint?.adam);
@@ -116,7 +117,7 @@ export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
     const elapsed = () => elapsedBefore + (performance.now() - started) / 1000;
     let step = startStep;
     let evalBefore: EvalSummary | null = resumed?.evalBefore ?? null;
-    const weightsFrom = resumed?.model.weightsFrom ?? base.weightsFrom;
+    const weightsFrom = resumed?.model.weightsFrom ?? fromBase!.weightsFrom;
 
     const meta = (): CheckpointMeta => ({
       format: CHECKPOINT_FORMAT,
@@ -143,7 +144,7 @@ export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
     if (resumed && (resumed.runtime.threads !== s.threads || resumed.runtime.device !== s.device)) {
       say(`resuming with ${s.threads} threads on ${s.device}; the checkpoint ran with ${resumed.runtime.threads} on ${resumed.runtime.device}: the result may differ from an unstopped run in the last bits`);
     }
-    emit({ type: 'start', startStep, totalSteps, warmupSteps: schedule.warmupSteps, rowsPerStep: rowsPerStep(stream), trainRows: order.length, dataRows: data.rows.length, dropout, resumed: !!resumed, weightsFrom: base.weightsFrom });
+    emit({ type: 'start', startStep, totalSteps, warmupSteps: schedule.warmupSteps, rowsPerStep: rowsPerStep(stream), trainRows: order.length, dataRows: data.rows.length, dropout, resumed: !!resumed, weightsFrom: checkpoint ? `checkpoint ${s.resume}` : weightsFrom });
 
     try {
       if (devEncoded && !resumed) {
