@@ -292,8 +292,13 @@ describe('bad input: a typed error, nothing at --out', () => {
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toMatch(/already holds another model; choose another folder or pass --overwrite/);
     expect(await readFile(join(out, 'config.json'), 'utf8')).toBe('{"other": true}\n');
-    await adapt({ ...RUN, epochs: 1, model: tinyDir, data: trainPath, out, overwrite: true, openGraph: BagOfEmbeddingsGraph.factory() });
+    await adapt({ ...RUN, epochs: 1, model: tinyDir, data: trainPath, out, overwrite: true, dtype: ['fp32', 'int8'], openGraph: BagOfEmbeddingsGraph.factory() });
     expect(JSON.parse(await readFile(join(out, 'adapt.json'), 'utf8')).steps).toBe(4);
+    expect((await readdir(join(out, 'onnx'))).sort()).toEqual(['model.onnx', 'model_int8.onnx']);
+    const int8 = await Scorer.load(out, { dtype: 'int8', intraOpThreads: 1 });
+    expect(int8.info.model.dtype).toBe('int8');
+    expect(Number.isFinite((await int8.scoreBatch([['a', 'b']]))[0])).toBe(true);
+    await int8.dispose();
     expect((await readdir(root)).filter((f) => f.startsWith('.occupied'))).toEqual([]);
   });
 });
