@@ -186,6 +186,91 @@ export interface NativeScorer {
   close(): void;
 }
 
+/** A typed array the graph session reads or writes in place (Uint16Array: float16 bits; Uint8Array: uint8 or bool). */
+export type NativeTensorData =
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array
+  | Int32Array
+  | Uint32Array
+  | Int8Array
+  | Uint8Array
+  | Uint16Array;
+
+/** An input or output of a graph: element type, shape (-1 dynamic) and each axis' symbolic name ('' none). */
+export interface NativeGraphTensorInfo {
+  name: string;
+  elementType: string;
+  shape: number[];
+  dimNames: string[];
+}
+
+export interface NativeGraphSessionInfo {
+  ortVersion: string;
+  ortLibraryPath: string;
+  ortLoadedPath: string;
+  ortLink: NativeOrtLink;
+  executionProvider: 'cpu' | 'cuda';
+  deviceId: number;
+  intraOpThreads: number;
+  inputs: NativeGraphTensorInfo[];
+  outputs: NativeGraphTensorInfo[];
+}
+
+/** loadGraphSession's options, complete (lib/adapt/graph/graph-session.ts fills them). */
+export interface NativeGraphSessionOptions {
+  ortLibraryPath: string;
+  ortLink: NativeOrtLink;
+  modelPath: string;
+  intraOpThreads: number;
+  executionProvider: 'cpu' | 'cuda';
+  deviceId: number;
+  /** cuda: the plugin EP library; '' otherwise. */
+  epLibraryPath: string;
+  providerOptions: Record<string, string>;
+  /** ORT's deterministic-compute switch. */
+  deterministic: boolean;
+  optimization: 'all' | 'extended' | 'basic' | 'none';
+  /** Non-empty: ORT's profiler writes a trace named from it (endProfiling() returns the file). */
+  profilePrefix: string;
+}
+
+export interface NativeGraphInput {
+  name: string;
+  data: NativeTensorData;
+  shape: number[];
+}
+
+/**
+ * An output to fetch. `into` without `accumulate`: ORT writes it there (with
+ * `shape`, no copy). `into` with `accumulate`: it is added into what `into`
+ * holds (float32/float64). No `into`: a new array comes back.
+ */
+export interface NativeGraphOutput {
+  name: string;
+  into?: NativeTensorData;
+  shape?: number[];
+  accumulate?: boolean;
+}
+
+export interface NativeGraphResult {
+  name: string;
+  shape: number[];
+  /** `into` itself when one was given. */
+  data: NativeTensorData;
+}
+
+export interface NativeGraphSession {
+  readonly info: NativeGraphSessionInfo;
+  /** One run; every graph input once. Cancelling rejects with CANCELLED and stops ORT at its next node. */
+  run(inputs: NativeGraphInput[], outputs: NativeGraphOutput[], cancel?: NativeCancelToken): Promise<NativeGraphResult[]>;
+  /** Ends ORT's profiling: the trace file, or '' when profiling is off. */
+  endProfiling(): string;
+  /** Releases the session once every run in flight has finished. */
+  close(): void;
+}
+
 export interface NativeAddon {
   /** Reads tokenizer.json on the calling thread (Tokenizer.fromJSON). */
   Tokenizer: new (source: NativeTokenizerSource, options: NativeTokenizerOptions) => NativeTokenizer;
@@ -198,6 +283,10 @@ export interface NativeAddon {
   loadScorer(tokenizer: NativeTokenizer, options: NativeScorerOptions): Promise<NativeScorer>;
   /** dlopens a library by soname or path and keeps it loaded: '' on success, else the loader's error. */
   loadLibrary(nameOrPath: string): string;
+  /** Opens any ONNX graph (the training graph, gradient-rule tests) on a worker thread. */
+  loadGraphSession(options: NativeGraphSessionOptions): Promise<NativeGraphSession>;
+  /** The cancel flag graph runs take. */
+  GraphCancelToken: new () => NativeCancelToken;
   /** Node-API version the addon was built for. */
   readonly napiVersion: number;
 }

@@ -152,6 +152,38 @@ export interface GraphOptions {
   int8?: Partial<Int8Options>;
 }
 
+/**
+ * Where HF applies dropout in training (no-ops in inference graphs):
+ * after the embeddings' LayerNorm; on attention probabilities; on the
+ * attention output dense and the FFN output dense, before each residual add;
+ * in RoBERTa's head on features[:, 0] and after dense + tanh; in BERT's on
+ * the pooled output before the classifier.
+ */
+export type DropoutSite = 'embeddings' | 'attention-probs' | 'attention-output' | 'ffn-output' | 'head-features' | 'head-dense' | 'pooled';
+
+/**
+ * How the shared body below reaches weights and formats: the inference
+ * graphs store weights as initializers (Linear weights pre-transposed, fp16
+ * or int8 as asked); the training graph (lib/adapt/graph) takes them as graph
+ * inputs in HF layout and puts dropout at the sites.
+ */
+export interface GraphParts {
+  /** A parameter read as it is (bias, LayerNorm, embedding table); `float` keeps it fp32 in an fp16 graph. */
+  vector(name: string, float?: boolean): string;
+  /** An encoder Linear layer: x W^T + b. */
+  linear(x: string, prefix: string): string;
+  /** A head Linear layer (fp32 in every format); `output` names its result. */
+  headLinear(x: string, prefix: string, output?: string): string;
+  /** RoBERTa: row 0 of token_type_embeddings, [hidden], fp32. */
+  typeRow(table: string): string;
+  /** Activation type to fp32 and back (identity outside fp16 graphs). */
+  toFloat(x: string): string;
+  toAct(x: string): string;
+  /** A scalar constant in the activation type. */
+  scalar(v: number): string;
+  dropout(x: string, site: DropoutSite): string;
+}
+
 export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSource, options: GraphOptions = {}): GraphBuilder {
   const c = robertaConfig(input);
   const dtype = options.dtype ?? 'fp32';
@@ -217,20 +249,48 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
     });
     return [codes, scales];
   };
-  // The encoder's Linear layers: fp32 or fp16 MatMul + Add, or int8.
-  const linear = (x: string, prefix: string) => {
-    if (dtype !== 'int8' || int8.keepFloat?.includes(linearKind(prefix))) {
-      return g.node('Add', [g.node('MatMul', [x, transposed(`${prefix}.weight`)]), vector(`${prefix}.bias`)]);
-    }
-    const [codes, scales] = quantized(`${prefix}.weight`);
-    const bias = vector(`${prefix}.bias`);
-    if (int8.ops === 'contrib') return g.node('DynamicQuantizeMatMul', [x, codes, scales, '', bias], {}, { domain: 'com.microsoft' });
-    const [xq, xScale, xZero] = g.nodeOutputs('DynamicQuantizeLinear', [x], 3);
-    const acc = g.node('Cast', [g.node('MatMulInteger', [xq, codes, xZero])], { to: DataType.FLOAT });
-    return g.node('Add', [g.node('Mul', [acc, g.node('Mul', [xScale, scales])]), bias]);
+  let constants = 0;
+  const parts: GraphParts = {
+    vector,
+    // The encoder's Linear layers: fp32 or fp16 MatMul + Add, or int8.
+    linear: (x, prefix) => {
+      if (dtype !== 'int8' || int8.keepFloat?.includes(linearKind(prefix))) {
+        return g.node('Add', [g.node('MatMul', [x, transposed(`${prefix}.weight`)]), vector(`${prefix}.bias`)]);
+      }
+      const [codes, scales] = quantized(`${prefix}.weight`);
+      const bias = vector(`${prefix}.bias`);
+      if (int8.ops === 'contrib') return g.node('DynamicQuantizeMatMul', [x, codes, scales, '', bias], {}, { domain: 'com.microsoft' });
+      const [xq, xScale, xZero] = g.nodeOutputs('DynamicQuantizeLinear', [x], 3);
+      const acc = g.node('Cast', [g.node('MatMulInteger', [xq, codes, xZero])], { to: DataType.FLOAT });
+      return g.node('Add', [g.node('Mul', [acc, g.node('Mul', [xScale, scales])]), bias]);
+    },
+    headLinear: (x, prefix, output) =>
+      g.node('Add', [g.node('MatMul', [x, transposed(`${prefix}.weight`, true)]), vector(`${prefix}.bias`, true)], {}, output ? { output } : {}),
+    // RoBERTa has one token type and feeds zeros: add row 0 as a constant (fp32).
+    typeRow: (table) => {
+      const typeTable = get(table);
+      return g.initializer(
+        table.replace(/token_type_embeddings\.weight$/, 'token_type_row0'),
+        [c.hidden],
+        'load' in typeTable ? () => typeTable.load().slice(0, c.hidden) : typeTable.data.slice(0, c.hidden),
+      );
+    },
+    toFloat: (x) => (fp16 ? g.node('Cast', [x], { to: DataType.FLOAT }) : x),
+    toAct: (x) => (fp16 ? g.node('Cast', [x], { to: DataType.FLOAT16 }) : x),
+    scalar: (v) => (fp16 ? g.initializer(`const_f16_${constants++}`, [], toHalf(Float32Array.of(v))) : g.float([v], true)),
+    dropout: (x) => x,
   };
-  const toFloat = (x: string) => (fp16 ? g.node('Cast', [x], { to: DataType.FLOAT }) : x);
-  const toAct = (x: string) => (fp16 ? g.node('Cast', [x], { to: DataType.FLOAT16 }) : x);
+  emitSequenceClassifier(g, c, parts);
+  return g;
+}
+
+/**
+ * The body both graphs share: inputs input_ids, attention_mask (and BERT's
+ * token_type_ids), [batch, sequence] int64; output logits [batch, labels].
+ * Returns the logits' name.
+ */
+export function emitSequenceClassifier(g: GraphBuilder, c: RobertaConfig, parts: GraphParts): string {
+  const { vector, linear, toFloat, toAct, scalar, dropout } = parts;
   // LayerNorm runs in fp32 in every format: its mean and variance sums lose
   // too much in fp16. Input and output are in the activation type.
   const layerNorm = (x: string, prefix: string, inputIsFloat = false) =>
@@ -240,9 +300,6 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
         epsilon: { float: c.layerNormEps },
       }),
     );
-  let constants = 0;
-  /** A scalar constant in the activation type. */
-  const scalar = (v: number) => (fp16 ? g.initializer(`const_f16_${constants++}`, [], toHalf(Float32Array.of(v))) : g.float([v], true));
 
   const B = { param: 'batch' };
   const S = { param: 'sequence' };
@@ -268,16 +325,10 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
     const cum = g.node('CumSum', [notPad, g.int64([1], true)]);
     const positions = g.node('Add', [g.node('Mul', [cum, notPad]), pad], {}, { hint: 'position_ids' });
     const pos = toFloat(g.node('Gather', [vector(`${e}.position_embeddings.weight`), positions]));
-    // RoBERTa has one token type and feeds zeros: add row 0 as a constant (fp32).
-    const typeTable = get(`${e}.token_type_embeddings.weight`);
-    const type = g.initializer(
-      `${e}.token_type_row0`,
-      [c.hidden],
-      'load' in typeTable ? () => typeTable.load().slice(0, c.hidden) : typeTable.data.slice(0, c.hidden),
-    );
+    const type = parts.typeRow(`${e}.token_type_embeddings.weight`);
     x = g.node('Add', [g.node('Add', [word, pos]), type]);
   }
-  x = layerNorm(x, `${e}.LayerNorm`, true);
+  x = dropout(layerNorm(x, `${e}.LayerNorm`, true), 'embeddings');
 
   // Additive mask, as HF builds it: (1 - mask) * finfo(float32).min, [B, 1, 1, S].
   // Always fp32: fp16 cannot hold it, and softmax runs in fp32.
@@ -300,22 +351,27 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
     const kT = heads('key', [0, 2, 3, 1]); // [B, h, d, S]
     const v = heads('value', [0, 2, 1, 3]);
     const scores = g.node('Add', [toFloat(g.node('Div', [g.node('MatMul', [q, kT]), scale])), additive]);
-    const probs = toAct(g.node('Softmax', [scores], { axis: -1 }));
+    const probs = dropout(toAct(g.node('Softmax', [scores], { axis: -1 })), 'attention-probs');
     const context = g.node('Reshape', [g.node('Transpose', [g.node('MatMul', [probs, v])], { perm: [0, 2, 1, 3] }), mergeShape]);
-    const attended = layerNorm(g.node('Add', [linear(context, `${p}.attention.output.dense`), x]), `${p}.attention.output.LayerNorm`);
+    const attnOut = dropout(linear(context, `${p}.attention.output.dense`), 'attention-output');
+    const attended = layerNorm(g.node('Add', [attnOut, x]), `${p}.attention.output.LayerNorm`);
 
     const h = linear(attended, `${p}.intermediate.dense`);
     const gelu = g.node('Mul', [g.node('Mul', [h, half]), g.node('Add', [one, g.node('Erf', [g.node('Div', [h, sqrt2])])])]);
-    x = layerNorm(g.node('Add', [linear(gelu, `${p}.output.dense`), attended]), `${p}.output.LayerNorm`);
+    x = layerNorm(g.node('Add', [dropout(linear(gelu, `${p}.output.dense`), 'ffn-output'), attended]), `${p}.output.LayerNorm`);
   }
 
   // The head is fp32 in every format: two small MatMuls over one token.
   const first = toFloat(g.node('Gather', [x, g.int64([0], true)], { axis: 1 })); // [B, H]: the <s> / [CLS] token
-  const head = headNames(c);
-  const headLinear = (v: string, prefix: string) =>
-    g.node('Add', [g.node('MatMul', [v, transposed(`${prefix}.weight`, true)]), vector(`${prefix}.bias`, true)]);
-  const pooled = g.node('Tanh', [headLinear(first, head.dense)]);
-  g.node('Add', [g.node('MatMul', [pooled, transposed(`${head.out}.weight`, true)]), vector(`${head.out}.bias`, true)], {}, { output: 'logits' });
+  if (c.family === 'bert') {
+    // BertPooler (dense + tanh, no dropout inside), dropout, classifier.
+    const pooled = dropout(g.node('Tanh', [parts.headLinear(first, 'bert.pooler.dense')]), 'pooled');
+    parts.headLinear(pooled, 'classifier', 'logits');
+  } else {
+    // RobertaClassificationHead: dropout, dense, tanh, dropout, out_proj.
+    const dense = g.node('Tanh', [parts.headLinear(dropout(first, 'head-features'), 'classifier.dense')]);
+    parts.headLinear(dropout(dense, 'head-dense'), 'classifier.out_proj', 'logits');
+  }
   g.output('logits', DataType.FLOAT, [B, { value: c.numLabels }]);
-  return g;
+  return 'logits';
 }

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon_data.h"
+#include "graph_binding.h"
 #include "model_binding.h"
 #include "scorer_binding.h"
 #include "tokenizer_binding.h"
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   cappy_node::InitTokenizerBinding(env, exports);
   cappy_node::InitScorerBinding(env, exports);
   cappy_node::InitModelBinding(env, exports);
+  cappy_node::InitGraphBinding(env, exports);
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   return exports;
 }

@@ -11,6 +11,8 @@ namespace cappy_node {
 struct AddonData {
   Napi::FunctionReference tokenizer_constructor;  // loadTokenizer's result
   Napi::FunctionReference scorer_constructor;     // loadScorer's result
+  Napi::FunctionReference graph_session_constructor;  // loadGraphSession's result
+  Napi::FunctionReference graph_cancel_constructor;   // GraphCancelToken, to check run()'s argument
 };
 
 }  // namespace cappy_node

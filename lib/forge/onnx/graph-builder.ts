@@ -15,7 +15,7 @@ import { AttributeType, DataType, ModelProto } from './schema.js';
 
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
 
-export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint16Array | Int8Array | Uint8Array;
+export type TensorData = Float32Array | Float64Array | BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Uint16Array | Int8Array | Uint8Array;
 
 /** Data now, or a function that makes it when the writer reaches it (called once per write). */
 export type TensorSource = TensorData | (() => TensorData);
@@ -30,6 +30,34 @@ interface Initializer {
 export interface Dim {
   value?: number;
   param?: string;
+}
+
+/** A node as emitted, readable back (lib/adapt/differentiate builds gradients from these). */
+export interface GraphNode {
+  readonly opType: string;
+  readonly inputs: readonly string[];
+  readonly outputs: string[];
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+  readonly domain: string;
+  readonly name: string;
+}
+
+interface NodeRecord extends GraphNode {
+  inputs: string[];
+}
+
+/** A graph input or output as declared. */
+export interface GraphValue {
+  readonly name: string;
+  readonly elemType: DataType;
+  readonly dims: readonly Dim[];
+}
+
+/** An initializer's declaration; `data` only when it was given eagerly (not lazy). */
+export interface InitializerInfo {
+  readonly dims: readonly number[];
+  readonly dataType: DataType;
+  readonly data?: TensorData;
 }
 
 export interface WriteOptions {
@@ -63,15 +91,27 @@ const BYTES_PER: Record<DataType, number> = {
   [DataType.FLOAT16]: 2,
   [DataType.INT8]: 1,
   [DataType.UINT8]: 1,
+  [DataType.BOOL]: 1,
+  [DataType.DOUBLE]: 8,
+  [DataType.UINT32]: 4,
+  [DataType.UINT64]: 8,
 };
 
 function dataTypeOf(data: TensorData): DataType {
   if (data instanceof Float32Array) return DataType.FLOAT;
+  if (data instanceof Float64Array) return DataType.DOUBLE;
   if (data instanceof BigInt64Array) return DataType.INT64;
+  if (data instanceof BigUint64Array) return DataType.UINT64;
+  if (data instanceof Uint32Array) return DataType.UINT32;
   if (data instanceof Int32Array) return DataType.INT32;
   if (data instanceof Int8Array) return DataType.INT8;
   if (data instanceof Uint8Array) return DataType.UINT8;
   return DataType.FLOAT16; // Uint16Array holds fp16 bit patterns
+}
+
+/** Whether `data` can hold a tensor of `type` (a Uint8Array holds bool tensors too). */
+function holds(data: TensorData, type: DataType): boolean {
+  return dataTypeOf(data) === type || (type === DataType.BOOL && data instanceof Uint8Array);
 }
 
 function bytesOf(data: TensorData): Uint8Array {
@@ -85,9 +125,9 @@ function count(dims: number[]): number {
 export class GraphBuilder {
   readonly #initializers: Initializer[] = [];
   readonly #names = new Set<string>();
-  readonly #nodes: object[] = [];
-  readonly #inputs: object[] = [];
-  readonly #outputs: object[] = [];
+  readonly #nodes: NodeRecord[] = [];
+  readonly #inputs: GraphValue[] = [];
+  readonly #outputs: GraphValue[] = [];
   readonly #opsets = new Map<string, number>();
   readonly #metadata: { key: string; value: string }[] = [];
   #counter = 0;
@@ -119,9 +159,9 @@ export class GraphBuilder {
   initializer(name: string, dims: number[], source: TensorSource, dataType?: DataType): string {
     if (typeof source !== 'function') {
       if (count(dims) !== source.length) throw new Error(`initializer ${name}: dims [${dims}] hold ${count(dims)} values, data has ${source.length}`);
-      if (dataType !== undefined && dataType !== dataTypeOf(source)) throw new Error(`initializer ${name}: data type does not match its array`);
+      if (dataType !== undefined && !holds(source, dataType)) throw new Error(`initializer ${name}: data type does not match its array`);
     }
-    const type = typeof source === 'function' ? (dataType ?? DataType.FLOAT) : dataTypeOf(source);
+    const type = dataType ?? (typeof source === 'function' ? DataType.FLOAT : dataTypeOf(source));
     this.#initializers.push({ name: this.#claim(name), dims, dataType: type, source });
     return name;
   }
@@ -140,16 +180,83 @@ export class GraphBuilder {
 
   /** A graph input; a dim with `param` is dynamic under that name. */
   input(name: string, elemType: DataType, dims: Dim[]): string {
-    this.#inputs.push(this.#valueInfo(this.#claim(name), elemType, dims));
+    this.#inputs.push({ name: this.#claim(name), elemType, dims });
     return name;
   }
 
   /** Declares a graph output; some node must produce `name` (see node's `output` option). */
   output(name: string, elemType: DataType, dims: Dim[]): void {
-    this.#outputs.push(this.#valueInfo(name, elemType, dims));
+    this.#outputs.push({ name, elemType, dims });
   }
 
-  #valueInfo(name: string, elemType: DataType, dims: Dim[]): object {
+  /** The nodes so far, in the order they were added (a topological order). */
+  get nodes(): readonly GraphNode[] {
+    return this.#nodes;
+  }
+
+  get inputs(): readonly GraphValue[] {
+    return this.#inputs;
+  }
+
+  get outputs(): readonly GraphValue[] {
+    return this.#outputs;
+  }
+
+  /** An initializer's dims, type and (when given eagerly) data; undefined for other names. */
+  initializerInfo(name: string): InitializerInfo | undefined {
+    const t = this.#initializers.find((i) => i.name === name);
+    if (!t) return undefined;
+    return { dims: t.dims, dataType: t.dataType, data: typeof t.source === 'function' ? undefined : t.source };
+  }
+
+  /**
+   * Gives the node that produces `output` `count` more outputs (optional
+   * outputs such as LayerNormalization's mean and inverse std dev) and
+   * returns their names.
+   */
+  appendOutputs(output: string, count: number): string[] {
+    const node = this.#nodes.find((n) => n.outputs.includes(output));
+    if (!node) throw new Error(`no node produces ${output}`);
+    const names = Array.from({ length: count }, (_, i) => this.#claim(`${output}_out${node.outputs.length + i}`));
+    node.outputs.push(...names);
+    return names;
+  }
+
+  /**
+   * Renames a node output (and every use of it), e.g. so a gradient that a
+   * node already computes becomes a graph output under a name of its own
+   * instead of passing through an Identity copy.
+   */
+  rename(from: string, to: string): void {
+    const producer = this.#nodes.find((n) => n.outputs.includes(from));
+    if (!producer) throw new Error(`no node produces ${from}`);
+    this.#claim(to);
+    producer.outputs[producer.outputs.indexOf(from)] = to;
+    for (const n of this.#nodes) {
+      n.inputs.forEach((input, i) => {
+        if (input === from) n.inputs[i] = to;
+      });
+    }
+  }
+
+  /** Drops nodes no graph output depends on; returns how many went. */
+  removeDeadNodes(): number {
+    const needed = new Set(this.#outputs.map((o) => o.name));
+    const keep = new Array<boolean>(this.#nodes.length).fill(false);
+    for (let i = this.#nodes.length - 1; i >= 0; i--) {
+      const n = this.#nodes[i];
+      if (!n.outputs.some((o) => needed.has(o))) continue;
+      keep[i] = true;
+      for (const input of n.inputs) needed.add(input);
+    }
+    const before = this.#nodes.length;
+    const kept = this.#nodes.filter((_, i) => keep[i]);
+    this.#nodes.length = 0;
+    this.#nodes.push(...kept);
+    return before - kept.length;
+  }
+
+  #valueInfo({ name, elemType, dims }: GraphValue): object {
     return {
       name,
       type: {
@@ -179,14 +286,18 @@ export class GraphBuilder {
   }
 
   #push(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue>, domain = ''): void {
-    const attribute = Object.entries(attrs).map(([name, v]) => {
+    this.#nodes.push({ opType, inputs, outputs, attrs, domain, name: `${opType}_${this.#counter++}` });
+  }
+
+  #nodeProto(n: GraphNode): object {
+    const attribute = Object.entries(n.attrs).map(([name, v]) => {
       if (typeof v === 'number') return { name, type: AttributeType.INT, i: v };
       if (typeof v === 'string') return { name, type: AttributeType.STRING, s: Buffer.from(v) };
       if (Array.isArray(v)) return { name, type: AttributeType.INTS, ints: v };
       if ('float' in v) return { name, type: AttributeType.FLOAT, f: v.float };
       return { name, type: AttributeType.FLOATS, floats: v.floats };
     });
-    this.#nodes.push({ opType, input: inputs, output: outputs, name: `${opType}_${this.#counter++}`, attribute, domain });
+    return { opType: n.opType, input: n.inputs, output: n.outputs, name: n.name, attribute, domain: n.domain };
   }
 
   /** Total bytes of all initializers (known from dims, without making lazy ones). */
@@ -197,7 +308,7 @@ export class GraphBuilder {
   #make(t: Initializer): Uint8Array {
     const data = typeof t.source === 'function' ? t.source() : t.source;
     if (data.length !== count(t.dims)) throw new Error(`initializer ${t.name}: dims [${t.dims}] hold ${count(t.dims)} values, data has ${data.length}`);
-    if (dataTypeOf(data) !== t.dataType) throw new Error(`initializer ${t.name}: made data of another type than declared`);
+    if (!holds(data, t.dataType)) throw new Error(`initializer ${t.name}: made data of another type than declared`);
     return bytesOf(data);
   }
 
@@ -215,7 +326,13 @@ export class GraphBuilder {
       producerName: 'cappy-engine',
       opsetImport: [...this.#opsets].map(([domain, version]) => ({ domain, version })),
       metadataProps: this.#metadata,
-      graph: { name: this.name, node: this.#nodes, initializer: tensors, input: this.#inputs, output: this.#outputs },
+      graph: {
+        name: this.name,
+        node: this.#nodes.map((n) => this.#nodeProto(n)),
+        initializer: tensors,
+        input: this.#inputs.map((v) => this.#valueInfo(v)),
+        output: this.#outputs.map((v) => this.#valueInfo(v)),
+      },
     };
     const bytes = ModelProto.encode(ModelProto.fromObject(model)).finish();
     await writeFile(path, bytes);

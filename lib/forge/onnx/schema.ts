@@ -11,7 +11,11 @@ export enum DataType {
   INT8 = 3,
   INT32 = 6,
   INT64 = 7,
+  BOOL = 9,
   FLOAT16 = 10,
+  DOUBLE = 11,
+  UINT32 = 12,
+  UINT64 = 13,
 }
 
 export enum AttributeType {

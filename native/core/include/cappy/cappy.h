@@ -1,5 +1,6 @@
 // cappy-engine core: the C++ API, in one include (the stages' own headers
-// below: error.h, tokenizer.h, model.h, session.h; plan and collect here).
+// below: error.h, tokenizer.h, model.h, session.h, graph_session.h; plan and
+// collect here).
 //
 // The core is plain C++17 with no Node-API dependency. The Node addon in
 // native/node and the C ABI (cappy/cappy_c.h, the stable interface that
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "cappy/error.h"
+#include "cappy/graph_session.h"
 #include "cappy/model.h"
 #include "cappy/session.h"
 #include "cappy/tokenizer.h"
