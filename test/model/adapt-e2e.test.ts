@@ -22,7 +22,7 @@ import { encodeRows } from '../../lib/adapt/data/tokenize.js';
 import { readLabelledPairs } from '../../lib/adapt/data/jsonl.js';
 import { SafetensorsSource } from '../../lib/convert/safetensors.js';
 import { convertModelDir } from '../../lib/convert/convert.js';
-import { PRESETS } from '../../lib/forge/index.js';
+import { forgeModel, PRESETS } from '../../lib/forge/index.js';
 import { Scorer } from '../../lib/index.js';
 import { Tokenizer } from '../../lib/tokenizer/index.js';
 
@@ -104,6 +104,35 @@ describe('adapt on the ONNX Runtime training graph (forged tiny model)', () => {
     scores2.forEach((s, i) => expect(Math.abs(s - served[i])).toBeLessThanOrEqual(1e-6));
     const fromOnnx = (await readOnnxWeights(join(converted, 'onnx', 'model.onnx'), PRESETS.tiny)).weights;
     for (const [name, w] of weights) expect(Buffer.from(fromOnnx.get(name)!.buffer).equals(Buffer.from(w.buffer, w.byteOffset, w.byteLength)), name).toBe(true);
+  });
+});
+
+describe('a BERT cross-encoder (forged bert-tiny)', () => {
+  it("trains with token types the Scorer agrees with: served scores equal the trainer's forward to 1e-5", async () => {
+    const bertDir = join(root, 'bert-tiny');
+    await forgeModel({ preset: 'bert-tiny', seed: 3, outDir: bertDir });
+    const out = join(root, 'bert-out');
+    const rows = pairs(16, 31);
+    const data = join(root, 'bert.jsonl');
+    await writeFile(data, jsonl(rows));
+    const res = await adapt({ model: bertDir, data, out, batchSize: 4, gradAccum: 2, epochs: 2, lr: 1e-3, warmupRatio: 0, threads: 1 });
+    expect(res.totalSteps).toBe(4);
+    const weights = await safetensors(join(out, 'model.safetensors'));
+    expect(weights.has('bert.pooler.dense.weight')).toBe(true);
+    const tok = await Tokenizer.fromFile(join(out, 'tokenizer.json'), { maxLength: 512, truncation: 'longest_first' });
+    const enc = await encodeRows(tok, rows, { typeIds: true });
+    const { labels: _l, rowWeights: _w, ...batch } = buildMicroBatch(Uint32Array.from(rows.keys()), enc, 1);
+    expect(batch.tokenTypeIds!.some((t) => t === 1n)).toBe(true);
+    const graph = await openTrainingGraph(PRESETS['bert-tiny'], { dropout: 0, intraOpThreads: 1 });
+    const trainer = await graph.forward(batch, weights);
+    const withoutTypes = await graph.forward({ ...batch, tokenTypeIds: undefined }, weights);
+    await graph.dispose();
+    const scorer = await Scorer.load(out, { intraOpThreads: 1 });
+    const served = await scorer.scoreBatch(rows.map((r) => [r.instruction, r.response] as [string, string]));
+    await scorer.dispose();
+    served.forEach((x, i) => expect(Math.abs(x - trainer[i])).toBeLessThanOrEqual(1e-5));
+    // The types matter: without them the logits move by far more than the tolerance.
+    expect(Math.max(...served.map((x, i) => Math.abs(x - withoutTypes[i])))).toBeGreaterThan(1e-3);
   });
 });
 
