@@ -44,3 +44,5 @@ export { resolveOrtLibrary } from './runtime/ort-library.js';
 export { cpuFeatures } from './runtime/cpu-features.js';
 export type { CpuFeatures, CpuFlags, Int8Kernel } from './runtime/cpu-features.js';
 export type { OrtLoadMode } from './runtime/ort-load.js';
+export { adapt } from './adapt/index.js';
+export type { AdaptEvent, AdaptOptions, AdaptResult, EvalSummary, TrainingGraphFactory } from './adapt/index.js';

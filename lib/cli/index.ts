@@ -1,6 +1,7 @@
 // The `cappy` command line: one file per command under commands/.
 import { Command, CommanderError } from 'commander';
 import { CappyError } from '../errors/index.js';
+import { registerAdapt } from './commands/adapt.js';
 import { registerBench } from './commands/bench.js';
 import { registerConvert } from './commands/convert.js';
 import { registerDemo } from './commands/demo.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerPull(program);
   registerConvert(program);
+  registerAdapt(program);
   registerBench(program);
   registerDoctor(program);
   return program;
