@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { CappyError } from '../errors/index.js';
 import { registerAdapt } from './commands/adapt.js';
+import { registerAdaptData } from './commands/adapt-data.js';
 import { registerBench } from './commands/bench.js';
 import { registerConvert } from './commands/convert.js';
 import { registerDemo } from './commands/demo.js';
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerPull(program);
   registerConvert(program);
-  registerAdapt(program);
+  registerAdaptData(registerAdapt(program));
   registerBench(program);
   registerDoctor(program);
   return program;
