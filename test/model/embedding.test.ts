@@ -91,7 +91,7 @@ describe.skipIf(skipReason !== '')(skipReason || 'the installed native library s
       chmodSync(join(shims, name), 0o755);
     }
     const installed = tarballInstall(join(work, 'project'));
-    const env = { ...process.env, PATH: `${shims}:${process.env.PATH}`, CAPPY_BUILD_DIR: join(work, 'build'), CAPPY_JOBS: String(availableParallelism()) };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${shims}:${process.env.PATH}`, CAPPY_BUILD_DIR: join(work, 'build'), CAPPY_JOBS: String(availableParallelism()) };
     delete env.ONNXRUNTIME_ROOT;
     delete env.CAPPY_SIMDJSON_DIR;
     mustRun('bash', [join(installed, 'scripts', 'install-core.sh'), prefix], { env });
