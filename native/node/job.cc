@@ -106,7 +106,10 @@ class Runner {
     for (const Flight* f : running_) {
       if (mine(f)) f->stop->Raise();
     }
-    done_.wait_for(lock, limit, [&] { return std::none_of(running_.begin(), running_.end(), mine); });
+    // A system_clock deadline: a steady_clock wait binds pthread_cond_clockwait
+    // (glibc 2.34), which the portable prebuilt must not need (2.28 baseline).
+    done_.wait_until(lock, std::chrono::system_clock::now() + limit,
+                     [&] { return std::none_of(running_.begin(), running_.end(), mine); });
     lock.unlock();
   }
 
