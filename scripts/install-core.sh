@@ -60,10 +60,12 @@ find_in_node_modules() {
 core_args=(-DCMAKE_BUILD_TYPE=Release -DCAPPY_CORE_ONLY=ON -DCAPPY_BUILD_TESTS=OFF -DCAPPY_INSTALL=ON)
 ort_note=""
 if [[ -n "$ort" && -d "$ort" ]]; then
+  ort=$(cd "$ort" && pwd)
   core_args+=("-DONNXRUNTIME_ROOT=$ort")
   ort_note="ORT release folder $ort (headers and library from there)"
 elif [[ -n "$ort" ]]; then
   [[ -f "$ort" ]] || { echo "install-core.sh: no such ONNX Runtime library: $ort" >&2; exit 2; }
+  ort="$(cd "$(dirname "$ort")" && pwd)/$(basename "$ort")"
   core_args+=("-DCAPPY_INSTALL_ORT_LIBRARY=$ort")
   ort_note="$ort, installed beside libcappy"
 else
