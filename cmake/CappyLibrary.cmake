@@ -11,6 +11,15 @@ if(NOT _abi STREQUAL "#define CAPPY_ABI_VERSION ${CAPPY_ABI_VERSION}")
 endif()
 
 set(CAPPY_EXPORTED_TARGETS "")
+# The C++ runtime a static link of libcappy.a needs from a C linker (stdc++
+# and m with GCC): the C++ compiler's own link libraries, less libc's and the
+# compiler support libraries a C link has anyway.
+set(CAPPY_CXX_RUNTIME_LIBS "")
+foreach(lib IN LISTS CMAKE_CXX_IMPLICIT_LINK_LIBRARIES)
+  if(NOT lib MATCHES "^(c|gcc|gcc_s|gcc_eh|System)$" AND NOT lib IN_LIST CAPPY_CXX_RUNTIME_LIBS)
+    list(APPEND CAPPY_CXX_RUNTIME_LIBS "${lib}")
+  endif()
+endforeach()
 if(CAPPY_BUILD_SHARED)
   add_library(cappy_shared SHARED ${CAPPY_CORE_OBJECT_FILES})
   cappy_core_usage(cappy_shared)
@@ -21,6 +30,9 @@ if(CAPPY_BUILD_SHARED)
       "-Wl,--no-undefined")
     set_property(TARGET cappy_shared APPEND PROPERTY LINK_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/native/core/capi/exports.map")
   endif()
+  # $ORIGIN: the soname fallback for ONNX Runtime (libonnxruntime.so.1) also
+  # finds one installed beside libcappy.so (install-core.sh puts it there).
+  set_target_properties(cappy_shared PROPERTIES INSTALL_RPATH "$ORIGIN")
   add_library(cappy::cappy ALIAS cappy_shared)
   list(APPEND CAPPY_EXPORTED_TARGETS cappy_shared)
 endif()
@@ -43,8 +55,20 @@ if(CAPPY_INSTALL AND CAPPY_EXPORTED_TARGETS)
   # The C ABI and its C++ wrapper only: the core's C++ classes are hidden
   # inside the libraries (cappy/cappy.h is for builds from this source tree).
   install(FILES "${CMAKE_CURRENT_SOURCE_DIR}/native/core/include/cappy/cappy_c.h"
+                "${CMAKE_CURRENT_SOURCE_DIR}/native/core/include/cappy/cappy_errors.h"
                 "${CMAKE_CURRENT_SOURCE_DIR}/native/core/include/cappy/cappy_c.hpp"
           DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/cappy")
+  # ORT's license travels with the core built against its headers, and with
+  # the ORT library when one is installed beside libcappy.
+  set(CAPPY_LICENSE_DIR "${CMAKE_INSTALL_DATADIR}/doc/cappy")
+  install(FILES "${CAPPY_VENDORED_ORT_DIR}/LICENSE" DESTINATION "${CAPPY_LICENSE_DIR}" RENAME "ONNXRUNTIME-LICENSE")
+  if(CAPPY_INSTALL_ORT_LIBRARY)
+    install(FILES "${CAPPY_INSTALL_ORT_LIBRARY}" DESTINATION "${CMAKE_INSTALL_LIBDIR}" RENAME "libonnxruntime.so.1")
+    if(CAPPY_INSTALL_ORT_NOTICES)
+      install(FILES "${CAPPY_INSTALL_ORT_NOTICES}" DESTINATION "${CAPPY_LICENSE_DIR}"
+              RENAME "ONNXRUNTIME-ThirdPartyNotices.txt")
+    endif()
+  endif()
   install(EXPORT cappyTargets NAMESPACE cappy:: DESTINATION "${CAPPY_CMAKE_DIR}")
   configure_package_config_file("${CMAKE_CURRENT_SOURCE_DIR}/cmake/cappyConfig.cmake.in"
     "${CMAKE_CURRENT_BINARY_DIR}/cappyConfig.cmake" INSTALL_DESTINATION "${CAPPY_CMAKE_DIR}")
@@ -52,11 +76,20 @@ if(CAPPY_INSTALL AND CAPPY_EXPORTED_TARGETS)
     VERSION ${CAPPY_VERSION} COMPATIBILITY SameMajorVersion)
   install(FILES "${CMAKE_CURRENT_BINARY_DIR}/cappyConfig.cmake" "${CMAKE_CURRENT_BINARY_DIR}/cappyConfigVersion.cmake"
           DESTINATION "${CAPPY_CMAKE_DIR}")
-  # pkg-config: a static link also needs the C++ runtime and what the core uses.
-  set(CAPPY_PC_REQUIRES_PRIVATE "")
+  # pkg-config: cappy.pc links libcappy.so (`--static` adds what libcappy.a
+  # needs, for a link that passes -static itself); cappy-static.pc links
+  # libcappy.a. One file cannot do both: its -lcappy finds libcappy.so first.
+  set(CAPPY_PC_SIMDJSON "")
   if(CAPPY_SYSTEM_SIMDJSON)
-    set(CAPPY_PC_REQUIRES_PRIVATE "simdjson")
+    set(CAPPY_PC_SIMDJSON "simdjson")
   endif()
-  configure_file("${CMAKE_CURRENT_SOURCE_DIR}/cmake/cappy.pc.in" "${CMAKE_CURRENT_BINARY_DIR}/cappy.pc" @ONLY)
-  install(FILES "${CMAKE_CURRENT_BINARY_DIR}/cappy.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+  set(CAPPY_PC_RUNTIME "")
+  foreach(lib IN LISTS CAPPY_CXX_RUNTIME_LIBS ITEMS pthread ${CMAKE_DL_LIBS})
+    string(APPEND CAPPY_PC_RUNTIME " -l${lib}")
+  endforeach()
+  string(STRIP "${CAPPY_PC_RUNTIME}" CAPPY_PC_RUNTIME)
+  foreach(pc cappy cappy-static)
+    configure_file("${CMAKE_CURRENT_SOURCE_DIR}/cmake/${pc}.pc.in" "${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc" @ONLY)
+    install(FILES "${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+  endforeach()
 endif()

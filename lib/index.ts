@@ -30,12 +30,14 @@ export {
   AbortError,
   DisposedError,
   RuntimeError,
+  InternalError,
   DeviceUnavailableError,
   ShardError,
   MissingPartError,
   RemoteError,
+  ERROR_TABLE,
 } from './errors/index.js';
-export type { CappyErrorCode } from './errors/index.js';
+export type { CappyErrorCode, CappyErrorReason, ErrorKind, TeiErrorKind } from './errors/index.js';
 export { RemoteScorer } from './remote/index.js';
 export type { RemoteScorerOptions, RemoteCallOptions, EndpointStatus, EndpointLimits } from './remote/index.js';
 export { forgeModel } from './forge/index.js';

@@ -1,9 +1,10 @@
 // The typed shape of the native addon (a source build in build/Release, or the
 // prebuilt in the platform package), declared once, and where it is found.
-// Every other TypeScript file reaches native code through this module. Option
-// validation and defaults live in TypeScript, so the native side receives only
-// complete, already-checked values; the model folder's files (tokenizer.json,
-// config.json) are read by the core itself.
+// Every other TypeScript file reaches native code through this module.
+// TypeScript checks options with the messages users see; the load rules and
+// defaults are the core's (native/core/include/cappy/load.h: `loadDefaults`,
+// `resolveLoad`), shared with the C ABI; the model folder's files
+// (tokenizer.json, config.json) are read by the core itself.
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -104,6 +105,74 @@ export interface NativeTensorInfo {
   shape: number[];
 }
 
+/**
+ * A load as given to the core (native/core/include/cappy/load.h): every field
+ * is optional, and one left out keeps the core's default.
+ */
+export interface NativeLoadConfig {
+  /** Unset: 512, lowered to the model's position table; an explicit value over the table is refused. */
+  maxLength?: number;
+  truncation?: NativeTruncationStrategy;
+  intraOpThreads?: number;
+  tokenizerThreads?: number;
+  maxBatchTokens?: number;
+  maxBatchSize?: number;
+  padMultiple?: number;
+  /** 0: sort each window by length (padding-aware); 1: input order. */
+  sortWindow?: number;
+  executionProvider?: NativeExecutionProvider;
+  deviceId?: number;
+  /** cuda: the plugin EP library (libonnxruntime_providers_cuda.so). */
+  epLibraryPath?: string;
+  /** Unset: on for a GPU provider. */
+  ioBinding?: boolean;
+  pinnedBuffers?: boolean;
+  /** Unset: 2 on a GPU, 1 on CPU. */
+  batchesInFlight?: number;
+  /** Passed to the GPU provider as given; string values only (checked in TS). */
+  providerOptions?: Record<string, string>;
+  /** tensorrt: engine and timing cache folder. */
+  trtCacheDir?: string;
+  trtFp16?: boolean;
+}
+
+/** What a load resolved to: the same fields a C host reads from cappy_model_info. */
+export interface NativeLoadSettings {
+  maxLength: number;
+  truncation: NativeTruncationStrategy;
+  intraOpThreads: number;
+  tokenizerThreads: number;
+  maxBatchTokens: number;
+  maxBatchSize: number;
+  padMultiple: number;
+  sortWindow: number;
+  executionProvider: NativeExecutionProvider;
+  deviceId: number;
+  ioBinding: boolean;
+  pinnedBuffers: boolean;
+  batchesInFlight: number;
+  /** TensorRT's one optimization profile as [rows, tokens] (resolved for every provider). */
+  trtMinShape: [number, number];
+  trtOptShape: [number, number];
+  trtMaxShape: [number, number];
+}
+
+/** The core's defaults for this machine (DefaultLoadConfig(), LoadDefaults). */
+export interface NativeLoadDefaults {
+  maxLength: number;
+  truncation: NativeTruncationStrategy;
+  /** The cores this process may use: its affinity mask, capped by a cgroup CPU quota. */
+  intraOpThreads: number;
+  tokenizerThreads: number;
+  maxBatchTokens: number;
+  maxBatchSize: number;
+  padMultiple: number;
+  sortWindow: number;
+  pinnedBuffers: boolean;
+  gpuBatchesInFlight: number;
+  cpuBatchesInFlight: number;
+}
+
 export interface NativeSessionInfo {
   ortVersion: string;
   ortLibraryPath: string;
@@ -118,6 +187,8 @@ export interface NativeSessionInfo {
   batchesInFlight: number;
   inputs: NativeTensorInfo[];
   outputs: NativeTensorInfo[];
+  /** The settings the core resolved for this session. */
+  load: NativeLoadSettings;
 }
 
 export type NativeExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
@@ -125,34 +196,13 @@ export type NativeExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
 /** How the addon loads ORT: see native/core/session/ort_runtime.h. */
 export type NativeOrtLink = 'path' | 'reuse';
 
-export interface NativeScorerOptions {
+/** loadScorer's options: a load config, and where the model and ONNX Runtime are. */
+export interface NativeScorerOptions extends NativeLoadConfig {
   ortLibraryPath: string;
   ortLink: NativeOrtLink;
   modelPath: string;
-  intraOpThreads: number;
-  executionProvider: NativeExecutionProvider;
-  deviceId: number;
-  /** cuda: the plugin EP library (libonnxruntime_providers_cuda.so); '' otherwise. */
-  epLibraryPath: string;
-  ioBinding: boolean;
-  /** Use the EP's pinned host memory for inputs when it has some. */
-  pinnedBuffers: boolean;
-  /** Passed to the GPU provider as given; string values only (checked in TS). */
-  providerOptions: Record<string, string>;
-  /** Batches one call runs at once: 2 on a GPU, 1 on CPU. */
-  batchesInFlight: number;
-  /** tensorrt: engine and timing cache folder. */
-  trtCacheDir: string;
-  trtFp16: boolean;
-  /** tensorrt: the optimization profile as [rows, tokens]. */
-  trtMinShape: [number, number];
-  trtOptShape: [number, number];
-  trtMaxShape: [number, number];
-  tokenizerThreads: number;
-  maxBatchTokens: number;
-  maxBatchSize: number;
-  padMultiple: number;
-  sortWindow: number;
+  /** The model's position table, from config.json (0: unknown). */
+  positionLimit: number;
 }
 
 export interface NativeScoreStats {
@@ -287,24 +337,56 @@ export interface NativeAddon {
   loadGraphSession(options: NativeGraphSessionOptions): Promise<NativeGraphSession>;
   /** The cancel flag graph runs take. */
   GraphCancelToken: new () => NativeCancelToken;
+  /** The core's load defaults for this machine. */
+  loadDefaults(): NativeLoadDefaults;
+  /** What a load with `config` resolves to for a model whose position table takes `positionLimit` tokens (0: unknown). */
+  resolveLoad(config: NativeLoadConfig, positionLimit: number): NativeLoadSettings;
+  /** The cores this process may use; the arguments are for tests (a fake cgroup tree, an affinity count). */
+  usableCores(fsRoot?: string, affinity?: number): number;
+  /** CPUs a cgroup quota allows (fractional), or undefined for none. */
+  cgroupCpuLimit(fsRoot?: string): number | undefined;
+  /** Every error code and reason name, as the core declares them (cappy_errors.h). */
+  readonly errorCodes: readonly string[];
+  readonly errorReasons: readonly string[];
   /** Node-API version the addon was built for. */
   readonly napiVersion: number;
 }
 
 /**
- * Errors thrown by the addon carry `cappyCode`, one of these, so TS can map
- * them to the typed error family without parsing messages.
+ * Errors thrown by the addon carry `cappyCode`, one of these, and sometimes
+ * `cappyReason`, so TS maps them to the typed error family without parsing
+ * messages. Both lists are the core's (native/core/include/cappy/cappy_errors.h),
+ * in its order; test/model/errors.test.ts checks them against the addon's.
  */
-export type NativeErrorCode =
-  | 'INVALID_INPUT'
-  | 'TOKENIZER'
-  | 'MODEL_LOAD'
-  | 'RUNTIME'
-  | 'CANCELLED'
-  | 'DEVICE_UNAVAILABLE';
+export const NATIVE_ERROR_CODES = [
+  'INVALID_INPUT',
+  'TOKENIZER',
+  'MODEL_LOAD',
+  'RUNTIME',
+  'CANCELLED',
+  'DEVICE_UNAVAILABLE',
+  'BUFFER_TOO_SMALL',
+  'INTERNAL',
+] as const;
+export type NativeErrorCode = (typeof NATIVE_ERROR_CODES)[number];
+
+export const NATIVE_ERROR_REASONS = [
+  'folder_not_found',
+  'onnx_missing',
+  'tokenizer_missing',
+  'config_invalid',
+  'ort_unavailable',
+  'ort_conflict',
+  'model_invalid',
+  'model_unsupported',
+  'over_position_limit',
+  'struct_size',
+] as const;
+export type NativeErrorReason = (typeof NATIVE_ERROR_REASONS)[number];
 
 export interface NativeError extends Error {
   cappyCode: NativeErrorCode;
+  cappyReason?: NativeErrorReason;
 }
 
 export function isNativeError(e: unknown): e is NativeError {

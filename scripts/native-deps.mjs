@@ -3,7 +3,8 @@
 // through Node's module resolution from this package (so it works wherever npm
 // hoisted the dependencies) or from the running Node; nothing is downloaded.
 //   ONNX Runtime C/C++ API: CAPPY_ORT_INCLUDE_DIR, else ONNXRUNTIME_ROOT/include,
-//                           else the npm package com.github.asus4.onnxruntime
+//                           else the headers vendored in native/core/third_party
+//                           (from the npm package com.github.asus4.onnxruntime)
 //   node-addon-api (napi.h): the npm package node-addon-api
 //   Node-API C headers:     CAPPY_NODE_INCLUDE_DIR, else npm's nodedir, else the
 //                           running Node's <prefix>/include/node, else node-api-headers
@@ -12,7 +13,7 @@
 // Used by scripts/build-native.mjs, by CMakeLists.txt when it is run by hand
 // (`node scripts/native-deps.mjs ort-include`) and by binding.gyp.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,17 +42,53 @@ function firstWith(header, candidates) {
   return undefined;
 }
 
+/**
+ * ORT's C and C++ API headers, vendored (MIT, with ORT's LICENSE beside them)
+ * at the version the engine loads, so a core build needs no ORT download:
+ * the core dlopens ORT at run time and only compiles against these. Copied
+ * from the npm package above by `node scripts/native-deps.mjs vendor-ort`;
+ * test/model/ort-headers.test.ts checks they are still its bytes.
+ */
+export const VENDORED_ORT_DIR = join(dirname(dirname(here)), 'native', 'core', 'third_party', 'onnxruntime');
+export const VENDORED_ORT_HEADERS = [
+  'onnxruntime_c_api.h',
+  'onnxruntime_cxx_api.h',
+  'onnxruntime_cxx_inline.h',
+  'onnxruntime_float16.h',
+  'onnxruntime_error_code.h',
+  'onnxruntime_ep_c_api.h',
+  'onnxruntime_session_options_config_keys.h',
+  'onnxruntime_run_options_config_keys.h',
+  'onnxruntime_env_config_keys.h',
+  'onnxruntime_ep_device_ep_metadata_keys.h',
+];
+
+/** The npm package's header folder, when installed. */
+export function ortPackageHeaders() {
+  const pkg = packageDir(ORT_HEADERS_PACKAGE);
+  return pkg && join(pkg, ORT_PACKAGE_HEADERS);
+}
+
 /** ONNX Runtime's headers (onnxruntime_cxx_api.h). */
 export function findOrtHeaders(env = process.env) {
   const root = env.ONNXRUNTIME_ROOT;
-  const pkg = packageDir(ORT_HEADERS_PACKAGE);
   return firstWith('onnxruntime_cxx_api.h', [
     [env.CAPPY_ORT_INCLUDE_DIR, 'CAPPY_ORT_INCLUDE_DIR'],
     [root && join(root, 'include'), 'ONNXRUNTIME_ROOT'],
     [root && join(root, 'include', 'onnxruntime'), 'ONNXRUNTIME_ROOT'],
     [root && join(root, 'include', 'onnxruntime', 'core', 'session'), 'ONNXRUNTIME_ROOT'],
-    [pkg && join(pkg, ORT_PACKAGE_HEADERS), ORT_HEADERS_PACKAGE],
+    [join(VENDORED_ORT_DIR, 'include'), 'native/core/third_party/onnxruntime'],
   ]);
+}
+
+/** Copies the headers and ORT's LICENSE from the npm package into VENDORED_ORT_DIR. */
+function vendorOrt() {
+  const from = ortPackageHeaders();
+  if (!from) throw new Error(`cappy-engine: ${ORT_HEADERS_PACKAGE} is not installed; run npm install first`);
+  mkdirSync(join(VENDORED_ORT_DIR, 'include'), { recursive: true });
+  for (const h of VENDORED_ORT_HEADERS) copyFileSync(join(from, h), join(VENDORED_ORT_DIR, 'include', h));
+  copyFileSync(join(packageDir(ORT_HEADERS_PACKAGE), 'LICENSE'), join(VENDORED_ORT_DIR, 'LICENSE'));
+  return VENDORED_ORT_DIR;
 }
 
 /** node-addon-api's napi.h. */
@@ -116,10 +153,14 @@ export function sourceBuildPrerequisites(env = process.env) {
 // misplaces the objects of sources given by absolute path).
 if (process.argv[1] && resolve(process.argv[1]) === here) {
   const what = process.argv[2];
+  if (what === 'vendor-ort') {
+    process.stdout.write(vendorOrt() + '\n');
+    process.exit(0);
+  }
   const keys = { 'ort-include': 'ort', 'napi-include': 'napi', 'node-include': 'node', simdjson: 'simdjson' };
   const find = { 'ort-include': findOrtHeaders, 'napi-include': findNapiHeaders, 'node-include': findNodeHeaders, simdjson: findSimdjson }[what];
   if (!find) {
-    console.error('usage: node scripts/native-deps.mjs ort-include|napi-include|node-include|simdjson [--relative]');
+    console.error('usage: node scripts/native-deps.mjs ort-include|napi-include|node-include|simdjson [--relative] | vendor-ort');
     process.exit(2);
   }
   const hit = find();

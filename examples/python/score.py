@@ -61,6 +61,22 @@ class ModelInfo(ctypes.Structure):
         ("takes_type_ids", ctypes.c_int32),
         ("forged", ctypes.c_int32),
         ("forged_note", ctypes.c_char_p),
+        ("has_config", ctypes.c_int32),
+        ("position_limit", ctypes.c_uint32),
+        ("truncation", ctypes.c_char_p),
+        ("intra_op_threads", ctypes.c_uint32),
+        ("tokenizer_threads", ctypes.c_uint32),
+        ("max_batch_tokens", ctypes.c_uint32),
+        ("max_batch_size", ctypes.c_uint32),
+        ("pad_multiple", ctypes.c_uint32),
+        ("sort_window", ctypes.c_uint32),
+        ("device_id", ctypes.c_int32),
+        ("io_binding", ctypes.c_int32),
+        ("pinned_buffers", ctypes.c_int32),
+        ("batches_in_flight", ctypes.c_uint32),
+        ("trt_min_shape", ctypes.c_uint32 * 2),
+        ("trt_opt_shape", ctypes.c_uint32 * 2),
+        ("trt_max_shape", ctypes.c_uint32 * 2),
     ]
 
 
@@ -134,8 +150,12 @@ def main():
         if os.environ.get("CAPPY_PRINT_INFO") == "1":
             info = ModelInfo(struct_size=ctypes.sizeof(ModelInfo))
             check(lib, lib.cappy_model_get_info(model, ctypes.byref(info)), "reading the model's info")
-            fields = {name: getattr(info, name) for name, _ in ModelInfo._fields_ if name != "struct_size"}
-            print(json.dumps({k: v.decode() if isinstance(v, bytes) else v for k, v in fields.items()}), file=sys.stderr)
+            def plain(v):
+                if isinstance(v, bytes):
+                    return v.decode()
+                return list(v) if isinstance(v, ctypes.Array) else v
+            fields = {name: plain(getattr(info, name)) for name, _ in ModelInfo._fields_ if name != "struct_size"}
+            print(json.dumps(fields), file=sys.stderr)
         n = len(texts)
         pairs = (Pair * max(n, 1))(*[Pair(a, len(a), b, len(b)) for a, b in texts])
         scores = (ctypes.c_float * max(n, 1))()

@@ -1,8 +1,16 @@
 // The one typed error family. Every error the engine raises on purpose is a
-// CappyError with a stable `code`; the server maps codes to HTTP status in one
-// table, so codes never change meaning.
-import { isNativeError, type NativeErrorCode } from '../native.js';
+// CappyError with a stable `code`, and, where the failure has a finer kind a
+// caller may act on, a machine-readable `reason`: branch on those, never on
+// message text. ERROR_TABLE below holds one row per code (typed by the code
+// union, so a code without a row does not compile), with the HTTP status and
+// TEI error kind a server answers it with.
+//
+// The native codes and reasons are declared once, in the core
+// (native/core/include/cappy/cappy_errors.h); the addon exports their names
+// and test/model/errors.test.ts checks lib/native.ts's lists against them.
+import { isNativeError, type NativeErrorCode, type NativeErrorReason } from '../native.js';
 
+/** Every code a CappyError can carry. */
 export type CappyErrorCode =
   | 'MODEL_LOAD'
   | 'TOKENIZER'
@@ -13,41 +21,90 @@ export type CappyErrorCode =
   | 'RUNTIME'
   | 'DEVICE_UNAVAILABLE'
   | 'SHARD'
-  | 'REMOTE';
+  | 'REMOTE'
+  | 'INTERNAL';
+
+/**
+ * Finer reasons: the core's (cappy_errors.h: 'onnx_missing', 'ort_unavailable',
+ * 'over_position_limit', ...) and those only the Node side raises.
+ */
+export type CappyErrorReason =
+  | NativeErrorReason
+  /** A hub id that was never pulled into the cache. */
+  | 'not_pulled';
+
+/** TEI's `error_type` values (router/src/http/types.rs), plus 'Aborted' for a request its client cancelled. */
+export type TeiErrorKind = 'Validation' | 'Tokenizer' | 'Overloaded' | 'Backend' | 'Unhealthy' | 'Aborted';
+
+export interface ErrorKind {
+  /** The HTTP status a server answers with. */
+  readonly httpStatus: number;
+  /** TEI's error kind for the `{error, error_type}` body. */
+  readonly teiKind: TeiErrorKind;
+  /** What the code means. */
+  readonly meaning: string;
+}
+
+/** One row per code: what it means and how a server answers it. */
+export const ERROR_TABLE = Object.freeze({
+  INVALID_INPUT: { httpStatus: 422, teiKind: 'Validation', meaning: 'a caller passed something the API cannot take' },
+  TOKENIZER: { httpStatus: 422, teiKind: 'Tokenizer', meaning: 'tokenizer.json refused, or truncation cannot fit an input' },
+  QUEUE_FULL: { httpStatus: 429, teiKind: 'Overloaded', meaning: "the scorer's bounded queue is full; retry later" },
+  // 499 is nginx's "client closed request": nobody reads it, but access logs
+  // and metrics then tell cancellations apart from failures.
+  ABORTED: { httpStatus: 499, teiKind: 'Aborted', meaning: "the call's AbortSignal fired (or its client went away)" },
+  DISPOSED: { httpStatus: 503, teiKind: 'Unhealthy', meaning: 'the scorer or tokenizer was disposed' },
+  RUNTIME: { httpStatus: 424, teiKind: 'Backend', meaning: 'ONNX Runtime failed while running a batch' },
+  MODEL_LOAD: { httpStatus: 500, teiKind: 'Backend', meaning: 'folder, ONNX file or ONNX Runtime missing, corrupt or incompatible' },
+  DEVICE_UNAVAILABLE: { httpStatus: 500, teiKind: 'Backend', meaning: 'the GPU provider, its libraries or its device are missing' },
+  SHARD: { httpStatus: 500, teiKind: 'Backend', meaning: 'sharded scoring cannot go on safely (mixed or malformed parts)' },
+  // The failure was upstream's: a gateway's answer.
+  REMOTE: { httpStatus: 502, teiKind: 'Backend', meaning: 'remote scoring failed: endpoints unreachable or refusing' },
+  INTERNAL: { httpStatus: 500, teiKind: 'Backend', meaning: 'a bug or out of memory; the message says what' },
+} as const satisfies { readonly [K in CappyErrorCode]: ErrorKind });
+
+export interface CappyErrorOptions {
+  cause?: unknown;
+  /** A machine-readable reason finer than the code. */
+  reason?: CappyErrorReason;
+}
 
 export class CappyError extends Error {
   readonly code: CappyErrorCode;
-  constructor(code: CappyErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** A finer, machine-readable reason, when the failure has one. */
+  readonly reason?: CappyErrorReason;
+  constructor(code: CappyErrorCode, message: string, options?: CappyErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    if (options?.reason !== undefined) this.reason = options.reason;
     this.name = new.target.name;
   }
 }
 
 /** The model folder, ONNX file or ONNX Runtime library cannot be used. */
 export class ModelLoadError extends CappyError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: CappyErrorOptions) {
     super('MODEL_LOAD', message, options);
   }
 }
 
 /** tokenizer.json is invalid, or an input cannot be truncated as asked. */
 export class TokenizerError extends CappyError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: CappyErrorOptions) {
     super('TOKENIZER', message, options);
   }
 }
 
 /** A caller passed something the API cannot take (wrong type, empty, out of range). */
 export class InvalidInputError extends CappyError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: CappyErrorOptions) {
     super('INVALID_INPUT', message, options);
   }
 }
 
 /** The scorer's bounded queue is full; retry later. */
 export class QueueFullError extends CappyError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: CappyErrorOptions) {
     super('QUEUE_FULL', message, options);
   }
 }
@@ -57,7 +114,7 @@ export class QueueFullError extends CappyError {
  * use, so `err.name === 'AbortError'` checks written for fetch work here too.
  */
 export class AbortError extends CappyError {
-  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+  constructor(message = 'The operation was aborted', options?: CappyErrorOptions) {
     super('ABORTED', message, options);
     this.name = 'AbortError';
   }
@@ -65,15 +122,22 @@ export class AbortError extends CappyError {
 
 /** The scorer or tokenizer was disposed. */
 export class DisposedError extends CappyError {
-  constructor(message = 'The scorer has been disposed', options?: { cause?: unknown }) {
+  constructor(message = 'The scorer has been disposed', options?: CappyErrorOptions) {
     super('DISPOSED', message, options);
   }
 }
 
 /** ONNX Runtime failed while running a batch. */
 export class RuntimeError extends CappyError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: CappyErrorOptions) {
     super('RUNTIME', message, options);
+  }
+}
+
+/** A bug or out of memory: the engine hit something it did not expect. The message says what. */
+export class InternalError extends CappyError {
+  constructor(message: string, options?: CappyErrorOptions) {
+    super('INTERNAL', message, options);
   }
 }
 
@@ -85,7 +149,7 @@ export class RuntimeError extends CappyError {
 export class DeviceUnavailableError extends CappyError {
   readonly device: string;
   readonly missing: readonly string[];
-  constructor(device: string, message: string, options?: { cause?: unknown; missing?: readonly string[] }) {
+  constructor(device: string, message: string, options?: CappyErrorOptions & { missing?: readonly string[] }) {
     super('DEVICE_UNAVAILABLE', message, options);
     this.device = device;
     this.missing = Object.freeze([...(options?.missing ?? [])]);
@@ -97,7 +161,7 @@ export class DeviceUnavailableError extends CappyError {
  * another shard count, a malformed part, parts of mixed runs.
  */
 export class ShardError extends CappyError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: CappyErrorOptions) {
     super('SHARD', message, options);
   }
 }
@@ -119,27 +183,33 @@ export class MissingPartError extends ShardError {
 export class RemoteError extends CappyError {
   readonly endpoint?: string;
   readonly status?: number;
-  constructor(message: string, options?: { cause?: unknown; endpoint?: string; status?: number }) {
+  constructor(message: string, options?: CappyErrorOptions & { endpoint?: string; status?: number }) {
     super('REMOTE', message, options);
     this.endpoint = options?.endpoint;
     this.status = options?.status;
   }
 }
 
-const byNativeCode: Record<NativeErrorCode, (message: string, cause: unknown) => CappyError> = {
-  INVALID_INPUT: (m, cause) => new InvalidInputError(m, { cause }),
-  TOKENIZER: (m, cause) => new TokenizerError(m, { cause }),
-  MODEL_LOAD: (m, cause) => new ModelLoadError(m, { cause }),
-  RUNTIME: (m, cause) => new RuntimeError(m, { cause }),
-  CANCELLED: (m, cause) => new AbortError(m, { cause }),
-  DEVICE_UNAVAILABLE: (m, cause) => new DeviceUnavailableError('gpu', m, { cause }),
+type FromNative = (message: string, options: CappyErrorOptions) => CappyError;
+
+/** Every native code to its class (typed by the native code union: a new code without a row does not compile). */
+const byNativeCode: { readonly [K in NativeErrorCode]: FromNative } = {
+  INVALID_INPUT: (m, o) => new InvalidInputError(m, o),
+  TOKENIZER: (m, o) => new TokenizerError(m, o),
+  MODEL_LOAD: (m, o) => new ModelLoadError(m, o),
+  RUNTIME: (m, o) => new RuntimeError(m, o),
+  CANCELLED: (m, o) => new AbortError(m, o),
+  DEVICE_UNAVAILABLE: (m, o) => new DeviceUnavailableError('gpu', m, o),
+  // A C-ABI status the addon never raises; one would be a bug.
+  BUFFER_TOO_SMALL: (m, o) => new InternalError(m, o),
+  INTERNAL: (m, o) => new InternalError(m, o),
 };
 
 /** Maps an error thrown by the addon to the typed family; other errors pass through. */
 export function fromNative(e: unknown): Error {
   if (isNativeError(e)) {
-    const make = byNativeCode[e.cappyCode] ?? byNativeCode.RUNTIME;
-    return make(e.message, e);
+    const make = Object.hasOwn(byNativeCode, e.cappyCode) ? byNativeCode[e.cappyCode] : byNativeCode.INTERNAL;
+    return make(e.message, e.cappyReason ? { cause: e, reason: e.cappyReason } : { cause: e });
   }
   return e instanceof Error ? e : new Error(String(e));
 }

@@ -58,9 +58,10 @@ export function locateModel(ref: string, env: NodeJS.ProcessEnv = process.env): 
   if (parseRepoId(ref)) {
     throw new ModelLoadError(
       `no folder ${abs}, and ${ref} has not been pulled. Run \`cappy pull ${ref}\` to download and convert it.`,
+      { reason: 'not_pulled' },
     );
   }
-  throw new ModelLoadError(`model folder not found: ${abs}`);
+  throw new ModelLoadError(`model folder not found: ${abs}`, { reason: 'folder_not_found' });
 }
 
 export async function readModelDir(ref: string, select: string | ModelSelection = {}): Promise<ModelDir> {
@@ -76,8 +77,11 @@ export async function readModelDir(ref: string, select: string | ModelSelection 
   } catch (e) {
     const err = fromNative(e);
     // The core's message is neutral (C hosts read it too); the CLI's way to make a graph is ours to add.
-    if (err instanceof ModelLoadError && err.message.startsWith('no ONNX model')) {
-      throw new ModelLoadError(`${err.message} Make one with \`cappy forge\` or \`cappy convert\` (\`--dtype fp32,int8\` writes several).`, { cause: e });
+    if (err instanceof ModelLoadError && err.reason === 'onnx_missing') {
+      throw new ModelLoadError(`${err.message} Make one with \`cappy forge\` or \`cappy convert\` (\`--dtype fp32,int8\` writes several).`, {
+        cause: e,
+        reason: err.reason,
+      });
     }
     throw err;
   }

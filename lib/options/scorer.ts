@@ -2,15 +2,25 @@
 // against this table, and every command that loads a model (serve, score,
 // bench, eval) offers each entry as a flag and a CAPPY_* variable. The types
 // `ScorerOptions` and `ResolvedScorerOptions` are derived from it.
+//
+// The defaults of what the core loads (max length, threads, batch limits) are
+// the core's own (native/core/include/cappy/load.h), read from the addon when
+// first needed, so the C ABI and Scorer.load start from the same values. The
+// help texts that name them are checked against the core by
+// test/standalone/load-defaults.test.ts.
 import { join } from 'node:path';
 import { cacheRoot } from '../model/default-model.js';
 import { MODEL_DTYPES } from '../model/dtypes.js';
-import { usableCores } from '../runtime/cpu-quota.js';
+import { loadAddon, type NativeLoadDefaults } from '../native.js';
 import { checkDevices, parseDevices, type DevicesValue } from '../scorer/devices.js';
 import { boolean, decimal, integer, keyValues, oneOf, text, type OptionSpec } from './spec.js';
 
-// The cores Node may run on, capped by a container's CPU quota (a pod's limit).
-const cores = () => usableCores();
+let defaults: NativeLoadDefaults | undefined;
+/** The core's load defaults for this machine (threads follow the cores this process may use, capped by a CPU quota). */
+export function coreDefaults(): NativeLoadDefaults {
+  defaults ??= loadAddon().loadDefaults();
+  return defaults;
+}
 
 export const SCORER_OPTIONS = {
   /**
@@ -45,7 +55,7 @@ export const SCORER_OPTIONS = {
    */
   ioBinding: boolean({ help: "ORT IoBinding with reusable input buffers", defaultText: 'on for GPU providers, off on CPU' }),
   /** Stage inputs in the GPU provider's pinned host memory; false keeps plain host memory. */
-  pinnedBuffers: boolean({ default: true, help: "stage inputs in the GPU provider's pinned host memory" }),
+  pinnedBuffers: boolean({ default: () => coreDefaults().pinnedBuffers, defaultText: 'true', help: "stage inputs in the GPU provider's pinned host memory" }),
   /** Batches one call runs at once. Default 2 on a GPU (copies overlap compute), 1 on CPU. */
   batchesInFlight: integer({ min: 1, max: 8, help: 'batches one native call runs at once', defaultText: '2 on a GPU, 1 on CPU' }),
   /**
@@ -74,11 +84,21 @@ export const SCORER_OPTIONS = {
     help: 'graph to run: fp32, int8, fp16, or auto (the best the folder has for the device)',
     defaultText: 'fp32',
   }),
-  /** Max tokens per pair including special tokens. Cappy: 512; a smaller position table lowers the default. */
-  maxLength: integer({ min: 5, default: 512, help: 'max tokens per pair, special tokens included' }),
+  /**
+   * Max tokens per pair including special tokens. Cappy: 512; a smaller
+   * position table lowers the default (the core's rule); a larger explicit
+   * value than the table takes is refused.
+   */
+  maxLength: integer({
+    min: 5,
+    default: () => coreDefaults().maxLength,
+    defaultText: "512, or the model's position table when smaller",
+    help: 'max tokens per pair, special tokens included',
+  }),
   /** How a pair over maxLength is cut. Cappy: 'longest_first'. */
   truncation: oneOf(['longest_first', 'only_first', 'only_second'], {
-    default: 'longest_first',
+    default: () => coreDefaults().truncation,
+    defaultText: 'longest_first',
     help: 'how a pair over --max-length is cut',
   }),
   /**
@@ -94,7 +114,12 @@ export const SCORER_OPTIONS = {
   /** With chunking: how the windows' scores make the pair's. */
   chunkAggregation: oneOf(['max', 'mean'], { default: 'max', help: "with chunking: the pair's score from its windows' scores" }),
   /** ORT intra-op threads. Default: the core count (a container's CPU quota caps it). */
-  intraOpThreads: integer({ max: 1024, default: cores, defaultText: "the core count (capped by a container's CPU quota)", help: 'ONNX Runtime intra-op threads' }),
+  intraOpThreads: integer({
+    max: 1024,
+    default: () => coreDefaults().intraOpThreads,
+    defaultText: "the core count (capped by a container's CPU quota)",
+    help: 'ONNX Runtime intra-op threads',
+  }),
   /**
    * Tokenizer threads. Default: half the cores (at least 1). Tokenizing the
    * next window overlaps running the current one, so the two pools share the
@@ -102,16 +127,16 @@ export const SCORER_OPTIONS = {
    */
   tokenizerThreads: integer({
     max: 1024,
-    default: () => Math.max(1, Math.floor(cores() / 2)),
+    default: () => coreDefaults().tokenizerThreads,
     defaultText: 'half of that',
     help: 'tokenizer threads',
   }),
   /** Budget per batch, in padded tokens (rows x padded length). */
-  maxBatchTokens: integer({ default: 16384, help: 'padded tokens per native batch (rows x padded length)' }),
+  maxBatchTokens: integer({ default: () => coreDefaults().maxBatchTokens, defaultText: '16384', help: 'padded tokens per native batch (rows x padded length)' }),
   /** Rows per batch. */
-  maxBatchSize: integer({ max: 65536, default: 64, help: 'rows per native batch' }),
+  maxBatchSize: integer({ max: 65536, default: () => coreDefaults().maxBatchSize, defaultText: '64', help: 'rows per native batch' }),
   /** Padded lengths round up to this multiple. */
-  padMultiple: integer({ max: 512, default: 8, help: 'padded lengths round up to this multiple' }),
+  padMultiple: integer({ max: 512, default: () => coreDefaults().padMultiple, defaultText: '8', help: 'padded lengths round up to this multiple' }),
   /** How long an idle scorer waits to merge concurrent calls, in ms. 0: dispatch at once. */
   maxWaitMs: decimal({ min: 0, max: 60_000, unit: 'ms', default: 2, help: 'how long an idle scorer waits to merge concurrent calls' }),
   /** Pairs per merged native call. */

@@ -1,8 +1,8 @@
 // Scorer: the public face of the pipeline. The JS thread validates, hands two
 // string arrays to native code, and resolves with a Float32Array; tokenizing,
 // batching and inference all run on native threads.
-import { DisposedError, AbortError, InvalidInputError } from '../errors/index.js';
-import type { NativeSessionInfo, NativeTensorInfo } from '../native.js';
+import { DisposedError, AbortError, InvalidInputError, CappyError, fromNative } from '../errors/index.js';
+import { loadAddon, type NativeLoadSettings, type NativeSessionInfo, type NativeTensorInfo } from '../native.js';
 import type { ModelDType } from '../model/dtypes.js';
 import { readModelDir, type ForgedLabel } from '../model/model-dir.js';
 import { resolveOrtLibrary } from '../runtime/ort-library.js';
@@ -42,6 +42,12 @@ export interface ScorerInfo {
     dtype: ModelDType | undefined;
     /** Why that graph, e.g. "auto on cpu: int8 (also here: fp32)". */
     dtypeChoice: string;
+    /**
+     * Whether the folder has a config.json. Without one, the model's position
+     * table is unknown: maxLength is not checked against it (a pair longer
+     * than the table takes then fails inside ONNX Runtime).
+     */
+    hasConfig: boolean;
   };
   ort: {
     version: string;
@@ -65,6 +71,12 @@ export interface ScorerInfo {
   maxLength: number;
   truncation: TruncationStrategy;
   options: ResolvedScorerOptions;
+  /**
+   * What the core resolved for the first session (native/core/include/cappy/load.h):
+   * the same settings a C host loading this folder with the same options reads
+   * from cappy_model_get_info.
+   */
+  load: NativeLoadSettings;
 }
 
 export interface ScorerStats {
@@ -90,6 +102,27 @@ export interface ScorerStats {
 const asyncDispose: typeof Symbol.asyncDispose =
   (Symbol as { asyncDispose?: typeof Symbol.asyncDispose }).asyncDispose ??
   (Symbol.for('nodejs.asyncDispose') as typeof Symbol.asyncDispose);
+
+/**
+ * The max length a load runs with, by the core's rule (the one cappy_model_load
+ * applies): a given maxLength, checked against the model's position table;
+ * else the default, lowered to the table. A pair longer than the table would
+ * fail deep inside ORT, so an explicit maxLength over it is refused here.
+ */
+function maxLengthFor(opts: ResolvedScorerOptions, given: boolean, positionLimit: number): number {
+  try {
+    return loadAddon().resolveLoad(given ? { maxLength: opts.maxLength } : {}, positionLimit).maxLength;
+  } catch (e) {
+    const err = fromNative(e);
+    if (err instanceof CappyError && err.reason === 'over_position_limit') {
+      throw new InvalidInputError(
+        `maxLength ${opts.maxLength} is more than this model's position table takes (${positionLimit} tokens, from max_position_embeddings in config.json)`,
+        { cause: e, reason: err.reason },
+      );
+    }
+    throw err;
+  }
+}
 
 export class Scorer {
   readonly info: ScorerInfo;
@@ -126,18 +159,7 @@ export class Scorer {
     const plans = planSessions(opts, { device: options.device, deviceId: options.deviceId });
     const device = plans[0].device;
     const model = await readModelDir(dir, { onnxFile: opts.onnxFile, dtype: opts.dtype, device });
-    // A pair longer than the position table fails deep inside ORT; say so
-    // here instead. The default follows a smaller model, as HF's
-    // model_max_length does; an explicit maxLength over it is an error.
-    const limit = model.positionLimit;
-    if (limit !== undefined && opts.maxLength > limit) {
-      if (options.maxLength !== undefined) {
-        throw new InvalidInputError(
-          `maxLength ${opts.maxLength} is more than this model's position table takes (${limit} tokens, from max_position_embeddings in config.json)`,
-        );
-      }
-      opts.maxLength = limit;
-    }
+    opts.maxLength = maxLengthFor(opts, options.maxLength !== undefined, model.positionLimit ?? 0);
     const ortLibraryPath = resolveOrtLibrary();
     const ortLoad = planOrtLoad(ortLibraryPath);
     const tokenizer = await Tokenizer.fromFile(model.tokenizerPath, {
@@ -145,16 +167,29 @@ export class Scorer {
       truncation: opts.truncation,
     });
     const { sessions, candidate, skipped } = await loadSessions(
-      { tokenizer, onnxPath: model.onnxPath, ortLibraryPath, ortLoad, opts },
+      { tokenizer, onnxPath: model.onnxPath, positionLimit: model.positionLimit ?? 0, ortLibraryPath, ortLoad, opts },
       plans,
     );
+    const load = sessions[0].native.info.load;
+    // The GPU defaults are the core's: show what they resolved to.
+    opts.ioBinding ??= load.ioBinding;
+    opts.batchesInFlight ??= load.batchesInFlight;
     const pool = new DevicePool(sessions, { maxBatchTokens: opts.maxBatchTokens, maxLength: opts.maxLength });
     const s: NativeSessionInfo = sessions[0].native.info;
+    const hasConfig = model.config !== undefined;
     const description = model.forged
       ? `forged ${model.forged.preset}, seed ${model.forged.seed}: ${model.forged.note}`
-      : `${model.dir} (trained weights)`;
+      : `${model.dir} (trained weights${hasConfig ? '' : '; no config.json, so its position table is unknown'})`;
     const info: ScorerInfo = {
-      model: { dir: model.dir, onnxPath: model.onnxPath, forged: model.forged, description, dtype: model.dtype, dtypeChoice: model.dtypeChoice },
+      model: {
+        dir: model.dir,
+        onnxPath: model.onnxPath,
+        forged: model.forged,
+        description,
+        dtype: model.dtype,
+        dtypeChoice: model.dtypeChoice,
+        hasConfig,
+      },
       ort: {
         version: s.ortVersion,
         libraryPath: ortLibraryPath,
@@ -179,6 +214,7 @@ export class Scorer {
       maxLength: opts.maxLength,
       truncation: opts.truncation,
       options: opts,
+      load,
     };
     return new Scorer(pool, tokenizer, Object.freeze(info));
   }

@@ -3,7 +3,7 @@
 // the errors a user can act on. One session, or several for a device pool
 // (devices.ts plans them): the first decides the provider, the rest follow it.
 import { DeviceUnavailableError, ModelLoadError, fromNative } from '../errors/index.js';
-import { loadAddon, type NativeScorer, type NativeScorerOptions } from '../native.js';
+import { loadAddon, type NativeScorer } from '../native.js';
 import { executionCandidates, type ExecutionCandidate } from '../runtime/execution-provider.js';
 import type { OrtLoadPlan } from '../runtime/ort-load.js';
 import type { Tokenizer } from '../tokenizer/index.js';
@@ -28,22 +28,11 @@ export interface LoadedSessions {
   skipped: string[];
 }
 
-/**
- * TensorRT's one optimization profile, [rows, tokens]: from the smallest
- * batch the planner can cut to the largest, so engines are built once.
- */
-function tensorRtProfile(o: ResolvedScorerOptions): Pick<NativeScorerOptions, 'trtMinShape' | 'trtOptShape' | 'trtMaxShape'> {
-  const roundUp = (n: number) => Math.ceil(n / o.padMultiple) * o.padMultiple;
-  const maxLen = roundUp(o.maxLength);
-  const maxRows = Math.max(1, Math.min(o.maxBatchSize, Math.floor(o.maxBatchTokens / o.padMultiple)));
-  const optLen = Math.min(maxLen, roundUp(128));
-  const optRows = Math.max(1, Math.min(maxRows, Math.floor(o.maxBatchTokens / optLen)));
-  return { trtMinShape: [1, o.padMultiple], trtOptShape: [optRows, optLen], trtMaxShape: [maxRows, maxLen] };
-}
-
 interface LoadContext {
   tokenizer: Tokenizer;
   onnxPath: string;
+  /** The model's position table (config.json); 0: unknown. */
+  positionLimit: number;
   ortLibraryPath: string;
   ortLoad: OrtLoadPlan;
   opts: ResolvedScorerOptions;
@@ -51,22 +40,17 @@ interface LoadContext {
 
 async function loadOne(ctx: LoadContext, plan: SessionPlan, candidate: ExecutionCandidate): Promise<LoadedSession> {
   const { opts } = ctx;
-  const gpu = candidate.executionProvider !== 'cpu';
+  // The options as given: what is left out (ioBinding, batchesInFlight), and
+  // every rule (the TensorRT profile, GPU defaults), the core decides, as it
+  // does for cappy_model_load.
   const native = await loadAddon().loadScorer(ctx.tokenizer.native, {
     ortLibraryPath: ctx.ortLoad.libraryPath,
     ortLink: ctx.ortLoad.link,
     modelPath: ctx.onnxPath,
+    positionLimit: ctx.positionLimit,
+    maxLength: opts.maxLength,
+    truncation: opts.truncation,
     intraOpThreads: plan.intraOpThreads,
-    executionProvider: candidate.executionProvider,
-    deviceId: plan.deviceId,
-    epLibraryPath: candidate.epLibraryPath,
-    ioBinding: opts.ioBinding ?? gpu,
-    pinnedBuffers: opts.pinnedBuffers,
-    providerOptions: opts.providerOptions,
-    batchesInFlight: opts.batchesInFlight ?? (gpu ? 2 : 1),
-    trtCacheDir: opts.tensorrtCacheDir,
-    trtFp16: opts.tensorrtFp16,
-    ...tensorRtProfile(opts),
     tokenizerThreads: plan.tokenizerThreads,
     maxBatchTokens: opts.maxBatchTokens,
     maxBatchSize: opts.maxBatchSize,
@@ -74,6 +58,15 @@ async function loadOne(ctx: LoadContext, plan: SessionPlan, candidate: Execution
     // The native planner's sort window: 0 sorts each tokenize window
     // (2048 pairs) whole by length; 1 sorts nothing, which is FIFO.
     sortWindow: opts.planner === 'fifo' ? 1 : 0,
+    executionProvider: candidate.executionProvider,
+    deviceId: plan.deviceId,
+    epLibraryPath: candidate.epLibraryPath,
+    ...(opts.ioBinding !== undefined ? { ioBinding: opts.ioBinding } : {}),
+    ...(opts.batchesInFlight !== undefined ? { batchesInFlight: opts.batchesInFlight } : {}),
+    pinnedBuffers: opts.pinnedBuffers,
+    providerOptions: opts.providerOptions,
+    trtCacheDir: opts.tensorrtCacheDir,
+    trtFp16: opts.tensorrtFp16,
   });
   const ep = native.info.executionProvider;
   return {
@@ -93,11 +86,11 @@ function loadError(e: unknown, ctx: LoadContext, candidate: ExecutionCandidate, 
     const where = pooled && plan.label !== 'auto' ? `${plan.label}: ` : '';
     return new DeviceUnavailableError(pooled ? plan.label : candidate.executionProvider, where + err.message, { cause: e });
   }
-  if (err instanceof ModelLoadError && ctx.ortLoad.libraryPath !== ctx.ortLibraryPath && /^cannot load ONNX Runtime/.test(err.message)) {
+  if (err instanceof ModelLoadError && err.reason === 'ort_unavailable' && ctx.ortLoad.libraryPath !== ctx.ortLibraryPath) {
     return new ModelLoadError(
       `${err.message} (that file is cappy's copy of ${ctx.ortLibraryPath} under a soname of its own, so it can live beside ` +
         'onnxruntime-node; if CAPPY_HOME is on a noexec filesystem, point CAPPY_HOME elsewhere, or set CAPPY_ORT_LOAD=plain)',
-      { cause: e },
+      { cause: e, reason: err.reason },
     );
   }
   return err;

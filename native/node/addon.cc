@@ -3,6 +3,9 @@
 
 #include "addon_data.h"
 #include "graph_binding.h"
+#include "errors.h"
+#include "job.h"
+#include "load_binding.h"
 #include "model_binding.h"
 #include "scorer_binding.h"
 #include "tokenizer_binding.h"
@@ -11,10 +14,14 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<cappy_node::AddonData>(new cappy_node::AddonData());
+  cappy_node::PromiseJob::DrainOnTeardown(env);
   cappy_node::InitTokenizerBinding(env, exports);
   cappy_node::InitScorerBinding(env, exports);
   cappy_node::InitModelBinding(env, exports);
   cappy_node::InitGraphBinding(env, exports);
+  cappy_node::InitLoadBinding(env, exports);
+  exports.Set("errorCodes", cappy_node::ErrorCodeNames(env));
+  exports.Set("errorReasons", cappy_node::ErrorReasonNames(env));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   return exports;
 }

@@ -11,14 +11,22 @@
 
 namespace cappy_node {
 
-const char* CodeName(cappy::ErrorCode code);
+// Builds a JS Error with its message, `cappyCode` ("MODEL_LOAD", ...) and,
+// when the core gave one, `cappyReason` ("onnx_missing", ...): the names of
+// cappy/cappy_errors.h, which lib/errors maps to the typed error family.
+Napi::Error MakeError(Napi::Env env, const cappy::ErrorInfo& error);
+Napi::Error MakeError(Napi::Env env, cappy::ErrorCode code, const std::string& message,
+                      cappy::ErrorReason reason = cappy::ErrorReason::kNone);
 
-// Builds a JS Error with message and cappyCode set.
-Napi::Error MakeError(Napi::Env env, cappy::ErrorCode code, const std::string& message);
-
-// Converts any exception caught around core calls. Non-cappy exceptions
-// (std::bad_alloc, ...) become RUNTIME errors, never a crash.
+// Converts any exception caught around core calls, as the C ABI does: a
+// cappy::Error keeps its code; anything else (std::bad_alloc, ...) is
+// INTERNAL, never a crash.
 Napi::Error FromException(Napi::Env env, const std::exception& e);
+
+// Every code and reason name, in declaration order (the addon's
+// `errorCodes` and `errorReasons`, checked against TypeScript's lists).
+Napi::Array ErrorCodeNames(Napi::Env env);
+Napi::Array ErrorReasonNames(Napi::Env env);
 
 // Runs the body of a function, method or constructor the addon exports. A
 // Napi::Error it throws becomes the pending JS exception, as node-addon-api's
@@ -44,9 +52,9 @@ auto Guard(Napi::Env env, Body&& body) -> decltype(body()) {
 // the JS thread.
 struct PendingError {
   bool set = false;
-  cappy::ErrorCode code = cappy::ErrorCode::kRuntime;
-  std::string message;
+  cappy::ErrorInfo info;
   void Capture(const std::exception& e);
+  void CaptureUnknown();
 };
 
 }  // namespace cappy_node

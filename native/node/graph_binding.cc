@@ -33,15 +33,15 @@ class GraphCancelToken : public Napi::ObjectWrap<GraphCancelToken> {
     return DefineClass(env, "GraphCancelToken", {InstanceMethod<&GraphCancelToken::Cancel>("cancel")});
   }
   explicit GraphCancelToken(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<GraphCancelToken>(info), flag_(std::make_shared<std::atomic<bool>>(false)) {}
-  std::shared_ptr<std::atomic<bool>> flag() const { return flag_; }
+      : Napi::ObjectWrap<GraphCancelToken>(info), flag_(std::make_shared<cappy::CancelFlag>()) {}
+  std::shared_ptr<cappy::CancelFlag> flag() const { return flag_; }
 
  private:
   Napi::Value Cancel(const Napi::CallbackInfo& info) {
-    flag_->store(true);
+    flag_->Raise();
     return info.Env().Undefined();
   }
-  std::shared_ptr<std::atomic<bool>> flag_;
+  std::shared_ptr<cappy::CancelFlag> flag_;
 };
 
 // ------------------------------------------------------------------ typed arrays
@@ -161,7 +161,7 @@ class GraphRunJob : public PromiseJob {
  public:
   GraphRunJob(Napi::Env env, std::shared_ptr<const cappy::GraphSession> session, std::vector<cappy::HostTensor> inputs,
               std::vector<cappy::OutputRequest> outputs, std::vector<napi_ref> input_refs,
-              std::vector<napi_ref> output_refs, std::shared_ptr<std::atomic<bool>> cancel)
+              std::vector<napi_ref> output_refs, std::shared_ptr<cappy::CancelFlag> cancel)
       : PromiseJob(env, "cappy.graphRun", std::move(cancel)),
         session_(std::move(session)),
         inputs_(std::move(inputs)),
@@ -193,7 +193,7 @@ class GraphRunJob : public PromiseJob {
     }
     input_refs_.clear();
     output_refs_.clear();
-    if (run_error_.set) throw MakeError(env, run_error_.code, run_error_.message);
+    if (run_error_.set) throw MakeError(env, run_error_.info);
     Napi::Array out = Napi::Array::New(env, results_.size());
     for (size_t i = 0; i < results_.size(); ++i) {
       const cappy::OutputTensor& r = results_[i];
@@ -308,7 +308,7 @@ class NativeGraphSession : public Napi::ObjectWrap<NativeGraphSession> {
         outputs.push_back(std::move(r));
         output_arrays.push_back(into);
       }
-      std::shared_ptr<std::atomic<bool>> cancel;
+      std::shared_ptr<cappy::CancelFlag> cancel;
       if (info.Length() > 2 && !info[2].IsUndefined()) {
         if (!info[2].IsObject()) Invalid(env, "run: cancel must be a GraphCancelToken");
         Napi::Object token = info[2].As<Napi::Object>();

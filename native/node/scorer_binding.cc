@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "job.h"
 #include "js_args.h"
+#include "load_binding.h"
 #include "tokenizer_binding.h"
 
 namespace cappy_node {
@@ -27,15 +28,17 @@ class CancelToken : public Napi::ObjectWrap<CancelToken> {
     return DefineClass(env, "CancelToken", {InstanceMethod<&CancelToken::Cancel>("cancel")});
   }
   explicit CancelToken(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<CancelToken>(info), flag_(std::make_shared<std::atomic<bool>>(false)) {}
-  std::shared_ptr<std::atomic<bool>> flag() const { return flag_; }
+      : Napi::ObjectWrap<CancelToken>(info), flag_(std::make_shared<cappy::CancelFlag>()) {}
+  std::shared_ptr<cappy::CancelFlag> flag() const { return flag_; }
 
  private:
+  // Stops the call: batches not started never run, and the one in flight is
+  // cut short at ORT's next graph node.
   Napi::Value Cancel(const Napi::CallbackInfo& info) {
-    flag_->store(true);
+    flag_->Raise();
     return info.Env().Undefined();
   }
-  std::shared_ptr<std::atomic<bool>> flag_;
+  std::shared_ptr<cappy::CancelFlag> flag_;
 };
 
 // ------------------------------------------------------------------ helpers
@@ -75,11 +78,13 @@ Napi::Float32Array ToFloat32Array(Napi::Env env, const std::vector<float>& value
   return array;
 }
 
-// What loadScorer hands NativeScorer: the pipeline, and the session it runs
-// on (for info and runIds, which bypass the pipeline).
+// What loadScorer hands NativeScorer: the pipeline, the session it runs on
+// (for info and runIds, which bypass the pipeline), and the settings the
+// load resolved.
 struct LoadedScorer {
   std::shared_ptr<const cappy::Scorer> scorer;
   std::shared_ptr<const cappy::Session> session;
+  cappy::ResolvedLoad load;
 };
 
 // ------------------------------------------------------------------ scorer
@@ -100,7 +105,11 @@ class NativeScorer : public Napi::ObjectWrap<NativeScorer> {
         throw Napi::TypeError::New(info.Env(), "NativeScorer is created by loadScorer()");
       }
       loaded_ = *info[0].As<Napi::External<LoadedScorer>>().Data();
-      info_ = Napi::Persistent(SessionInfoToJs(info.Env(), loaded_.session->info()));
+      Napi::Object js = SessionInfoToJs(info.Env(), loaded_.session->info());
+      cappy::ResolvedLoad settings = loaded_.load;
+      settings.session.pinned_buffers = loaded_.session->info().pinned_buffers;  // what the provider gave
+      js.Set("load", LoadSettingsToJs(info.Env(), settings));
+      info_ = Napi::Persistent(js);
     });
   }
 
@@ -131,7 +140,7 @@ class ScoreWorker : public PromiseJob {
   // `cancelled`: the call's CancelToken flag, or null. Either way the call
   // also stops when its env goes away (job.h).
   ScoreWorker(Napi::Env env, std::shared_ptr<const cappy::Scorer> scorer, std::vector<cappy::TextInput> inputs,
-              std::shared_ptr<std::atomic<bool>> cancelled)
+              std::shared_ptr<cappy::CancelFlag> cancelled)
       : PromiseJob(env, "cappy.score", std::move(cancelled)), scorer_(std::move(scorer)), inputs_(std::move(inputs)) {}
 
  private:
@@ -174,7 +183,7 @@ Napi::Value NativeScorer::Score(const Napi::CallbackInfo& info) {
       inputs[i].second = std::move(seconds[i]);
       inputs[i].has_second = true;
     }
-    std::shared_ptr<std::atomic<bool>> cancelled;
+    std::shared_ptr<cappy::CancelFlag> cancelled;
     if (info.Length() > 2 && info[2].IsObject()) {
       Napi::Object token = info[2].As<Napi::Object>();
       CancelToken* unwrapped = CancelToken::Unwrap(token);
@@ -200,7 +209,7 @@ class RunIdsWorker : public PromiseJob {
 
  private:
   void Run() override {
-    scores_ = session_->Run(ids_, mask_, has_types_ ? &types_ : nullptr, rows_, seq_len_);
+    scores_ = session_->Run(ids_, mask_, has_types_ ? &types_ : nullptr, rows_, seq_len_, stop_flag());
   }
   Napi::Value Result(Napi::Env env) override { return ToFloat32Array(env, scores_); }
 
@@ -243,17 +252,15 @@ Napi::Value NativeScorer::RunIds(const Napi::CallbackInfo& info) {
 // ------------------------------------------------------------------ load
 class LoadWorker : public PromiseJob {
  public:
-  LoadWorker(Napi::Env env, std::shared_ptr<const cappy::Tokenizer> tokenizer, cappy::SessionOptions session_options,
-             cappy::ScorerOptions scorer_options)
-      : PromiseJob(env, "cappy.loadScorer"),
-        tokenizer_(std::move(tokenizer)),
-        session_options_(std::move(session_options)),
-        scorer_options_(scorer_options) {}
+  LoadWorker(Napi::Env env, std::shared_ptr<const cappy::Tokenizer> tokenizer, cappy::ResolvedLoad load)
+      : PromiseJob(env, "cappy.loadScorer"), tokenizer_(std::move(tokenizer)) {
+    loaded_.load = std::move(load);
+  }
 
  private:
   void Run() override {
-    loaded_.session = std::make_shared<const cappy::Session>(session_options_);
-    loaded_.scorer = std::make_shared<const cappy::Scorer>(tokenizer_, loaded_.session, scorer_options_);
+    loaded_.session = std::make_shared<const cappy::Session>(loaded_.load.session);
+    loaded_.scorer = std::make_shared<const cappy::Scorer>(tokenizer_, loaded_.session, loaded_.load.scorer);
   }
 
   Napi::Value Result(Napi::Env env) override {
@@ -263,57 +270,36 @@ class LoadWorker : public PromiseJob {
   }
 
   std::shared_ptr<const cappy::Tokenizer> tokenizer_;
-  cappy::SessionOptions session_options_;
-  cappy::ScorerOptions scorer_options_;
   LoadedScorer loaded_;
 };
 
-// loadScorer(tokenizer, options): options are complete and validated in TS;
-// every field is still type-checked here (js_args.h).
+// loadScorer(tokenizer, options): a NativeLoadConfig (any field left out
+// keeps the core's default) plus where the model and ONNX Runtime are. The
+// core resolves it (ResolveLoad), exactly as cappy_model_load does; the
+// tokenizer must have been loaded with the max length that resolves to.
 Napi::Value LoadScorer(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
     std::shared_ptr<const cappy::Tokenizer> tokenizer = UnwrapTokenizer(info[0]);
     const Napi::Object o = ReadObject(info[1], "options");
     const std::string where = "options";
-    const auto count = [&](const char* key) { return static_cast<uint32_t>(IntField(o, key, where, 0, UINT32_MAX)); };
-    cappy::SessionOptions so;
-    so.ort_library_path = StringField(o, "ortLibraryPath", where);
-    so.ort_link = StringField(o, "ortLink", where);
-    so.model_path = StringField(o, "modelPath", where);
-    so.intra_op_threads = static_cast<int>(IntField(o, "intraOpThreads", where, 0, INT32_MAX));
-    so.execution_provider = StringField(o, "executionProvider", where);
-    so.device_id = static_cast<int>(IntField(o, "deviceId", where, 0, INT32_MAX));
-    so.ep_library_path = StringField(o, "epLibraryPath", where);
-    so.io_binding = BoolField(o, "ioBinding", where);
-    so.pinned_buffers = BoolField(o, "pinnedBuffers", where);
-    const Napi::Object provider_options = ObjectField(o, "providerOptions", where);
-    const Napi::Array keys = provider_options.GetPropertyNames();
-    for (uint32_t i = 0; i < keys.Length(); ++i) {
-      const std::string key = ReadString(keys.Get(i), "options.providerOptions key");
-      so.provider_options.emplace_back(key, StringField(provider_options, key.c_str(), "options.providerOptions"));
+    const cappy::LoadConfig config = ReadLoadConfig(o, where);
+    const uint32_t position_limit = static_cast<uint32_t>(IntField(o, "positionLimit", where, 0, UINT32_MAX));
+    cappy::ResolvedLoad load;
+    try {
+      load = cappy::ResolveLoad(config, position_limit);
+    } catch (const std::exception& e) {
+      throw FromException(env, e);
     }
-    so.batches_in_flight = count("batchesInFlight");
-    so.trt_cache_dir = StringField(o, "trtCacheDir", where);
-    so.trt_fp16 = BoolField(o, "trtFp16", where);
-    const auto shape = [&](const char* key, uint32_t out[2]) {
-      const Napi::Value v = o.Get(key);
-      const std::string what = where + "." + key;
-      if (!v.IsArray() || v.As<Napi::Array>().Length() != 2) Invalid(env, what + " must be [rows, tokens]");
-      const Napi::Array a = v.As<Napi::Array>();
-      out[0] = static_cast<uint32_t>(ReadInt(a.Get(0u), what + "[0]", 0, UINT32_MAX));
-      out[1] = static_cast<uint32_t>(ReadInt(a.Get(1u), what + "[1]", 0, UINT32_MAX));
-    };
-    shape("trtMinShape", so.trt_min_shape);
-    shape("trtOptShape", so.trt_opt_shape);
-    shape("trtMaxShape", so.trt_max_shape);
-    cappy::ScorerOptions sc;
-    sc.tokenizer_threads = count("tokenizerThreads");
-    sc.plan.max_batch_tokens = count("maxBatchTokens");
-    sc.plan.max_batch_size = count("maxBatchSize");
-    sc.plan.pad_multiple = count("padMultiple");
-    sc.plan.sort_window = count("sortWindow");
-    return PromiseJob::Start(env, new LoadWorker(env, std::move(tokenizer), std::move(so), sc));
+    if (tokenizer->truncation().max_length != load.max_length) {
+      Invalid(env, "the tokenizer truncates at " + std::to_string(tokenizer->truncation().max_length) +
+                       " tokens, but this load resolves max length " + std::to_string(load.max_length) +
+                       " (load the tokenizer with resolveLoad()'s maxLength)");
+    }
+    load.session.ort_library_path = StringField(o, "ortLibraryPath", where);
+    load.session.ort_link = StringField(o, "ortLink", where);
+    load.session.model_path = StringField(o, "modelPath", where);
+    return PromiseJob::Start(env, new LoadWorker(env, std::move(tokenizer), std::move(load)));
   });
 }
 

@@ -312,7 +312,7 @@ std::shared_ptr<const cappy::Tokenizer> UnwrapTokenizer(Napi::Value value) {
   Napi::Env env = value.Env();
   if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kTokenizerTag)) {
     Napi::TypeError error = Napi::TypeError::New(env, "expected a native Tokenizer");
-    error.Set("cappyCode", Napi::String::New(env, CodeName(cappy::ErrorCode::kInvalidInput)));
+    error.Set("cappyCode", Napi::String::New(env, cappy::ErrorCodeName(cappy::ErrorCode::kInvalidInput)));
     throw error;
   }
   return TokenizerWrap::Unwrap(value.As<Napi::Object>())->tokenizer();

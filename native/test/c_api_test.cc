@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstring>
+#include <cstdlib>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -92,7 +94,21 @@ CAPPY_TEST(c_api_load_refuses_bad_arguments_with_a_status_and_message) {
   const std::string missing = "/nonexistent/cappy-c-api-test-folder";
   CHECK_EQ(cappy_model_load(missing.c_str(), nullptr, &model), CAPPY_ERR_MODEL_LOAD);
   CHECK(Has(cappy_last_error(), missing));
+  CHECK_EQ(std::string(cappy_last_error_reason()), std::string("folder_not_found"));
   CHECK(model == nullptr);
+  p = cappy_load_default_params();
+  p.execution_provider = "tpu";
+  CHECK_EQ(cappy_model_load(missing.c_str(), &p, &model), CAPPY_ERR_INVALID_INPUT);  // before the folder is read
+  CHECK(Has(cappy_last_error(), "params: execution_provider must be cpu, cuda or tensorrt (got 'tpu')"));
+  p = cappy_load_default_params();
+  p.pad_multiple = 0;
+  CHECK_EQ(cappy_model_load(missing.c_str(), &p, &model), CAPPY_ERR_INVALID_INPUT);
+  CHECK_EQ(cappy_model_load("/x", nullptr, &model), CAPPY_ERR_MODEL_LOAD);
+  CHECK_EQ(std::string(cappy_last_error_reason()), std::string("folder_not_found"));
+  cappy_cancel* c = nullptr;
+  CHECK_EQ(cappy_cancel_new(&c), CAPPY_OK);  // success clears the reason too
+  CHECK_EQ(std::string(cappy_last_error_reason()), std::string(""));
+  cappy_cancel_free(c);
 }
 
 CAPPY_TEST(c_api_load_names_a_missing_ort_library_neutrally) {
@@ -113,6 +129,15 @@ CAPPY_TEST(c_api_load_names_a_missing_ort_library_neutrally) {
   std::ofstream(dir / "config.json") << R"({"model_type": "bert", "max_position_embeddings": 64})";
   CHECK_EQ(cappy_model_load(dir.c_str(), &p, &model), CAPPY_ERR_INVALID_INPUT);
   CHECK(Has(cappy_last_error(), "position table takes (64 tokens"));
+  CHECK_EQ(std::string(cappy_last_error_reason()), std::string("over_position_limit"));
+  // ORT from the defaults: CAPPY_ORT_LIB wins over the configured library,
+  // and a missing one is reported by name.
+  p = cappy_load_default_params();
+  ::setenv("CAPPY_ORT_LIB", "/nonexistent/from-env/libonnxruntime.so", 1);
+  CHECK_EQ(cappy_model_load(dir.c_str(), &p, &model), CAPPY_ERR_MODEL_LOAD);
+  CHECK(Has(cappy_last_error(), "cannot load ONNX Runtime from /nonexistent/from-env/libonnxruntime.so"));
+  CHECK_EQ(std::string(cappy_last_error_reason()), std::string("ort_unavailable"));
+  ::unsetenv("CAPPY_ORT_LIB");
   fs::remove_all(dir);
 }
 
@@ -240,6 +265,7 @@ CAPPY_TEST(c_api_cpp_wrapper_throws_with_status_and_message) {
     threw = true;
     CHECK_EQ(e.status(), CAPPY_ERR_MODEL_LOAD);
     CHECK(Has(e.what(), "CAPPY_ERR_MODEL_LOAD: "));
+    CHECK_EQ(e.reason(), std::string("folder_not_found"));
   }
   CHECK(threw);
   cappy::embed::Cancel cancel;

@@ -150,10 +150,10 @@ CAPPY_TEST(scorer_cancelled_from_another_thread_drops_batches_not_started) {
   auto runner = std::make_shared<FakeRunner>(1, false);
   runner->gate_.Close();
   const cappy::Scorer scorer(tokenizer, runner, Options());
-  std::atomic<bool> cancelled{false};
+  cappy::CancelFlag cancelled;
   std::thread canceller([&] {
     runner->gate_.WaitUntilEntered();  // the first batch is running
-    cancelled.store(true);
+    cancelled.Raise();
     runner->gate_.Release();
   });
   bool threw = false;
@@ -164,13 +164,70 @@ CAPPY_TEST(scorer_cancelled_from_another_thread_drops_batches_not_started) {
   }
   canceller.join();
   CHECK(threw);
-  CHECK_EQ(runner->calls_.load(), 1u);  // the running batch finished; none started after
+  CHECK_EQ(runner->calls_.load(), 1u);  // the running batch finished (this runner cannot cut one short); none started after
 
   // A flag raised before the call: no batch runs at all.
   auto idle = std::make_shared<FakeRunner>(1, false);
   const cappy::Scorer scorer2(tokenizer, idle, Options());
   CHECK_THROWS(scorer2.Score(inputs, &cancelled, nullptr));
   CHECK_EQ(idle->calls_.load(), 0u);
+}
+
+// A runner that can cut a batch short (Session does it with ORT's terminate
+// flag) is handed the call's flag while each batch runs, and its hook fires
+// when the flag is raised mid-batch.
+class HookedRunner : public cappy::BatchRunner {
+ public:
+  std::vector<float> RunRows(const std::vector<const std::vector<int32_t>*>& rows, uint32_t, int32_t,
+                             const std::vector<uint32_t>*, int32_t) const override {
+    return std::vector<float>(rows.size(), 0.f);
+  }
+  std::vector<float> RunRowsCancellable(const std::vector<const std::vector<int32_t>*>& rows, uint32_t, int32_t,
+                                        const std::vector<uint32_t>*, int32_t,
+                                        const cappy::CancelFlag* stop) const override {
+    std::atomic<bool> terminated{false};
+    const cappy::CancelFlag::Hook hook = stop->OnRaise([&] { terminated.store(true); });
+    gate_.Pass();  // the test raises the flag while this batch "runs"
+    if (terminated.load()) {
+      ++terminated_;
+      throw cappy::Error(cappy::ErrorCode::kCancelled, "terminated");
+    }
+    return std::vector<float>(rows.size(), 0.f);
+  }
+  bool takes_type_ids() const noexcept override { return false; }
+  unsigned batches_in_flight() const noexcept override { return 1; }
+  cappy_test::BatchGate gate_;
+  mutable std::atomic<int> terminated_{0};
+};
+
+CAPPY_TEST(scorer_cancel_reaches_the_batch_in_flight_through_its_hook) {
+  auto runner = std::make_shared<HookedRunner>();
+  runner->gate_.Close();
+  const cappy::Scorer scorer(MakeTokenizer(), runner, Options());
+  cappy::CancelFlag cancel;
+  std::thread canceller([&] {
+    runner->gate_.WaitUntilEntered();
+    cancel.Raise();  // runs the batch's hook now, while it is in flight
+    runner->gate_.Release();
+  });
+  bool cancelled = false;
+  try {
+    scorer.Score(Pairs(100), &cancel, nullptr);
+  } catch (const cappy::Error& e) {
+    cancelled = e.code() == cappy::ErrorCode::kCancelled;
+  }
+  canceller.join();
+  CHECK(cancelled);
+  CHECK_EQ(runner->terminated_.load(), 1);
+  // A hook registered on a flag already raised runs at once; one whose guard
+  // has ended never runs again.
+  int calls = 0;
+  { const cappy::CancelFlag::Hook late = cancel.OnRaise([&] { ++calls; }); }
+  CHECK_EQ(calls, 1);
+  cancel.Reset();
+  { const cappy::CancelFlag::Hook gone = cancel.OnRaise([&] { ++calls; }); }
+  cancel.Raise();
+  CHECK_EQ(calls, 1);
 }
 
 CAPPY_TEST(scorer_of_no_pairs_runs_nothing) {

@@ -1,16 +1,21 @@
 // Bad input gets a clear typed error and never a crash.
-import { mkdtemp, mkdir, writeFile, cp, readFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, writeFile, cp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   AbortError,
+  CappyError,
   DisposedError,
+  ERROR_TABLE,
+  InternalError,
   InvalidInputError,
   ModelLoadError,
   Scorer,
   TokenizerError,
 } from '../../lib/index.js';
+import { fromNative } from '../../lib/errors/index.js';
+import { NATIVE_ERROR_CODES, NATIVE_ERROR_REASONS, loadAddon } from '../../lib/native.js';
 import { writeGraphWithRenamedInputs } from '../support/bad-models.js';
 import { makePairs } from '../support/pairs.js';
 
@@ -23,6 +28,16 @@ beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'cappy-bad-'));
 });
 afterAll(async () => scorer?.dispose());
+
+/** The error a promise rejects with. */
+async function failure(p: Promise<unknown>): Promise<CappyError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CappyError);
+  return err as CappyError;
+}
 
 /** A copy of the forged model folder whose files a test then breaks. */
 async function copyModel(name: string): Promise<string> {
@@ -97,6 +112,86 @@ describe('loading', () => {
     await expect(Scorer.load(dir, { maxBatchSize: 0 })).rejects.toThrow(InvalidInputError);
     await expect(Scorer.load(dir, { truncation: 'middle' as never })).rejects.toThrow(InvalidInputError);
     await expect(Scorer.load(dir, { device: 'tpu' as never })).rejects.toThrow(InvalidInputError);
+  });
+});
+
+describe('one error table', () => {
+  it("TypeScript's native codes and reasons are the core's, in its order (cappy_errors.h)", () => {
+    const addon = loadAddon();
+    expect([...NATIVE_ERROR_CODES]).toEqual(addon.errorCodes);
+    expect([...NATIVE_ERROR_REASONS]).toEqual(addon.errorReasons);
+  });
+
+  it('every code has one row, with an HTTP status and a TEI error kind', () => {
+    const teiKinds = new Set(['Validation', 'Tokenizer', 'Overloaded', 'Backend', 'Unhealthy', 'Aborted']);
+    for (const [code, row] of Object.entries(ERROR_TABLE)) {
+      expect(row.httpStatus, code).toBeGreaterThanOrEqual(400);
+      expect(row.httpStatus, code).toBeLessThan(600);
+      expect(teiKinds.has(row.teiKind), code).toBe(true);
+    }
+    // Client faults are 4xx, the engine's and upstream's 5xx.
+    expect(ERROR_TABLE.INVALID_INPUT.httpStatus).toBe(422);
+    expect(ERROR_TABLE.QUEUE_FULL.httpStatus).toBe(429);
+    expect(ERROR_TABLE.SHARD.httpStatus).toBe(500);
+    expect(ERROR_TABLE.REMOTE.httpStatus).toBe(502);
+  });
+
+  it('a foreign native exception is INTERNAL, as the C ABI reports it (CAPPY_ERR_INTERNAL)', () => {
+    const native = Object.assign(new Error('out of memory'), { cappyCode: 'INTERNAL' });
+    expect(fromNative(native)).toBeInstanceOf(InternalError);
+    expect((fromNative(native) as CappyError).code).toBe('INTERNAL');
+    // A code this version does not know is not dropped on the floor either.
+    expect(fromNative(Object.assign(new Error('x'), { cappyCode: 'FUTURE_CODE' }))).toBeInstanceOf(InternalError);
+  });
+
+  it('failures carry a machine-readable reason, so no caller reads the message', async () => {
+    expect((await failure(Scorer.load(join(scratch, 'missing')))).reason).toBe('folder_not_found');
+    expect((await failure(Scorer.load('nobody/never-pulled-model'))).reason).toBe('not_pulled');
+    const noOnnx = join(scratch, 'no-onnx');
+    await mkdir(noOnnx);
+    await writeFile(join(noOnnx, 'tokenizer.json'), '{}');
+    const onnx = await failure(Scorer.load(noOnnx));
+    expect(onnx.reason).toBe('onnx_missing');
+    expect(onnx.message).toMatch(/cappy forge/); // the Node side's hint, added on the reason
+    const small = await copyModel('reason-positions');
+    const config = JSON.parse(await readFile(join(small, 'config.json'), 'utf8'));
+    config.max_position_embeddings = 66; // RoBERTa: 64 tokens
+    await writeFile(join(small, 'config.json'), JSON.stringify(config));
+    const over = await failure(Scorer.load(small, { maxLength: 100 }));
+    expect(over).toBeInstanceOf(InvalidInputError);
+    expect(over.reason).toBe('over_position_limit');
+    const badConfig = await copyModel('bad-config');
+    await writeFile(join(badConfig, 'config.json'), '[1, 2]');
+    expect((await failure(Scorer.load(badConfig))).reason).toBe('config_invalid');
+  });
+
+  it("an empty model.onnx is named plainly, with no trace of ORT's C++ signatures", async () => {
+    const empty = await copyModel('empty-onnx');
+    await writeFile(join(empty, 'onnx', 'model.onnx'), '');
+    const err = await failure(Scorer.load(empty));
+    expect(err).toBeInstanceOf(ModelLoadError);
+    expect(err.reason).toBe('model_invalid');
+    expect(err.message).toMatch(/model\.onnx is empty \(0 bytes\)/);
+    // A corrupt one keeps ORT's own words, less its source locations and signatures.
+    const corrupt = await copyModel('corrupt-onnx');
+    await writeFile(join(corrupt, 'onnx', 'model.onnx'), Buffer.from([0x0a, 0x02, 0x08]));
+    const bad = await failure(Scorer.load(corrupt));
+    expect(bad.reason).toBe('model_invalid');
+    for (const e of [err, bad]) expect(e.message).not.toMatch(/onnxruntime::|onnxruntime_src|\.cc:\d+/);
+  });
+
+  it('a folder without config.json loads, and info says so', async () => {
+    const bare = await copyModel('no-config');
+    await rm(join(bare, 'config.json'));
+    const s = await Scorer.load(bare);
+    try {
+      expect(s.info.model.hasConfig).toBe(false);
+      expect(s.info.model.description).toMatch(/no config\.json/);
+      expect(s.info.maxLength).toBe(512); // no position table to lower it
+    } finally {
+      await s.dispose();
+    }
+    expect(scorer.info.model.hasConfig).toBe(true);
   });
 });
 

@@ -1,10 +1,15 @@
-// Thread defaults follow a container's CPU quota (lib/runtime/cpu-quota.ts):
-// cgroup trees are laid out in a temp folder as the kernel shows them, for
-// cgroup v2, v1, and a process with no quota.
+// Thread defaults follow a container's CPU quota. The core reads it
+// (native/core/load/cpu_quota.cc; its own cases are in native/test/load_test.cc);
+// these check the binding reaches that logic, with cgroup trees laid out in a
+// temp folder as the kernel shows them, for cgroup v2, v1, and a process with
+// no quota, and that Scorer's thread defaults are the core's.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadAddon } from '../../lib/native.js';
+import { resolveOptions } from '../../lib/options/spec.js';
+import { SCORER_OPTIONS } from '../../lib/options/scorer.js';
 import { cgroupCpuLimit, usableCores } from '../../lib/runtime/cpu-quota.js';
 
 const roots: string[] = [];
@@ -56,5 +61,14 @@ describe('cgroup CPU quota', () => {
     expect(cgroupCpuLimit(tiny)).toBe(0.5);
     expect(usableCores(tiny, 8)).toBe(1);
     expect(usableCores(fakeRoot({}), 8)).toBe(8);
+  });
+
+  it("Scorer's thread defaults are the core's, from this process's real cgroup", () => {
+    const d = loadAddon().loadDefaults();
+    expect(d.intraOpThreads).toBe(usableCores());
+    expect(d.tokenizerThreads).toBe(Math.max(1, Math.floor(usableCores() / 2)));
+    const resolved = resolveOptions(SCORER_OPTIONS, {});
+    expect(resolved.intraOpThreads).toBe(d.intraOpThreads);
+    expect(resolved.tokenizerThreads).toBe(d.tokenizerThreads);
   });
 });

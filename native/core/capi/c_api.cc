@@ -1,21 +1,28 @@
 // The C ABI (include/cappy/cappy_c.h) over the C++ core: the same pipeline the
-// Node addon binds (OpenModelFolder, Tokenizer, Session, Scorer), with the
-// Node layer's defaults, so a C host and Scorer.scoreBatch give the same
-// scores. Every entry point catches everything: no exception crosses the
-// boundary, a status and this thread's message go back instead.
+// Node addon binds (OpenModelFolder, ResolveLoad, Tokenizer, Session, Scorer),
+// from the same DefaultLoadConfig(), so a C host and Scorer.scoreBatch resolve
+// a folder alike and give the same scores. Every entry point catches
+// everything: no exception crosses the boundary, a status, this thread's
+// message and its reason go back instead.
 #include "cappy/cappy_c.h"
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
+#include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <exception>
 #include <memory>
 #include <new>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "capi/c_api_internal.h"
+#include "capi/struct_size.h"
+#include "capi/utf8.h"
 #include "cappy/cappy.h"
 
 #ifndef CAPPY_VERSION_STRING
@@ -25,8 +32,13 @@
 #define CAPPY_DEFAULT_ORT_LIBRARY "libonnxruntime.so.1"
 #endif
 
+namespace {
+// The soname every ORT build carries.
+constexpr const char* kOrtSoname = "libonnxruntime.so.1";
+}  // namespace
+
 struct cappy_cancel {
-  std::atomic<bool> raised{false};
+  cappy::CancelFlag flag;
 };
 
 namespace cappy {
@@ -34,32 +46,20 @@ namespace capi {
 namespace {
 
 thread_local std::string t_last_error;
+thread_local ErrorReason t_last_reason = ErrorReason::kNone;
 
-// A failure the C layer itself decides (a bad argument, a small buffer).
-struct StatusError {
-  cappy_status status;
-  std::string message;
-};
+// The status of a core error code: both come from CAPPY_ERROR_CODES, so they
+// share their values.
+cappy_status StatusOf(ErrorCode code) { return static_cast<cappy_status>(static_cast<int>(code)); }
 
-cappy_status FromCode(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidInput: return CAPPY_ERR_INVALID_INPUT;
-    case ErrorCode::kTokenizer: return CAPPY_ERR_TOKENIZER;
-    case ErrorCode::kModelLoad: return CAPPY_ERR_MODEL_LOAD;
-    case ErrorCode::kRuntime: return CAPPY_ERR_RUNTIME;
-    case ErrorCode::kCancelled: return CAPPY_ERR_CANCELLED;
-    case ErrorCode::kDeviceUnavailable: return CAPPY_ERR_DEVICE_UNAVAILABLE;
-  }
-  return CAPPY_ERR_INTERNAL;
-}
-
-cappy_status Fail(cappy_status status, const char* message) noexcept {
+cappy_status Fail(const ErrorInfo& error) noexcept {
+  t_last_reason = error.reason;
   try {
-    t_last_error = message;
+    t_last_error = error.message;
   } catch (...) {
     t_last_error.clear();  // no memory even for the message: the status still says what
   }
-  return status;
+  return StatusOf(error.code);
 }
 
 template <class Body>
@@ -67,56 +67,20 @@ cappy_status Guarded(Body&& body) noexcept {
   try {
     body();
     t_last_error.clear();
+    t_last_reason = ErrorReason::kNone;
     return CAPPY_OK;
-  } catch (const StatusError& e) {
-    return Fail(e.status, e.message.c_str());
-  } catch (const Error& e) {
-    return Fail(FromCode(e.code()), e.what());
-  } catch (const std::bad_alloc&) {
-    return Fail(CAPPY_ERR_INTERNAL, "out of memory");
   } catch (const std::exception& e) {
-    return Fail(CAPPY_ERR_INTERNAL, e.what());
+    return Fail(DescribeException(e));
   } catch (...) {
-    return Fail(CAPPY_ERR_INTERNAL, "unknown C++ exception in cappy");
+    return Fail(DescribeUnknownException());
   }
 }
 
-[[noreturn]] void Invalid(const std::string& message) { throw StatusError{CAPPY_ERR_INVALID_INPUT, message}; }
-
-// Byte offset of the first invalid UTF-8 sequence (RFC 3629: no overlongs, no
-// surrogates, nothing past U+10FFFF), or `len` when the text is valid.
-size_t FirstInvalidUtf8(const unsigned char* s, size_t len) {
-  size_t i = 0;
-  while (i < len) {
-    const unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return i;
-    }
-    if (len - i <= n) return i;
-    if (s[i + 1] < lo || s[i + 1] > hi) return i;
-    for (size_t k = 2; k <= n; ++k) {
-      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
-    }
-    i += n + 1;
-  }
-  return len;
+[[noreturn]] void Invalid(const std::string& message, ErrorReason reason = ErrorReason::kNone) {
+  throw Error(ErrorCode::kInvalidInput, message, reason);
 }
+
+[[noreturn]] void TooSmall(const std::string& message) { throw Error(ErrorCode::kBufferTooSmall, message); }
 
 std::string Text(const char* data, size_t len, const std::string& what) {
   if (data == nullptr) {
@@ -128,21 +92,16 @@ std::string Text(const char* data, size_t len, const std::string& what) {
   return std::string(data, len);
 }
 
-// The caller's struct over the defaults: only the bytes it says it has, so a
-// caller built against an older, shorter struct still works.
-template <class Struct>
-Struct Merge(const Struct& defaults, const Struct* given, const char* what) {
-  Struct out = defaults;
+// The caller's load params over the defaults: only the fields it holds whole,
+// so a caller built against an older, shorter struct still works.
+cappy_load_params Merge(const cappy_load_params& defaults, const cappy_load_params* given) {
+  cappy_load_params out = defaults;
   if (given == nullptr) return out;
-  if (given->struct_size < sizeof(uint32_t)) {
-    Invalid(std::string(what) + "->struct_size is not set; start from the *_default_params() function");
-  }
-  std::memcpy(&out, given, std::min<size_t>(given->struct_size, sizeof(Struct)));
-  out.struct_size = sizeof(Struct);
+  const size_t bytes = WholeFieldBytes(given->struct_size, kLoadParamsEnds, "params");
+  std::memcpy(&out, given, bytes);
+  out.struct_size = sizeof(cappy_load_params);
   return out;
 }
-
-unsigned Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 std::string OrEmpty(const char* s) { return s != nullptr ? s : ""; }
 
@@ -156,11 +115,13 @@ struct cappy_model {
   std::shared_ptr<const cappy::BatchRunner> runner;
   std::shared_ptr<const cappy::Session> session;  // null for a model built from parts (tests)
   std::unique_ptr<cappy::Scorer> scorer;
-  uint32_t max_length = 0;
+  cappy::ResolvedLoad load;  // the settings in force
   // Storage for cappy_model_info's strings.
   std::string model_dir, onnx_path, dtype, dtype_choice, model_type, ort_version, ort_loaded_path,
       execution_provider, forged_note;
   bool forged = false;
+  bool has_config = false;
+  uint32_t position_limit = 0;
 };
 
 namespace cappy {
@@ -172,16 +133,49 @@ cappy_model* ModelFromParts(std::shared_ptr<const Tokenizer> tokenizer, std::sha
   model->tokenizer = std::move(tokenizer);
   model->runner = std::move(runner);
   model->scorer = std::make_unique<Scorer>(model->tokenizer, model->runner, options);
-  model->max_length = model->tokenizer->truncation().max_length;
+  model->load.max_length = model->tokenizer->truncation().max_length;
+  model->load.scorer = options;
   model->execution_provider = "test";
   return model.release();
 }
 
 namespace {
 
-// The Node layer's defaults (lib/options/scorer.ts), so the same folder
-// scores the same from C and from Scorer.load.
-constexpr uint32_t kDefaultMaxLength = 512;
+// Which ONNX Runtime file to load when the params name none: CAPPY_ORT_LIB,
+// else the configured library while it exists, else the soname (the loader's
+// search: LD_LIBRARY_PATH, libcappy.so's RUNPATH ($ORIGIN), the cache).
+// `tried` says what was passed over, for the message when loading fails.
+std::string DefaultOrtLibrary(std::string* tried) {
+  const char* env = std::getenv("CAPPY_ORT_LIB");
+  if (env != nullptr && *env != '\0') return env;
+  const std::string configured = CAPPY_DEFAULT_ORT_LIBRARY;
+  if (configured.find('/') == std::string::npos) return configured;  // a soname already
+  if (::access(configured.c_str(), F_OK) == 0) return configured;
+  *tried = "the library configured at build time, " + configured + ", is gone, and CAPPY_ORT_LIB is not set";
+  return kOrtSoname;
+}
+
+// Params -> LoadConfig, starting from the core's defaults: what the Node
+// addon does with Scorer.load's options.
+LoadConfig ConfigOf(const cappy_load_params& p) {
+  LoadConfig c = DefaultLoadConfig();
+  if (p.max_length != 0) c.max_length = p.max_length;
+  const std::string truncation = p.truncation != nullptr ? p.truncation : "longest_first";
+  const std::optional<TruncationStrategy> strategy = ParseTruncationStrategy(truncation);
+  if (!strategy) Invalid("params: truncation must be longest_first, only_first or only_second (got '" + truncation + "')");
+  c.truncation = *strategy;
+  if (p.intra_op_threads < 0) Invalid("params: intra_op_threads must be 0 (the default) or more");
+  if (p.intra_op_threads > 0) c.intra_op_threads = static_cast<uint32_t>(p.intra_op_threads);
+  if (p.tokenizer_threads > 0) c.tokenizer_threads = p.tokenizer_threads;
+  c.max_batch_tokens = p.max_batch_tokens;
+  c.max_batch_size = p.max_batch_size;
+  c.pad_multiple = p.pad_multiple;
+  c.sort_window = p.sort_window;
+  if (p.execution_provider != nullptr) c.execution_provider = p.execution_provider;
+  c.device_id = p.device_id;
+  c.ep_library_path = OrEmpty(p.ep_library_path);
+  return c;
+}
 
 std::unique_ptr<cappy_model> Load(const std::string& dir, const cappy_load_params& p) {
   ModelSelection selection;
@@ -195,64 +189,43 @@ std::unique_ptr<cappy_model> Load(const std::string& dir, const cappy_load_param
     selection.dtype = ParseModelDType(dtype);
     if (!selection.dtype) Invalid("params: dtype must be fp32, int8, fp16 or auto (got '" + dtype + "')");
   }
-  const std::string ep = p.execution_provider != nullptr ? p.execution_provider : "cpu";
-  if (ep != "cpu" && ep != "cuda" && ep != "tensorrt") {
-    Invalid("params: execution_provider must be cpu, cuda or tensorrt (got '" + ep + "')");
-  }
-  const bool gpu = ep != "cpu";
-  selection.gpu = gpu;
-  if (p.intra_op_threads < 0) Invalid("params: intra_op_threads must be 0 (the core count) or more");
-  if (p.device_id < 0) Invalid("params: device_id must be 0 or more");
-  if (p.max_batch_tokens == 0 || p.max_batch_size == 0 || p.pad_multiple == 0) {
-    Invalid("params: max_batch_tokens, max_batch_size and pad_multiple must be at least 1");
-  }
   if (p.ort_env != nullptr && p.ort_api_base == nullptr) Invalid("params: ort_env needs ort_api_base (its ORT's API)");
+  const LoadConfig config = ConfigOf(p);
+  const auto resolve = [&](uint32_t position_limit) {
+    try {
+      return ResolveLoad(config, position_limit);
+    } catch (const Error& e) {
+      throw Error(e.code(), std::string("params: ") + e.what(), e.reason());
+    }
+  };
+  // Checked before the folder is read, so a bad option fails the same
+  // whatever the folder holds.
+  resolve(0);
+  selection.gpu = config.execution_provider != "cpu";
 
   ModelFolder folder = OpenModelFolder(dir, selection);
-  const uint32_t limit = folder.config ? folder.config->position_limit : 0;
-  uint32_t max_length = p.max_length;
-  if (max_length == 0) {
-    max_length = limit != 0 ? std::min(kDefaultMaxLength, limit) : kDefaultMaxLength;
-  } else if (limit != 0 && max_length > limit) {
-    Invalid("params: max_length " + std::to_string(max_length) + " is more than this model's position table takes (" +
-            std::to_string(limit) + " tokens, from max_position_embeddings in config.json)");
-  }
-  TokenizerOptions topts;
-  topts.max_length = max_length;
-  const std::string truncation = p.truncation != nullptr ? p.truncation : "longest_first";
-  const std::optional<TruncationStrategy> strategy = ParseTruncationStrategy(truncation);
-  if (strategy) {
-    topts.strategy = *strategy;
-  } else {
-    Invalid("params: truncation must be longest_first, only_first or only_second (got '" + truncation + "')");
-  }
-
   auto model = std::make_unique<cappy_model>();
-  model->tokenizer = Tokenizer::FromFile(folder.tokenizer_path, topts);
+  model->has_config = folder.config.has_value();
+  model->position_limit = folder.config ? folder.config->position_limit : 0;
+  model->load = resolve(model->position_limit);
+  model->tokenizer = Tokenizer::FromFile(folder.tokenizer_path, model->load.tokenizer);
 
-  SessionOptions so;
+  SessionOptions so = model->load.session;
   so.ort_api_base = static_cast<const OrtApiBase*>(p.ort_api_base);
   so.ort_env = static_cast<OrtEnv*>(p.ort_env);
-  so.ort_library_path = p.ort_library_path != nullptr ? p.ort_library_path : CAPPY_DEFAULT_ORT_LIBRARY;
+  std::string tried;
+  so.ort_library_path = p.ort_library_path != nullptr ? p.ort_library_path : DefaultOrtLibrary(&tried);
   so.model_path = folder.onnx_path;
-  so.intra_op_threads = p.intra_op_threads > 0 ? p.intra_op_threads : static_cast<int>(Cores());
-  so.execution_provider = ep;
-  so.device_id = p.device_id;
-  so.ep_library_path = OrEmpty(p.ep_library_path);
-  so.io_binding = gpu;
-  so.batches_in_flight = gpu ? 2 : 1;
-  auto session = std::make_shared<const Session>(so);
-
-  ScorerOptions sc;
-  sc.tokenizer_threads = p.tokenizer_threads > 0 ? p.tokenizer_threads : std::max(1u, Cores() / 2);
-  sc.plan.max_batch_tokens = p.max_batch_tokens;
-  sc.plan.max_batch_size = p.max_batch_size;
-  sc.plan.pad_multiple = p.pad_multiple;
-  sc.plan.sort_window = p.sort_window;
+  std::shared_ptr<const Session> session;
+  try {
+    session = std::make_shared<const Session>(so);
+  } catch (const Error& e) {
+    if (tried.empty() || e.reason() != ErrorReason::kOrtUnavailable) throw;
+    throw Error(e.code(), std::string(e.what()) + " (" + tried + ")", e.reason());
+  }
   model->session = session;
   model->runner = session;
-  model->scorer = std::make_unique<Scorer>(model->tokenizer, model->runner, sc);
-  model->max_length = max_length;
+  model->scorer = std::make_unique<Scorer>(model->tokenizer, model->runner, model->load.scorer);
 
   const SessionInfo& si = session->info();
   model->model_dir = folder.dir;
@@ -262,6 +235,7 @@ std::unique_ptr<cappy_model> Load(const std::string& dir, const cappy_load_param
   model->ort_version = si.ort_version;
   model->ort_loaded_path = si.ort_loaded_path;
   model->execution_provider = si.execution_provider;
+  model->load.session.pinned_buffers = si.pinned_buffers;  // what the provider gave, not what was asked
   if (folder.config) {
     model->model_type = folder.config->model_type;
     model->forged = folder.config->forged;
@@ -271,7 +245,8 @@ std::unique_ptr<cappy_model> Load(const std::string& dir, const cappy_load_param
 }
 
 cappy_model_info InfoOf(const cappy_model& m) {
-  cappy_model_info info{};
+  cappy_model_info info;
+  std::memset(&info, 0, sizeof info);  // padding too: callers compare bytes
   info.struct_size = sizeof(cappy_model_info);
   info.model_dir = m.model_dir.c_str();
   info.onnx_path = m.onnx_path.c_str();
@@ -281,12 +256,31 @@ cappy_model_info InfoOf(const cappy_model& m) {
   info.ort_version = m.ort_version.c_str();
   info.ort_loaded_path = m.ort_loaded_path.c_str();
   info.execution_provider = m.execution_provider.c_str();
-  info.max_length = m.max_length;
+  info.max_length = m.load.max_length;
   info.vocab_size = static_cast<uint32_t>(m.tokenizer->vocab_size());
   info.pad_id = m.tokenizer->pad_id();
   info.takes_type_ids = m.runner->takes_type_ids() ? 1 : 0;
   info.forged = m.forged ? 1 : 0;
   info.forged_note = m.forged_note.c_str();
+  const ResolvedLoad& l = m.load;
+  info.has_config = m.has_config ? 1 : 0;
+  info.position_limit = m.position_limit;
+  info.truncation = TruncationStrategyName(l.tokenizer.strategy.value_or(TruncationStrategy::kLongestFirst));
+  info.intra_op_threads = static_cast<uint32_t>(l.session.intra_op_threads);
+  info.tokenizer_threads = l.scorer.tokenizer_threads;
+  info.max_batch_tokens = l.scorer.plan.max_batch_tokens;
+  info.max_batch_size = l.scorer.plan.max_batch_size;
+  info.pad_multiple = l.scorer.plan.pad_multiple;
+  info.sort_window = l.scorer.plan.sort_window;
+  info.device_id = l.session.device_id;
+  info.io_binding = l.session.io_binding ? 1 : 0;
+  info.pinned_buffers = l.session.pinned_buffers ? 1 : 0;
+  info.batches_in_flight = l.session.batches_in_flight;
+  for (int k = 0; k < 2; ++k) {
+    info.trt_min_shape[k] = l.session.trt_min_shape[k];
+    info.trt_opt_shape[k] = l.session.trt_opt_shape[k];
+    info.trt_max_shape[k] = l.session.trt_max_shape[k];
+  }
   return info;
 }
 
@@ -296,26 +290,25 @@ cappy_model_info InfoOf(const cappy_model& m) {
 
 using cappy::capi::Guarded;
 using cappy::capi::Invalid;
-using cappy::capi::StatusError;
+using cappy::capi::TooSmall;
 
 extern "C" {
 
 const char* cappy_status_name(cappy_status status) {
   switch (status) {
     case CAPPY_OK: return "CAPPY_OK";
-    case CAPPY_ERR_INVALID_INPUT: return "CAPPY_ERR_INVALID_INPUT";
-    case CAPPY_ERR_TOKENIZER: return "CAPPY_ERR_TOKENIZER";
-    case CAPPY_ERR_MODEL_LOAD: return "CAPPY_ERR_MODEL_LOAD";
-    case CAPPY_ERR_RUNTIME: return "CAPPY_ERR_RUNTIME";
-    case CAPPY_ERR_CANCELLED: return "CAPPY_ERR_CANCELLED";
-    case CAPPY_ERR_DEVICE_UNAVAILABLE: return "CAPPY_ERR_DEVICE_UNAVAILABLE";
-    case CAPPY_ERR_BUFFER_TOO_SMALL: return "CAPPY_ERR_BUFFER_TOO_SMALL";
-    case CAPPY_ERR_INTERNAL: return "CAPPY_ERR_INTERNAL";
+#define CAPPY_STATUS_NAME_(Cxx, NAME, value, meaning) \
+  case CAPPY_ERR_##NAME:                               \
+    return "CAPPY_ERR_" #NAME;
+      CAPPY_ERROR_CODES(CAPPY_STATUS_NAME_)
+#undef CAPPY_STATUS_NAME_
   }
   return "CAPPY_ERR_UNKNOWN";
 }
 
 const char* cappy_last_error(void) { return cappy::capi::t_last_error.c_str(); }
+
+const char* cappy_last_error_reason(void) { return cappy::ErrorReasonName(cappy::capi::t_last_reason); }
 
 uint32_t cappy_abi_version(void) { return CAPPY_ABI_VERSION; }
 
@@ -324,12 +317,17 @@ const char* cappy_version(void) { return CAPPY_VERSION_STRING; }
 const char* cappy_default_ort_library(void) { return CAPPY_DEFAULT_ORT_LIBRARY; }
 
 cappy_load_params cappy_load_default_params(void) {
+  // The core's defaults (cappy/load.h), as the Node package's Scorer.load starts from them.
+  const cappy::LoadConfig c = cappy::DefaultLoadConfig();
   cappy_load_params p;
   std::memset(&p, 0, sizeof p);
   p.struct_size = sizeof(cappy_load_params);
-  p.max_batch_tokens = 16384;
-  p.max_batch_size = 64;
-  p.pad_multiple = 8;
+  p.intra_op_threads = static_cast<int32_t>(c.intra_op_threads);
+  p.tokenizer_threads = c.tokenizer_threads;
+  p.max_batch_tokens = c.max_batch_tokens;
+  p.max_batch_size = c.max_batch_size;
+  p.pad_multiple = c.pad_multiple;
+  p.sort_window = c.sort_window;
   return p;
 }
 
@@ -338,7 +336,7 @@ cappy_status cappy_model_load(const char* model_dir, const cappy_load_params* pa
     if (out_model == nullptr) Invalid("out_model is NULL");
     *out_model = nullptr;
     if (model_dir == nullptr || *model_dir == '\0') Invalid("model_dir is NULL or empty");
-    const cappy_load_params p = cappy::capi::Merge(cappy_load_default_params(), params, "params");
+    const cappy_load_params p = cappy::capi::Merge(cappy_load_default_params(), params);
     *out_model = cappy::capi::Load(model_dir, p).release();
   });
 }
@@ -349,11 +347,13 @@ cappy_status cappy_model_get_info(const cappy_model* model, cappy_model_info* ou
   return Guarded([&] {
     if (model == nullptr) Invalid("model is NULL");
     if (out == nullptr) Invalid("out is NULL");
-    if (out->struct_size < sizeof(uint32_t)) Invalid("out->struct_size is not set; set it to sizeof(cappy_model_info)");
-    const cappy_model_info info = cappy::capi::InfoOf(*model);
     const uint32_t size = out->struct_size;
-    std::memcpy(out, &info, std::min<size_t>(size, sizeof info));
-    out->struct_size = size;
+    const size_t bytes = cappy::capi::WholeFieldBytes(size, cappy::capi::kModelInfoEnds, "out");
+    const cappy_model_info info = cappy::capi::InfoOf(*model);
+    // Past struct_size, only the bytes of whole fields: a field the caller's
+    // struct holds in part is left as it was.
+    std::memcpy(reinterpret_cast<char*>(out) + sizeof(uint32_t), reinterpret_cast<const char*>(&info) + sizeof(uint32_t),
+                bytes - sizeof(uint32_t));
   });
 }
 
@@ -365,11 +365,11 @@ cappy_status cappy_cancel_new(cappy_cancel** out_cancel) {
 }
 
 void cappy_cancel_request(cappy_cancel* cancel) {
-  if (cancel != nullptr) cancel->raised.store(true);
+  if (cancel != nullptr) cancel->flag.Raise();
 }
 
 void cappy_cancel_reset(cappy_cancel* cancel) {
-  if (cancel != nullptr) cancel->raised.store(false);
+  if (cancel != nullptr) cancel->flag.Reset();
 }
 
 void cappy_cancel_free(cappy_cancel* cancel) { delete cancel; }
@@ -382,9 +382,8 @@ cappy_status cappy_score(cappy_model* model, const cappy_pair* pairs, size_t n, 
     if (pairs == nullptr) Invalid("pairs is NULL");
     if (scores == nullptr) Invalid("scores is NULL");
     if (scores_capacity < n) {
-      throw StatusError{CAPPY_ERR_BUFFER_TOO_SMALL, "scores holds " + std::to_string(scores_capacity) +
-                                                        " floats; " + std::to_string(n) + " pairs need " +
-                                                        std::to_string(n)};
+      TooSmall("scores holds " + std::to_string(scores_capacity) + " floats; " + std::to_string(n) + " pairs need " +
+               std::to_string(n));
     }
     std::vector<cappy::TextInput> inputs(n);
     for (size_t i = 0; i < n; ++i) {
@@ -393,7 +392,7 @@ cappy_status cappy_score(cappy_model* model, const cappy_pair* pairs, size_t n, 
       inputs[i].second = cappy::capi::Text(pairs[i].second, pairs[i].second_len, at + ".second");
       inputs[i].has_second = true;
     }
-    const std::vector<float> out = model->scorer->Score(inputs, cancel != nullptr ? &cancel->raised : nullptr, nullptr);
+    const std::vector<float> out = model->scorer->Score(inputs, cancel != nullptr ? &cancel->flag : nullptr, nullptr);
     std::copy(out.begin(), out.end(), scores);
   });
 }
@@ -414,8 +413,7 @@ cappy_status cappy_tokenize(const cappy_model* model, const char* first, size_t 
     model->tokenizer->Encode(a, second != nullptr ? &b_view : nullptr, out);
     *n_ids = out.size();
     if (ids_capacity < out.size()) {
-      throw StatusError{CAPPY_ERR_BUFFER_TOO_SMALL, "ids holds " + std::to_string(ids_capacity) + " ids; this input needs " +
-                                                        std::to_string(out.size())};
+      TooSmall("ids holds " + std::to_string(ids_capacity) + " ids; this input needs " + std::to_string(out.size()));
     }
     std::copy(out.begin(), out.end(), ids);
   });

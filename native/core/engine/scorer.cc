@@ -27,12 +27,8 @@ double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-bool IsCancelled(const std::atomic<bool>* flag) {
-  return flag != nullptr && flag->load(std::memory_order_relaxed);
-}
-
-void ThrowIfCancelled(const std::atomic<bool>* flag) {
-  if (IsCancelled(flag)) throw Error(ErrorCode::kCancelled, "The operation was aborted");
+void ThrowIfCancelled(const CancelFlag* flag) {
+  if (IsRaised(flag)) throw Error(ErrorCode::kCancelled, "The operation was aborted");
 }
 
 // Pairs tokenized, then planned, together: big enough that sorting inside a
@@ -106,7 +102,7 @@ Scorer::Scorer(std::shared_ptr<const Tokenizer> tokenizer, std::shared_ptr<const
   if (!tokenizer_ || !runner_) throw Error(ErrorCode::kInvalidInput, "Scorer needs a tokenizer and a session");
 }
 
-std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std::atomic<bool>* cancelled,
+std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const CancelFlag* cancelled,
                                  ScoreStats* stats) const {
   ScoreStats local;
   ScoreStats& st = stats != nullptr ? *stats : local;
@@ -211,8 +207,8 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const std
           rows.push_back(&encoded[begin + r]);
           if (with_types) starts.push_back(second_starts[begin + r]);
         }
-        const std::vector<float> batch_scores =
-            runner_->RunRows(rows, batch.padded_length, pad_id, with_types ? &starts : nullptr, pair_type);
+        const std::vector<float> batch_scores = runner_->RunRowsCancellable(
+            rows, batch.padded_length, pad_id, with_types ? &starts : nullptr, pair_type, cancelled);
         for (size_t r = 0; r < batch.rows.size(); ++r) scores[begin + batch.rows[r]] = batch_scores[r];
         computed += static_cast<uint64_t>(batch.rows.size()) * batch.padded_length;
       }

@@ -30,22 +30,39 @@ bool Truthy(json::Value v) {
   }
 }
 
+// The JSON reader's refusals (unreadable, not JSON) carry the reason too.
+template <class Read>
+ModelConfig WithConfigReason(Read&& read) {
+  try {
+    return read();
+  } catch (const Error& e) {
+    if (e.reason() != ErrorReason::kNone) throw;
+    throw Error(e.code(), e.what(), ErrorReason::kConfigInvalid);
+  }
+}
+
 }  // namespace
 
 ModelConfig ParseConfigJson(std::string_view text, const std::string& what) {
-  const json::Document doc(text, ErrorCode::kModelLoad, what);
-  return model::ReadConfig(doc.root(), what);
+  return WithConfigReason([&] {
+    const json::Document doc(text, ErrorCode::kModelLoad, what);
+    return model::ReadConfig(doc.root(), what);
+  });
 }
 
 namespace model {
 
 ModelConfig ReadConfigFile(const std::string& path, const std::string& what) {
-  const std::unique_ptr<json::Document> doc = json::Document::Load(path, ErrorCode::kModelLoad, what);
-  return ReadConfig(doc->root(), what);
+  return WithConfigReason([&] {
+    const std::unique_ptr<json::Document> doc = json::Document::Load(path, ErrorCode::kModelLoad, what);
+    return ReadConfig(doc->root(), what);
+  });
 }
 
 ModelConfig ReadConfig(json::Value root_value, const std::string& what) {
-  if (!json::IsObject(root_value)) throw Error(ErrorCode::kModelLoad, what + " must be a JSON object");
+  if (!json::IsObject(root_value)) {
+    throw Error(ErrorCode::kModelLoad, what + " must be a JSON object", ErrorReason::kConfigInvalid);
+  }
   const json::Object root(root_value);
   ModelConfig out;
   if (const std::optional<json::Value> type = json::Present(root, "model_type")) out.model_type = StringOr(type, "");

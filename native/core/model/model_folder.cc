@@ -61,7 +61,9 @@ std::string Names(const std::vector<ModelDType>& dtypes) {
   return Join(names);
 }
 
-[[noreturn]] void Missing(const std::string& message) { throw Error(ErrorCode::kModelLoad, message); }
+[[noreturn]] void Missing(const std::string& message, ErrorReason reason) {
+  throw Error(ErrorCode::kModelLoad, message, reason);
+}
 
 void ChooseGraph(const fs::path& dir, const ModelSelection& select, ModelFolder& out) {
   // Neutral: C hosts read this too. The Node layer adds its CLI's commands
@@ -69,7 +71,9 @@ void ChooseGraph(const fs::path& dir, const ModelSelection& select, ModelFolder&
   const std::string make = "Export the model to ONNX under one of those names.";
   if (!select.onnx_file.empty()) {
     const fs::path path = (dir / select.onnx_file).lexically_normal();
-    if (!IsFile(path)) Missing("no ONNX model at " + path.string() + " (the ONNX file asked for). " + make);
+    if (!IsFile(path)) {
+      Missing("no ONNX model at " + path.string() + " (the ONNX file asked for). " + make, ErrorReason::kOnnxMissing);
+    }
     out.onnx_path = path.string();
     for (const ModelDType d : kAllDTypes) {
       for (const std::string& c : Candidates(d)) {
@@ -96,14 +100,15 @@ void ChooseGraph(const fs::path& dir, const ModelSelection& select, ModelFolder&
     }
     std::vector<std::string> all;
     for (const ModelDType d : kAllDTypes) all.push_back(Join(Candidates(d)));
-    Missing("no ONNX model in " + dir.string() + " (looked for " + Join(all) + "). " + make);
+    Missing("no ONNX model in " + dir.string() + " (looked for " + Join(all) + "). " + make, ErrorReason::kOnnxMissing);
   }
   const ModelDType want = select.dtype.value_or(ModelDType::kFp32);
   const std::optional<std::string> path = FirstPresent(dir, want);
   if (!path) {
     Missing("no ONNX model in " + dir.string() + " for dtype " + ModelDTypeName(want) + " (looked for " +
             Join(Candidates(want)) + "; dtypes here: " + here + "). " + make +
-            (out.dtypes_present.empty() ? "" : " Or load with dtype auto."));
+            (out.dtypes_present.empty() ? "" : " Or load with dtype auto."),
+            ErrorReason::kOnnxMissing);
   }
   out.onnx_path = *path;
   out.dtype = want;
@@ -134,8 +139,8 @@ std::optional<ModelDType> ParseModelDType(std::string_view name) noexcept {
 ModelFolder OpenModelFolder(const std::string& dir_name, const ModelSelection& selection) {
   std::error_code ec;
   const fs::path dir = fs::absolute(dir_name, ec).lexically_normal();
-  if (ec || !fs::exists(dir, ec)) Missing("model folder not found: " + dir.string());
-  if (!fs::is_directory(dir, ec)) Missing("model path is not a folder: " + dir.string());
+  if (ec || !fs::exists(dir, ec)) Missing("model folder not found: " + dir.string(), ErrorReason::kFolderNotFound);
+  if (!fs::is_directory(dir, ec)) Missing("model path is not a folder: " + dir.string(), ErrorReason::kFolderNotFound);
   ModelFolder out;
   out.dir = dir.string();
   // lexically_normal keeps a trailing separator ("a/b/" -> "a/b/"); the folder's name has none.
@@ -145,7 +150,7 @@ ModelFolder OpenModelFolder(const std::string& dir_name, const ModelSelection& s
   }
   ChooseGraph(fs::path(out.dir), selection, out);
   const fs::path tokenizer = fs::path(out.dir) / "tokenizer.json";
-  if (!IsFile(tokenizer)) Missing("no tokenizer.json in " + out.dir);
+  if (!IsFile(tokenizer)) Missing("no tokenizer.json in " + out.dir, ErrorReason::kTokenizerMissing);
   out.tokenizer_path = tokenizer.string();
   const fs::path config = fs::path(out.dir) / "config.json";
   if (IsFile(config)) {

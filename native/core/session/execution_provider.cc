@@ -52,7 +52,7 @@ EpSetup AppendCudaPlugin(const Runtime& runtime, const SessionOptions& options, 
                                                              options.provider_options.end());
     so.AppendExecutionProvider_V2(*runtime.env, {*chosen}, ep_options);
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kDeviceUnavailable, std::string("cannot add the CUDA execution provider: ") + e.what());
+    throw Error(ErrorCode::kDeviceUnavailable, "cannot add the CUDA execution provider: " + CleanOrtMessage(e.what()));
   }
   EpSetup setup;
   const OrtMemoryInfo* host = runtime.api->EpDevice_MemoryInfo(*chosen, OrtDeviceMemoryType_HOST_ACCESSIBLE);
@@ -100,7 +100,7 @@ EpSetup AppendTensorRt(const Runtime& runtime, const SessionOptions& options, Or
   const OrtApi& api = *runtime.api;
   OrtTensorRTProviderOptionsV2* trt = nullptr;
   auto fail = [&](OrtStatus* status, const std::string& what) {
-    std::string message = what + ": " + api.GetErrorMessage(status);
+    std::string message = what + ": " + CleanOrtMessage(api.GetErrorMessage(status));
     api.ReleaseStatus(status);
     if (trt != nullptr) api.ReleaseTensorRTProviderOptions(trt);
     throw Error(ErrorCode::kDeviceUnavailable,

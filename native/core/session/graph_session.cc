@@ -3,13 +3,10 @@
 // INVALID_INPUT naming it rather than ORT's message from deep in a kernel.
 #include <onnxruntime_cxx_api.h>
 
-#include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "cappy/cappy.h"
 #include "session/execution_provider.h"
@@ -92,40 +89,6 @@ GraphOptimizationLevel OptimizationLevel(const std::string& level) {
   if (level == "none") return GraphOptimizationLevel::ORT_DISABLE_ALL;
   throw Error(ErrorCode::kInvalidInput, "unknown graph optimization level '" + level + "' (all, extended, basic, none)");
 }
-
-// Raises ORT's terminate flag on `run_options` once `cancel` is set, polling
-// it until the run ends. ORT checks the flag between nodes.
-class CancelWatch {
- public:
-  CancelWatch(const std::atomic<bool>* cancel, Ort::RunOptions& run_options) {
-    if (cancel == nullptr) return;
-    thread_ = std::thread([this, cancel, &run_options] {
-      std::unique_lock<std::mutex> lock(mutex_);
-      while (!done_) {
-        if (cancel->load()) {
-          run_options.SetTerminate();
-          return;
-        }
-        ended_.wait_for(lock, std::chrono::milliseconds(2));
-      }
-    });
-  }
-  ~CancelWatch() {
-    if (!thread_.joinable()) return;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    ended_.notify_one();
-    thread_.join();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable ended_;
-  bool done_ = false;
-  std::thread thread_;
-};
 
 template <typename T>
 void AddInto(void* into, const void* from, size_t count) {
@@ -310,11 +273,11 @@ void GraphSession::Impl::CheckOutputs(const std::vector<OutputRequest>& outputs)
 
 std::vector<OutputTensor> GraphSession::Run(const std::vector<HostTensor>& inputs,
                                             const std::vector<OutputRequest>& outputs,
-                                            const std::atomic<bool>* cancel) const {
+                                            const CancelFlag* cancel) const {
   const Impl& s = *impl_;
   s.CheckInputs(inputs);
   s.CheckOutputs(outputs);
-  if (cancel != nullptr && cancel->load()) throw Error(ErrorCode::kCancelled, "the run was cancelled");
+  if (IsRaised(cancel)) throw Error(ErrorCode::kCancelled, "the run was cancelled");
 
   std::vector<Ort::Value> in_values;
   std::vector<const char*> in_names;
@@ -339,18 +302,26 @@ std::vector<OutputTensor> GraphSession::Run(const std::vector<HostTensor>& input
 
   Ort::RunOptions run_options;
   try {
-    CancelWatch watch(cancel, run_options);
+    // Raising the flag sets ORT's terminate flag on this run, which returns
+    // at its next node (the hook runs on the raising thread, so it must not
+    // throw: the C API is called directly).
+    CancelFlag::Hook stop_hook;
+    if (cancel != nullptr) {
+      OrtRunOptions* raw = run_options;
+      const OrtApi* api = s.runtime->api;
+      stop_hook = cancel->OnRaise([api, raw] { api->ReleaseStatus(api->RunOptionsSetTerminate(raw)); });
+    }
     s.session->Run(run_options, in_names.data(), in_values.data(), in_values.size(), out_names.data(),
                    out_values.data(), out_values.size());
   } catch (const Ort::Exception& e) {
-    if (cancel != nullptr && cancel->load()) throw Error(ErrorCode::kCancelled, "the run was cancelled");
+    if (IsRaised(cancel)) throw Error(ErrorCode::kCancelled, "the run was cancelled");
     throw Error(ErrorCode::kRuntime, std::string("ONNX Runtime failed to run the graph: ") + e.what());
   }
 
   // A cancel that came while the last node ran still counts: nothing has
   // been added into the caller's buffers yet, so a cancelled run leaves them
   // as they were.
-  if (cancel != nullptr && cancel->load()) throw Error(ErrorCode::kCancelled, "the run was cancelled");
+  if (IsRaised(cancel)) throw Error(ErrorCode::kCancelled, "the run was cancelled");
   std::vector<OutputTensor> results(outputs.size());
   for (size_t i = 0; i < outputs.size(); ++i) {
     const OutputRequest& o = outputs[i];

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <map>
+#include <string>
 #include <memory>
 #include <mutex>
 #include <onnxruntime_cxx_api.h>
@@ -62,12 +63,63 @@ std::unique_ptr<Runtime> Finish(std::unique_ptr<Runtime> runtime, const OrtApiBa
     // outlive any owner.
     runtime->env = host_env != nullptr ? new Ort::Env(host_env) : new Ort::Env(ORT_LOGGING_LEVEL_ERROR, "cappy");
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kModelLoad, std::string("ONNX Runtime cannot create its environment: ") + e.what());
+    throw Error(ErrorCode::kModelLoad, "ONNX Runtime cannot create its environment: " + CleanOrtMessage(e.what()),
+                ErrorReason::kOrtUnavailable);
   }
   return runtime;
 }
 
+bool IsPathChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '/' ||
+         c == '.' || c == '-' || c == '+' || c == '\\';
+}
+
+// At `at` (just after "file.cc:123 "), the length of a C++ signature such as
+// "onnxruntime::Model::Model(onnx::ModelProto&&, ...) const ", or 0 when the
+// text there is not one (a qualified name, then balanced parentheses).
+size_t SignatureLength(const std::string& m, size_t at) {
+  const size_t open = m.find('(', at);
+  if (open == std::string::npos || open - at > 300) return 0;
+  if (m.substr(at, open - at).find("::") == std::string::npos) return 0;
+  int depth = 0;
+  size_t i = open;
+  for (; i < m.size(); ++i) {
+    if (m[i] == '(') ++depth;
+    if (m[i] == ')' && --depth == 0) break;
+  }
+  if (i == m.size()) return 0;
+  ++i;
+  if (m.compare(i, 6, " const") == 0) i += 6;
+  while (i < m.size() && m[i] == ' ') ++i;
+  return i - at;
+}
+
 }  // namespace
+
+std::string CleanOrtMessage(const std::string& raw) {
+  std::string m = raw.substr(0, raw.find("Stacktrace:"));
+  for (const char* ext : {".cc:", ".cpp:", ".h:"}) {
+    for (size_t hit = m.find(ext); hit != std::string::npos; hit = m.find(ext, hit)) {
+      size_t begin = hit;
+      while (begin > 0 && IsPathChar(m[begin - 1])) --begin;
+      size_t end = hit + std::char_traits<char>::length(ext);
+      const size_t digits = end;
+      while (end < m.size() && m[end] >= '0' && m[end] <= '9') ++end;
+      if (end == digits || begin == hit) {
+        hit = end;
+        continue;
+      }
+      while (end < m.size() && m[end] == ' ') ++end;
+      end += SignatureLength(m, end);
+      // "failed:/onnxruntime_src/..." keeps its colon, followed by a space.
+      const std::string glue = begin > 0 && m[begin - 1] == ':' ? " " : "";
+      m.replace(begin, end - begin, glue);
+      hit = begin;
+    }
+  }
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ' || m.back() == '\r')) m.pop_back();
+  return m;
+}
 
 const Runtime& LoadRuntime(const std::string& library_path, const std::string& link) {
   std::lock_guard<std::mutex> lock(g_mutex);
@@ -75,7 +127,8 @@ const Runtime& LoadRuntime(const std::string& library_path, const std::string& l
     if (g_runtime->library_path != library_path || g_runtime->asked_link != link) {
       throw Error(ErrorCode::kModelLoad,
                   "ONNX Runtime is already loaded from " + g_runtime->library_path + " (" + g_runtime->link +
-                      "); one process can use only one ORT library (asked for " + library_path + ", " + link + ")");
+                      "); one process can use only one ORT library (asked for " + library_path + ", " + link + ")",
+                  ErrorReason::kOrtConflict);
     }
     return *g_runtime;
   }
@@ -104,13 +157,15 @@ const Runtime& LoadRuntime(const std::string& library_path, const std::string& l
     throw Error(ErrorCode::kModelLoad,
                 "cannot load ONNX Runtime from " + library_path + ": " + why +
                     ". Point the library path at an ONNX Runtime shared library (libonnxruntime.so, ORT 1." +
-                    std::to_string(ORT_API_VERSION) + " or newer)");
+                    std::to_string(ORT_API_VERSION) + " or newer)",
+                ErrorReason::kOrtUnavailable);
   }
   if (base == nullptr) {
     auto get_api_base = reinterpret_cast<GetApiBaseFn>(dlsym(handle, "OrtGetApiBase"));
     if (get_api_base == nullptr) {
       dlclose(handle);
-      throw Error(ErrorCode::kModelLoad, library_path + " is not an ONNX Runtime library (no OrtGetApiBase)");
+      throw Error(ErrorCode::kModelLoad, library_path + " is not an ONNX Runtime library (no OrtGetApiBase)",
+                  ErrorReason::kOrtUnavailable);
     }
     base = get_api_base();
   }
@@ -121,7 +176,8 @@ const Runtime& LoadRuntime(const std::string& library_path, const std::string& l
     throw Error(ErrorCode::kModelLoad,
                 "ONNX Runtime at " + library_path + " is version " + version + ", which lacks API version " +
                     std::to_string(ORT_API_VERSION) + " (ORT 1." + std::to_string(ORT_API_VERSION) +
-                    " or newer is needed)");
+                    " or newer is needed)",
+                ErrorReason::kOrtUnavailable);
   }
   auto runtime = std::make_unique<Runtime>();
   runtime->library_path = library_path;
@@ -139,11 +195,13 @@ const Runtime& AdoptRuntime(const OrtApiBase* api_base, OrtEnv* env) {
       throw Error(ErrorCode::kModelLoad,
                   "ONNX Runtime is already loaded from " + g_runtime->library_path + " (" + g_runtime->link +
                       "); one process can use only one ORT library (asked for the host's ORT, " +
-                      LoadedPath(api_base, "unknown file") + ")");
+                      LoadedPath(api_base, "unknown file") + ")",
+                  ErrorReason::kOrtConflict);
     }
     if (env != nullptr && g_runtime->env != nullptr && static_cast<OrtEnv*>(*g_runtime->env) != env) {
       throw Error(ErrorCode::kModelLoad,
-                  "cappy already runs on another OrtEnv of this ORT; hand in the same OrtEnv every time (or none)");
+                  "cappy already runs on another OrtEnv of this ORT; hand in the same OrtEnv every time (or none)",
+                  ErrorReason::kOrtConflict);
     }
     return *g_runtime;
   }
@@ -151,7 +209,8 @@ const Runtime& AdoptRuntime(const OrtApiBase* api_base, OrtEnv* env) {
   if (api == nullptr) {
     throw Error(ErrorCode::kModelLoad, "the host's ONNX Runtime is version " + std::string(api_base->GetVersionString()) +
                                            ", which lacks API version " + std::to_string(ORT_API_VERSION) + " (ORT 1." +
-                                           std::to_string(ORT_API_VERSION) + " or newer is needed)");
+                                           std::to_string(ORT_API_VERSION) + " or newer is needed)",
+                ErrorReason::kOrtUnavailable);
   }
   auto runtime = std::make_unique<Runtime>();
   runtime->library_path = LoadedPath(api_base, "(host ORT)");
@@ -170,7 +229,8 @@ std::string RegisterEpLibrary(const Runtime& runtime, const std::string& ep_libr
     runtime.env->RegisterExecutionProviderLibrary(name.c_str(), ep_library_path);
   } catch (const Ort::Exception& e) {
     throw Error(ErrorCode::kDeviceUnavailable,
-                "ONNX Runtime cannot load the execution provider library " + ep_library_path + ": " + e.what());
+                "ONNX Runtime cannot load the execution provider library " + ep_library_path + ": " +
+                    CleanOrtMessage(e.what()));
   }
   g_ep_libraries.emplace(ep_library_path, name);
   return name;

@@ -53,6 +53,12 @@ const Runtime& LoadRuntime(const std::string& library_path, const std::string& l
 // AdoptRuntime naming another ORT throws Error(kModelLoad).
 const Runtime& AdoptRuntime(const OrtApiBase* api_base, OrtEnv* env);
 
+// ORT's exception text made fit for users: the source locations and C++
+// signatures ORT_THROW puts before its message ("/onnxruntime_src/...cc:177
+// onnxruntime::Model::Model(onnx::ModelProto&&, ...) ModelProto does not have
+// a graph.") and any stack trace are dropped; what is left says what failed.
+std::string CleanOrtMessage(const std::string& message);
+
 // Registers a plugin execution provider library (CreateEpFactories) on the
 // shared env once per path and returns its registration name. Throws
 // Error(kDeviceUnavailable) with ORT's reason when the library cannot load.

@@ -53,9 +53,16 @@ struct InputRoles {
   int type_ids = -1;
 };
 
+// What ORT would report in its own words (an empty file: "ModelProto does
+// not have a graph", after a C++ signature) is said plainly here.
 void CheckFileReadable(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error(ErrorCode::kModelLoad, "model file not found or unreadable: " + path);
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) throw Error(ErrorCode::kModelLoad, "model file not found or unreadable: " + path, ErrorReason::kOnnxMissing);
+  if (f.tellg() == 0) {
+    throw Error(ErrorCode::kModelLoad,
+                "model file " + path + " is empty (0 bytes), not an ONNX model; was an export or a download cut short?",
+                ErrorReason::kModelInvalid);
+  }
 }
 
 }  // namespace
@@ -78,8 +85,10 @@ struct Session::Impl {
 
   // Runs the batch already written into `slot`: plain Run, or through the
   // slot's IoBinding (inputs bound from the slot's buffers, logits bound to
-  // CPU memory, so they come back in one small copy).
-  std::vector<float> Execute(ort::InputSlots::Slot& slot, uint32_t rows, uint32_t seq_len) const;
+  // CPU memory, so they come back in one small copy). `stop`, when raised,
+  // sets ORT's terminate flag on this Run's options.
+  std::vector<float> Execute(ort::InputSlots::Slot& slot, uint32_t rows, uint32_t seq_len,
+                             const CancelFlag* stop) const;
 };
 
 Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
@@ -94,7 +103,7 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
     if (options.intra_op_threads > 0) so.SetIntraOpNumThreads(options.intra_op_threads);
     so.SetInterOpNumThreads(1);
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kModelLoad, std::string("invalid session options: ") + e.what());
+    throw Error(ErrorCode::kModelLoad, "invalid session options: " + ort::CleanOrtMessage(e.what()));
   }
   ep = ort::AppendExecutionProvider(*s.runtime, options, so);  // throws kDeviceUnavailable
   try {
@@ -102,9 +111,11 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
   } catch (const Ort::Exception& e) {
     // A GPU EP that loaded but cannot start (out of memory, CUDA library
     // mismatch) fails here, not at append time.
-    const ErrorCode code = options.execution_provider == "cpu" ? ErrorCode::kModelLoad : ErrorCode::kDeviceUnavailable;
-    throw Error(code, "ONNX Runtime cannot load " + options.model_path + " on " + options.execution_provider + ": " +
-                          e.what());
+    const bool cpu = options.execution_provider == "cpu";
+    throw Error(cpu ? ErrorCode::kModelLoad : ErrorCode::kDeviceUnavailable,
+                "ONNX Runtime cannot load " + options.model_path + " on " + options.execution_provider + ": " +
+                    ort::CleanOrtMessage(e.what()),
+                cpu ? ErrorReason::kModelInvalid : ErrorReason::kNone);
   }
 
   Ort::AllocatorWithDefaultOptions allocator;
@@ -136,15 +147,18 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
     if (role == nullptr || !int_type) {
       throw Error(ErrorCode::kModelLoad,
                   "model " + options.model_path + " is not a cross-encoder this engine can feed: it takes " +
-                      list_inputs() + "; expected input_ids and attention_mask (int64 or int32), optionally token_type_ids");
+                      list_inputs() + "; expected input_ids and attention_mask (int64 or int32), optionally token_type_ids",
+                  ErrorReason::kModelUnsupported);
     }
     *role = static_cast<int>(i);
   }
   if (s.roles.ids < 0 || s.roles.mask < 0) {
-    throw Error(ErrorCode::kModelLoad, "model " + options.model_path + " takes " + list_inputs() +
-                                           "; it must take both input_ids and attention_mask");
+    throw Error(ErrorCode::kModelLoad,
+                "model " + options.model_path + " takes " + list_inputs() +
+                    "; it must take both input_ids and attention_mask",
+                ErrorReason::kModelUnsupported);
   }
-  if (s.info.outputs.empty()) throw Error(ErrorCode::kModelLoad, "model has no outputs");
+  if (s.info.outputs.empty()) throw Error(ErrorCode::kModelLoad, "model has no outputs", ErrorReason::kModelUnsupported);
   // The score is logits[:, 0]; prefer an output named logits, else the first.
   size_t out_index = 0;
   for (size_t i = 0; i < s.info.outputs.size(); ++i) {
@@ -152,11 +166,13 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
   }
   const TensorInfo& out = s.info.outputs[out_index];
   if (out.element_type != "float32" && out.element_type != "float16") {
-    throw Error(ErrorCode::kModelLoad, "output " + out.name + " is " + out.element_type + "; expected float32 or float16");
+    throw Error(ErrorCode::kModelLoad, "output " + out.name + " is " + out.element_type + "; expected float32 or float16",
+                ErrorReason::kModelUnsupported);
   }
   if (out.shape.size() != 2) {
-    throw Error(ErrorCode::kModelLoad, "output " + out.name + " has rank " + std::to_string(out.shape.size()) +
-                                           "; expected [batch, labels]");
+    throw Error(ErrorCode::kModelLoad,
+                "output " + out.name + " has rank " + std::to_string(out.shape.size()) + "; expected [batch, labels]",
+                ErrorReason::kModelUnsupported);
   }
   s.output_type = out.element_type == "float16" ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16
                                                 : ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
@@ -241,7 +257,8 @@ std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vect
 }
 
 std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask,
-                                const std::vector<int64_t>* type_ids, uint32_t rows, uint32_t seq_len) const {
+                                const std::vector<int64_t>* type_ids, uint32_t rows, uint32_t seq_len,
+                                const CancelFlag* stop) const {
   const Impl& s = *impl_;
   const size_t count = static_cast<size_t>(rows) * seq_len;
   if (ids.size() != count || mask.size() != count || (type_ids != nullptr && type_ids->size() != count)) {
@@ -263,12 +280,19 @@ std::vector<float> Session::Run(const std::vector<int64_t>& ids, const std::vect
       WriteInput<int64_t>(slot->buffers[i], count, value);
     }
   }
-  return s.Execute(*slot, rows, seq_len);
+  return s.Execute(*slot, rows, seq_len, stop);
 }
 
 std::vector<float> Session::RunRows(const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len,
                                     int32_t pad_id, const std::vector<uint32_t>* second_starts,
                                     int32_t pair_type) const {
+  return RunRowsCancellable(rows, seq_len, pad_id, second_starts, pair_type, nullptr);
+}
+
+std::vector<float> Session::RunRowsCancellable(const std::vector<const std::vector<int32_t>*>& rows,
+                                               uint32_t seq_len, int32_t pad_id,
+                                               const std::vector<uint32_t>* second_starts, int32_t pair_type,
+                                               const CancelFlag* stop) const {
   const Impl& s = *impl_;
   for (const auto* row : rows) {
     if (row->size() > seq_len) throw Error(ErrorCode::kInvalidInput, "a row is longer than the batch's seq_len");
@@ -294,10 +318,11 @@ std::vector<float> Session::RunRows(const std::vector<const std::vector<int32_t>
       std::memset(buffer, 0, count * ort::ElementSize(inputs[i].type));
     }
   }
-  return s.Execute(*slot, static_cast<uint32_t>(rows.size()), seq_len);
+  return s.Execute(*slot, static_cast<uint32_t>(rows.size()), seq_len, stop);
 }
 
-std::vector<float> Session::Impl::Execute(ort::InputSlots::Slot& slot, uint32_t rows, uint32_t seq_len) const {
+std::vector<float> Session::Impl::Execute(ort::InputSlots::Slot& slot, uint32_t rows, uint32_t seq_len,
+                                          const CancelFlag* stop) const {
   const Impl& s = *this;
   const size_t count = static_cast<size_t>(rows) * seq_len;
   const std::array<int64_t, 2> shape{static_cast<int64_t>(rows), static_cast<int64_t>(seq_len)};
@@ -313,6 +338,19 @@ std::vector<float> Session::Impl::Execute(ort::InputSlots::Slot& slot, uint32_t 
   }
   const char* out_name = s.output_names[0].c_str();
 
+  // A Run that another thread can stop: its own options, whose terminate
+  // flag the stop hook sets (ORT checks it before each node).
+  std::unique_ptr<Ort::RunOptions> run_options;
+  CancelFlag::Hook stop_hook;
+  if (stop != nullptr) {
+    if (stop->raised()) throw Error(ErrorCode::kCancelled, "The operation was aborted");
+    run_options = std::make_unique<Ort::RunOptions>();
+    OrtRunOptions* raw = *run_options;
+    const OrtApi* api = s.runtime->api;
+    stop_hook = stop->OnRaise([api, raw] { api->ReleaseStatus(api->RunOptionsSetTerminate(raw)); });
+  }
+  const Ort::RunOptions no_options{nullptr};
+  const Ort::RunOptions& options = run_options ? *run_options : no_options;
   std::vector<Ort::Value> outputs;
   try {
     if (s.info.io_binding) {
@@ -323,14 +361,15 @@ std::vector<float> Session::Impl::Execute(ort::InputSlots::Slot& slot, uint32_t 
       for (size_t i = 0; i < inputs.size(); ++i) binding.BindInput(names[i], inputs[i]);
       binding.BindOutput(out_name, *s.cpu_memory);
       binding.SynchronizeInputs();
-      s.session->Run(Ort::RunOptions{nullptr}, binding);
+      s.session->Run(options, binding);
       binding.SynchronizeOutputs();
       outputs = binding.GetOutputValues();
     } else {
-      outputs = s.session->Run(Ort::RunOptions{nullptr}, names.data(), inputs.data(), inputs.size(), &out_name, 1);
+      outputs = s.session->Run(options, names.data(), inputs.data(), inputs.size(), &out_name, 1);
     }
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kRuntime, std::string("ONNX Runtime failed to run a batch: ") + e.what());
+    if (IsRaised(stop)) throw Error(ErrorCode::kCancelled, "The operation was aborted");
+    throw Error(ErrorCode::kRuntime, "ONNX Runtime failed to run a batch: " + ort::CleanOrtMessage(e.what()));
   }
   if (outputs.size() != 1) throw Error(ErrorCode::kRuntime, "model returned no logits");
   auto out_shape = outputs[0].GetTensorTypeAndShapeInfo().GetShape();

@@ -8,7 +8,8 @@
 // builds from this source tree may link libcappy_core.a and use them directly.
 //
 // Pipeline: load (OpenModelFolder reads config.json and picks the ONNX file;
-// Tokenizer::FromFile reads tokenizer.json) -> tokenize (Tokenizer) -> plan
+// ResolveLoad turns a LoadConfig into every stage's options, with the
+// defaults both bindings share; Tokenizer::FromFile reads tokenizer.json) -> tokenize (Tokenizer) -> plan
 // (PlanBatches) -> run (Session, behind the BatchRunner seam) -> collect
 // (Scorer scatters scores back into input order).
 #pragma once
@@ -18,22 +19,19 @@
 #include <memory>
 #include <vector>
 
+#include "cappy/cancel.h"
 #include "cappy/error.h"
 #include "cappy/graph_session.h"
+#include "cappy/load.h"
 #include "cappy/model.h"
+#include "cappy/plan.h"
 #include "cappy/session.h"
 #include "cappy/tokenizer.h"
 
 namespace cappy {
 
 // ---------------------------------------------------------------- plan
-struct PlanOptions {
-  uint32_t max_batch_tokens = 16384;  // padded length x rows, per batch
-  uint32_t max_batch_size = 64;       // rows per batch
-  uint32_t pad_multiple = 8;          // padded length rounds up to this
-  uint32_t sort_window = 0;           // 0: sort the whole call by length
-};
-
+// PlanOptions and ScorerOptions: cappy/plan.h.
 struct Batch {
   std::vector<uint32_t> rows;  // indices into the caller's items
   uint32_t padded_length = 0;
@@ -53,11 +51,6 @@ struct ScoreStats {
   double run_ms = 0;
 };
 
-struct ScorerOptions {
-  PlanOptions plan;
-  unsigned tokenizer_threads = 0;  // 0: hardware count
-};
-
 // Tokenize -> plan -> run -> collect for one call.
 class Scorer {
  public:
@@ -66,10 +59,11 @@ class Scorer {
          std::shared_ptr<const BatchRunner> runner, ScorerOptions options);
 
   // Scores every (first, second) pair and returns scores in input order.
-  // `cancelled`, when non-null, is polled between batches: once set, the
-  // call throws Error(kCancelled) without running the batches left.
+  // `cancel`, when non-null, stops the call once raised: the batch in flight
+  // is cut short where the runner can (BatchRunner::RunRowsCancellable),
+  // the batches left never run, and the call throws Error(kCancelled).
   std::vector<float> Score(const std::vector<TextInput>& inputs,
-                           const std::atomic<bool>* cancelled,
+                           const CancelFlag* cancel,
                            ScoreStats* stats) const;
 
   const Tokenizer& tokenizer() const noexcept { return *tokenizer_; }

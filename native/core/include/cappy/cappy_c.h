@@ -22,9 +22,13 @@
  * - Output buffers belong to the caller, with their capacity passed in. A
  *   buffer that is too small gives CAPPY_ERR_BUFFER_TOO_SMALL and, where the
  *   function has a size out-parameter, the size needed.
- * - Parameter structs start with struct_size (set by the *_default_params()
- *   functions): a newer library reads only the fields an older caller knew,
- *   so always start from the defaults and change fields after.
+ * - Parameter and info structs start with struct_size (set by the
+ *   *_default_params() functions; set it yourself for info structs): a newer
+ *   library reads, or writes, only the fields an older caller's struct holds
+ *   whole, so always start from the defaults and change fields after. A
+ *   struct_size below 4 (the struct_size field itself) is refused with
+ *   CAPPY_ERR_INVALID_INPUT; one that ends inside a field leaves that field
+ *   (and all after it) alone.
  * - Strings are UTF-8 with an explicit byte length; invalid UTF-8 is refused
  *   with CAPPY_ERR_INVALID_INPUT naming the input.
  * - A cappy_model is thread-safe: many threads may score or tokenize with one
@@ -39,6 +43,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cappy/cappy_errors.h"
 
 #if defined(_WIN32)
 #if defined(CAPPY_BUILDING_SHARED)
@@ -59,17 +65,22 @@ extern "C" {
 #define CAPPY_ABI_VERSION 1
 
 /* ---------------------------------------------------------------- status */
+/* The codes are declared once, in cappy/cappy_errors.h (the Node package's
+ * error codes come from the same list):
+ *   CAPPY_ERR_INVALID_INPUT = 1      a NULL handle, a bad parameter, invalid UTF-8
+ *   CAPPY_ERR_TOKENIZER = 2          tokenizer.json refused, or truncation cannot fit an input
+ *   CAPPY_ERR_MODEL_LOAD = 3         folder, ONNX file or ONNX Runtime missing, corrupt or incompatible
+ *   CAPPY_ERR_RUNTIME = 4            ONNX Runtime failed while running a batch
+ *   CAPPY_ERR_CANCELLED = 5          the cancel token was raised before the work finished
+ *   CAPPY_ERR_DEVICE_UNAVAILABLE = 6 the execution provider, its libraries or its device are missing
+ *   CAPPY_ERR_BUFFER_TOO_SMALL = 7   an output buffer's capacity is below what the result needs
+ *   CAPPY_ERR_INTERNAL = 8           a bug or out of memory; the message says what */
 typedef enum cappy_status {
   CAPPY_OK = 0,
-  CAPPY_ERR_INVALID_INPUT = 1,      /* a NULL handle, a bad parameter, invalid UTF-8 */
-  CAPPY_ERR_TOKENIZER = 2,          /* tokenizer.json refused, or truncation cannot fit an input */
-  CAPPY_ERR_MODEL_LOAD = 3,         /* folder, ONNX file or ONNX Runtime missing, corrupt or incompatible */
-  CAPPY_ERR_RUNTIME = 4,            /* ONNX Runtime failed while running a batch */
-  CAPPY_ERR_CANCELLED = 5,          /* the cancel token was raised before the work finished */
-  CAPPY_ERR_DEVICE_UNAVAILABLE = 6, /* the execution provider, its libraries or its device are missing */
-  CAPPY_ERR_BUFFER_TOO_SMALL = 7,   /* an output buffer's capacity is below what the result needs */
-  CAPPY_ERR_INTERNAL = 8            /* a bug or out of memory; the message says what */
-} cappy_status;
+#define CAPPY_STATUS_ENUM_(Cxx, NAME, value, meaning) CAPPY_ERR_##NAME = value,
+  CAPPY_ERROR_CODES(CAPPY_STATUS_ENUM_)
+#undef CAPPY_STATUS_ENUM_
+} cappy_status; /* C99 allows the enumerator list's trailing comma */
 
 /* "CAPPY_OK", "CAPPY_ERR_INVALID_INPUT", ...; "CAPPY_ERR_UNKNOWN" otherwise. Static storage. */
 CAPPY_API const char* cappy_status_name(cappy_status status);
@@ -77,6 +88,11 @@ CAPPY_API const char* cappy_status_name(cappy_status status);
 /* The message of this thread's last failed call ("" when none). Owned by the
  * library, valid until this thread's next cappy_* call. */
 CAPPY_API const char* cappy_last_error(void);
+
+/* A finer, machine-readable reason for this thread's last failed call, one of
+ * the slugs in cappy/cappy_errors.h ("onnx_missing", "ort_unavailable", ...),
+ * or "" when it has none. Branch on this, never on the message. Static storage. */
+CAPPY_API const char* cappy_last_error_reason(void);
 
 /* ---------------------------------------------------------------- version */
 /* The ABI the loaded library speaks (compare with CAPPY_ABI_VERSION). */
@@ -98,7 +114,9 @@ typedef struct cappy_load_params {
   /* An ONNX file inside the folder (or absolute); wins over dtype. NULL: none. */
   const char* onnx_file;
 
-  /* Longest encoding per pair, special tokens included. 0: 512, lowered to
+  /* The defaults below are the core's (cappy/load.h), the same the Node
+   * package's Scorer.load uses, so both resolve a folder alike.
+   * Longest encoding per pair, special tokens included. 0: 512, lowered to
    * what the model's position table takes (config.json); a larger explicit
    * value than the table takes is CAPPY_ERR_INVALID_INPUT. */
   uint32_t max_length;
@@ -106,8 +124,11 @@ typedef struct cappy_load_params {
    * "only_second". NULL: "longest_first". */
   const char* truncation;
 
-  int32_t intra_op_threads;   /* ONNX Runtime's threads. 0: the core count */
-  uint32_t tokenizer_threads; /* 0: half the cores, at least 1 */
+  /* ONNX Runtime's threads. Default: the cores this process may use (its
+   * affinity mask, capped by a cgroup CPU quota such as a container's CPU
+   * limit); 0 means the same. */
+  int32_t intra_op_threads;
+  uint32_t tokenizer_threads; /* default (and 0): half of those cores, at least 1 */
   uint32_t max_batch_tokens;  /* padded tokens per batch (rows x padded length); default 16384 */
   uint32_t max_batch_size;    /* rows per batch; default 64 */
   uint32_t pad_multiple;      /* padded lengths round up to this; default 8 */
@@ -124,8 +145,11 @@ typedef struct cappy_load_params {
    *    `const OrtApiBase*` (OrtGetApiBase()), optionally with its `OrtEnv*`
    *    in ort_env, and cappy makes its sessions with them. ORT >= 1.29 API.
    * 2. ort_library_path: a libonnxruntime.so to load (dlopen, RTLD_LOCAL).
-   * 3. NULL for both: the library this build was configured with
-   *    (cappy_default_ort_library()).
+   * 3. NULL for both: the environment variable CAPPY_ORT_LIB when set, else
+   *    the library this build was configured with
+   *    (cappy_default_ort_library()) when that file still exists, else the
+   *    soname "libonnxruntime.so.1" (the dynamic loader's search, which
+   *    includes libcappy.so's own folder).
    * One process uses one ORT through cappy: a later load asking for another
    * fails with CAPPY_ERR_MODEL_LOAD. */
   const void* ort_api_base;
@@ -135,9 +159,10 @@ typedef struct cappy_load_params {
 
 CAPPY_API cappy_load_params cappy_load_default_params(void);
 
-/* The libonnxruntime.so loaded when the params name none: the path given at
- * configure time (CAPPY_DEFAULT_ORT_LIBRARY, install-core.sh sets it), else
- * the soname "libonnxruntime.so.1" (the dynamic loader's search). Static storage. */
+/* The library configured at build time (CAPPY_DEFAULT_ORT_LIBRARY; install-core.sh
+ * installs an ORT beside libcappy and names it), or "libonnxruntime.so.1".
+ * Loaded when neither the params nor CAPPY_ORT_LIB name one, while the file
+ * exists (see ort_library_path above). Static storage. */
 CAPPY_API const char* cappy_default_ort_library(void);
 
 /* Loads a model folder (config.json, tokenizer.json, onnx/...). `params` NULL:
@@ -166,9 +191,30 @@ typedef struct cappy_model_info {
   int32_t takes_type_ids; /* 1 when the graph takes token_type_ids */
   int32_t forged;         /* 1: random weights made by `cappy forge`, not a trained model */
   const char* forged_note;
+
+  /* Appended in 0.1 (ABI 1): whether config.json was read, and the settings
+   * the load resolved (the same as the Node package's scorer.info.load). */
+  int32_t has_config;       /* 0: the folder has no config.json, so max_length was not
+                               checked against a position table and model_type is "" */
+  uint32_t position_limit;  /* tokens the position table takes (config.json); 0: unknown */
+  const char* truncation;   /* "longest_first", "only_first" or "only_second" */
+  uint32_t intra_op_threads;
+  uint32_t tokenizer_threads;
+  uint32_t max_batch_tokens;
+  uint32_t max_batch_size;
+  uint32_t pad_multiple;
+  uint32_t sort_window;
+  int32_t device_id;
+  int32_t io_binding;         /* 1: inputs and outputs go through an OrtIoBinding */
+  int32_t pinned_buffers;     /* 1: inputs are staged in the provider's pinned host memory */
+  uint32_t batches_in_flight; /* batches one score call runs at once */
+  uint32_t trt_min_shape[2];  /* TensorRT's optimization profile as [rows, tokens] */
+  uint32_t trt_opt_shape[2];  /* (resolved for every provider; only TensorRT uses it) */
+  uint32_t trt_max_shape[2];
 } cappy_model_info;
 
-/* Fills *out. out->struct_size must be set; fields past it are left alone. */
+/* Fills *out. out->struct_size must be set (to sizeof(cappy_model_info)); only
+ * the fields it covers whole are written. */
 CAPPY_API cappy_status cappy_model_get_info(const cappy_model* model, cappy_model_info* out);
 
 /* ---------------------------------------------------------------- score */
@@ -180,7 +226,8 @@ typedef struct cappy_pair {
 } cappy_pair;
 
 /* A cancel token: raise it from any thread and a score call using it stops
- * at its next batch with CAPPY_ERR_CANCELLED. */
+ * with CAPPY_ERR_CANCELLED: batches not started never run, and the batch in
+ * flight is cut short at ONNX Runtime's next graph node. */
 CAPPY_API cappy_status cappy_cancel_new(cappy_cancel** out_cancel);
 CAPPY_API void cappy_cancel_request(cappy_cancel* cancel); /* thread-safe; NULL is ignored */
 CAPPY_API void cappy_cancel_reset(cappy_cancel* cancel);   /* lower it again for reuse */

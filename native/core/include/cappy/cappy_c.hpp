@@ -6,6 +6,12 @@
 //   std::vector<float> s = model.Score({{"instruction", "response"}});
 #pragma once
 
+// std::string_view and inline helpers need C++17; say so before the first
+// error from inside the standard library would.
+#if !defined(__cplusplus) || (__cplusplus < 201703L && !(defined(_MSVC_LANG) && _MSVC_LANG >= 201703L))
+#error "cappy/cappy_c.hpp needs C++17 or newer (compile with -std=c++17); from C or older C++, include cappy/cappy_c.h"
+#else  // the whole header, so no second error follows the first
+
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -21,15 +27,21 @@ namespace embed {
 
 class Error : public std::runtime_error {
  public:
-  Error(cappy_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  Error(cappy_status status, const std::string& message, std::string reason = std::string())
+      : std::runtime_error(message), status_(status), reason_(std::move(reason)) {}
   cappy_status status() const noexcept { return status_; }
+  // The machine-readable reason (cappy_last_error_reason()), "" when none.
+  const std::string& reason() const noexcept { return reason_; }
 
  private:
   cappy_status status_;
+  std::string reason_;
 };
 
 inline void Check(cappy_status status) {
-  if (status != CAPPY_OK) throw Error(status, std::string(cappy_status_name(status)) + ": " + cappy_last_error());
+  if (status != CAPPY_OK) {
+    throw Error(status, std::string(cappy_status_name(status)) + ": " + cappy_last_error(), cappy_last_error_reason());
+  }
 }
 
 class Cancel {
@@ -110,3 +122,5 @@ class Model {
 
 }  // namespace embed
 }  // namespace cappy
+
+#endif  // C++17

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "cappy/cancel.h"
 #include "cappy/error.h"
 
 struct OrtApiBase;
@@ -117,7 +118,7 @@ class GraphSession {
   // told to terminate at its next node and the call throws Error(kCancelled).
   // Thread-safe.
   std::vector<OutputTensor> Run(const std::vector<HostTensor>& inputs, const std::vector<OutputRequest>& outputs,
-                                const std::atomic<bool>* cancel = nullptr) const;
+                                const CancelFlag* cancel = nullptr) const;
 
   // Ends ORT's profiling and returns the trace file ("" when profiling is off).
   std::string EndProfiling();

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "cappy/cancel.h"
 #include "cappy/error.h"
 
 struct OrtApiBase;
@@ -16,8 +17,8 @@ namespace cappy {
 
 // ---------------------------------------------------------------- run
 // How a session runs: which execution provider, and how batches reach it.
-// TypeScript (lib/scorer/options.ts, lib/runtime/) resolves every field, so
-// the core only checks what needs ORT to check.
+// Both bindings fill it through ResolveLoad (cappy/load.h), which applies the
+// defaults; the session only checks what needs ORT to check.
 struct SessionOptions {
   std::string ort_library_path;  // libonnxruntime.so to dlopen
   // How: "path" (dlopen that file) or "reuse" (an ORT already loaded, if new
@@ -90,6 +91,17 @@ class BatchRunner {
   virtual std::vector<float> RunRows(const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len,
                                      int32_t pad_id, const std::vector<uint32_t>* second_starts,
                                      int32_t pair_type) const = 0;
+  // The same, cut short when `stop` is raised while the batch runs (it then
+  // throws Error(kCancelled)). A runner that cannot interrupt a batch keeps
+  // this default, which runs it whole; the collect stage still stops before
+  // the next one.
+  virtual std::vector<float> RunRowsCancellable(const std::vector<const std::vector<int32_t>*>& rows,
+                                                uint32_t seq_len, int32_t pad_id,
+                                                const std::vector<uint32_t>* second_starts, int32_t pair_type,
+                                                const CancelFlag* stop) const {
+    (void)stop;
+    return RunRows(rows, seq_len, pad_id, second_starts, pair_type);
+  }
   // Whether rows need second_starts (the graph takes token_type_ids).
   virtual bool takes_type_ids() const noexcept = 0;
   // Batches one Score call runs at once.
@@ -113,10 +125,11 @@ class Session : public BatchRunner {
                          uint32_t seq_len) const;
   // The same, with segment ids for a graph that takes token_type_ids (BERT).
   // `type_ids` null or a graph without that input: zeros / nothing is fed.
+  // `stop`, when raised, terminates the Run (Error(kCancelled)).
   std::vector<float> Run(const std::vector<int64_t>& ids,
                          const std::vector<int64_t>& mask,
                          const std::vector<int64_t>* type_ids, uint32_t rows,
-                         uint32_t seq_len) const;
+                         uint32_t seq_len, const CancelFlag* stop = nullptr) const;
 
   // Whether the graph has a token_type_ids input (callers skip building it otherwise).
   bool takes_type_ids() const noexcept override;
@@ -134,6 +147,10 @@ class Session : public BatchRunner {
                              uint32_t seq_len, int32_t pad_id,
                              const std::vector<uint32_t>* second_starts = nullptr,
                              int32_t pair_type = 0) const override;
+  // RunRows whose ORT Run is terminated (at its next node) when `stop` is raised.
+  std::vector<float> RunRowsCancellable(const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len,
+                                        int32_t pad_id, const std::vector<uint32_t>* second_starts,
+                                        int32_t pair_type, const CancelFlag* stop) const override;
 
   const SessionInfo& info() const noexcept;
 
