@@ -6,7 +6,6 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <mutex>
 
 #include "cappy/cappy.h"
 #include "session/execution_provider.h"
