@@ -335,8 +335,6 @@ export interface NativeAddon {
   loadLibrary(nameOrPath: string): string;
   /** Opens any ONNX graph (the training graph, gradient-rule tests) on a worker thread. */
   loadGraphSession(options: NativeGraphSessionOptions): Promise<NativeGraphSession>;
-  /** The cancel flag graph runs take. */
-  GraphCancelToken: new () => NativeCancelToken;
   /** The core's load defaults for this machine. */
   loadDefaults(): NativeLoadDefaults;
   /** What a load with `config` resolves to for a model whose position table takes `positionLimit` tokens (0: unknown). */

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon_data.h"
+#include "cancel_binding.h"
 #include "graph_binding.h"
 #include "errors.h"
 #include "job.h"
@@ -15,6 +16,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<cappy_node::AddonData>(new cappy_node::AddonData());
   cappy_node::PromiseJob::DrainOnTeardown(env);
+  cappy_node::InitCancelBinding(env, exports);
   cappy_node::InitTokenizerBinding(env, exports);
   cappy_node::InitScorerBinding(env, exports);
   cappy_node::InitModelBinding(env, exports);

@@ -12,7 +12,7 @@ struct AddonData {
   Napi::FunctionReference tokenizer_constructor;  // loadTokenizer's result
   Napi::FunctionReference scorer_constructor;     // loadScorer's result
   Napi::FunctionReference graph_session_constructor;  // loadGraphSession's result
-  Napi::FunctionReference graph_cancel_constructor;   // GraphCancelToken, to check run()'s argument
+  Napi::FunctionReference cancel_constructor;     // CancelToken, to check the calls' cancel argument
 };
 
 }  // namespace cappy_node

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "addon_data.h"
+#include "cancel_binding.h"
 #include "cappy/cappy.h"
 #include "errors.h"
 #include "job.h"
@@ -24,25 +25,6 @@ namespace cappy_node {
 namespace {
 
 using cappy::ElementType;
-
-// ------------------------------------------------------------------ cancel
-// The same shape as the scorer's CancelToken: a flag the run's watcher polls.
-class GraphCancelToken : public Napi::ObjectWrap<GraphCancelToken> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "GraphCancelToken", {InstanceMethod<&GraphCancelToken::Cancel>("cancel")});
-  }
-  explicit GraphCancelToken(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<GraphCancelToken>(info), flag_(std::make_shared<cappy::CancelFlag>()) {}
-  std::shared_ptr<cappy::CancelFlag> flag() const { return flag_; }
-
- private:
-  Napi::Value Cancel(const Napi::CallbackInfo& info) {
-    flag_->Raise();
-    return info.Env().Undefined();
-  }
-  std::shared_ptr<cappy::CancelFlag> flag_;
-};
 
 // ------------------------------------------------------------------ typed arrays
 // The element type a typed array holds; Uint8Array feeds bool tensors too and
@@ -309,14 +291,7 @@ class NativeGraphSession : public Napi::ObjectWrap<NativeGraphSession> {
         output_arrays.push_back(into);
       }
       std::shared_ptr<cappy::CancelFlag> cancel;
-      if (info.Length() > 2 && !info[2].IsUndefined()) {
-        if (!info[2].IsObject()) Invalid(env, "run: cancel must be a GraphCancelToken");
-        Napi::Object token = info[2].As<Napi::Object>();
-        if (!token.InstanceOf(env.GetInstanceData<AddonData>()->graph_cancel_constructor.Value())) {
-          Invalid(env, "run: cancel must be a GraphCancelToken");
-        }
-        cancel = GraphCancelToken::Unwrap(token)->flag();
-      }
+      if (info.Length() > 2) cancel = CancelFlagArgument(env, info[2], "run: cancel");
       std::vector<napi_ref> input_refs, output_refs;
       for (const Napi::Value& a : input_arrays) {
         napi_ref r = nullptr;
@@ -400,9 +375,6 @@ Napi::Value LoadGraphSession(const Napi::CallbackInfo& info) {
 void InitGraphBinding(Napi::Env env, Napi::Object exports) {
   AddonData* data = env.GetInstanceData<AddonData>();
   data->graph_session_constructor = Napi::Persistent(NativeGraphSession::Define(env));
-  Napi::Function token = GraphCancelToken::Define(env);
-  data->graph_cancel_constructor = Napi::Persistent(token);
-  exports.Set("GraphCancelToken", token);
   exports.Set("loadGraphSession", Napi::Function::New<LoadGraphSession>(env, "loadGraphSession"));
 }
 

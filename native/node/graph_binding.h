@@ -6,7 +6,7 @@
 
 namespace cappy_node {
 
-// Registers `loadGraphSession` and `GraphCancelToken` on exports.
+// Registers `loadGraphSession` on exports (runs take the addon's CancelToken).
 void InitGraphBinding(Napi::Env env, Napi::Object exports);
 
 }  // namespace cappy_node

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "addon_data.h"
+#include "cancel_binding.h"
 #include "errors.h"
 #include "job.h"
 #include "js_args.h"
@@ -20,26 +21,6 @@
 namespace cappy_node {
 
 namespace {
-
-// ------------------------------------------------------------------ cancel
-class CancelToken : public Napi::ObjectWrap<CancelToken> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "CancelToken", {InstanceMethod<&CancelToken::Cancel>("cancel")});
-  }
-  explicit CancelToken(const Napi::CallbackInfo& info)
-      : Napi::ObjectWrap<CancelToken>(info), flag_(std::make_shared<cappy::CancelFlag>()) {}
-  std::shared_ptr<cappy::CancelFlag> flag() const { return flag_; }
-
- private:
-  // Stops the call: batches not started never run, and the one in flight is
-  // cut short at ORT's next graph node.
-  Napi::Value Cancel(const Napi::CallbackInfo& info) {
-    flag_->Raise();
-    return info.Env().Undefined();
-  }
-  std::shared_ptr<cappy::CancelFlag> flag_;
-};
 
 // ------------------------------------------------------------------ helpers
 Napi::Object TensorInfoToJs(Napi::Env env, const cappy::TensorInfo& t) {
@@ -184,12 +165,7 @@ Napi::Value NativeScorer::Score(const Napi::CallbackInfo& info) {
       inputs[i].has_second = true;
     }
     std::shared_ptr<cappy::CancelFlag> cancelled;
-    if (info.Length() > 2 && info[2].IsObject()) {
-      Napi::Object token = info[2].As<Napi::Object>();
-      CancelToken* unwrapped = CancelToken::Unwrap(token);
-      if (unwrapped == nullptr) throw MakeError(env, cappy::ErrorCode::kInvalidInput, "cancel must be a CancelToken");
-      cancelled = unwrapped->flag();
-    }
+    if (info.Length() > 2) cancelled = CancelFlagArgument(env, info[2], "score: cancel");
     return PromiseJob::Start(env, new ScoreWorker(env, std::move(scorer), std::move(inputs), std::move(cancelled)));
   });
 }
@@ -315,7 +291,6 @@ Napi::Value LoadLibrary(const Napi::CallbackInfo& info) {
 
 void InitScorerBinding(Napi::Env env, Napi::Object exports) {
   env.GetInstanceData<AddonData>()->scorer_constructor = Napi::Persistent(NativeScorer::Define(env));
-  exports.Set("CancelToken", CancelToken::Define(env));
   exports.Set("loadScorer", Napi::Function::New<LoadScorer>(env, "loadScorer"));
   exports.Set("loadLibrary", Napi::Function::New<LoadLibrary>(env, "loadLibrary"));
 }

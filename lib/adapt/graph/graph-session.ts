@@ -106,7 +106,7 @@ export class GraphSession {
       return Promise.reject(e);
     }
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
-    const token = signal ? new (loadAddon().GraphCancelToken)() : undefined;
+    const token = signal ? new (loadAddon().CancelToken)() : undefined;
     const onAbort = () => token?.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     const work = (async () => {
