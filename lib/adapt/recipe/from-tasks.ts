@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { InvalidInputError } from '../../errors/index.js';
 import { ADAPT_OPTIONS, DATA_STEP_KEYS } from '../../options/adapt.js';
-import { flagOf, resolveOptions } from '../../options/spec.js';
+import { envOf, flagOf, resolveOptions } from '../../options/spec.js';
 import { checkMaxLength, readBaseConfig } from '../base-model.js';
 import { readCheckpointMeta } from '../checkpoint.js';
 import { checkOutDir } from '../output/model-folder.js';
@@ -49,7 +49,10 @@ export function refuseDataStepWithoutTasks(options: AdaptOptions): void {
   const given = options as Record<string, unknown>;
   const stray = [...DATA_STEP_KEYS, 'pairs' as const, 'evalRows' as const].filter((k) => given[k] !== undefined);
   if (stray.length > 0) {
-    throw new InvalidInputError(`${stray.map(flag).join(', ')} ${stray.length === 1 ? 'belongs' : 'belong'} to the data step, which runs with --tasks (task rows); --data is already labelled pairs`);
+    const env = stray.map((k) => envOf(flagOf(k, ADAPT_OPTIONS[k]))).join(', ');
+    throw new InvalidInputError(
+      `${stray.map(flag).join(', ')} ${stray.length === 1 ? 'belongs' : 'belong'} to the data step, which runs with --tasks (task rows); --data is already labelled pairs (given as a flag or as ${env})`,
+    );
   }
 }
 
