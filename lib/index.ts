@@ -18,7 +18,7 @@ export { rougeL, rougeLBest, rougeLMulti, rougeTokens } from './eval/rouge.js';
 export type { RougeScore, RougeOptions } from './eval/rouge.js';
 export { porterStem } from './eval/porter-stemmer.js';
 export { makeAdaptData, buildPairs, parseTaskRows, LlmError } from './adapt/recipe/index.js';
-export type { AdaptDataOptions, AdaptDataProgress, AdaptDataResult, LabelledPair, PairStats, TaskRow } from './adapt/recipe/index.js';
+export type { AdaptDataOptions, AdaptDataProgress, AdaptDataResult, DevBestOfN, LabelledPair, MadeFrom, PairStats, TaskRow } from './adapt/recipe/index.js';
 export { Tokenizer } from './tokenizer/index.js';
 export type { TruncationStrategy } from './tokenizer/index.js';
 export {
@@ -47,4 +47,4 @@ export { cpuFeatures } from './runtime/cpu-features.js';
 export type { CpuFeatures, CpuFlags, Int8Kernel } from './runtime/cpu-features.js';
 export type { OrtLoadMode } from './runtime/ort-load.js';
 export { adapt } from './adapt/index.js';
-export type { AdaptEvent, AdaptOptions, AdaptResult, EvalSummary, TrainingGraphFactory } from './adapt/index.js';
+export type { AdaptEvent, AdaptOptions, AdaptResult, DevSummary, EvalSummary, TrainingGraphFactory } from './adapt/index.js';

@@ -1,5 +1,5 @@
 // Adapting a cross-encoder to a task: `cappy adapt` and the library's adapt().
-export { adapt, type AdaptEvent, type AdaptOptions, type AdaptResult, type TrainingGraphFactory } from './train.js';
+export { adapt, type AdaptEvent, type AdaptOptions, type AdaptResult, type DevSummary, type TrainingGraphFactory } from './train.js';
 export type { MicroBatch, OpenTrainingGraph, ParameterSet, StepResult, TrainingGraph, TrainingGraphOptions } from './contract.js';
 export type { EvalSummary, CheckpointMeta } from './checkpoint.js';
 export { AdamW, clipGradNorm, globalGradNorm, linearSchedule, linearWarmupFactor, warmupStepsFor } from './optimize/index.js';

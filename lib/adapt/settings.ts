@@ -53,7 +53,10 @@ export async function resolveSettings(given: GivenOptions<typeof ADAPT_OPTIONS>)
     throw new InvalidInputError('give --epochs or --train-size, not both: --train-size repeats or cuts the data to that many rows');
   }
   for (const key of ['model', 'data', 'out'] as const) {
-    if (merged[key] === undefined) throw new InvalidInputError(`${flag(key)} is required (or CAPPY_${key.toUpperCase()})`);
+    if (merged[key] === undefined) {
+      const orTasks = key === 'data' ? ', or --tasks to make the pairs from task rows' : '';
+      throw new InvalidInputError(`${flag(key)} is required (or CAPPY_${key.toUpperCase()})${orTasks}`);
+    }
   }
   if (merged.trainSize === undefined) merged.epochs ??= 1;
   else merged.epochs = undefined;

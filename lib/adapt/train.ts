@@ -4,6 +4,8 @@
 // batchSize × gradAccum rows per step. The forward and backward passes run
 // in the TrainingGraph (lib/adapt/graph, ONNX Runtime); this file owns
 // everything around them: data, schedule, optimizer, checkpoints, output.
+// Given `tasks` (task rows) instead of `data`, the paper's data step runs
+// first (recipe/from-tasks.ts) and the training reads the pairs it kept.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -15,11 +17,13 @@ import { Tokenizer } from '../tokenizer/index.js';
 import { checkMaxLength, loadBaseWeights, readBaseConfig } from './base-model.js';
 import { loadCheckpoint, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointMeta, type EvalSummary } from './checkpoint.js';
 import type { OpenTrainingGraph, ParameterSet, TrainingGraph } from './contract.js';
-import { readLabelledPairs, type LabelledData } from './data/jsonl.js';
+import type { LabelledData } from './data/jsonl.js';
 import { planStep, rowsPerStep, streamOrder, totalStepsFor } from './data/plan.js';
 import { encodeRows } from './data/tokenize.js';
 import { openDefaultTrainingGraph } from './default-graph.js';
 import { evaluateRows } from './evaluate.js';
+import { devBestOfN, readDevSet, type DevBestOfN } from './recipe/dev-set.js';
+import { adaptFromTasks, refuseDataStepWithoutTasks, type DataStepEvent, type MadeFrom } from './recipe/from-tasks.js';
 import { AdamW, ADAMW_DEFAULTS } from './optimize/adamw.js';
 import { clipGradNorm } from './optimize/clip.js';
 import { linearSchedule } from './optimize/schedule.js';
@@ -29,10 +33,14 @@ import { resolveSettings, trainingSettingsOf } from './settings.js';
 /** How adapt() opens its training graph (the contract's OpenTrainingGraph). */
 export type TrainingGraphFactory = OpenTrainingGraph;
 
+/** Dev metrics; with dev task rows (--eval) also best-of-N Rouge-L. */
+export type DevSummary = EvalSummary & { bestOfN?: DevBestOfN };
+
 export type AdaptEvent =
   | { type: 'message'; message: string }
+  | DataStepEvent
   | { type: 'start'; startStep: number; totalSteps: number; warmupSteps: number; rowsPerStep: number; trainRows: number; dataRows: number; dropout: number; resumed: boolean; weightsFrom: string }
-  | { type: 'eval'; when: 'before' | 'after'; rows: number; mse: number; spearman: number | null }
+  | ({ type: 'eval'; when: 'before' | 'after' } & DevSummary)
   | { type: 'step'; step: number; totalSteps: number; loss: number; lr: number; gradNorm?: number; rows: number; pairsPerSecond: number; etaSeconds: number; elapsedSeconds: number }
   | { type: 'checkpoint'; dir: string; step: number; reason: 'save-every' | 'abort' }
   | { type: 'done'; out: string; files: string[] };
@@ -44,6 +52,8 @@ export interface AdaptOptions extends GivenOptions<typeof ADAPT_OPTIONS> {
   openGraph?: TrainingGraphFactory;
   /** When the signal aborts a run, write a checkpoint of the last finished step first. Default true. */
   checkpointOnAbort?: boolean;
+  /** Set by adapt() itself after its data step (`tasks`): recorded in checkpoints and adapt.json. */
+  madeFrom?: MadeFrom;
 }
 
 export interface AdaptResult {
@@ -52,19 +62,24 @@ export interface AdaptResult {
   totalSteps: number;
   losses: number[];
   lrs: number[];
-  evalBefore: EvalSummary | null;
-  evalAfter: EvalSummary | null;
+  evalBefore: DevSummary | null;
+  evalAfter: DevSummary | null;
 }
 
 const RNG_DERIVATION = 'v1: mulberry32 Fisher-Yates shuffles and dropout seeds mixed from (seed, purpose, index) by murmur3 (lib/adapt/data/plan.ts)';
 
-async function readData(path: string, what: string, emit: (m: string) => void): Promise<LabelledData> {
-  const data = await readLabelledPairs(path, what);
-  if (data.outsideUnit > 0) emit(`${what} ${path}: ${data.outsideUnit} of ${data.rows.length} labels are outside [0, 1] (kept as they are; the paper's labels are in [0, 1])`);
-  return data;
+function noteOutsideUnit(data: LabelledData, what: string, emit: (m: string) => void): void {
+  if (data.outsideUnit > 0) emit(`${what} ${data.path}: ${data.outsideUnit} of ${data.rows.length} labels are outside [0, 1] (kept as they are; the paper's labels are in [0, 1])`);
 }
 
+/** Fine-tunes on labelled pairs (`data`), or on the pairs made from task rows (`tasks`) by the paper's recipe. */
 export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
+  if (options.tasks !== undefined) return adaptFromTasks(options, trainOnPairs);
+  refuseDataStepWithoutTasks(options);
+  return trainOnPairs(options);
+}
+
+async function trainOnPairs(options: AdaptOptions): Promise<AdaptResult> {
   const { signal, onEvent } = options;
   const emit = (e: AdaptEvent) => onEvent?.(e);
   const say = (message: string) => emit({ type: 'message', message });
@@ -78,9 +93,12 @@ export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
   checkMaxLength(s.maxLength, base);
   const dropout = s.dropout ?? base.configDropout;
   const settings = trainingSettingsOf(s, dropout);
-  const data = await readData(s.data, '--data', say);
-  const dev = s.eval !== undefined ? await readData(s.eval, '--eval', say) : undefined;
+  const data = await readDevSet(s.data, s.stem, '--data');
+  noteOutsideUnit(data, '--data', say);
+  const dev = s.eval !== undefined ? await readDevSet(s.eval, s.stem) : undefined;
+  if (dev) noteOutsideUnit(dev, '--eval', say);
   if (resumed) checkResume(resumed, base.fingerprint, data, dev);
+  const madeFrom = options.madeFrom ?? (resumed as { madeFrom?: MadeFrom } | undefined)?.madeFrom;
   if (signal?.aborted) throw stopped();
   const checkpoint = resumed ? await loadCheckpoint(s.resume!) : undefined;
   const fromBase = checkpoint ? undefined : await loadBaseWeights(base);
@@ -116,10 +134,10 @@ export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
     const started = performance.now();
     const elapsed = () => elapsedBefore + (performance.now() - started) / 1000;
     let step = startStep;
-    let evalBefore: EvalSummary | null = resumed?.evalBefore ?? null;
+    let evalBefore: DevSummary | null = resumed?.evalBefore ?? null;
     const weightsFrom = resumed?.model.weightsFrom ?? fromBase!.weightsFrom;
 
-    const meta = (): CheckpointMeta => ({
+    const meta = (): CheckpointMeta & { madeFrom?: MadeFrom } => ({
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_VERSION,
       step,
@@ -140,7 +158,13 @@ export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
       parameters,
       elapsedSeconds: elapsed(),
       savedAt: new Date().toISOString(),
+      ...(madeFrom ? { madeFrom } : {}),
     });
+    // Dev metrics from the eval-mode forward of the weights as they are now; best-of-N too with dev task rows.
+    const evaluate = async (): Promise<DevSummary> => {
+      const { predictions, ...summary } = await evaluateRows(graph, weights, devEncoded!, s.batchSize, signal);
+      return dev?.bestOfNRows ? { ...summary, bestOfN: devBestOfN(dev.bestOfNRows, predictions, s.stem) } : summary;
+    };
     if (resumed && (resumed.runtime.threads !== s.threads || resumed.runtime.device !== s.device)) {
       say(`resuming with ${s.threads} threads on ${s.device}; the checkpoint ran with ${resumed.runtime.threads} on ${resumed.runtime.device}: the result may differ from an unstopped run in the last bits`);
     }
@@ -148,9 +172,8 @@ export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
 
     try {
       if (devEncoded && !resumed) {
-        const { predictions: _p, ...summary } = await evaluateRows(graph, weights, devEncoded, s.batchSize, signal);
-        evalBefore = summary;
-        emit({ type: 'eval', when: 'before', ...summary });
+        evalBefore = await evaluate();
+        emit({ type: 'eval', when: 'before', ...evalBefore });
       }
       let rowsThisRun = 0;
       for (; step < totalSteps; ) {
@@ -176,11 +199,10 @@ export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
           emit({ type: 'checkpoint', dir: s.checkpointDir, step, reason: 'save-every' });
         }
       }
-      let evalAfter: EvalSummary | null = null;
+      let evalAfter: DevSummary | null = null;
       if (devEncoded) {
-        const { predictions: _p, ...summary } = await evaluateRows(graph, weights, devEncoded, s.batchSize, signal);
-        evalAfter = summary;
-        emit({ type: 'eval', when: 'after', ...summary });
+        evalAfter = await evaluate();
+        emit({ type: 'eval', when: 'after', ...evalAfter });
       }
       if (signal?.aborted) throw new AbortError();
       const adaptJson = {
@@ -198,7 +220,8 @@ export async function adapt(options: AdaptOptions): Promise<AdaptResult> {
           rowsPerStep: rowsPerStep(stream),
         },
         data: { path: resolve(s.data), sha256: data.sha256, rows: data.rows.length, trainRows: order.length, labelsOutsideUnit: data.outsideUnit },
-        eval: dev ? { path: resolve(s.eval!), sha256: dev.sha256, rows: dev.rows.length } : null,
+        eval: dev ? { path: resolve(s.eval!), sha256: dev.sha256, rows: dev.rows.length, ...(dev.bestOfNRows ? { taskRows: dev.bestOfNRows.length, rougeStem: s.stem } : {}) } : null,
+        ...(madeFrom ? { madeFrom } : {}),
         steps: totalSteps,
         loss: losses,
         lr: lrs,

@@ -3,9 +3,13 @@
 // recipe's defaults are the official Cappy repo's (cappy_bigbench.py): lr
 // 2e-5, batch 8 with 16 accumulation steps, warmup 10%, no weight decay,
 // max length 512; dropout is the model config's. See docs/adapt.md.
+// With --tasks the data step (`cappy adapt data`, the paper's recipe) runs
+// first: its flags are ADAPT_DATA_OPTIONS' own entries, so both commands
+// take the same values with the same checks.
 import { InvalidInputError } from '../errors/index.js';
 import { MODEL_DTYPES, type ModelDType } from '../model/dtypes.js';
 import { usableCores } from '../runtime/cpu-quota.js';
+import { ADAPT_DATA_OPTIONS } from './adapt-data.js';
 import { boolean, integer, list, oneOf, show, text, type Defaulted, type OptionSpec } from './spec.js';
 
 interface RealRange {
@@ -45,11 +49,54 @@ function real(o: RealRange): OptionSpec<number> {
   };
 }
 
+/**
+ * The data step's flags that `cappy adapt --tasks` takes as `cappy adapt
+ * data` does. Its --out is --pairs here, and --seed and --train-size are the
+ * training's: the data step writes the set once, seeded by --seed, and
+ * training repeats or cuts it to --train-size (see docs/adapt.md).
+ */
+export const DATA_STEP_KEYS = [
+  'candidatesFromFile',
+  'llm',
+  'llmModel',
+  'samples',
+  'greedy',
+  'llmApi',
+  'llmExtras',
+  'llmMaxTokens',
+  'llmMode',
+  'llmConcurrency',
+  'llmTimeout',
+  'llmMaxAttempts',
+  'llmApiKey',
+  'cache',
+] as const satisfies readonly (keyof typeof ADAPT_DATA_OPTIONS)[];
+
+const D = ADAPT_DATA_OPTIONS;
+
 export const ADAPT_OPTIONS = {
   model: text({ placeholder: 'dir|id', help: 'the model to adapt: a folder (config.json, tokenizer.json, weights) or a pulled hub id' }),
-  data: text({ placeholder: 'file', help: 'training pairs, JSONL: {"instruction", "response", "label"} per line' }),
+  data: text({ placeholder: 'file', help: 'training pairs, JSONL: {"instruction", "response", "label"} per line (not with --tasks)' }),
+  tasks: text({ placeholder: 'file', help: "task rows {task?, instruction, references[], candidates[]?}: make the pairs first, the paper's way (as `cappy adapt data`), then train on them (not with --data)" }),
+  pairs: text({ placeholder: 'file', defaultText: '<out>.pairs.jsonl', help: 'with --tasks: where the labelled pairs are written and kept (training reads them; --resume reuses them)' }),
   out: text({ placeholder: 'dir', help: 'the adapted model folder to write (written whole or not at all)' }),
-  eval: text({ placeholder: 'file', help: 'dev pairs (same JSONL): MSE and Spearman against the labels, before and after' }),
+  eval: text({ placeholder: 'file', help: 'dev pairs (same JSONL): MSE and Spearman against the labels, before and after; or dev task rows with candidates: also best-of-N Rouge-L of the base and adapted model, the first candidate and the oracle' }),
+  evalRows: text({ placeholder: 'file', defaultText: '<out>.dev-tasks.jsonl', help: "with --tasks --llm and dev task rows without candidates: where the dev rows are written with the LLM's candidates (evaluated on, and for `cappy eval best-of-n --data`)" }),
+  candidatesFromFile: D.candidatesFromFile,
+  llm: D.llm,
+  llmModel: D.llmModel,
+  samples: D.samples,
+  greedy: D.greedy,
+  llmApi: D.llmApi,
+  llmExtras: D.llmExtras,
+  llmMaxTokens: D.llmMaxTokens,
+  llmMode: D.llmMode,
+  llmConcurrency: D.llmConcurrency,
+  llmTimeout: D.llmTimeout,
+  llmMaxAttempts: D.llmMaxAttempts,
+  llmApiKey: D.llmApiKey,
+  cache: D.cache,
+  stem: boolean({ default: true, help: "Porter-stem Rouge-L's tokens (rouge_score's use_stemmer, as the paper): the --tasks labels and the --eval task rows' best-of-N" }),
   lr: real({ min: 0, minExclusive: true, max: 1, default: 2e-5, help: 'peak learning rate (AdamW)' }),
   batchSize: integer({ max: 65536, default: 8, help: 'rows per micro-batch (one forward and backward pass)' }),
   gradAccum: integer({ max: 65536, default: 16, help: 'micro-batches per optimizer step (batch-size x grad-accum rows per step)' }),

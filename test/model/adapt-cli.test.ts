@@ -84,3 +84,62 @@ describe('cappy adapt', () => {
     expect(viaEnv.stderr).toMatch(/--data .*none\.jsonl: cannot read it \(ENOENT\)/);
   });
 });
+
+describe('cappy adapt --tasks (the data step, then training)', () => {
+  const rows = [
+    { task: 't', instruction: 'apple: say it', references: ['apple'], candidates: ['apple', 'river please', 'apple please'] },
+    { task: 't', instruction: 'river: say it', references: ['river'], candidates: ['stone', 'river'] },
+  ];
+  const write = async (name: string, text: string) => {
+    const p = join(root, name);
+    await writeFile(p, text);
+    return p;
+  };
+  const jsonl = (r: object[]) => r.map((x) => JSON.stringify(x)).join('\n') + '\n';
+  const short = ['--batch-size', '2', '--grad-accum', '1', '--epochs', '1', '--lr', '1e-3', '--threads', '1'];
+
+  it('with --candidates-from-file: pairs kept beside --out, then trained; dev task rows give best-of-N before and after', async () => {
+    const tasks = await write('tasks-ok.jsonl', jsonl(rows));
+    const out = join(root, 'from-tasks');
+    const r = cappy(['--model', tinyDir, '--tasks', tasks, '--candidates-from-file', '--eval', tasks, '--out', out, ...short]);
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.code).toBe(0);
+    // 2 gold, at most 2 negatives, 3 samples ("apple" and "river" repeat gold pairs).
+    expect(r.stderr).toMatch(/data step: \d+ pairs to .*from-tasks\.pairs\.jsonl \(\d+ distinct: 2 gold, \d negatives, 3 samples over 1 task\(s\)/);
+    // First candidates "apple" (Rouge-L 1) and "stone" (0): 50; the oracle finds "river": 100.
+    expect(r.stderr).toMatch(/eval before: best-of-N Rouge-L F x100 [\d.]+ \(first candidate 50\.00, oracle 100\.00\)/);
+    expect(r.stdout).toMatch(/dev best-of-N Rouge-L F x100 \(2 rows, 5 candidates, stemmed\): first candidate 50\.00, base model [\d.]+, adapted [\d.]+, oracle 100\.00/);
+    expect(existsSync(`${out}.pairs.jsonl`)).toBe(true);
+    expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
+  });
+
+  const refusals: [string, () => Promise<string[]>, RegExp][] = [
+    ['--data with --tasks', async () => ['--data', data, '--tasks', await write('t1.jsonl', jsonl(rows))], /give --data \(labelled pairs\) or --tasks \(task rows to make them from\), not both/],
+    ['a data-step flag without --tasks', async () => ['--data', data, '--llm', 'http://127.0.0.1:9/v1', '--samples', '4'], /--llm, --samples belong to the data step, which runs with --tasks/],
+    ['a task row without references', async () => ['--tasks', await write('t2.jsonl', `${JSON.stringify(rows[0])}\n{"instruction":"q"}\n`)], /t2\.jsonl: line 2: the row has no references/],
+    ['references that are not strings', async () => ['--tasks', await write('t3.jsonl', '{"instruction":"q","references":["a",3]}\n')], /t3\.jsonl: line 1: references\[1\] must be a string, got number/],
+    ['an empty tasks file', async () => ['--tasks', await write('t4.jsonl', '')], /t4\.jsonl has no rows/],
+    ['--pairs inside --out', async () => ['--tasks', await write('t5.jsonl', jsonl(rows)), '--pairs', join(root, 'out-pairs', 'p.jsonl')], /--pairs .*p\.jsonl is inside --out/],
+    ['dev task rows without candidates', async () => ['--tasks', await write('t6.jsonl', jsonl(rows)), '--eval', await write('dev6.jsonl', '{"instruction":"q","references":["a"]}\n')], /--eval .*dev6\.jsonl: line 1: a dev task row needs candidates/],
+    ['task rows given as --data', async () => ['--data', await write('t7.jsonl', jsonl(rows))], /--data .*t7\.jsonl holds task rows \(references, no label\); give them as --tasks/],
+  ];
+  it.each(refusals)('refuses %s with a typed error, writing neither --out nor the pairs', async (_what, args, message) => {
+    const out = join(root, 'out-pairs');
+    const r = cappy(['--model', tinyDir, '--out', out, ...(await args())]);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/InvalidInputError \[INVALID_INPUT\]/);
+    expect(r.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.pairs.jsonl`)).toBe(false);
+  });
+
+  it('refuses an occupied --out before the data step runs', async () => {
+    const occupied = join(root, 'occupied-tasks');
+    await mkdir(occupied);
+    await writeFile(join(occupied, 'config.json'), '{}');
+    const r = cappy(['--model', tinyDir, '--tasks', await write('t8.jsonl', jsonl(rows)), '--candidates-from-file', '--out', occupied]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/occupied-tasks already holds another model/);
+    expect(existsSync(`${occupied}.pairs.jsonl`)).toBe(false);
+  });
+});

@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { forgeModel } from '../../lib/forge/index.js';
 import { Scorer } from '../../lib/index.js';
 import { drawLengths, LOGNORMAL_8_512, seededRandom, synthesizePairs } from '../../lib/bench/workload.js';
 import { rougeLBest } from '../../lib/eval/rouge.js';
@@ -14,8 +15,8 @@ const root = resolve(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'cappy.js');
 const tmp = mkdtempSync(join(tmpdir(), 'cappy-usage-'));
 
-function cappy(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+function cappy(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 240_000, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -84,6 +85,68 @@ describe('cappy eval best-of-n', () => {
     const empty = cappy(['eval', 'best-of-n', '--model', dir(), '--data', file('empty.jsonl', '\n')]);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/empty\.jsonl has no rows/);
+  });
+});
+
+describe('cappy eval best-of-n with two models and --stem', () => {
+  // Stemming matters here: "dogs running" stems to "dog run", as the reference does.
+  const rows = Array.from({ length: 40 }, (_, i) => ({
+    instruction: `Row ${i}: what do the dogs do?`,
+    candidates: [`the dogs running ${i}`, `dog run ${i}`, `cats sleep ${i % 3}`],
+    references: [`dog run ${i}`],
+  }));
+  const candidatesFile = () => file('bon-two.jsonl', rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
+  it('--model base=DIR --model other=DIR2: each model\'s picks as its Scorer.choose, on the same candidates; one first-candidate and oracle figure', async () => {
+    const other = join(tmp, 'tiny-seed8');
+    await forgeModel({ preset: 'tiny', seed: 8, outDir: other });
+    const data = candidatesFile();
+    const r = cappy(['eval', 'best-of-n', '--model', `base=${dir()}`, '--model', `other=${other}`, '--data', data, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.stem).toBe(true);
+    expect(out.models.map((m: { name: string }) => m.name)).toEqual(['base', 'other']);
+    expect(out.picks).toBeUndefined(); // per model only when there are several
+    const otherScorer = await Scorer.load(other);
+    try {
+      for (const [k, s] of [scorer, otherScorer].entries()) {
+        let selected = 0;
+        for (let i = 0; i < rows.length; i++) {
+          const { index } = await s.choose(rows[i].instruction, rows[i].candidates);
+          expect(out.models[k].picks[i]).toBe(index);
+          selected += rougeLBest(rows[i].candidates[index], rows[i].references);
+        }
+        expect(out.models[k].selected).toBeCloseTo(selected / rows.length, 9);
+      }
+    } finally {
+      await otherScorer.dispose();
+    }
+    const first = rows.reduce((a, r) => a + rougeLBest(r.candidates[0], r.references), 0) / rows.length;
+    expect(out.baseline).toBeCloseTo(first, 12);
+    expect(out.oracle).toBe(1);
+    const text = cappy(['eval', 'best-of-n', '--model', `base=${dir()}`, '--model', `other=${other}`, '--data', data]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/first candidate \(baseline\)\s+\d+\.\d\d\nbest-of-n: base\s+\d+\.\d\d {2}\([+-]\d+\.\d\d on the first candidate\)\nbest-of-n: other\s+\d+\.\d\d .*\noracle \(best by Rouge-L\)\s+100\.00\n/);
+    expect(text.stdout).toMatch(/Porter-stemmed/);
+  });
+
+  it('--stem false, --no-stem and CAPPY_STEM=false score plain tokens; a bad value is refused', () => {
+    const data = candidatesFile();
+    // Plain tokens: "the dogs running i" vs "dog run i" share only "i": F = 2 (1/4)(1/3) / (1/4 + 1/3) = 2/7.
+    const plain = 2 / 7;
+    // Stemmed: [the, dog, run, i] vs [dog, run, i]: LCS 3, F = 2 (3/4)(1) / (7/4) = 6/7.
+    const stemmed = 6 / 7;
+    const base = ['eval', 'best-of-n', '--model', dir(), '--data', data, '--json'];
+    expect(JSON.parse(cappy(base).stdout).baseline).toBeCloseTo(stemmed, 12);
+    for (const r of [cappy([...base, '--stem', 'false']), cappy([...base, '--no-stem']), cappy(base, { CAPPY_STEM: 'false' })]) {
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.stem).toBe(false);
+      expect(out.baseline).toBeCloseTo(plain, 12);
+    }
+    const bad = cappy([...base, '--stem', 'maybe']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--stem/);
   });
 });
 

@@ -215,6 +215,19 @@ describe('makeAdaptData and `cappy adapt data` without an LLM', () => {
     expect(lines(out)).toEqual(buildPairs(rows(), fileCandidates(rows()), { seed: 0, trainSize: 7 }).pairs);
   });
 
+  it('--no-stem and --stem false label with plain tokens, as buildPairs with stem: false', async () => {
+    delete process.env.CAPPY_TRAIN_SIZE;
+    delete process.env.CAPPY_CANDIDATES_FROM_FILE;
+    const out = join(dir, 'plain.jsonl');
+    const plain = buildPairs(rows(), fileCandidates(rows()), { seed: 4, stem: false }).pairs;
+    expect(plain).not.toEqual(buildPairs(rows(), fileCandidates(rows()), { seed: 4 }).pairs); // the fixture has a pair stemming changes
+    for (const flag of [['--no-stem'], ['--stem', 'false']]) {
+      const r = await cli(['--tasks', tasks, '--out', out, '--candidates-from-file', '--seed', '4', ...flag]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(lines(out)).toEqual(plain);
+    }
+  });
+
   it('bad input fails with a typed error and writes nothing', async () => {
     const out = join(dir, 'never.jsonl');
     const empty = join(dir, 'empty.jsonl');

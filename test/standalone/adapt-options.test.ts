@@ -4,7 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ADAPT_OPTIONS, TRAINING_SETTINGS } from '../../lib/options/adapt.js';
+import { ADAPT_OPTIONS, DATA_STEP_KEYS, TRAINING_SETTINGS } from '../../lib/options/adapt.js';
+import { ADAPT_DATA_OPTIONS } from '../../lib/options/adapt-data.js';
+import { EVAL_BEST_OF_N_OPTIONS } from '../../lib/options/eval.js';
 import { flagOf, resolveOptions } from '../../lib/options/spec.js';
 import { InvalidInputError } from '../../lib/errors/index.js';
 
@@ -15,6 +17,21 @@ describe('adapt options', () => {
     const doc = readFileSync(join(repo, 'docs', 'adapt.md'), 'utf8');
     for (const [key, spec] of Object.entries(ADAPT_OPTIONS)) expect(doc, key).toContain(`\`--${flagOf(key, spec)}`);
     expect(doc).toContain('--no-shuffle');
+  });
+
+  it('docs/adapt.md lists every flag of `cappy adapt data` too, and --no-stem', () => {
+    const doc = readFileSync(join(repo, 'docs', 'adapt.md'), 'utf8');
+    for (const [key, spec] of Object.entries(ADAPT_DATA_OPTIONS)) expect(doc, key).toContain(`\`--${flagOf(key, spec)}`);
+    expect(doc).toContain('--no-stem');
+  });
+
+  it('`cappy adapt --tasks` takes every flag of `cappy adapt data`, the data step\'s own entries with their checks', () => {
+    for (const key of Object.keys(ADAPT_DATA_OPTIONS)) expect(Object.keys(ADAPT_OPTIONS), key).toContain(key);
+    for (const key of DATA_STEP_KEYS) expect(ADAPT_OPTIONS[key], key).toBe(ADAPT_DATA_OPTIONS[key]);
+    // The shared meaning of --stem: the same default in the recipe, the training and best-of-N.
+    expect([ADAPT_OPTIONS.stem.default, ADAPT_DATA_OPTIONS.stem.default, EVAL_BEST_OF_N_OPTIONS.stem.default]).toEqual([true, true, true]);
+    // The data step's settings do not decide the training's result: the pairs' SHA-256 does.
+    for (const key of DATA_STEP_KEYS) expect(TRAINING_SETTINGS as readonly string[]).not.toContain(key);
   });
 
   it('--lr takes decimal and scientific notation, and nothing else', () => {

@@ -7,3 +7,5 @@ export { llmCandidates, parseRetryAfter, retryDelayMs, type LlmCandidateOptions,
 export { samplingPlan, requestBody, GREEDY, SAMPLING_DECODINGS, MIN_TOKENS, type Decoding, type DecodingName, type PlannedDecoding } from './sampling.js';
 export { GenerationCache } from './generation-cache.js';
 export { LlmError } from './errors.js';
+export { readDevSet, devBestOfN, type DevSet, type DevBestOfN } from './dev-set.js';
+export type { MadeFrom, DataStepEvent } from './from-tasks.js';

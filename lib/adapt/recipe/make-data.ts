@@ -7,7 +7,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AbortError, InvalidInputError } from '../../errors/index.js';
 import { ADAPT_DATA_OPTIONS } from '../../options/adapt-data.js';
-import { resolveOptions, type GivenOptions } from '../../options/spec.js';
+import { resolveOptions, type GivenOptions, type ResolvedOptions } from '../../options/spec.js';
 import { llmCandidates, type LlmCandidateOptions, type LlmProgress } from './llm-candidates.js';
 import { buildPairs, pairLine, type LabelledPair, type PairStats } from './pairs.js';
 import { readTaskRows } from './task-rows.js';
@@ -69,6 +69,27 @@ export async function writeAtomically(path: string, lines: Iterable<string>): Pr
   }
 }
 
+type LlmFlags = Pick<ResolvedOptions<typeof ADAPT_DATA_OPTIONS>, 'llm' | 'llmModel' | 'llmApi' | 'samples' | 'greedy' | 'llmExtras' | 'llmMaxTokens' | 'llmMode' | 'llmConcurrency' | 'llmTimeout' | 'llmMaxAttempts' | 'llmApiKey' | 'cache'>;
+
+/** The LLM client's options from the data step's flags (`llm` and `llmModel` set). */
+export function llmOptionsOf(o: LlmFlags): Omit<LlmCandidateOptions, 'signal' | 'onProgress' | 'sleep'> {
+  return {
+    url: o.llm!,
+    model: o.llmModel!,
+    api: o.llmApi,
+    samples: o.samples,
+    greedy: o.greedy,
+    extras: o.llmExtras,
+    maxTokens: o.llmMaxTokens,
+    mode: o.llmMode,
+    concurrency: o.llmConcurrency,
+    timeoutMs: o.llmTimeout * 1000,
+    maxAttempts: o.llmMaxAttempts,
+    apiKey: o.llmApiKey,
+    cacheDir: o.cache,
+  };
+}
+
 /** Reads the task rows, asks the LLM if one is given, labels the pairs and writes them. */
 export async function makeAdaptData(options: AdaptDataOptions): Promise<AdaptDataResult> {
   const o = resolveOptions(ADAPT_DATA_OPTIONS, options, 'adapt data options');
@@ -89,19 +110,7 @@ export async function makeAdaptData(options: AdaptDataOptions): Promise<AdaptDat
     // One set of answers per distinct instruction: rows that repeat one share them.
     const distinct = [...new Set(rows.map((r) => r.instruction))];
     const got = await llmCandidates(distinct, {
-      url: o.llm,
-      model: o.llmModel!,
-      api: o.llmApi,
-      samples: o.samples,
-      greedy: o.greedy,
-      extras: o.llmExtras,
-      maxTokens: o.llmMaxTokens,
-      mode: o.llmMode,
-      concurrency: o.llmConcurrency,
-      timeoutMs: o.llmTimeout * 1000,
-      maxAttempts: o.llmMaxAttempts,
-      apiKey: o.llmApiKey,
-      cacheDir: o.cache,
+      ...llmOptionsOf(o),
       signal: options.signal,
       onProgress: (p) => report({ phase: 'llm', ...p }),
       sleep: options.llmSleep,
