@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelLoadError } from '../errors/index.js';
-import { cacheRoot } from '../model/default-model.js';
+import { cacheRoot } from '../model/cache.js';
 import { WEIGHT_FILES } from '../convert/checkpoint.js';
 import { downloadFile, headFile, type RemoteFile } from './download.js';
 import {

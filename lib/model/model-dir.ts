@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ModelLoadError, fromNative } from '../errors/index.js';
-import { parseRepoId, resolveModelRef } from '../hub/repo.js';
 import { loadAddon, type NativeModelConfig } from '../native.js';
+import { parseRepoId, resolveModelRef } from './cache.js';
 import type { ModelDType } from './dtypes.js';
 
 export interface ForgedLabel {

@@ -9,10 +9,11 @@
 // help texts that name them are checked against the core by
 // test/standalone/load-defaults.test.ts.
 import { join } from 'node:path';
-import { cacheRoot } from '../model/default-model.js';
+import { cacheRoot } from '../model/cache.js';
 import { MODEL_DTYPES } from '../model/dtypes.js';
 import { loadAddon, type NativeLoadDefaults } from '../native.js';
-import { checkDevices, parseDevices, type DevicesValue } from '../scorer/devices.js';
+import { DEVICES } from '../runtime/execution-provider.js';
+import { checkDevices, parseDevices, type DevicesValue } from './devices.js';
 import { boolean, decimal, integer, keyValues, oneOf, text, type OptionSpec } from './spec.js';
 
 let defaults: NativeLoadDefaults | undefined;
@@ -30,7 +31,7 @@ export const SCORER_OPTIONS = {
    * TensorRT, then CUDA, then CPU, whichever loads first; `scorer.info.execution`
    * says which ran and why the others did not.
    */
-  device: oneOf(['cpu', 'cuda', 'tensorrt', 'auto'], {
+  device: oneOf(DEVICES, {
     default: 'cpu',
     help: "where the model runs: cpu, cuda, tensorrt, or auto (the fastest that loads)",
   }),

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidInputError, ModelLoadError } from '../errors/index.js';
 import type { NativeOrtLink } from '../native.js';
-import { cacheRoot } from '../model/default-model.js';
+import { cacheRoot } from '../model/cache.js';
 import { elfSoname, renameSoname } from './elf-soname.js';
 
 export const ORT_LOAD_MODES = ['copy', 'reuse', 'plain'] as const;

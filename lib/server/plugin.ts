@@ -3,10 +3,10 @@
 // (not wrapped with fastify-plugin): its auth, body limit, error format and
 // hooks apply to its own routes only and never leak into the host app.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { boostRoutes } from '../boost/routes.js';
 import { Upstream } from '../boost/upstream.js';
 import { InvalidInputError } from '../errors/index.js';
 import { bearerChecker } from './auth.js';
+import { boostRoutes } from './boost.js';
 import { cohereRoutes } from './cohere.js';
 import { methodOf, recordOf, requestedModel, type RequestRecord, type RouteContext, type ServerState } from './context.js';
 import { HttpError, mapError, sendError } from './errors.js';

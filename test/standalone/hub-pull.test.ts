@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { downloadFile, headFile } from '../../lib/hub/download.js';
 import { pullModel } from '../../lib/hub/pull.js';
 import { modelCacheDir, parseRepoId, resolveModelRef, resolveUrl } from '../../lib/hub/repo.js';
-import { CAPPY_LARGE_CACHE_NAME } from '../../lib/model/default-model.js';
+import { CAPPY_LARGE_CACHE_NAME, findConvertedCappy } from '../../lib/model/default-model.js';
 import { startFakeHub, type FakeHub } from './hub-fake.js';
 
 const REPO = 'btan2/cappy-large';
@@ -77,6 +77,17 @@ describe('repository ids and URLs', () => {
 
   it('puts btan2/cappy-large where the default-model code looks for it', () => {
     expect(modelCacheDir({ owner: 'btan2', name: 'cappy-large' }, '/c')).toBe(join('/c', CAPPY_LARGE_CACHE_NAME));
+  });
+
+  it("counts a cached folder as pulled by the core's rule: an int8-only folder is one, a folder without tokenizer.json is not", async () => {
+    await fresh();
+    const dir = modelCacheDir({ owner: 'btan2', name: 'cappy-large' }, root);
+    await mkdir(join(dir, 'onnx'), { recursive: true });
+    await writeFile(join(dir, 'onnx', 'model_int8.onnx'), 'onnx');
+    expect(resolveModelRef(REPO, env)).toBeUndefined(); // no tokenizer.json yet
+    await writeFile(join(dir, 'tokenizer.json'), '{}');
+    expect(resolveModelRef(REPO, env)).toBe(dir);
+    expect(findConvertedCappy(env)).toBe(dir);
   });
 });
 

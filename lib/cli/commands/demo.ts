@@ -2,7 +2,7 @@
 // default model and prints a table. It says plainly when the weights are
 // random and how to run a real Cappy instead.
 import type { Command } from 'commander';
-import { ensureDefaultModel } from '../../model/default-model.js';
+import { ensureDefaultModel } from '../../forge/default-model.js';
 import { Scorer } from '../../scorer/scorer.js';
 
 /** Multiple choice, Cappy's first use: score each candidate, take the argmax. */

@@ -5,7 +5,8 @@
 // a pair). Exits 1 when it cannot score.
 import { CommanderError, type Command } from 'commander';
 import { DeviceUnavailableError } from '../../errors/index.js';
-import { cacheRoot, ensureDefaultModel } from '../../model/default-model.js';
+import { ensureDefaultModel } from '../../forge/default-model.js';
+import { cacheRoot } from '../../model/cache.js';
 import { loadAddon, locateAddon, type AddonLocation } from '../../native.js';
 import { cpuFeatures, type CpuFeatures } from '../../runtime/cpu-features.js';
 import { prepareCuda, prepareTensorRt } from '../../runtime/execution-provider.js';

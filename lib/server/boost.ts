@@ -7,14 +7,14 @@
 // Errors on these routes come in OpenAI's shape ({error: {message, type,
 // code, param}}); an upstream error passes through as the upstream sent it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CHAT_RENDERING, messageText, PROMPT_RENDERING, renderChat, renderPrompt } from '../boost/render.js';
+import { Upstream, UpstreamFailure } from '../boost/upstream.js';
 import { rankScores } from '../scorer/ranking.js';
-import { drainAware, recordOf, requestSignal, type RouteContext } from '../server/context.js';
-import { errorHeaders, HttpError, mapError } from '../server/errors.js';
-import { retryAfterFor } from '../server/retry-after.js';
-import { scoreTimed, setTimingHeaders } from '../server/timing.js';
-import { asInvalidRequest, describe, objectBody, optionalInteger, type Body } from '../server/validate.js';
-import { CHAT_RENDERING, messageText, PROMPT_RENDERING, renderChat, renderPrompt } from './render.js';
-import { Upstream, UpstreamFailure } from './upstream.js';
+import { drainAware, recordOf, requestSignal, type RouteContext } from './context.js';
+import { errorHeaders, HttpError, mapError } from './errors.js';
+import { retryAfterFor } from './retry-after.js';
+import { scoreTimed, setTimingHeaders } from './timing.js';
+import { asInvalidRequest, describe, objectBody, optionalInteger, type Body } from './validate.js';
 
 type Json = Record<string, unknown>;
 type Kind = 'chat' | 'completions';
