@@ -37,7 +37,7 @@ export {
   RemoteError,
   ERROR_TABLE,
 } from './errors/index.js';
-export type { CappyErrorCode, CappyErrorReason, ErrorKind, TeiErrorKind } from './errors/index.js';
+export type { CappyErrorCode, CappyErrorReason, ErrorCode, ErrorKind, ServerErrorCode, TeiErrorKind } from './errors/index.js';
 export { RemoteScorer } from './remote/index.js';
 export type { RemoteScorerOptions, RemoteCallOptions, EndpointStatus, EndpointLimits } from './remote/index.js';
 export { forgeModel } from './forge/index.js';

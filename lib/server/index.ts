@@ -12,7 +12,7 @@ import { resolveServerOptions, type ServerOptions } from './types.js';
 export { cappyPlugin, type CappyPluginOptions, type ModelSource } from './plugin.js';
 export { ModelSet, type ModelState, type ServedModel } from './models.js';
 export { ServerMetrics } from './metrics.js';
-export { ERROR_TABLE, HttpError, mapError, type ErrorBody, type ErrorType } from './errors.js';
+export { ERROR_TABLE, HttpError, mapError, type ErrorBody, type ErrorCode, type ErrorType, type ServerErrorCode } from './errors.js';
 export type { CappyServer, CappyServerControls } from './controls.js';
 export type { ServerState } from './context.js';
 export type { ScoreCallOptions, ScorerLike, ScorerInfoLike, ScorerStatsLike, ServerOptions, TokenizerLike } from './types.js';

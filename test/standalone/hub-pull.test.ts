@@ -58,6 +58,7 @@ async function fresh(): Promise<void> {
   hub.corrupt = false;
   hub.ignoreRange = false;
   hub.token = undefined;
+  hub.noApi = false;
   converted = [];
 }
 afterEach(async () => {
@@ -211,10 +212,23 @@ describe('pull', () => {
     expect(hubReqs.at(-1)?.authorization).toBe('Bearer hf_secret');
   });
 
-  it('says so when the repository or a needed file is missing', async () => {
+  it('says so when the repository or a needed file is missing, with a reason to branch on', async () => {
     await fresh();
     await expect(pullModel('btan2/nope', { env, convert: stubConvert })).rejects.toThrow(/404/);
+    await expect(pullModel('btan2/nope', { env, convert: stubConvert })).rejects.toMatchObject({ code: 'MODEL_LOAD', reason: 'hub_not_found' });
+    hub.token = 'hf_secret';
+    await expect(pullModel(REPO, { env, convert: stubConvert })).rejects.toMatchObject({ code: 'MODEL_LOAD', reason: 'hub_access_denied' });
     await expect(pullModel('not a repo', { env, convert: stubConvert })).rejects.toThrow(/owner\/name/);
+  });
+
+  it("pulls from a mirror without the revision API: a file's 404 (reason hub_not_found) means the next weights file", async () => {
+    await fresh();
+    hub.noApi = true;
+    const res = await pullModel(REPO, { env, convert: stubConvert });
+    // No model.safetensors here: its HEAD answered 404 and pytorch_model.bin was taken.
+    expect(res.files).toContain('pytorch_model.bin');
+    expect(hub.requests.some((r) => r.method === 'HEAD' && r.url.endsWith('/model.safetensors'))).toBe(true);
+    await expect(pullModel('btan2/nope', { env, convert: stubConvert })).rejects.toMatchObject({ reason: 'hub_not_found' });
   });
 
   it('honours --cache over CAPPY_HOME', async () => {
