@@ -14,7 +14,8 @@ import { MODEL_DTYPES } from '../model/dtypes.js';
 import { loadAddon, type NativeLoadDefaults } from '../native.js';
 import { DEVICES } from '../runtime/execution-provider.js';
 import { checkDevices, parseDevices, type DevicesValue } from './devices.js';
-import { boolean, decimal, integer, keyValues, oneOf, text, type OptionSpec } from './spec.js';
+import { boolean, decimal, integer, keyValues, oneOf, text, type Defaulted, type OptionSpec } from './spec.js';
+import { maxLengthSpec, TRUNCATION_STRATEGIES } from './tokenizer.js';
 
 let defaults: NativeLoadDefaults | undefined;
 /** The core's load defaults for this machine (threads follow the cores this process may use, capped by a CPU quota). */
@@ -90,14 +91,12 @@ export const SCORER_OPTIONS = {
    * position table lowers the default (the core's rule); a larger explicit
    * value than the table takes is refused.
    */
-  maxLength: integer({
-    min: 5,
+  maxLength: {
+    ...maxLengthSpec({ min: 5, help: 'max tokens per pair, special tokens included', defaultText: "512, or the model's position table when smaller" }),
     default: () => coreDefaults().maxLength,
-    defaultText: "512, or the model's position table when smaller",
-    help: 'max tokens per pair, special tokens included',
-  }),
+  } satisfies Defaulted<number>,
   /** How a pair over maxLength is cut. Cappy: 'longest_first'. */
-  truncation: oneOf(['longest_first', 'only_first', 'only_second'], {
+  truncation: oneOf(TRUNCATION_STRATEGIES, {
     default: () => coreDefaults().truncation,
     defaultText: 'longest_first',
     help: 'how a pair over --max-length is cut',

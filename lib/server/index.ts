@@ -29,7 +29,7 @@ export interface CreateServerOptions extends ServerOptions {
  * or a ModelSet whose models may still be loading (probes see it).
  */
 export function createServer(source: ModelSource, options: CreateServerOptions = {}): CappyServer {
-  const resolved = resolveServerOptions(options); // fail on bad options before building anything
+  const resolved = resolveServerOptions(options, 'createServer options', ['logger']); // fail on bad options before building anything
   const models = toModelSet(source, resolved);
   checkBoostModel(models, resolved);
   const state: ServerState = { draining: false };

@@ -37,6 +37,9 @@ export interface CappyPluginOptions extends ServerOptions {
   resolved?: ResolvedServerOptions;
 }
 
+/** The plugin's own keys beside the server options, and those Fastify's register() passes along. */
+const PLUGIN_KEYS = ['scorer', 'models', 'state', 'metrics', 'inflight', 'resolved', 'prefix', 'logLevel', 'logSerializers'];
+
 function isScorer(v: unknown): v is ScorerLike {
   return v !== null && typeof v === 'object' && typeof (v as ScorerLike).scoreBatch === 'function';
 }
@@ -79,7 +82,7 @@ function countReceived(ctx: RouteContext, request: FastifyRequest, rec: RequestR
 }
 
 export async function cappyPlugin(app: FastifyInstance, options: CappyPluginOptions): Promise<void> {
-  const opts = options.resolved ?? resolveServerOptions(options);
+  const opts = options.resolved ?? resolveServerOptions(options, 'cappyPlugin options', PLUGIN_KEYS);
   const models = options.models ?? toModelSet(options.scorer, opts);
   const ctx: RouteContext = {
     models,

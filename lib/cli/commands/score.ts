@@ -68,7 +68,8 @@ async function identify(input: Readable): Promise<InputIdentity> {
 async function openScorer(cmd: Command, endpoints: string[]): Promise<{ scorer: BatchScorer; chunk: number; inFlight: number }> {
   if (endpoints.length > 0) {
     if ((cmd.opts() as { model?: string[] }).model?.length) process.stderr.write('cappy score: --model is ignored: scoring on --endpoint\n');
-    const remote = await RemoteScorer.connect(endpoints, readOptions(cmd, REMOTE_OPTIONS));
+    const { endpoint: _endpoints, ...remoteOptions } = readOptions(cmd, REMOTE_OPTIONS);
+    const remote = await RemoteScorer.connect(endpoints, remoteOptions);
     const down = remote.endpoints.filter((e) => !e.alive).map((e) => e.url);
     if (down.length) process.stderr.write(`cappy score: not answering yet (will retry): ${down.join(', ')}\n`);
     // Two chunks in flight, each enough to fill every endpoint's slots, so no server idles between chunks.
