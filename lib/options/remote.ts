@@ -15,7 +15,7 @@ export const REMOTE_OPTIONS = {
   /** Tries per batch for retryable answers (429, 502, 503, 504) before RemoteError. */
   remoteMaxAttempts: integer({ max: 1000, default: 10, help: 'tries per batch on 429/502/503/504 before giving up' }),
   /** Sent as "Authorization: Bearer <key>" (a `cappy serve --api-key` server, or TEI behind a gateway). */
-  remoteApiKey: text({ placeholder: 'key', help: 'bearer key for the endpoints' }),
+  remoteApiKey: text({ placeholder: 'key', secret: true, help: 'bearer key for the endpoints' }),
 } as const;
 
 export type RemoteOptionKey = keyof typeof REMOTE_OPTIONS;

@@ -38,7 +38,7 @@ const modelRef: OptionSpec<string> = text({ placeholder: 'name=dir', help: '', v
 /** Options `createServer` takes (the library's ServerOptions). */
 export const SERVER_OPTIONS = {
   /** When set, every route except /health and /live needs `Authorization: Bearer <apiKey>`. */
-  apiKey: text({ placeholder: 'key', help: 'require "Authorization: Bearer <key>" on every route but /health and /live' }),
+  apiKey: text({ placeholder: 'key', secret: true, help: 'require "Authorization: Bearer <key>" on every route but /health and /live' }),
   /** Name of the model requests get when they name none. Default: the first model. */
   defaultModel: text({ placeholder: 'name', help: 'model a request gets when it names none', defaultText: 'the first --model' }),
   /** Name a bare model (one given without name=) answers to. Default: its folder name, or the hub id. */
@@ -70,7 +70,7 @@ export const SERVER_OPTIONS = {
    * Authorization header is then never forwarded. Without it, the client's
    * own header is forwarded only when this server checks no --api-key.
    */
-  boostUpstreamKey: text({ placeholder: 'key', help: "the upstream's own bearer key; the client's Authorization is then not forwarded" }),
+  boostUpstreamKey: text({ placeholder: 'key', secret: true, help: "the upstream's own bearer key; the client's Authorization is then not forwarded" }),
   /** The Cappy model that scores boost candidates. Default: the default model. */
   boostModel: text({ placeholder: 'name', help: 'the served model that scores candidates', defaultText: 'the default model' }),
 } as const;

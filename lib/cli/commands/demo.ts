@@ -3,7 +3,10 @@
 // random and how to run a real Cappy instead.
 import type { Command } from 'commander';
 import { ensureDefaultModel } from '../../forge/default-model.js';
+import { addOptions } from '../../options/commander.js';
+import { DEMO_OPTIONS } from '../../options/commands.js';
 import { Scorer } from '../../scorer/scorer.js';
+import { optionalModelOf } from '../options.js';
 
 /** Multiple choice, Cappy's first use: score each candidate, take the argmax. */
 export const DEMO_QUESTIONS: { instruction: string; candidates: string[] }[] = [
@@ -26,13 +29,13 @@ function clip(s: string, width: number): string {
 }
 
 export function registerDemo(program: Command): void {
-  program
+  const cmd = program
     .command('demo')
-    .description('score a few instruction/response pairs on the embedded default model and print a table')
-    .option('--model <dir>', 'model folder or pulled hub id to use instead of the default')
-    .action(async (opts: { model?: string }) => {
+    .description('score a few instruction/response pairs on the embedded default model and print a table');
+  addOptions(cmd, DEMO_OPTIONS);
+  cmd.action(async () => {
       const log = (m: string) => process.stderr.write(m + '\n');
-      const dir = opts.model ?? (await ensureDefaultModel({ onProgress: log })).dir;
+      const dir = optionalModelOf(cmd) ?? (await ensureDefaultModel({ onProgress: log })).dir;
       const scorer = await Scorer.load(dir);
       try {
         const out = process.stdout;

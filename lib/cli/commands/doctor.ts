@@ -1,8 +1,9 @@
 // `cappy doctor`: what a user debugging an install needs on one screen: the
 // platform, where the addon came from, which ONNX Runtime, the CPU features
 // the kernels can use, the GPU providers with everything they miss, the cache
-// folder, and whether the engine actually scores (it loads a model and scores
-// a pair). Exits 1 when it cannot score.
+// folder, the environment variables (lib/cli/environment.ts), and whether the
+// engine actually scores (it loads a model and scores a pair). Exits 1 when it
+// cannot score.
 import { CommanderError, type Command } from 'commander';
 import { DeviceUnavailableError } from '../../errors/index.js';
 import { ensureDefaultModel } from '../../forge/default-model.js';
@@ -11,7 +12,12 @@ import { loadAddon, locateAddon, type AddonLocation } from '../../native.js';
 import { cpuFeatures, type CpuFeatures } from '../../runtime/cpu-features.js';
 import { prepareCuda, prepareTensorRt } from '../../runtime/execution-provider.js';
 import { locateOrtLibrary, type OrtLibraryLocation } from '../../runtime/ort-library.js';
+import { addOptions, readOptions } from '../../options/commander.js';
+import { DOCTOR_OPTIONS } from '../../options/commands.js';
+import { resolveOptions } from '../../options/spec.js';
 import { Scorer } from '../../scorer/scorer.js';
+import { environmentReport, formatEnvironment, type EnvironmentRow } from '../environment.js';
+import { optionalModelOf } from '../options.js';
 import { sourceBuildPrerequisites } from '../../../scripts/native-deps.mjs';
 import { findPlatformPackage, type PrebuiltBuildInfo } from '../../../scripts/platform-package.mjs';
 
@@ -25,6 +31,8 @@ export interface Diagnosis {
   cpu: CpuFeatures;
   gpu: { device: 'cuda' | 'tensorrt'; available: boolean; missing: string[]; message?: string }[];
   cache: { dir: string; fromEnv: boolean };
+  /** Every variable the engine reads, and (given the program) every flag's CAPPY_* variable. */
+  environment: EnvironmentRow[];
   scoring: Check<{ model: string; forged: boolean; scores: number[] }>;
 }
 
@@ -47,7 +55,7 @@ async function scoreOnce(modelDir: string | undefined, ort: Diagnosis['ort']): P
   }
 }
 
-export async function diagnose(options: { model?: string } = {}): Promise<Diagnosis> {
+export async function diagnose(options: { model?: string; program?: Command } = {}): Promise<Diagnosis> {
   const header = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header;
   const platform = {
     os: process.platform,
@@ -100,7 +108,8 @@ export async function diagnose(options: { model?: string } = {}): Promise<Diagno
   }
 
   const scoring: Diagnosis['scoring'] = addon.ok && ort.ok ? await scoreOnce(options.model, ort) : { ok: false, error: 'not tried: the addon or ONNX Runtime is missing' };
-  return { platform, addon, sourceBuild, ort, cpu: cpuFeatures(), gpu, cache: { dir: cacheRoot(), fromEnv: !!process.env.CAPPY_HOME }, scoring };
+  const cache = { dir: cacheRoot(), fromEnv: !!process.env.CAPPY_HOME };
+  return { platform, addon, sourceBuild, ort, cpu: cpuFeatures(), gpu, cache, environment: environmentReport(options.program), scoring };
 }
 
 const yes = (b: boolean) => (b ? 'yes' : 'no');
@@ -134,6 +143,7 @@ export function formatDiagnosis(d: Diagnosis): string {
     }
   }
   row('cache', `${d.cache.dir}${d.cache.fromEnv ? ' (CAPPY_HOME)' : ' (set CAPPY_HOME to move it)'}`);
+  formatEnvironment(d.environment).forEach((line, i) => row(i === 0 ? 'environment' : '', line));
   if (d.scoring.ok) {
     const sc = d.scoring;
     row('scoring', `ok: ${sc.scores.map((x) => x.toFixed(5)).join(', ')} on ${sc.model}${sc.forged ? ' (forged: RANDOM weights)' : ''}`);
@@ -144,17 +154,17 @@ export function formatDiagnosis(d: Diagnosis): string {
 }
 
 export function registerDoctor(program: Command): void {
-  program
+  const cmd = program
     .command('doctor')
-    .description('check this install: platform, addon (prebuilt or source), ONNX Runtime, CPU features, GPU providers, cache; then score a pair')
-    .option('--model <dir>', 'model folder or pulled hub id to score with instead of the default')
-    .option('--json', 'print the diagnosis as JSON')
-    .action(async (opts: { model?: string; json?: boolean }) => {
-      const d = await diagnose({ model: opts.model });
-      process.stdout.write(opts.json ? JSON.stringify(d, null, 2) + '\n' : formatDiagnosis(d));
-      if (!d.scoring.ok) {
-        process.stderr.write('cappy doctor: the engine cannot score here (see above)\n');
-        throw new CommanderError(1, 'cappy.doctor', 'the engine cannot score here');
-      }
-    });
+    .description('check this install: platform, addon (prebuilt or source), ONNX Runtime, CPU features, GPU providers, cache, environment; then score a pair');
+  addOptions(cmd, DOCTOR_OPTIONS);
+  cmd.action(async () => {
+    const opts = resolveOptions(DOCTOR_OPTIONS, readOptions(cmd, DOCTOR_OPTIONS));
+    const d = await diagnose({ model: optionalModelOf(cmd), program });
+    process.stdout.write(opts.json ? JSON.stringify(d, null, 2) + '\n' : formatDiagnosis(d));
+    if (!d.scoring.ok) {
+      process.stderr.write('cappy doctor: the engine cannot score here (see above)\n');
+      throw new CommanderError(1, 'cappy.doctor', 'the engine cannot score here');
+    }
+  });
 }

@@ -4,19 +4,22 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { pullModel } from '../../hub/pull.js';
+import { addOptions, readOptions } from '../../options/commander.js';
+import { PULL_OPTIONS } from '../../options/commands.js';
+import { resolveOptions } from '../../options/spec.js';
 
 function mb(n: number): string {
   return `${(n / 1e6).toFixed(1)} MB`;
 }
 
 export function registerPull(program: Command): void {
-  program
+  const cmd = program
     .command('pull')
     .description('download a model from the Hugging Face hub into the cappy cache and convert it (e.g. btan2/cappy-large)')
-    .argument('<repo>', 'hub repository id, owner/name')
-    .option('--revision <rev>', 'branch, tag or commit', 'main')
-    .option('--cache <dir>', 'cache root (default: CAPPY_HOME or ~/.cache/cappy)')
-    .action(async (repo: string, opts: { revision: string; cache?: string }) => {
+    .argument('<repo>', 'hub repository id, owner/name');
+  addOptions(cmd, PULL_OPTIONS);
+  cmd.action(async (repo: string) => {
+      const opts = resolveOptions(PULL_OPTIONS, readOptions(cmd, PULL_OPTIONS));
       const log = (m: string) => process.stderr.write(`cappy pull: ${m}\n`);
       const tty = process.stderr.isTTY;
       let bar: cliProgress.SingleBar | undefined;
