@@ -124,6 +124,9 @@ export function formatEnvironment(rows: readonly EnvironmentRow[]): string[] {
     lines.push(`${r.name} ${state}${what ? `: ${what}` : ''}${r.problem ? `; PROBLEM: ${r.problem}` : ''}`);
   }
   const flagCount = rows.filter((r) => r.flag !== undefined).length;
-  if (flagCount > 0) lines.push(`(${flagCount} flags also read CAPPY_<FLAG>, e.g. CAPPY_MAX_BATCH_TOKENS; set ones are listed; cappy doctor --json lists all)`);
+  if (flagCount > 0)
+    lines.push(
+      `(${flagCount} flags also read CAPPY_<FLAG>, e.g. CAPPY_MAX_BATCH_TOKENS; set ones are listed; cappy doctor --json lists all)`,
+    );
   return lines;
 }

@@ -4,7 +4,13 @@
 // into place, so an interrupted first run never leaves a half-written model
 // that later runs would trust.
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { DEFAULT_FORGED_PRESET, DEFAULT_FORGED_SEED, findDefaultModel, forgedDefaultDir, type DefaultModel } from '../model/default-model.js';
+import {
+  DEFAULT_FORGED_PRESET,
+  DEFAULT_FORGED_SEED,
+  findDefaultModel,
+  forgedDefaultDir,
+  type DefaultModel,
+} from '../model/default-model.js';
 
 export type { DefaultModel };
 

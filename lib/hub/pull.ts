@@ -22,13 +22,7 @@ import {
 } from './repo.js';
 
 /** Small files copied along when the repository has them. */
-export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'vocab.json',
-  'merges.txt',
-];
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
 
 export interface PullEvents {
   onFileStart?(file: string, size: number | undefined): void;

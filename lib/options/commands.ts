@@ -15,7 +15,10 @@ const dtypes = (help: string) => list(oneOf(MODEL_DTYPES, { help: '' }), { defau
 /** `cappy forge`: Cappy's graph (or a BERT cross-encoder's) with seeded random weights. */
 export const FORGE_OPTIONS = {
   out: text({ placeholder: 'dir', help: 'output folder' }),
-  preset: oneOf(Object.keys(PRESETS) as Preset[], { default: 'tiny', help: "size (large is Cappy's shape; bert-* are BERT cross-encoders)" }),
+  preset: oneOf(Object.keys(PRESETS) as Preset[], {
+    default: 'tiny',
+    help: "size (large is Cappy's shape; bert-* are BERT cross-encoders)",
+  }),
   seed: integer({ min: 0, max: 0xffffffff, default: 0, help: 'random seed' }),
   externalData: boolean({ default: false, help: 'keep weights in onnx/model.onnx_data (automatic past 1 GiB)' }),
   dtype: dtypes(`graphs to write from the same weights, comma-separated: ${MODEL_DTYPES.join(', ')}`),
@@ -28,7 +31,10 @@ export const CONVERT_OPTIONS = {
   out: text({ placeholder: 'dir', help: 'output model folder' }),
   dtype: dtypes('graphs to write, comma-separated: fp32 (onnx/model.onnx), int8 (model_int8.onnx), fp16 (model_fp16.onnx)'),
   optimize: boolean({ default: false, help: 'emit ONNX Runtime fused ops where they pay' }),
-  from: oneOf(CHECKPOINT_FORMATS, { help: 'read this weights format even if another is present', defaultText: 'safetensors, then pytorch, then flax' }),
+  from: oneOf(CHECKPOINT_FORMATS, {
+    help: 'read this weights format even if another is present',
+    defaultText: 'safetensors, then pytorch, then flax',
+  }),
 } as const;
 
 /** `cappy pull OWNER/NAME`. */

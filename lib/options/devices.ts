@@ -83,7 +83,10 @@ export function parseDevices(text: string, name: string): DevicesValue {
   const t = text.trim();
   if (t === 'all') return 'all';
   if (/^\d+$/.test(t)) return checkDevices(Number(t), name);
-  const items = t.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = t
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   checkDeviceList(items, name);
   return items;
 }

@@ -59,8 +59,16 @@ export const ENVIRONMENT = {
     defaultText: 'none',
     readBy: 'lib/runtime/execution-provider.ts',
   },
-  CUDA_HOME: { help: 'a CUDA toolkit root searched for its libraries', defaultText: '/usr/local/cuda', readBy: 'lib/runtime/execution-provider.ts' },
-  CUDA_PATH: { help: 'as CUDA_HOME (the name Windows-style installs use)', defaultText: '/usr/local/cuda', readBy: 'lib/runtime/execution-provider.ts' },
+  CUDA_HOME: {
+    help: 'a CUDA toolkit root searched for its libraries',
+    defaultText: '/usr/local/cuda',
+    readBy: 'lib/runtime/execution-provider.ts',
+  },
+  CUDA_PATH: {
+    help: 'as CUDA_HOME (the name Windows-style installs use)',
+    defaultText: '/usr/local/cuda',
+    readBy: 'lib/runtime/execution-provider.ts',
+  },
   CUDA_VISIBLE_DEVICES: {
     help: "the GPUs a process sees: devices 'all' counts these",
     defaultText: 'every GPU',
@@ -83,8 +91,17 @@ export const ENVIRONMENT = {
     readBy: 'lib/hub/repo.ts',
     secret: true,
   },
-  HUGGING_FACE_HUB_TOKEN: { help: "the older name of HF_TOKEN, read when HF_TOKEN is unset", defaultText: 'none', readBy: 'lib/hub/repo.ts', secret: true },
-  HF_ENDPOINT: { help: 'the hub (or a mirror) cappy pull downloads from', defaultText: 'https://huggingface.co', readBy: 'lib/hub/repo.ts' },
+  HUGGING_FACE_HUB_TOKEN: {
+    help: 'the older name of HF_TOKEN, read when HF_TOKEN is unset',
+    defaultText: 'none',
+    readBy: 'lib/hub/repo.ts',
+    secret: true,
+  },
+  HF_ENDPOINT: {
+    help: 'the hub (or a mirror) cappy pull downloads from',
+    defaultText: 'https://huggingface.co',
+    readBy: 'lib/hub/repo.ts',
+  },
   CAPPY_BUILD_FROM_SOURCE: {
     help: 'npm install builds the addon from source even where the prebuilt one works',
     defaultText: 'false',
@@ -116,14 +133,24 @@ export const ENVIRONMENT = {
     readBy: 'scripts/install-core.sh',
     build: true,
   },
-  CAPPY_JOBS: { help: 'parallel compile jobs of scripts/install-core.sh', defaultText: 'the core count', readBy: 'scripts/install-core.sh', build: true },
+  CAPPY_JOBS: {
+    help: 'parallel compile jobs of scripts/install-core.sh',
+    defaultText: 'the core count',
+    readBy: 'scripts/install-core.sh',
+    build: true,
+  },
   CAPPY_NODE_INCLUDE_DIR: {
     help: "Node's headers (node_api.h) for a source build",
     defaultText: "npm's nodedir, else the running Node's include/node, else node-api-headers",
     readBy: 'scripts/native-deps.mjs',
     build: true,
   },
-  npm_config_nodedir: { help: "npm's --nodedir: Node's source or headers folder for a source build", defaultText: 'none', readBy: 'scripts/native-deps.mjs', build: true },
+  npm_config_nodedir: {
+    help: "npm's --nodedir: Node's source or headers folder for a source build",
+    defaultText: 'none',
+    readBy: 'scripts/native-deps.mjs',
+    build: true,
+  },
 } as const satisfies Record<string, EnvironmentVariable>;
 
 export type EnvironmentName = keyof typeof ENVIRONMENT;

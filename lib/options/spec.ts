@@ -205,7 +205,10 @@ export function keyValues(o: Common<Record<string, string>>): OptionSpec<Record<
     check,
     parse: (t, name) => {
       const out: Record<string, string> = {};
-      for (const part of t.split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const part of t
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const eq = part.indexOf('=');
         if (eq <= 0) throw new InvalidInputError(`${name} must be key=value pairs separated by commas, got '${part}'`);
         out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
@@ -318,7 +321,12 @@ export interface ResolveRules {
  * entry points: Scorer.load, the Tokenizer, RemoteScorer.connect, the server);
  * otherwise left alone (callers may pass one object that several tables read).
  */
-export function resolveOptions<T extends OptionTable>(table: T, given: object | undefined, what = 'options', rules: ResolveRules = {}): ResolvedOptions<T> {
+export function resolveOptions<T extends OptionTable>(
+  table: T,
+  given: object | undefined,
+  what = 'options',
+  rules: ResolveRules = {},
+): ResolvedOptions<T> {
   if (given === undefined) given = {};
   if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new InvalidInputError(`${what} must be an object`);
   if (rules.strict) checkKnownKeys(given, [...Object.keys(table), ...(rules.alsoKnown ?? [])], what);

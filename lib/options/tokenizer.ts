@@ -16,7 +16,14 @@ export function maxLengthSpec(o: { min: number; help: string; defaultText?: stri
 
 export const TOKENIZER_OPTIONS = {
   /** Longest encoding, special tokens included. Alone it implies truncation (the file's strategy, else longest_first). */
-  maxLength: maxLengthSpec({ min: 1, help: 'longest encoding, special tokens included', defaultText: "tokenizer.json's truncation, else none" }),
+  maxLength: maxLengthSpec({
+    min: 1,
+    help: 'longest encoding, special tokens included',
+    defaultText: "tokenizer.json's truncation, else none",
+  }),
   /** Default: what tokenizer.json's own `truncation` says, else longest_first when a maxLength is given. */
-  truncation: oneOf(TRUNCATION_STRATEGIES, { help: 'how a pair over maxLength is cut', defaultText: "tokenizer.json's, else longest_first" }),
+  truncation: oneOf(TRUNCATION_STRATEGIES, {
+    help: 'how a pair over maxLength is cut',
+    defaultText: "tokenizer.json's, else longest_first",
+  }),
 } as const;

@@ -1,11 +1,10 @@
 // `createServer(scorer, opts)`: a standalone Fastify app serving Cappy over
 // TEI-, Cohere- and Cappy-native routes, and the pieces to embed it instead.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyServerOptions } from 'fastify';
 import { DRAIN_TIMEOUT, type ServerState } from './context.js';
 import { HttpError, sendError } from './errors.js';
 import type { CappyServer, CappyServerControls } from './controls.js';
 import { ServerMetrics } from './metrics.js';
-import type { ModelSet } from './models.js';
 import { cappyPlugin, checkBoostModel, toModelSet, type ModelSource } from './plugin.js';
 import { resolveServerOptions, type ServerOptions } from './types.js';
 

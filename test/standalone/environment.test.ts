@@ -65,7 +65,7 @@ describe('environment variables', () => {
   const flags = flagVariables(buildProgram());
 
   it('finds what the scanner should (the check can fail)', () => {
-    expect(variablesRead("const JOB = 'JOB_COMPLETION_INDEX'; env[JOB]; env.HF_TOKEN; getenv(\"CAPPY_ORT_LIB\")", false)).toEqual(
+    expect(variablesRead('const JOB = \'JOB_COMPLETION_INDEX\'; env[JOB]; env.HF_TOKEN; getenv("CAPPY_ORT_LIB")', false)).toEqual(
       new Set(['JOB_COMPLETION_INDEX', 'HF_TOKEN', 'CAPPY_ORT_LIB']),
     );
     expect(reads.get('CAPPY_HOME')).toContain('lib/model/cache.ts');

@@ -51,7 +51,11 @@ describe('the error table', () => {
       expect(row.httpStatus, code).toBeGreaterThanOrEqual(400);
       expect(row.httpStatus, code).toBeLessThan(600);
       expect(teiKinds, code).toContain(row.teiKind);
-      expect(mapError({ code, message: 'm' })).toEqual({ status: row.httpStatus, body: { error: 'm', error_type: row.teiKind, code }, label: code });
+      expect(mapError({ code, message: 'm' })).toEqual({
+        status: row.httpStatus,
+        body: { error: 'm', error_type: row.teiKind, code },
+        label: code,
+      });
     }
   });
 

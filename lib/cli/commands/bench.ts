@@ -12,9 +12,7 @@ import { Scorer } from '../../scorer/scorer.js';
 import { addModelOptions, scorerOptionsOf, singleModelOf } from '../options.js';
 
 export function registerBench(program: Command): void {
-  const cmd = program
-    .command('bench')
-    .description('measure pairs/s, tokens/s, latency, padding and event-loop delay with a model');
+  const cmd = program.command('bench').description('measure pairs/s, tokens/s, latency, padding and event-loop delay with a model');
   addOptions(cmd, BENCH_OPTIONS);
   addModelOptions(cmd).action(async () => {
     const opts = resolveOptions(BENCH_OPTIONS, readOptions(cmd, BENCH_OPTIONS));
@@ -60,7 +58,10 @@ function printTable(
   const out = (k: string, v: string) => process.stdout.write(`${k.padEnd(20)} ${v}\n`);
   out('model', description);
   out('workload', `${w.pairs} pairs, lengths ${w.lengths}, concurrency ${w.concurrency}, ${w.pairsPerCall} pair(s) per call`);
-  out('settings', `EP ${s.executionProvider}, ORT ${s.ort}, intra-op threads ${s.intraOpThreads}, tokenizer threads ${s.tokenizerThreads}, ${s.cores} cores, planner ${s.planner}`);
+  out(
+    'settings',
+    `EP ${s.executionProvider}, ORT ${s.ort}, intra-op threads ${s.intraOpThreads}, tokenizer threads ${s.tokenizerThreads}, ${s.cores} cores, planner ${s.planner}`,
+  );
   out('pairs/s', r.pairsPerSec.toFixed(1));
   out('tokens/s', r.tokensPerSec.toFixed(0));
   out('latency ms', `p50 ${r.latencyMs.p50.toFixed(2)}, p99 ${r.latencyMs.p99.toFixed(2)}, max ${r.latencyMs.max.toFixed(2)}`);

@@ -43,7 +43,12 @@ async function scoreOnce(modelDir: string | undefined, ort: Diagnosis['ort']): P
     const dir = modelDir ?? (await ensureDefaultModel({ onProgress: (m) => process.stderr.write(`cappy doctor: ${m}\n`) })).dir;
     const scorer = await Scorer.load(dir, { intraOpThreads: 1 });
     try {
-      const scores = Array.from(await scorer.scoreBatch([['Which planet is known as the Red Planet?', 'Mars'], ['Name a prime.', '8']]));
+      const scores = Array.from(
+        await scorer.scoreBatch([
+          ['Which planet is known as the Red Planet?', 'Mars'],
+          ['Name a prime.', '8'],
+        ]),
+      );
       if (ort.ok) ort.version = scorer.info.ort.version;
       if (!scores.every(Number.isFinite)) return { ok: false, error: `non-finite scores: ${scores.join(', ')}` };
       return { ok: true, model: dir, forged: scorer.info.model.forged !== undefined, scores };
@@ -93,7 +98,10 @@ export async function diagnose(options: { model?: string; program?: Command } = 
   }
 
   const gpu: Diagnosis['gpu'] = [];
-  for (const [device, prepare] of [['cuda', prepareCuda], ['tensorrt', prepareTensorRt]] as const) {
+  for (const [device, prepare] of [
+    ['cuda', prepareCuda],
+    ['tensorrt', prepareTensorRt],
+  ] as const) {
     if (!ort.ok || !loader) {
       gpu.push({ device, available: false, missing: [], message: 'not checked: the addon or ONNX Runtime is missing' });
       continue;
@@ -107,7 +115,8 @@ export async function diagnose(options: { model?: string; program?: Command } = 
     }
   }
 
-  const scoring: Diagnosis['scoring'] = addon.ok && ort.ok ? await scoreOnce(options.model, ort) : { ok: false, error: 'not tried: the addon or ONNX Runtime is missing' };
+  const scoring: Diagnosis['scoring'] =
+    addon.ok && ort.ok ? await scoreOnce(options.model, ort) : { ok: false, error: 'not tried: the addon or ONNX Runtime is missing' };
   const cache = { dir: cacheRoot(), fromEnv: !!process.env.CAPPY_HOME };
   return { platform, addon, sourceBuild, ort, cpu: cpuFeatures(), gpu, cache, environment: environmentReport(options.program), scoring };
 }
@@ -124,16 +133,26 @@ export function formatDiagnosis(d: Diagnosis): string {
     const from = a.origin === 'prebuilt' ? `prebuilt, ${a.package}` : a.origin === 'source' ? 'built from source' : 'CAPPY_ADDON_PATH';
     row('addon', `${from}: ${a.path}`);
     const b = a.buildInfo;
-    if (b) row('', `built with ${b.compiler}; needs GLIBC_${b.addonGlibc}, libstdc++ ${b.addonGlibcxx === 'none' ? 'not needed (linked in)' : `GLIBCXX_${b.addonGlibcxx}`}`);
+    if (b)
+      row(
+        '',
+        `built with ${b.compiler}; needs GLIBC_${b.addonGlibc}, libstdc++ ${b.addonGlibcxx === 'none' ? 'not needed (linked in)' : `GLIBCXX_${b.addonGlibcxx}`}`,
+      );
   } else {
     row('addon', `MISSING: ${d.addon.error}`);
   }
   const s = d.sourceBuild;
-  row('source build', s.missing.length === 0 ? `possible (${s.cmake}; ORT headers ${s.ortHeaders})` : `would need: ${s.missing.join('; ')}`);
+  row(
+    'source build',
+    s.missing.length === 0 ? `possible (${s.cmake}; ORT headers ${s.ortHeaders})` : `would need: ${s.missing.join('; ')}`,
+  );
   row('onnxruntime', d.ort.ok ? `${d.ort.version ? `${d.ort.version} ` : ''}from ${d.ort.from}: ${d.ort.path}` : `MISSING: ${d.ort.error}`);
   const f = d.cpu.flags;
-  row('cpu', `AVX2 ${yes(f.avx2)}, AVX-512F ${yes(f.avx512f)}, AVX-512BW ${yes(f.avx512bw)}, AVX-512 VNNI ${yes(f.avx512vnni)}, ` +
-    `AVX-VNNI ${yes(f.avxvnni)}, AMX-TILE ${yes(f.amxTile)}, AMX-INT8 ${yes(f.amxInt8)}; int8 kernel: ${d.cpu.int8Kernel}, ${d.cpu.int8KernelDescription}`);
+  row(
+    'cpu',
+    `AVX2 ${yes(f.avx2)}, AVX-512F ${yes(f.avx512f)}, AVX-512BW ${yes(f.avx512bw)}, AVX-512 VNNI ${yes(f.avx512vnni)}, ` +
+      `AVX-VNNI ${yes(f.avxvnni)}, AMX-TILE ${yes(f.amxTile)}, AMX-INT8 ${yes(f.amxInt8)}; int8 kernel: ${d.cpu.int8Kernel}, ${d.cpu.int8KernelDescription}`,
+  );
   for (const g of d.gpu) {
     if (g.available) row(`gpu ${g.device}`, 'available');
     else if (g.missing.length === 0) row(`gpu ${g.device}`, g.message ?? 'unavailable');
@@ -156,7 +175,9 @@ export function formatDiagnosis(d: Diagnosis): string {
 export function registerDoctor(program: Command): void {
   const cmd = program
     .command('doctor')
-    .description('check this install: platform, addon (prebuilt or source), ONNX Runtime, CPU features, GPU providers, cache, environment; then score a pair');
+    .description(
+      'check this install: platform, addon (prebuilt or source), ONNX Runtime, CPU features, GPU providers, cache, environment; then score a pair',
+    );
   addOptions(cmd, DOCTOR_OPTIONS);
   cmd.action(async () => {
     const opts = resolveOptions(DOCTOR_OPTIONS, readOptions(cmd, DOCTOR_OPTIONS));

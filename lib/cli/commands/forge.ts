@@ -41,7 +41,9 @@ function progressReporter(preset: string): { update: (done: number, total: numbe
 export function registerForge(program: Command): void {
   const cmd = program
     .command('forge')
-    .description("write Cappy's RoBERTa graph (or, with a bert-* preset, a BERT cross-encoder's) with seeded RANDOM weights (for tests and benchmarks) in the HF folder layout");
+    .description(
+      "write Cappy's RoBERTa graph (or, with a bert-* preset, a BERT cross-encoder's) with seeded RANDOM weights (for tests and benchmarks) in the HF folder layout",
+    );
   addOptions(cmd, FORGE_OPTIONS, undefined, ['out']);
   cmd.action(async () => {
     const opts = resolveOptions(FORGE_OPTIONS, readOptions(cmd, FORGE_OPTIONS));
