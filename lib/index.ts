@@ -37,11 +37,12 @@ export {
   RemoteError,
   ERROR_TABLE,
 } from './errors/index.js';
-export type { CappyErrorCode, CappyErrorReason, ErrorKind, TeiErrorKind } from './errors/index.js';
+export type { CappyErrorCode, CappyErrorReason, ErrorCode, ErrorKind, ServerErrorCode, TeiErrorKind } from './errors/index.js';
 export { RemoteScorer } from './remote/index.js';
 export type { RemoteScorerOptions, RemoteCallOptions, EndpointStatus, EndpointLimits } from './remote/index.js';
 export { forgeModel } from './forge/index.js';
-export { ensureDefaultModel, cacheRoot } from './model/default-model.js';
+export { ensureDefaultModel } from './forge/default-model.js';
+export { cacheRoot } from './model/cache.js';
 export { resolveOrtLibrary } from './runtime/ort-library.js';
 export { cpuFeatures } from './runtime/cpu-features.js';
 export type { CpuFeatures, CpuFlags, Int8Kernel } from './runtime/cpu-features.js';

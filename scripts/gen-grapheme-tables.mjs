@@ -156,8 +156,7 @@ function boundariesByRules(cps) {
     const incbv = f & 0x60;
     if (incbv === INCB_CONSONANT) incb = 1;
     else if (incb > 0 && incbv === INCB_LINKER) incb = 2;
-    else if (incb > 0 && incbv === INCB_EXTEND) incb = incb;
-    else incb = 0;
+    else if (!(incb > 0 && incbv === INCB_EXTEND)) incb = 0; // Extend keeps the state
   }
   return out;
 }

@@ -118,7 +118,7 @@ const CHINESE = [
   [0x4E00, 0x9FFF], [0x3400, 0x4DBF], [0x20000, 0x2A6DF], [0x2A700, 0x2B73F], [0x2B740, 0x2B81F],
   [0x2B920, 0x2CEAF], [0xF900, 0xFAFF], [0x2F800, 0x2FA1F],
 ];
-const ASCII_PUNCT = /^[!-\/:-@\[-`{-~]$/;
+const ASCII_PUNCT = /^[!-/:-@[-`{-~]$/;
 const reP = /^\p{P}$/u;
 const reMn = /^\p{Mn}$/u;
 const reControl = /^[\p{Cc}\p{Cf}\p{Co}]$/u;

@@ -24,6 +24,12 @@ export function modelRefsOf(cmd: Command): ModelRef[] {
   return given.map((m) => parseModelRef(m, '--model'));
 }
 
+/** For commands that take at most one --model (demo, doctor): its folder, or undefined. */
+export function optionalModelOf(cmd: Command): string | undefined {
+  const given = (cmd.opts() as { model?: string[] }).model ?? [];
+  return given.length === 0 ? undefined : singleModelOf(cmd);
+}
+
 /** For commands that score with one model: its folder. */
 export function singleModelOf(cmd: Command): string {
   const refs = modelRefsOf(cmd);

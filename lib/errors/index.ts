@@ -1,28 +1,26 @@
 // The one typed error family. Every error the engine raises on purpose is a
 // CappyError with a stable `code`, and, where the failure has a finer kind a
 // caller may act on, a machine-readable `reason`: branch on those, never on
-// message text. ERROR_TABLE below holds one row per code (typed by the code
-// union, so a code without a row does not compile), with the HTTP status and
-// TEI error kind a server answers it with.
+// message text. ERROR_TABLE (./table.ts) holds one row per code, the
+// engine's and the server's (typed by the code union, so a code without a row
+// does not compile), with the HTTP status and TEI error kind a server answers
+// it with.
 //
 // The native codes and reasons are declared once, in the core
 // (native/core/include/cappy/cappy_errors.h); the addon exports their names
 // and test/model/errors.test.ts checks lib/native.ts's lists against them.
 import { isNativeError, type NativeErrorCode, type NativeErrorReason } from '../native.js';
+import type { CappyErrorCode } from './table.js';
 
-/** Every code a CappyError can carry. */
-export type CappyErrorCode =
-  | 'MODEL_LOAD'
-  | 'TOKENIZER'
-  | 'INVALID_INPUT'
-  | 'QUEUE_FULL'
-  | 'ABORTED'
-  | 'DISPOSED'
-  | 'RUNTIME'
-  | 'DEVICE_UNAVAILABLE'
-  | 'SHARD'
-  | 'REMOTE'
-  | 'INTERNAL';
+export {
+  ERROR_TABLE,
+  isErrorCode,
+  type CappyErrorCode,
+  type ErrorCode,
+  type ErrorKind,
+  type ServerErrorCode,
+  type TeiErrorKind,
+} from './table.js';
 
 /**
  * Finer reasons: the core's (cappy_errors.h: 'onnx_missing', 'ort_unavailable',
@@ -31,37 +29,13 @@ export type CappyErrorCode =
 export type CappyErrorReason =
   | NativeErrorReason
   /** A hub id that was never pulled into the cache. */
-  | 'not_pulled';
-
-/** TEI's `error_type` values (router/src/http/types.rs), plus 'Aborted' for a request its client cancelled. */
-export type TeiErrorKind = 'Validation' | 'Tokenizer' | 'Overloaded' | 'Backend' | 'Unhealthy' | 'Aborted';
-
-export interface ErrorKind {
-  /** The HTTP status a server answers with. */
-  readonly httpStatus: number;
-  /** TEI's error kind for the `{error, error_type}` body. */
-  readonly teiKind: TeiErrorKind;
-  /** What the code means. */
-  readonly meaning: string;
-}
-
-/** One row per code: what it means and how a server answers it. */
-export const ERROR_TABLE = Object.freeze({
-  INVALID_INPUT: { httpStatus: 422, teiKind: 'Validation', meaning: 'a caller passed something the API cannot take' },
-  TOKENIZER: { httpStatus: 422, teiKind: 'Tokenizer', meaning: 'tokenizer.json refused, or truncation cannot fit an input' },
-  QUEUE_FULL: { httpStatus: 429, teiKind: 'Overloaded', meaning: "the scorer's bounded queue is full; retry later" },
-  // 499 is nginx's "client closed request": nobody reads it, but access logs
-  // and metrics then tell cancellations apart from failures.
-  ABORTED: { httpStatus: 499, teiKind: 'Aborted', meaning: "the call's AbortSignal fired (or its client went away)" },
-  DISPOSED: { httpStatus: 503, teiKind: 'Unhealthy', meaning: 'the scorer or tokenizer was disposed' },
-  RUNTIME: { httpStatus: 424, teiKind: 'Backend', meaning: 'ONNX Runtime failed while running a batch' },
-  MODEL_LOAD: { httpStatus: 500, teiKind: 'Backend', meaning: 'folder, ONNX file or ONNX Runtime missing, corrupt or incompatible' },
-  DEVICE_UNAVAILABLE: { httpStatus: 500, teiKind: 'Backend', meaning: 'the GPU provider, its libraries or its device are missing' },
-  SHARD: { httpStatus: 500, teiKind: 'Backend', meaning: 'sharded scoring cannot go on safely (mixed or malformed parts)' },
-  // The failure was upstream's: a gateway's answer.
-  REMOTE: { httpStatus: 502, teiKind: 'Backend', meaning: 'remote scoring failed: endpoints unreachable or refusing' },
-  INTERNAL: { httpStatus: 500, teiKind: 'Backend', meaning: 'a bug or out of memory; the message says what' },
-} as const satisfies { readonly [K in CappyErrorCode]: ErrorKind });
+  | 'not_pulled'
+  /** The hub has no such repository, revision or file (HTTP 404). */
+  | 'hub_not_found'
+  /** The hub refused access (HTTP 401 or 403): gated or private, or a token without access. */
+  | 'hub_access_denied'
+  /** An options object holds a key no option table declares (a misspelling, most often). */
+  | 'unknown_option';
 
 export interface CappyErrorOptions {
   cause?: unknown;

@@ -111,7 +111,7 @@ export function buildBertTokenizerJson(texts: readonly string[], opts: BertToken
     // Close to BERT's own normalization; the vocabulary need not be exact.
     let s = lowercase ? t.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '') : t;
     s = s.replace(/[\u4e00-\u9fff\u3400-\u4dbf]/gu, ' $& ');
-    for (const w of s.split(/[\s\p{P}!-\/:-@\[-`{-~]+/u)) {
+    for (const w of s.split(/[\s\p{P}!-/:-@[-`{-~]+/u)) {
       // Lone surrogates cannot be vocabulary entries (they become U+FFFD).
       if (w.length === 0 || w.length > 40 || /\p{Cs}/u.test(w)) continue;
       bump(w);

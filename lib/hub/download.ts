@@ -47,7 +47,8 @@ function httpError(url: string, status: number, token: string | undefined): Mode
       : status === 404
         ? ' (no such repository, revision or file)'
         : '';
-  return new ModelLoadError(`hub request failed: ${status} for ${url}${hint}`);
+  const reason = status === 404 ? 'hub_not_found' : status === 401 || status === 403 ? 'hub_access_denied' : undefined;
+  return new ModelLoadError(`hub request failed: ${status} for ${url}${hint}`, { reason });
 }
 
 /** HEAD without following the CDN redirect, so the hub's own headers are seen. */

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelLoadError } from '../errors/index.js';
-import { cacheRoot } from '../model/default-model.js';
+import { cacheRoot } from '../model/cache.js';
 import { WEIGHT_FILES } from '../convert/checkpoint.js';
 import { downloadFile, headFile, type RemoteFile } from './download.js';
 import {
@@ -22,13 +22,7 @@ import {
 } from './repo.js';
 
 /** Small files copied along when the repository has them. */
-export const TOKENIZER_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'special_tokens_map.json',
-  'vocab.json',
-  'merges.txt',
-];
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'];
 
 export interface PullEvents {
   onFileStart?(file: string, size: number | undefined): void;
@@ -71,6 +65,7 @@ async function listRepo(endpoint: string, id: RepoId, revision: string, token: s
   if (res.status === 401 || res.status === 403 || res.status === 404) {
     throw new ModelLoadError(
       `${repoString(id)}@${revision}: the hub answered ${res.status} (no such repository or revision, or it is gated/private${token ? '' : ': set HF_TOKEN'})`,
+      { reason: res.status === 404 ? 'hub_not_found' : 'hub_access_denied' },
     );
   }
   if (!res.ok) return { commit: undefined, files: undefined } satisfies Listing;
@@ -100,7 +95,8 @@ export async function pullModel(ref: string, opts: PullOptions = {}): Promise<Pu
     try {
       info = await headFile(resolveUrl(endpoint, id, commit ?? revision, file), { token, signal: opts.signal });
     } catch (e) {
-      if (!listing.files && /: 404 /.test((e as Error).message)) info = undefined;
+      // Without the API's file list, a 404 on the file itself is how a mirror says it has none.
+      if (!listing.files && e instanceof ModelLoadError && e.reason === 'hub_not_found') info = undefined;
       else throw e;
     }
     commit ??= info?.commit;
@@ -108,9 +104,10 @@ export async function pullModel(ref: string, opts: PullOptions = {}): Promise<Pu
     return info;
   };
 
-  if (!(await head('config.json'))) throw new ModelLoadError(`${repoString(id)} has no config.json`);
+  const absent = { reason: 'hub_not_found' } as const;
+  if (!(await head('config.json'))) throw new ModelLoadError(`${repoString(id)} has no config.json`, absent);
   if (!(await head('tokenizer.json'))) {
-    throw new ModelLoadError(`${repoString(id)} has no tokenizer.json, which the engine's tokenizer reads`);
+    throw new ModelLoadError(`${repoString(id)} has no tokenizer.json, which the engine's tokenizer reads`, absent);
   }
   let weights: (typeof WEIGHT_FILES)[number] | undefined;
   for (const w of WEIGHT_FILES) {
@@ -120,7 +117,7 @@ export async function pullModel(ref: string, opts: PullOptions = {}): Promise<Pu
     }
   }
   if (!weights) {
-    throw new ModelLoadError(`${repoString(id)} has none of ${WEIGHT_FILES.map((w) => w.file).join(', ')}`);
+    throw new ModelLoadError(`${repoString(id)} has none of ${WEIGHT_FILES.map((w) => w.file).join(', ')}`, absent);
   }
   const pin = commit ?? revision;
   const sourceDir = downloadCacheDir(id, pin.replace(/[^A-Za-z0-9._-]/g, '_'), root);
@@ -128,7 +125,7 @@ export async function pullModel(ref: string, opts: PullOptions = {}): Promise<Pu
 
   const fetchOne = async (file: string): Promise<void> => {
     const info = await head(file);
-    if (!info) throw new ModelLoadError(`${repoString(id)}@${pin} has no ${file}`);
+    if (!info) throw new ModelLoadError(`${repoString(id)}@${pin} has no ${file}`, absent);
     const dest = join(sourceDir, file);
     if (existsSync(dest)) {
       opts.onFileDone?.(file, 0, true);

@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ModelLoadError, fromNative } from '../errors/index.js';
-import { parseRepoId, resolveModelRef } from '../hub/repo.js';
 import { loadAddon, type NativeModelConfig } from '../native.js';
+import { parseRepoId, resolveModelRef } from './cache.js';
 import type { ModelDType } from './dtypes.js';
 
 export interface ForgedLabel {
@@ -56,10 +56,9 @@ export function locateModel(ref: string, env: NodeJS.ProcessEnv = process.env): 
   const cached = resolveModelRef(ref, env);
   if (cached) return cached;
   if (parseRepoId(ref)) {
-    throw new ModelLoadError(
-      `no folder ${abs}, and ${ref} has not been pulled. Run \`cappy pull ${ref}\` to download and convert it.`,
-      { reason: 'not_pulled' },
-    );
+    throw new ModelLoadError(`no folder ${abs}, and ${ref} has not been pulled. Run \`cappy pull ${ref}\` to download and convert it.`, {
+      reason: 'not_pulled',
+    });
   }
   throw new ModelLoadError(`model folder not found: ${abs}`, { reason: 'folder_not_found' });
 }
@@ -78,10 +77,13 @@ export async function readModelDir(ref: string, select: string | ModelSelection 
     const err = fromNative(e);
     // The core's message is neutral (C hosts read it too); the CLI's way to make a graph is ours to add.
     if (err instanceof ModelLoadError && err.reason === 'onnx_missing') {
-      throw new ModelLoadError(`${err.message} Make one with \`cappy forge\` or \`cappy convert\` (\`--dtype fp32,int8\` writes several).`, {
-        cause: e,
-        reason: err.reason,
-      });
+      throw new ModelLoadError(
+        `${err.message} Make one with \`cappy forge\` or \`cappy convert\` (\`--dtype fp32,int8\` writes several).`,
+        {
+          cause: e,
+          reason: err.reason,
+        },
+      );
     }
     throw err;
   }

@@ -15,6 +15,13 @@ function placeholder(spec: OptionSpec<unknown>): string {
   return `<${spec.type.replace(/[^a-z0-9=,.-]/gi, '-')}>`;
 }
 
+const specs = new WeakMap<Option, OptionSpec<unknown>>();
+
+/** The table entry a commander Option was made from (doctor reads `secret` and checks values with it). */
+export function specOf(option: Option): OptionSpec<unknown> | undefined {
+  return specs.get(option);
+}
+
 /** The commander Option for one table entry. */
 export function toOption(key: string, spec: OptionSpec<unknown>): Option {
   const flag = flagOf(key, spec);
@@ -29,14 +36,24 @@ export function toOption(key: string, spec: OptionSpec<unknown>): Option {
       throw new InvalidArgumentError(e instanceof CappyError ? e.message : String(e));
     }
   });
+  specs.set(opt, spec);
   return opt;
 }
 
-/** Adds the table's entries (or the listed keys) to a command, in table order. */
-export function addOptions<T extends OptionTable>(cmd: Command, table: T, keys?: readonly (keyof T & string)[]): Command {
+/**
+ * Adds the table's entries (or the listed keys) to a command, in table order;
+ * those in `required` must be given (as a flag or through their variable).
+ */
+export function addOptions<T extends OptionTable>(
+  cmd: Command,
+  table: T,
+  keys?: readonly (keyof T & string)[],
+  required: readonly (keyof T & string)[] = [],
+): Command {
   for (const [key, spec] of Object.entries(table)) {
     if (spec.libraryOnly || (keys && !keys.includes(key))) continue;
-    cmd.addOption(toOption(key, spec));
+    const option = toOption(key, spec);
+    cmd.addOption(required.includes(key) ? option.makeOptionMandatory() : option);
   }
   return cmd;
 }

@@ -4,6 +4,8 @@ export { SCORER_OPTIONS, type ScorerOptionKey } from './scorer.js';
 export { SERVER_OPTIONS, SERVE_OPTIONS, parseModelRef, checkModelName, type ModelRef } from './serve.js';
 export {
   checkInteger,
+  checkKnownKeys,
+  closestKey,
   parseInteger,
   envOf,
   flagOf,
@@ -16,3 +18,6 @@ export {
 } from './spec.js';
 export { SCORE_OPTIONS, MERGE_OPTIONS } from './score.js';
 export { REMOTE_OPTIONS, type RemoteOptionKey } from './remote.js';
+export { TOKENIZER_OPTIONS, TRUNCATION_STRATEGIES, type TruncationStrategy } from './tokenizer.js';
+export { BENCH_OPTIONS, CONVERT_OPTIONS, DEMO_OPTIONS, DOCTOR_OPTIONS, FORGE_OPTIONS, PULL_OPTIONS } from './commands.js';
+export { ENVIRONMENT, type EnvironmentName, type EnvironmentVariable } from './environment.js';

@@ -9,11 +9,13 @@
 // help texts that name them are checked against the core by
 // test/standalone/load-defaults.test.ts.
 import { join } from 'node:path';
-import { cacheRoot } from '../model/default-model.js';
+import { cacheRoot } from '../model/cache.js';
 import { MODEL_DTYPES } from '../model/dtypes.js';
 import { loadAddon, type NativeLoadDefaults } from '../native.js';
-import { checkDevices, parseDevices, type DevicesValue } from '../scorer/devices.js';
-import { boolean, decimal, integer, keyValues, oneOf, text, type OptionSpec } from './spec.js';
+import { DEVICES } from '../runtime/execution-provider.js';
+import { checkDevices, parseDevices, type DevicesValue } from './devices.js';
+import { boolean, decimal, integer, keyValues, oneOf, text, type Defaulted, type OptionSpec } from './spec.js';
+import { maxLengthSpec, TRUNCATION_STRATEGIES } from './tokenizer.js';
 
 let defaults: NativeLoadDefaults | undefined;
 /** The core's load defaults for this machine (threads follow the cores this process may use, capped by a CPU quota). */
@@ -30,9 +32,9 @@ export const SCORER_OPTIONS = {
    * TensorRT, then CUDA, then CPU, whichever loads first; `scorer.info.execution`
    * says which ran and why the others did not.
    */
-  device: oneOf(['cpu', 'cuda', 'tensorrt', 'auto'], {
+  device: oneOf(DEVICES, {
     default: 'cpu',
-    help: "where the model runs: cpu, cuda, tensorrt, or auto (the fastest that loads)",
+    help: 'where the model runs: cpu, cuda, tensorrt, or auto (the fastest that loads)',
   }),
   /**
    * Several sessions behind one queue (lib/scorer/devices.ts): a count (2:
@@ -42,7 +44,7 @@ export const SCORER_OPTIONS = {
    */
   devices: {
     type: 'devices',
-    help: "sessions behind one queue: a count, all, or a list such as cuda:0,cuda:1 or cpu,cpu (threads are divided among them)",
+    help: 'sessions behind one queue: a count, all, or a list such as cuda:0,cuda:1 or cpu,cpu (threads are divided among them)',
     defaultText: 'one session on --device',
     check: checkDevices,
     parse: parseDevices,
@@ -53,9 +55,13 @@ export const SCORER_OPTIONS = {
    * Bind inputs and outputs with ORT's IoBinding, inputs staged in reusable
    * (on a GPU: pinned) buffers. Default: on for GPU providers, off on CPU.
    */
-  ioBinding: boolean({ help: "ORT IoBinding with reusable input buffers", defaultText: 'on for GPU providers, off on CPU' }),
+  ioBinding: boolean({ help: 'ORT IoBinding with reusable input buffers', defaultText: 'on for GPU providers, off on CPU' }),
   /** Stage inputs in the GPU provider's pinned host memory; false keeps plain host memory. */
-  pinnedBuffers: boolean({ default: () => coreDefaults().pinnedBuffers, defaultText: 'true', help: "stage inputs in the GPU provider's pinned host memory" }),
+  pinnedBuffers: boolean({
+    default: () => coreDefaults().pinnedBuffers,
+    defaultText: 'true',
+    help: "stage inputs in the GPU provider's pinned host memory",
+  }),
   /** Batches one call runs at once. Default 2 on a GPU (copies overlap compute), 1 on CPU. */
   batchesInFlight: integer({ min: 1, max: 8, help: 'batches one native call runs at once', defaultText: '2 on a GPU, 1 on CPU' }),
   /**
@@ -89,14 +95,16 @@ export const SCORER_OPTIONS = {
    * position table lowers the default (the core's rule); a larger explicit
    * value than the table takes is refused.
    */
-  maxLength: integer({
-    min: 5,
+  maxLength: {
+    ...maxLengthSpec({
+      min: 5,
+      help: 'max tokens per pair, special tokens included',
+      defaultText: "512, or the model's position table when smaller",
+    }),
     default: () => coreDefaults().maxLength,
-    defaultText: "512, or the model's position table when smaller",
-    help: 'max tokens per pair, special tokens included',
-  }),
+  } satisfies Defaulted<number>,
   /** How a pair over maxLength is cut. Cappy: 'longest_first'. */
-  truncation: oneOf(['longest_first', 'only_first', 'only_second'], {
+  truncation: oneOf(TRUNCATION_STRATEGIES, {
     default: () => coreDefaults().truncation,
     defaultText: 'longest_first',
     help: 'how a pair over --max-length is cut',
@@ -106,9 +114,17 @@ export const SCORER_OPTIONS = {
    * and evaluated with), or 'chunk': score the response in overlapping
    * windows and aggregate (docs/server.md, "Long inputs").
    */
-  longInputs: oneOf(['truncate', 'chunk'], { default: 'truncate', help: 'a pair over --max-length: truncate, or chunk the response into windows' }),
+  longInputs: oneOf(['truncate', 'chunk'], {
+    default: 'truncate',
+    help: 'a pair over --max-length: truncate, or chunk the response into windows',
+  }),
   /** With chunking: tokens (of whole words) consecutive windows share at most. */
-  chunkOverlap: integer({ min: 0, max: 65536, default: 64, help: 'with chunking: tokens consecutive windows share (whole words, at most this many)' }),
+  chunkOverlap: integer({
+    min: 0,
+    max: 65536,
+    default: 64,
+    help: 'with chunking: tokens consecutive windows share (whole words, at most this many)',
+  }),
   /** With chunking: windows per pair at most; the response past them is not scored. 1 is truncation. */
   maxChunks: integer({ max: 1024, default: 10, help: 'with chunking: windows per pair at most (1 is truncation)' }),
   /** With chunking: how the windows' scores make the pair's. */
@@ -132,11 +148,20 @@ export const SCORER_OPTIONS = {
     help: 'tokenizer threads',
   }),
   /** Budget per batch, in padded tokens (rows x padded length). */
-  maxBatchTokens: integer({ default: () => coreDefaults().maxBatchTokens, defaultText: '16384', help: 'padded tokens per native batch (rows x padded length)' }),
+  maxBatchTokens: integer({
+    default: () => coreDefaults().maxBatchTokens,
+    defaultText: '16384',
+    help: 'padded tokens per native batch (rows x padded length)',
+  }),
   /** Rows per batch. */
   maxBatchSize: integer({ max: 65536, default: () => coreDefaults().maxBatchSize, defaultText: '64', help: 'rows per native batch' }),
   /** Padded lengths round up to this multiple. */
-  padMultiple: integer({ max: 512, default: () => coreDefaults().padMultiple, defaultText: '8', help: 'padded lengths round up to this multiple' }),
+  padMultiple: integer({
+    max: 512,
+    default: () => coreDefaults().padMultiple,
+    defaultText: '8',
+    help: 'padded lengths round up to this multiple',
+  }),
   /** How long an idle scorer waits to merge concurrent calls, in ms. 0: dispatch at once. */
   maxWaitMs: decimal({ min: 0, max: 60_000, unit: 'ms', default: 2, help: 'how long an idle scorer waits to merge concurrent calls' }),
   /** Pairs per merged native call. */
@@ -144,7 +169,11 @@ export const SCORER_OPTIONS = {
   /** Pairs allowed to wait; beyond this calls reject with QueueFullError. */
   maxQueuedPairs: integer({ default: 65536, help: 'pairs allowed to wait; beyond this calls are refused (HTTP 429)' }),
   /** Native calls at once. A second runs beside the first (tokenizing while it runs) only when a full call is waiting. */
-  maxConcurrentCalls: integer({ max: 64, default: 2, help: 'native scoring calls at once (a second starts only when a full call is waiting)' }),
+  maxConcurrentCalls: integer({
+    max: 64,
+    default: 2,
+    help: 'native scoring calls at once (a second starts only when a full call is waiting)',
+  }),
   /**
    * How a native call groups its pairs into batches.
    * - 'padding-aware' (default): sort each window of 2048 pairs by length, then
@@ -152,7 +181,7 @@ export const SCORER_OPTIONS = {
    * - 'fifo': keep input order and cut batches under the same limits; each batch
    *   pads to its longest pair. The planner switched off, for comparison.
    */
-  planner: oneOf(['padding-aware', 'fifo'], { default: 'padding-aware', help: "batch planning: padding-aware, or fifo (planner off)" }),
+  planner: oneOf(['padding-aware', 'fifo'], { default: 'padding-aware', help: 'batch planning: padding-aware, or fifo (planner off)' }),
 } as const;
 
 export type ScorerOptionKey = keyof typeof SCORER_OPTIONS;

@@ -15,7 +15,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 export function checkModelName(name: string, where: string): string {
   if (!NAME.test(name)) {
-    throw new InvalidInputError(`${where}: a model name is letters, digits and . _ : / - (at most 128), starting with a letter or digit; got '${name}'`);
+    throw new InvalidInputError(
+      `${where}: a model name is letters, digits and . _ : / - (at most 128), starting with a letter or digit; got '${name}'`,
+    );
   }
   return name;
 }
@@ -38,7 +40,7 @@ const modelRef: OptionSpec<string> = text({ placeholder: 'name=dir', help: '', v
 /** Options `createServer` takes (the library's ServerOptions). */
 export const SERVER_OPTIONS = {
   /** When set, every route except /health and /live needs `Authorization: Bearer <apiKey>`. */
-  apiKey: text({ placeholder: 'key', help: 'require "Authorization: Bearer <key>" on every route but /health and /live' }),
+  apiKey: text({ placeholder: 'key', secret: true, help: 'require "Authorization: Bearer <key>" on every route but /health and /live' }),
   /** Name of the model requests get when they name none. Default: the first model. */
   defaultModel: text({ placeholder: 'name', help: 'model a request gets when it names none', defaultText: 'the first --model' }),
   /** Name a bare model (one given without name=) answers to. Default: its folder name, or the hub id. */
@@ -52,11 +54,21 @@ export const SERVER_OPTIONS = {
   /** Items one request may carry at all (the hard cap); more is a 413. */
   maxRequestItems: integer({ default: 65536, help: 'items one request may carry at most; more is a 413' }),
   /** Request body limit in bytes; more is a 413. For NDJSON streams it bounds one line. */
-  bodyLimit: integer({ default: 32 * 1024 * 1024, defaultText: '32 MiB', help: 'request body limit in bytes (one line for NDJSON streams)' }),
+  bodyLimit: integer({
+    default: 32 * 1024 * 1024,
+    defaultText: '32 MiB',
+    help: 'request body limit in bytes (one line for NDJSON streams)',
+  }),
   /** Pairs per scoring call on the NDJSON stream route. */
   streamChunkSize: integer({ max: 65536, default: 256, help: 'pairs per scoring call on /score/stream' }),
   /** Longest time to receive a whole request; 0 disables. Node's own default, which Fastify turns off. */
-  requestTimeout: decimal({ min: 0, max: 86_400, unit: 'seconds', default: 300, help: 'longest time to receive a whole request (0: no limit)' }),
+  requestTimeout: decimal({
+    min: 0,
+    max: 86_400,
+    unit: 'seconds',
+    default: 300,
+    help: 'longest time to receive a whole request (0: no limit)',
+  }),
   /** An OpenAI-compatible server to boost: POST /v1/chat/completions and /v1/completions go there for candidates. */
   boostUpstream: httpUrl({ help: 'OpenAI-compatible server (base URL, e.g. http://127.0.0.1:8000/v1) to boost with best-of-N' }),
   /** Candidates asked of the upstream per boosted request. */
@@ -70,7 +82,11 @@ export const SERVER_OPTIONS = {
    * Authorization header is then never forwarded. Without it, the client's
    * own header is forwarded only when this server checks no --api-key.
    */
-  boostUpstreamKey: text({ placeholder: 'key', help: "the upstream's own bearer key; the client's Authorization is then not forwarded" }),
+  boostUpstreamKey: text({
+    placeholder: 'key',
+    secret: true,
+    help: "the upstream's own bearer key; the client's Authorization is then not forwarded",
+  }),
   /** The Cappy model that scores boost candidates. Default: the default model. */
   boostModel: text({ placeholder: 'name', help: 'the served model that scores candidates', defaultText: 'the default model' }),
 } as const;
@@ -84,11 +100,23 @@ export const SERVE_OPTIONS = {
   /** Port; 0 picks a free one (printed on stderr). */
   port: integer({ min: 0, max: 65535, default: 8080, help: 'port (0 picks a free one)' }),
   /** Seconds SIGTERM waits for accepted requests; after it they fail (503) and the process exits. */
-  drainTimeout: decimal({ min: 0, max: 86_400, unit: 'seconds', default: 30, help: 'after SIGTERM, seconds to finish accepted requests; then they fail and the process exits' }),
+  drainTimeout: decimal({
+    min: 0,
+    max: 86_400,
+    unit: 'seconds',
+    default: 30,
+    help: 'after SIGTERM, seconds to finish accepted requests; then they fail and the process exits',
+  }),
   /** Token lengths (per pair, specials included) the warm-up runs, each at every batch size; `none` skips warm-up. */
-  warmupLengths: list(integer({ help: '' }), { default: [16, 512], help: 'token lengths (per pair) warm-up runs before /health says ready; none skips it' }),
+  warmupLengths: list(integer({ help: '' }), {
+    default: [16, 512],
+    help: 'token lengths (per pair) warm-up runs before /health says ready; none skips it',
+  }),
   /** Batch sizes the warm-up runs at each length. */
-  warmupBatchSizes: list(integer({ max: 65536, help: '' }), { default: [1], help: 'batch sizes warm-up runs at each length (on a GPU, add the batch sizes your traffic has)' }),
+  warmupBatchSizes: list(integer({ max: 65536, help: '' }), {
+    default: [1],
+    help: 'batch sizes warm-up runs at each length (on a GPU, add the batch sizes your traffic has)',
+  }),
   /** One JSON log line per request on stdout. */
   log: boolean({ default: false, help: 'log each request (JSON lines on stdout)' }),
   ...SERVER_OPTIONS,

@@ -22,6 +22,8 @@ export interface OptionSpec<T> {
   readonly repeatable?: boolean;
   /** A library-only option (an object, a secret path, ...): never a flag or an env var. */
   readonly libraryOnly?: boolean;
+  /** A key or token: `cappy doctor` says whether its variable is set, never its value. */
+  readonly secret?: boolean;
   /** Checks a value a library caller passed; `name` is how messages call it. */
   check(value: unknown, name: string): T;
   /** Reads the text form (a CLI argument or an environment variable). */
@@ -75,6 +77,7 @@ interface Common<T> {
   default?: T | (() => T);
   defaultText?: string;
   libraryOnly?: boolean;
+  secret?: boolean;
 }
 
 type WithDefault<T> = { default: T | (() => T) };
@@ -202,7 +205,10 @@ export function keyValues(o: Common<Record<string, string>>): OptionSpec<Record<
     check,
     parse: (t, name) => {
       const out: Record<string, string> = {};
-      for (const part of t.split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const part of t
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const eq = part.indexOf('=');
         if (eq <= 0) throw new InvalidInputError(`${name} must be key=value pairs separated by commas, got '${part}'`);
         out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
@@ -254,14 +260,76 @@ function defaultOf<T>(spec: OptionSpec<T>): T | undefined {
   return typeof d === 'function' ? (d as () => T)() : d;
 }
 
+/** Edit distance with adjacent transpositions (optimal string alignment), so 'maxLenght' is 1 from 'maxLength'. */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * The known key a misspelled one most likely meant: the same letters in
+ * another case, else the nearest by edit distance when it is within a third
+ * of the key's length (at least 1, at most 3). Undefined when none is near.
+ */
+export function closestKey(key: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    if (k.toLowerCase() === key.toLowerCase()) return k;
+    const dist = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (dist < bestDistance) {
+      best = k;
+      bestDistance = dist;
+    }
+  }
+  return bestDistance <= Math.min(3, Math.max(1, Math.floor(key.length / 3))) ? best : undefined;
+}
+
+/**
+ * Refuses a key of `given` that is not in `known` (a key set to undefined is
+ * let through, as spreading `{ ...o, x: undefined }` does), naming the
+ * closest known key: "unknown option 'maxLenght'; did you mean maxLength?".
+ */
+export function checkKnownKeys(given: object, known: Iterable<string>, what: string): void {
+  const keys = new Set(known);
+  for (const [key, value] of Object.entries(given)) {
+    if (keys.has(key) || value === undefined) continue;
+    const near = closestKey(key, keys);
+    const hint = near !== undefined ? `; did you mean ${near}?` : ` (known: ${[...keys].join(', ')})`;
+    throw new InvalidInputError(`${what}: unknown option '${key}'${hint}`, { reason: 'unknown_option' });
+  }
+}
+
+export interface ResolveRules {
+  /** Refuse keys outside the table (and `alsoKnown`), naming the closest. Default: keys outside are left alone. */
+  strict?: boolean;
+  /** Keys the caller takes beside the table's (a logger, a signal, ...). */
+  alsoKnown?: readonly string[];
+}
+
 /**
  * Checks every option of `table` that `given` sets and fills the defaults of
- * the rest. Keys outside the table are left alone (callers may pass one
- * object that several tables read).
+ * the rest. Keys outside the table are refused with `strict` (the public
+ * entry points: Scorer.load, the Tokenizer, RemoteScorer.connect, the server);
+ * otherwise left alone (callers may pass one object that several tables read).
  */
-export function resolveOptions<T extends OptionTable>(table: T, given: object | undefined, what = 'options'): ResolvedOptions<T> {
+export function resolveOptions<T extends OptionTable>(
+  table: T,
+  given: object | undefined,
+  what = 'options',
+  rules: ResolveRules = {},
+): ResolvedOptions<T> {
   if (given === undefined) given = {};
   if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new InvalidInputError(`${what} must be an object`);
+  if (rules.strict) checkKnownKeys(given, [...Object.keys(table), ...(rules.alsoKnown ?? [])], what);
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(table)) {
     const v = (given as Record<string, unknown>)[key];

@@ -72,7 +72,7 @@ export class RemoteScorer {
     if (urls.length === 0) throw new InvalidInputError('endpoints must name at least one server');
     const { truncate, ...rest } = options;
     if (truncate !== undefined && typeof truncate !== 'boolean') throw new InvalidInputError('truncate must be a boolean');
-    const s = new RemoteScorer(urls, resolveOptions(TABLE, rest, 'remote options'), truncate);
+    const s = new RemoteScorer(urls, resolveOptions(TABLE, rest, 'RemoteScorer.connect options', { strict: true, alsoKnown: ['truncate'] }), truncate);
     await Promise.all(s.#endpoints.map((e) => e.probe(PROBE_TIMEOUT_MS)));
     return s;
   }

@@ -7,7 +7,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DeviceUnavailableError } from '../errors/index.js';
 import type { NativeExecutionProvider } from '../native.js';
-import type { Device } from '../scorer/options.js';
+
+/** Where a model may run (the Scorer's `device` option): 'auto' tries TensorRT, then CUDA, then the CPU. */
+export const DEVICES = ['cpu', 'cuda', 'tensorrt', 'auto'] as const;
+export type Device = (typeof DEVICES)[number];
 
 export const CUDA_EP_PACKAGE = 'com.github.asus4.onnxruntime.linux-x64-gpu';
 export const CUDA_EP_PACKAGE_VERSION = '0.4.9';

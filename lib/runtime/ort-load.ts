@@ -1,7 +1,7 @@
 // How the addon loads ONNX Runtime so that it can live beside another ORT in
 // the same process: onnxruntime-node, which transformers.js runs on, ships its
 // own libonnxruntime.so.1 under the same soname as ours. The ways, their
-// measured costs and their limits are in docs/architecture.md ("ONNX Runtime").
+// measured costs and their limits are in docs/ort-loading.md.
 //
 //   copy (default)  a copy of the library whose DT_SONAME is renamed to
 //                   libcappyonnxrt.so.1 (same length, so nothing else in the
@@ -17,14 +17,14 @@
 // ort-library.ts. dlmopen (ORT in a link namespace of its own) was measured
 // and dropped: that namespace's libc sets up its per-thread state (the ctype
 // tables) only on threads it creates, so the first ORT call from a libuv
-// thread crashed in isalnum (docs/architecture.md).
+// thread crashed in isalnum (docs/ort-loading.md).
 import { randomBytes, createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidInputError, ModelLoadError } from '../errors/index.js';
 import type { NativeOrtLink } from '../native.js';
-import { cacheRoot } from '../model/default-model.js';
+import { cacheRoot } from '../model/cache.js';
 import { elfSoname, renameSoname } from './elf-soname.js';
 
 export const ORT_LOAD_MODES = ['copy', 'reuse', 'plain'] as const;

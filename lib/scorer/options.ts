@@ -15,7 +15,7 @@ export type Device = ResolvedScorerOptions['device'];
 export type Planner = ResolvedScorerOptions['planner'];
 
 export function resolveScorerOptions(options: ScorerOptions = {}): ResolvedScorerOptions {
-  const resolved = resolveOptions(SCORER_OPTIONS, options);
+  const resolved = resolveOptions(SCORER_OPTIONS, options, 'Scorer options', { strict: true });
   if (resolved.dtype !== undefined && resolved.onnxFile !== undefined) {
     throw new InvalidInputError('give onnxFile or dtype, not both: onnxFile names one file, dtype picks one of the folder');
   }

@@ -53,7 +53,7 @@ export interface ScorerInfo {
     version: string;
     /** The ORT library chosen (CAPPY_ORT_LIB or the npm package). */
     libraryPath: string;
-    /** How it was loaded beside other ORTs (CAPPY_ORT_LOAD): see docs/architecture.md. */
+    /** How it was loaded beside other ORTs (CAPPY_ORT_LOAD): see docs/ort-loading.md. */
     load: OrtLoadMode;
     /** The file whose code runs: the isolated copy, or with 'reuse' the ORT found already loaded. */
     loadedPath: string;

@@ -3,7 +3,7 @@
 // session or per shape (ORT's arena growth and first-run kernel setup on the
 // CPU; cuDNN algorithm search and TensorRT engine builds on a GPU).
 import { InvalidInputError } from '../errors/index.js';
-import { synthesizePairs } from '../bench/workload.js';
+import { synthesizePairs } from '../tokenizer/synthetic-pairs.js';
 import { checkInteger } from '../options/spec.js';
 import type { Scorer } from './scorer.js';
 

@@ -1,17 +1,18 @@
 // `createServer(scorer, opts)`: a standalone Fastify app serving Cappy over
 // TEI-, Cohere- and Cappy-native routes, and the pieces to embed it instead.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyServerOptions } from 'fastify';
 import { DRAIN_TIMEOUT, type ServerState } from './context.js';
 import { HttpError, sendError } from './errors.js';
+import type { CappyServer, CappyServerControls } from './controls.js';
 import { ServerMetrics } from './metrics.js';
-import type { ModelSet } from './models.js';
 import { cappyPlugin, checkBoostModel, toModelSet, type ModelSource } from './plugin.js';
 import { resolveServerOptions, type ServerOptions } from './types.js';
 
 export { cappyPlugin, type CappyPluginOptions, type ModelSource } from './plugin.js';
 export { ModelSet, type ModelState, type ServedModel } from './models.js';
 export { ServerMetrics } from './metrics.js';
-export { ERROR_TABLE, HttpError, mapError, type ErrorBody, type ErrorType } from './errors.js';
+export { ERROR_TABLE, HttpError, mapError, type ErrorBody, type ErrorCode, type ErrorType, type ServerErrorCode } from './errors.js';
+export type { CappyServer, CappyServerControls } from './controls.js';
 export type { ServerState } from './context.js';
 export type { ScoreCallOptions, ScorerLike, ScorerInfoLike, ScorerStatsLike, ServerOptions, TokenizerLike } from './types.js';
 export { installShutdown, type ShutdownOptions } from './shutdown.js';
@@ -21,33 +22,13 @@ export interface CreateServerOptions extends ServerOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-export interface CappyServerControls {
-  /** True once drain() has begun. */
-  readonly draining: boolean;
-  /**
-   * Stops accepting: new requests get 503 and the listener closes, while
-   * every request already accepted runs to its full answer. Resolves when the
-   * last one is done. Does not dispose the scorer (the caller owns it).
-   */
-  drain(): Promise<void>;
-  /**
-   * Fails every request still being worked on with a 503 (the drain timeout
-   * passed). Their answers go out, so a drain in progress can then finish.
-   */
-  abortInFlight(): number;
-  readonly metrics: ServerMetrics;
-  readonly models: ModelSet;
-}
-
-export type CappyServer = FastifyInstance & { cappy: CappyServerControls };
-
 /**
  * A standalone server for one scorer, several scorers by name (`{fast: a,
  * slow: b}`; a request's `model` field picks one, `defaultModel` otherwise),
  * or a ModelSet whose models may still be loading (probes see it).
  */
 export function createServer(source: ModelSource, options: CreateServerOptions = {}): CappyServer {
-  const resolved = resolveServerOptions(options); // fail on bad options before building anything
+  const resolved = resolveServerOptions(options, 'createServer options', ['logger']); // fail on bad options before building anything
   const models = toModelSet(source, resolved);
   checkBoostModel(models, resolved);
   const state: ServerState = { draining: false };

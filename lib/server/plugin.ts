@@ -3,10 +3,10 @@
 // (not wrapped with fastify-plugin): its auth, body limit, error format and
 // hooks apply to its own routes only and never leak into the host app.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { boostRoutes } from '../boost/routes.js';
 import { Upstream } from '../boost/upstream.js';
 import { InvalidInputError } from '../errors/index.js';
 import { bearerChecker } from './auth.js';
+import { boostRoutes } from './boost.js';
 import { cohereRoutes } from './cohere.js';
 import { methodOf, recordOf, requestedModel, type RequestRecord, type RouteContext, type ServerState } from './context.js';
 import { HttpError, mapError, sendError } from './errors.js';
@@ -36,6 +36,9 @@ export interface CappyPluginOptions extends ServerOptions {
   /** Options already resolved by createServer (so they are resolved once). */
   resolved?: ResolvedServerOptions;
 }
+
+/** The plugin's own keys beside the server options, and those Fastify's register() passes along. */
+const PLUGIN_KEYS = ['scorer', 'models', 'state', 'metrics', 'inflight', 'resolved', 'prefix', 'logLevel', 'logSerializers'];
 
 function isScorer(v: unknown): v is ScorerLike {
   return v !== null && typeof v === 'object' && typeof (v as ScorerLike).scoreBatch === 'function';
@@ -79,7 +82,7 @@ function countReceived(ctx: RouteContext, request: FastifyRequest, rec: RequestR
 }
 
 export async function cappyPlugin(app: FastifyInstance, options: CappyPluginOptions): Promise<void> {
-  const opts = options.resolved ?? resolveServerOptions(options);
+  const opts = options.resolved ?? resolveServerOptions(options, 'cappyPlugin options', PLUGIN_KEYS);
   const models = options.models ?? toModelSet(options.scorer, opts);
   const ctx: RouteContext = {
     models,

@@ -4,7 +4,7 @@
 // so the wait is bounded: past `drainTimeoutMs` the requests still running
 // fail with 503 and the shutdown completes. An operator's second Ctrl-C means
 // "now", so a repeated signal stops waiting.
-import type { CappyServer } from './index.js';
+import type { CappyServer } from './controls.js';
 
 export interface ShutdownOptions {
   signals?: readonly NodeJS.Signals[];

@@ -76,6 +76,7 @@ export interface ScorerLike {
 export type ServerOptions = GivenOptions<typeof SERVER_OPTIONS>;
 export type ResolvedServerOptions = ResolvedOptions<typeof SERVER_OPTIONS>;
 
-export function resolveServerOptions(o: ServerOptions = {}): ResolvedServerOptions {
-  return resolveOptions(SERVER_OPTIONS, o, 'server options');
+/** Checks the server options; `alsoKnown` names the other keys the caller takes (createServer's logger, the plugin's scorer, ...). */
+export function resolveServerOptions(o: ServerOptions = {}, what = 'server options', alsoKnown: readonly string[] = []): ResolvedServerOptions {
+  return resolveOptions(SERVER_OPTIONS, o, what, { strict: true, alsoKnown });
 }

@@ -5,26 +5,13 @@
 // rows to within one. Kubernetes Indexed Jobs give the index in
 // JOB_COMPLETION_INDEX; the count comes from CAPPY_SHARD_COUNT (--shard-count).
 import { InvalidInputError } from '../errors/index.js';
+import { parseShard, type Shard } from '../options/score.js';
 import { MAX_INT32, parseInteger } from '../options/spec.js';
+
+export { parseShard, type Shard };
 
 /** The environment variable a Kubernetes Indexed Job sets in each pod. */
 export const JOB_INDEX_ENV = 'JOB_COMPLETION_INDEX';
-
-export interface Shard {
-  /** 0 ≤ index < count. */
-  readonly index: number;
-  readonly count: number;
-}
-
-/** Parses "i/N" (0-based i). */
-export function parseShard(text: string, name = '--shard'): Shard {
-  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  if (!m) throw new InvalidInputError(`${name} must be INDEX/COUNT with 0 <= INDEX < COUNT, e.g. 2/8; got '${text}'`);
-  const count = parseInteger(`${name} count`, m[2], 1, MAX_INT32);
-  const index = parseInteger(`${name} index`, m[1], 0, MAX_INT32);
-  if (index >= count) throw new InvalidInputError(`${name}: index ${index} must be below the count ${count} (indices are 0-based)`);
-  return { index, count };
-}
 
 /**
  * The shard to score, from (in this order) --shard i/N, or --shard-count N

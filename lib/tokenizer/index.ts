@@ -2,22 +2,14 @@
 // names the field) and encodes with HF tokenizers' ids, exactly. TypeScript
 // checks the options and hands over the file's path or text.
 import { InvalidInputError, fromNative } from '../errors/index.js';
-import {
-  loadAddon,
-  type NativeTokenizer,
-  type NativeTokenizerInfo,
-  type NativeTokenizerOptions,
-  type NativeTruncationStrategy,
-} from '../native.js';
+import { loadAddon, type NativeTokenizer, type NativeTokenizerInfo, type NativeTokenizerOptions } from '../native.js';
+import { resolveOptions, type GivenOptions } from '../options/spec.js';
+import { TOKENIZER_OPTIONS, type TruncationStrategy } from '../options/tokenizer.js';
 
-export type TruncationStrategy = NativeTruncationStrategy;
+export type { TruncationStrategy };
 
-export interface TokenizerOptions {
-  /** Longest encoding, special tokens included. Alone it implies truncation (the file's strategy, else longest_first). */
-  maxLength?: number;
-  /** Default: what tokenizer.json's own `truncation` says, else no truncation. */
-  truncation?: TruncationStrategy;
-}
+/** maxLength and truncation, declared in lib/options/tokenizer.ts with the Scorer's specs. */
+export type TokenizerOptions = GivenOptions<typeof TOKENIZER_OPTIONS>;
 
 export interface Encoding {
   ids: Int32Array;
@@ -32,19 +24,11 @@ export interface PackedEncodings {
   offsets: Uint32Array;
 }
 
-const STRATEGIES: readonly TruncationStrategy[] = ['longest_first', 'only_first', 'only_second'];
-
-// The options checked here; merging them with the file's truncation is the
-// core's (a strategy with no length anywhere comes back as InvalidInputError).
+// The options checked here, by the table; merging them with the file's
+// truncation is the core's (a strategy with no length anywhere comes back as
+// InvalidInputError).
 function nativeOptions(opts: TokenizerOptions): NativeTokenizerOptions {
-  if (opts === null || typeof opts !== 'object') throw new InvalidInputError('tokenizer options must be an object');
-  const { maxLength, truncation } = opts;
-  if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > 0xffffffff)) {
-    throw new InvalidInputError(`maxLength must be a positive integer (got ${String(maxLength)})`);
-  }
-  if (truncation !== undefined && !STRATEGIES.includes(truncation)) {
-    throw new InvalidInputError(`truncation must be one of ${STRATEGIES.join(', ')} (got ${String(truncation)})`);
-  }
+  const { maxLength, truncation } = resolveOptions(TOKENIZER_OPTIONS, opts, 'Tokenizer options', { strict: true });
   return { maxLength: maxLength ?? 0, truncation: truncation ?? '' };
 }
 

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openTrainingGraph } from '../../lib/adapt/graph/index.js';
 import { adapt } from '../../lib/adapt/train.js';
 import { readOnnxWeights } from '../../lib/adapt/onnx-weights.js';
-import { buildMicroBatch, planStep, streamOrder } from '../../lib/adapt/data/plan.js';
+import { buildMicroBatch } from '../../lib/adapt/data/plan.js';
 import { encodeRows } from '../../lib/adapt/data/tokenize.js';
 import { readLabelledPairs } from '../../lib/adapt/data/jsonl.js';
 import { SafetensorsSource } from '../../lib/convert/safetensors.js';

@@ -9,7 +9,7 @@
 // land within 1e-5 of it, and repeat its own first round exactly: the other
 // runtime loading or running in between must change nothing.
 //
-// What broke before (docs/architecture.md, "ONNX Runtime"): cappy first, then
+// What broke before (docs/ort-loading.md): cappy first, then
 // onnxruntime-node, failed to load ("version VERS_1.30.0 not found": our ORT
 // carried the soname its binding asks for); onnxruntime-node first, then
 // cappy, broke onnxruntime-node's next run ("Unexpected input data type":

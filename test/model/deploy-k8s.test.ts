@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildProgram } from '../../lib/cli/index.js';
+import { ENVIRONMENT } from '../../lib/options/environment.js';
 import { SERVE_OPTIONS } from '../../lib/options/index.js';
 import { startEntrypoint, waitFor200, type Served } from '../support/deploy-serve.js';
 import { podSpecOf, renderKustomization, type Resource } from '../support/kustomize.js';
@@ -57,8 +58,8 @@ function commandOptions(name: string): { flags: Set<string>; env: Set<string> } 
     env: new Set(cmd.options.map((o) => o.envVar).filter((v): v is string => typeof v === 'string')),
   };
 }
-/** Variables the engine reads outside the option tables (lib/model/default-model.ts). */
-const ENGINE_ENV = new Set(['CAPPY_HOME']);
+/** Variables the engine reads beside its flags' (lib/options/environment.ts). */
+const ENGINE_ENV = new Set(Object.keys(ENVIRONMENT));
 
 let served: Served | undefined;
 afterAll(() => {

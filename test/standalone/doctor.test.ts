@@ -63,3 +63,43 @@ it('reads CPU flags by their /proc/cpuinfo names and picks the int8 kernel famil
   expect(int8KernelFor(parseCpuinfoFlags('flags : sse4_2 avx2\n'))).toBe('avx2');
   expect(int8KernelFor(parseCpuinfoFlags('flags : sse4_2\n'))).toBe('baseline');
 });
+
+it('lists the environment: values when set, secrets only as set, bad values and misspelled names as problems', () => {
+  const token = 'hf_doctor_secret_value';
+  const env = {
+    HF_TOKEN: token,
+    CAPPY_API_KEY: 'sk-doctor-secret',
+    CAPPY_ORT_LOAD: 'sideways',
+    CAPPY_MAX_BATCH_TOKEN: '4096',
+    CAPPY_API_KY: 'sk-misspelled-secret',
+    CAPPY_PORT: '9090',
+  };
+  const { d } = doctor([], env);
+  const row = (name: string) => d.environment.find((r: { name: string }) => r.name === name);
+  expect(row('HF_TOKEN')).toMatchObject({ set: true, secret: true, default: 'none' });
+  expect(row('HF_TOKEN')).not.toHaveProperty('value');
+  expect(row('CAPPY_API_KEY')).toMatchObject({ set: true, secret: true, flag: '--api-key', commands: ['serve'] });
+  expect(row('CAPPY_HOME')).toMatchObject({ set: true, value: home });
+  expect(row('HF_ENDPOINT')).toMatchObject({ set: false, default: 'https://huggingface.co' });
+  expect(row('CAPPY_ORT_LOAD').problem).toMatch(/must be one of copy, reuse, plain, got 'sideways'/);
+  expect(row('CAPPY_MAX_BATCH_TOKEN').problem).toBe('set, but nothing reads it; did you mean CAPPY_MAX_BATCH_TOKENS?');
+  // A misspelled secret's name still hides its value.
+  expect(row('CAPPY_API_KY')).toMatchObject({ set: true, secret: true, problem: 'set, but nothing reads it; did you mean CAPPY_API_KEY?' });
+  expect(row('CAPPY_PORT')).toMatchObject({ set: true, value: '9090', flag: '--port', default: '8080' });
+  // Every flag's variable is listed, set or not.
+  expect(row('CAPPY_MAX_BATCH_TOKENS')).toMatchObject({ set: false, flag: '--max-batch-tokens' });
+  expect(JSON.stringify(d)).not.toContain(token);
+  // The text form too: the secrets never appear, the problems do.
+  const text = spawnSync(process.execPath, [join(root, 'bin', 'cappy.js'), 'doctor'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CAPPY_HOME: home, ...env },
+    timeout: 300_000,
+  }).stdout;
+  expect(text).toMatch(/HF_TOKEN = set \(secret, not shown\)/);
+  expect(text).toMatch(/CAPPY_PORT = '9090': --port of serve/);
+  expect(text).toMatch(/CAPPY_MAX_BATCH_TOKEN = '4096'; PROBLEM: set, but nothing reads it; did you mean CAPPY_MAX_BATCH_TOKENS\?/);
+  expect(text).not.toContain(token);
+  expect(text).not.toContain('sk-doctor-secret');
+  expect(text).not.toContain('sk-misspelled-secret');
+});

@@ -32,6 +32,8 @@ export interface FakeHub {
   ignoreRange: boolean;
   /** When set, every request must carry `Bearer <token>`. */
   token: string | undefined;
+  /** Answer the revision API with 501, as a mirror without it does: files are then found by HEAD alone. */
+  noApi: boolean;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startFakeHub(repo: string, files: Record<string, FakeHubFi
     corrupt: false,
     ignoreRange: false,
     token: undefined,
+    noApi: false,
     close: () =>
       new Promise((r) => {
         server.close(() => r());
@@ -73,6 +76,7 @@ export async function startFakeHub(repo: string, files: Record<string, FakeHubFi
     }
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(url);
     if (api) {
+      if (hub.noApi) return void res.writeHead(501).end();
       if (api[1] !== repo) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: repo, sha: commit, siblings: Object.keys(files).map((rfilename) => ({ rfilename })) }));

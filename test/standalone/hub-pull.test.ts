@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { downloadFile, headFile } from '../../lib/hub/download.js';
 import { pullModel } from '../../lib/hub/pull.js';
 import { modelCacheDir, parseRepoId, resolveModelRef, resolveUrl } from '../../lib/hub/repo.js';
-import { CAPPY_LARGE_CACHE_NAME } from '../../lib/model/default-model.js';
+import { CAPPY_LARGE_CACHE_NAME, findConvertedCappy } from '../../lib/model/default-model.js';
 import { startFakeHub, type FakeHub } from './hub-fake.js';
 
 const REPO = 'btan2/cappy-large';
@@ -58,6 +58,7 @@ async function fresh(): Promise<void> {
   hub.corrupt = false;
   hub.ignoreRange = false;
   hub.token = undefined;
+  hub.noApi = false;
   converted = [];
 }
 afterEach(async () => {
@@ -77,6 +78,17 @@ describe('repository ids and URLs', () => {
 
   it('puts btan2/cappy-large where the default-model code looks for it', () => {
     expect(modelCacheDir({ owner: 'btan2', name: 'cappy-large' }, '/c')).toBe(join('/c', CAPPY_LARGE_CACHE_NAME));
+  });
+
+  it("counts a cached folder as pulled by the core's rule: an int8-only folder is one, a folder without tokenizer.json is not", async () => {
+    await fresh();
+    const dir = modelCacheDir({ owner: 'btan2', name: 'cappy-large' }, root);
+    await mkdir(join(dir, 'onnx'), { recursive: true });
+    await writeFile(join(dir, 'onnx', 'model_int8.onnx'), 'onnx');
+    expect(resolveModelRef(REPO, env)).toBeUndefined(); // no tokenizer.json yet
+    await writeFile(join(dir, 'tokenizer.json'), '{}');
+    expect(resolveModelRef(REPO, env)).toBe(dir);
+    expect(findConvertedCappy(env)).toBe(dir);
   });
 });
 
@@ -200,10 +212,23 @@ describe('pull', () => {
     expect(hubReqs.at(-1)?.authorization).toBe('Bearer hf_secret');
   });
 
-  it('says so when the repository or a needed file is missing', async () => {
+  it('says so when the repository or a needed file is missing, with a reason to branch on', async () => {
     await fresh();
     await expect(pullModel('btan2/nope', { env, convert: stubConvert })).rejects.toThrow(/404/);
+    await expect(pullModel('btan2/nope', { env, convert: stubConvert })).rejects.toMatchObject({ code: 'MODEL_LOAD', reason: 'hub_not_found' });
+    hub.token = 'hf_secret';
+    await expect(pullModel(REPO, { env, convert: stubConvert })).rejects.toMatchObject({ code: 'MODEL_LOAD', reason: 'hub_access_denied' });
     await expect(pullModel('not a repo', { env, convert: stubConvert })).rejects.toThrow(/owner\/name/);
+  });
+
+  it("pulls from a mirror without the revision API: a file's 404 (reason hub_not_found) means the next weights file", async () => {
+    await fresh();
+    hub.noApi = true;
+    const res = await pullModel(REPO, { env, convert: stubConvert });
+    // No model.safetensors here: its HEAD answered 404 and pytorch_model.bin was taken.
+    expect(res.files).toContain('pytorch_model.bin');
+    expect(hub.requests.some((r) => r.method === 'HEAD' && r.url.endsWith('/model.safetensors'))).toBe(true);
+    await expect(pullModel('btan2/nope', { env, convert: stubConvert })).rejects.toMatchObject({ reason: 'hub_not_found' });
   });
 
   it('honours --cache over CAPPY_HOME', async () => {

@@ -3,7 +3,7 @@
 // runs merge to the unsharded output, and dead endpoints end in RemoteError.
 // The CLI runs with async spawn so the fake servers here keep answering.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

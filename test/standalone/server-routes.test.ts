@@ -546,7 +546,7 @@ describe('the error table', () => {
       const m = mapError({ code, message: 'm' });
       expect(TEI_ERROR_TYPES, code).toContain(m.body.error_type);
       validateTei('error-response', m.body);
-      expect(m.status).toBe(ERROR_TABLE[code as keyof typeof ERROR_TABLE].status);
+      expect(m.status).toBe(ERROR_TABLE[code as keyof typeof ERROR_TABLE].httpStatus);
     }
   });
 

@@ -14,7 +14,7 @@ import { buildBertTokenizerJson } from '../../lib/forge/tokenizer-json.js';
 import { fuzzString, makeCorpus, rng } from '../../support/corpus.js';
 import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js';
 import { T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../../support/unigram-json.js';
-import { Hf, type HfTokenizer } from '../../support/hf.js';
+import { Hf } from '../../support/hf.js';
 import { sameIds as same } from '../support/same-ids.js';
 
 

@@ -7,7 +7,7 @@ import { Tokenizer } from '../../lib/tokenizer/index.js';
 import { buildBertTokenizerJson } from '../../lib/forge/tokenizer-json.js';
 import { diffContexts, type CodePointContext, type EncodeBoth } from '../support/code-points.js';
 import { fuzzString, makeCorpus, rng, type CorpusItem } from '../../support/corpus.js';
-import { Hf, type HfTokenizer } from '../../support/hf.js';
+import { Hf } from '../../support/hf.js';
 import { sameIds as same } from '../support/same-ids.js';
 
 

@@ -9,8 +9,8 @@
 // several lengths (odd budgets included) and all three strategies, plus code
 // points in context through NFKC.
 import { describe, expect, it } from 'vitest';
-import { Tokenizer, type TruncationStrategy } from '../../lib/tokenizer/index.js';
-import { makeCorpus, type CorpusItem } from '../../support/corpus.js';
+import { Tokenizer } from '../../lib/tokenizer/index.js';
+import { makeCorpus } from '../../support/corpus.js';
 import { MULTI_TEMPLATE, T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../../support/unigram-json.js';
 import { Hf } from '../../support/hf.js';
 import { compareUnigram } from '../support/unigram-compare.js';

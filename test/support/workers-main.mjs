@@ -25,7 +25,8 @@ function next(w, kind) {
     const onMessage = (m) => {
       if (m.kind === kind || m.kind === 'error') {
         cleanup();
-        m.kind === 'error' ? reject(new Error(m.message)) : resolve(m);
+        if (m.kind === 'error') reject(new Error(m.message));
+        else resolve(m);
       }
     };
     const onExit = (code) => (cleanup(), reject(new Error(`worker exited (${code}) waiting for ${kind}: ${w.errors.join('; ')}`)));

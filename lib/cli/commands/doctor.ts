@@ -1,16 +1,23 @@
 // `cappy doctor`: what a user debugging an install needs on one screen: the
 // platform, where the addon came from, which ONNX Runtime, the CPU features
 // the kernels can use, the GPU providers with everything they miss, the cache
-// folder, and whether the engine actually scores (it loads a model and scores
-// a pair). Exits 1 when it cannot score.
+// folder, the environment variables (lib/cli/environment.ts), and whether the
+// engine actually scores (it loads a model and scores a pair). Exits 1 when it
+// cannot score.
 import { CommanderError, type Command } from 'commander';
 import { DeviceUnavailableError } from '../../errors/index.js';
-import { cacheRoot, ensureDefaultModel } from '../../model/default-model.js';
+import { ensureDefaultModel } from '../../forge/default-model.js';
+import { cacheRoot } from '../../model/cache.js';
 import { loadAddon, locateAddon, type AddonLocation } from '../../native.js';
 import { cpuFeatures, type CpuFeatures } from '../../runtime/cpu-features.js';
 import { prepareCuda, prepareTensorRt } from '../../runtime/execution-provider.js';
 import { locateOrtLibrary, type OrtLibraryLocation } from '../../runtime/ort-library.js';
+import { addOptions, readOptions } from '../../options/commander.js';
+import { DOCTOR_OPTIONS } from '../../options/commands.js';
+import { resolveOptions } from '../../options/spec.js';
 import { Scorer } from '../../scorer/scorer.js';
+import { environmentReport, formatEnvironment, type EnvironmentRow } from '../environment.js';
+import { optionalModelOf } from '../options.js';
 import { sourceBuildPrerequisites } from '../../../scripts/native-deps.mjs';
 import { findPlatformPackage, type PrebuiltBuildInfo } from '../../../scripts/platform-package.mjs';
 
@@ -24,6 +31,8 @@ export interface Diagnosis {
   cpu: CpuFeatures;
   gpu: { device: 'cuda' | 'tensorrt'; available: boolean; missing: string[]; message?: string }[];
   cache: { dir: string; fromEnv: boolean };
+  /** Every variable the engine reads, and (given the program) every flag's CAPPY_* variable. */
+  environment: EnvironmentRow[];
   scoring: Check<{ model: string; forged: boolean; scores: number[] }>;
 }
 
@@ -34,7 +43,12 @@ async function scoreOnce(modelDir: string | undefined, ort: Diagnosis['ort']): P
     const dir = modelDir ?? (await ensureDefaultModel({ onProgress: (m) => process.stderr.write(`cappy doctor: ${m}\n`) })).dir;
     const scorer = await Scorer.load(dir, { intraOpThreads: 1 });
     try {
-      const scores = Array.from(await scorer.scoreBatch([['Which planet is known as the Red Planet?', 'Mars'], ['Name a prime.', '8']]));
+      const scores = Array.from(
+        await scorer.scoreBatch([
+          ['Which planet is known as the Red Planet?', 'Mars'],
+          ['Name a prime.', '8'],
+        ]),
+      );
       if (ort.ok) ort.version = scorer.info.ort.version;
       if (!scores.every(Number.isFinite)) return { ok: false, error: `non-finite scores: ${scores.join(', ')}` };
       return { ok: true, model: dir, forged: scorer.info.model.forged !== undefined, scores };
@@ -46,7 +60,7 @@ async function scoreOnce(modelDir: string | undefined, ort: Diagnosis['ort']): P
   }
 }
 
-export async function diagnose(options: { model?: string } = {}): Promise<Diagnosis> {
+export async function diagnose(options: { model?: string; program?: Command } = {}): Promise<Diagnosis> {
   const header = (process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header;
   const platform = {
     os: process.platform,
@@ -84,7 +98,10 @@ export async function diagnose(options: { model?: string } = {}): Promise<Diagno
   }
 
   const gpu: Diagnosis['gpu'] = [];
-  for (const [device, prepare] of [['cuda', prepareCuda], ['tensorrt', prepareTensorRt]] as const) {
+  for (const [device, prepare] of [
+    ['cuda', prepareCuda],
+    ['tensorrt', prepareTensorRt],
+  ] as const) {
     if (!ort.ok || !loader) {
       gpu.push({ device, available: false, missing: [], message: 'not checked: the addon or ONNX Runtime is missing' });
       continue;
@@ -98,8 +115,10 @@ export async function diagnose(options: { model?: string } = {}): Promise<Diagno
     }
   }
 
-  const scoring: Diagnosis['scoring'] = addon.ok && ort.ok ? await scoreOnce(options.model, ort) : { ok: false, error: 'not tried: the addon or ONNX Runtime is missing' };
-  return { platform, addon, sourceBuild, ort, cpu: cpuFeatures(), gpu, cache: { dir: cacheRoot(), fromEnv: !!process.env.CAPPY_HOME }, scoring };
+  const scoring: Diagnosis['scoring'] =
+    addon.ok && ort.ok ? await scoreOnce(options.model, ort) : { ok: false, error: 'not tried: the addon or ONNX Runtime is missing' };
+  const cache = { dir: cacheRoot(), fromEnv: !!process.env.CAPPY_HOME };
+  return { platform, addon, sourceBuild, ort, cpu: cpuFeatures(), gpu, cache, environment: environmentReport(options.program), scoring };
 }
 
 const yes = (b: boolean) => (b ? 'yes' : 'no');
@@ -114,16 +133,26 @@ export function formatDiagnosis(d: Diagnosis): string {
     const from = a.origin === 'prebuilt' ? `prebuilt, ${a.package}` : a.origin === 'source' ? 'built from source' : 'CAPPY_ADDON_PATH';
     row('addon', `${from}: ${a.path}`);
     const b = a.buildInfo;
-    if (b) row('', `built with ${b.compiler}; needs GLIBC_${b.addonGlibc}, libstdc++ ${b.addonGlibcxx === 'none' ? 'not needed (linked in)' : `GLIBCXX_${b.addonGlibcxx}`}`);
+    if (b)
+      row(
+        '',
+        `built with ${b.compiler}; needs GLIBC_${b.addonGlibc}, libstdc++ ${b.addonGlibcxx === 'none' ? 'not needed (linked in)' : `GLIBCXX_${b.addonGlibcxx}`}`,
+      );
   } else {
     row('addon', `MISSING: ${d.addon.error}`);
   }
   const s = d.sourceBuild;
-  row('source build', s.missing.length === 0 ? `possible (${s.cmake}; ORT headers ${s.ortHeaders})` : `would need: ${s.missing.join('; ')}`);
+  row(
+    'source build',
+    s.missing.length === 0 ? `possible (${s.cmake}; ORT headers ${s.ortHeaders})` : `would need: ${s.missing.join('; ')}`,
+  );
   row('onnxruntime', d.ort.ok ? `${d.ort.version ? `${d.ort.version} ` : ''}from ${d.ort.from}: ${d.ort.path}` : `MISSING: ${d.ort.error}`);
   const f = d.cpu.flags;
-  row('cpu', `AVX2 ${yes(f.avx2)}, AVX-512F ${yes(f.avx512f)}, AVX-512BW ${yes(f.avx512bw)}, AVX-512 VNNI ${yes(f.avx512vnni)}, ` +
-    `AVX-VNNI ${yes(f.avxvnni)}, AMX-TILE ${yes(f.amxTile)}, AMX-INT8 ${yes(f.amxInt8)}; int8 kernel: ${d.cpu.int8Kernel}, ${d.cpu.int8KernelDescription}`);
+  row(
+    'cpu',
+    `AVX2 ${yes(f.avx2)}, AVX-512F ${yes(f.avx512f)}, AVX-512BW ${yes(f.avx512bw)}, AVX-512 VNNI ${yes(f.avx512vnni)}, ` +
+      `AVX-VNNI ${yes(f.avxvnni)}, AMX-TILE ${yes(f.amxTile)}, AMX-INT8 ${yes(f.amxInt8)}; int8 kernel: ${d.cpu.int8Kernel}, ${d.cpu.int8KernelDescription}`,
+  );
   for (const g of d.gpu) {
     if (g.available) row(`gpu ${g.device}`, 'available');
     else if (g.missing.length === 0) row(`gpu ${g.device}`, g.message ?? 'unavailable');
@@ -133,6 +162,7 @@ export function formatDiagnosis(d: Diagnosis): string {
     }
   }
   row('cache', `${d.cache.dir}${d.cache.fromEnv ? ' (CAPPY_HOME)' : ' (set CAPPY_HOME to move it)'}`);
+  formatEnvironment(d.environment).forEach((line, i) => row(i === 0 ? 'environment' : '', line));
   if (d.scoring.ok) {
     const sc = d.scoring;
     row('scoring', `ok: ${sc.scores.map((x) => x.toFixed(5)).join(', ')} on ${sc.model}${sc.forged ? ' (forged: RANDOM weights)' : ''}`);
@@ -143,17 +173,19 @@ export function formatDiagnosis(d: Diagnosis): string {
 }
 
 export function registerDoctor(program: Command): void {
-  program
+  const cmd = program
     .command('doctor')
-    .description('check this install: platform, addon (prebuilt or source), ONNX Runtime, CPU features, GPU providers, cache; then score a pair')
-    .option('--model <dir>', 'model folder or pulled hub id to score with instead of the default')
-    .option('--json', 'print the diagnosis as JSON')
-    .action(async (opts: { model?: string; json?: boolean }) => {
-      const d = await diagnose({ model: opts.model });
-      process.stdout.write(opts.json ? JSON.stringify(d, null, 2) + '\n' : formatDiagnosis(d));
-      if (!d.scoring.ok) {
-        process.stderr.write('cappy doctor: the engine cannot score here (see above)\n');
-        throw new CommanderError(1, 'cappy.doctor', 'the engine cannot score here');
-      }
-    });
+    .description(
+      'check this install: platform, addon (prebuilt or source), ONNX Runtime, CPU features, GPU providers, cache, environment; then score a pair',
+    );
+  addOptions(cmd, DOCTOR_OPTIONS);
+  cmd.action(async () => {
+    const opts = resolveOptions(DOCTOR_OPTIONS, readOptions(cmd, DOCTOR_OPTIONS));
+    const d = await diagnose({ model: optionalModelOf(cmd), program });
+    process.stdout.write(opts.json ? JSON.stringify(d, null, 2) + '\n' : formatDiagnosis(d));
+    if (!d.scoring.ok) {
+      process.stderr.write('cappy doctor: the engine cannot score here (see above)\n');
+      throw new CommanderError(1, 'cappy.doctor', 'the engine cannot score here');
+    }
+  });
 }

@@ -3,9 +3,10 @@
 // terminal, a line per 10% otherwise, so logs of CI runs show it too).
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { InvalidInputError } from '../../errors/index.js';
-import { forgeModel, isPreset, PRESETS } from '../../forge/index.js';
-import { isModelDType, MODEL_DTYPES } from '../../model/dtypes.js';
+import { forgeModel } from '../../forge/index.js';
+import { addOptions, readOptions } from '../../options/commander.js';
+import { FORGE_OPTIONS } from '../../options/commands.js';
+import { resolveOptions } from '../../options/spec.js';
 
 const MB = 1024 ** 2;
 
@@ -38,43 +39,34 @@ function progressReporter(preset: string): { update: (done: number, total: numbe
 }
 
 export function registerForge(program: Command): void {
-  program
+  const cmd = program
     .command('forge')
-    .description("write Cappy's RoBERTa graph (or, with a bert-* preset, a BERT cross-encoder's) with seeded RANDOM weights (for tests and benchmarks) in the HF folder layout")
-    .requiredOption('--out <dir>', 'output folder')
-    .option('--preset <name>', `size: ${Object.keys(PRESETS).join(', ')} (large is Cappy's shape)`, 'tiny')
-    .option('--seed <n>', 'random seed, an integer from 0 to 2^32-1', '0')
-    .option('--external-data', 'keep weights in onnx/model.onnx_data (automatic past 1 GiB)')
-    .option('--dtype <list>', `graphs to write from the same weights, comma-separated: ${MODEL_DTYPES.join(', ')}`, 'fp32')
-    .action(async (opts: { out: string; preset: string; seed: string; externalData?: boolean; dtype: string }) => {
-      if (!isPreset(opts.preset)) {
-        throw new InvalidInputError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${opts.preset}`);
-      }
-      // Number('') is 0 and Number('1e3') is 1000: accept plain digits only.
-      if (!/^\d+$/.test(opts.seed)) throw new InvalidInputError(`--seed must be a non-negative integer, got ${opts.seed}`);
-      const seed = Number(opts.seed);
-      const dtypes = opts.dtype.split(',').map((d) => d.trim());
-      const bad = dtypes.find((d) => !isModelDType(d));
-      if (bad !== undefined) throw new InvalidInputError(`--dtype must be a comma-separated list of ${MODEL_DTYPES.join(', ')}, got ${bad}`);
-      const progress = progressReporter(opts.preset);
-      const started = performance.now();
-      let result;
-      try {
-        result = await forgeModel({
-          preset: opts.preset,
-          seed,
-          outDir: opts.out,
-          externalData: opts.externalData,
-          dtypes: dtypes.filter(isModelDType),
-          onProgress: (_stage, done, total) => progress.update(done, total),
-        });
-      } finally {
-        progress.stop();
-      }
-      const secs = ((performance.now() - started) / 1000).toFixed(1);
-      process.stdout.write(
-        `forged ${opts.preset} (seed ${seed}, ${(result.parameters / 1e6).toFixed(1)}M parameters, RANDOM weights, not Cappy) in ${secs} s (${dtypes.join(', ')})\n` +
-          result.files.map((f) => `  ${opts.out}/${f}\n`).join(''),
-      );
-    });
+    .description(
+      "write Cappy's RoBERTa graph (or, with a bert-* preset, a BERT cross-encoder's) with seeded RANDOM weights (for tests and benchmarks) in the HF folder layout",
+    );
+  addOptions(cmd, FORGE_OPTIONS, undefined, ['out']);
+  cmd.action(async () => {
+    const opts = resolveOptions(FORGE_OPTIONS, readOptions(cmd, FORGE_OPTIONS));
+    const out = opts.out!; // required
+    const progress = progressReporter(opts.preset);
+    const started = performance.now();
+    let result;
+    try {
+      result = await forgeModel({
+        preset: opts.preset,
+        seed: opts.seed,
+        outDir: out,
+        externalData: opts.externalData,
+        dtypes: opts.dtype,
+        onProgress: (_stage, done, total) => progress.update(done, total),
+      });
+    } finally {
+      progress.stop();
+    }
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `forged ${opts.preset} (seed ${opts.seed}, ${(result.parameters / 1e6).toFixed(1)}M parameters, RANDOM weights, not Cappy) in ${secs} s (${opts.dtype.join(', ')})\n` +
+        result.files.map((f) => `  ${out}/${f}\n`).join(''),
+    );
+  });
 }

@@ -19,7 +19,16 @@ import { SERVE_OPTIONS } from '../../options/serve.js';
 import { RemoteScorer } from '../../remote/remote-scorer.js';
 import { toPair } from '../../scorer/pairs.js';
 import { Scorer } from '../../scorer/scorer.js';
-import { describeInput, HashingStream, partPath, readTrailer, sameInput, tempPathFor, trailerLine, type InputIdentity } from '../../shard/part-file.js';
+import {
+  describeInput,
+  HashingStream,
+  partPath,
+  readTrailer,
+  sameInput,
+  tempPathFor,
+  trailerLine,
+  type InputIdentity,
+} from '../../shard/part-file.js';
 import { inShard, resolveShard, type Shard } from '../../shard/spec.js';
 import { scorerOptionsOf, singleModelOf } from '../options.js';
 
@@ -67,8 +76,10 @@ async function identify(input: Readable): Promise<InputIdentity> {
 /** The model in process, or the endpoints. */
 async function openScorer(cmd: Command, endpoints: string[]): Promise<{ scorer: BatchScorer; chunk: number; inFlight: number }> {
   if (endpoints.length > 0) {
-    if ((cmd.opts() as { model?: string[] }).model?.length) process.stderr.write('cappy score: --model is ignored: scoring on --endpoint\n');
-    const remote = await RemoteScorer.connect(endpoints, readOptions(cmd, REMOTE_OPTIONS));
+    if ((cmd.opts() as { model?: string[] }).model?.length)
+      process.stderr.write('cappy score: --model is ignored: scoring on --endpoint\n');
+    const { endpoint: _endpoints, ...remoteOptions } = readOptions(cmd, REMOTE_OPTIONS);
+    const remote = await RemoteScorer.connect(endpoints, remoteOptions);
     const down = remote.endpoints.filter((e) => !e.alive).map((e) => e.url);
     if (down.length) process.stderr.write(`cappy score: not answering yet (will retry): ${down.join(', ')}\n`);
     // Two chunks in flight, each enough to fill every endpoint's slots, so no server idles between chunks.
@@ -106,7 +117,9 @@ export function registerScore(program: Command): void {
           `${part} exists but was made from another input (${describeInput(done.input)}; this input: ${describeInput(input)}); remove it to score again`,
         );
       }
-      process.stderr.write(`cappy score: shard ${shard!.index}/${shard!.count} already complete (${part}, ${done.rows} rows); nothing to do\n`);
+      process.stderr.write(
+        `cappy score: shard ${shard!.index}/${shard!.count} already complete (${part}, ${done.rows} rows); nothing to do\n`,
+      );
       return;
     }
 
@@ -190,7 +203,9 @@ export function registerScore(program: Command): void {
       }
     }
     if (scorer.endpoints) {
-      const each = scorer.endpoints.map((e) => `${e.url} ${e.scored} batches${e.failures ? `, ${e.failures} failures` : ''}${e.alive ? '' : ', down'}`);
+      const each = scorer.endpoints.map(
+        (e) => `${e.url} ${e.scored} batches${e.failures ? `, ${e.failures} failures` : ''}${e.alive ? '' : ', down'}`,
+      );
       process.stderr.write(`cappy score: endpoints: ${each.join('; ')}\n`);
     }
     if (shard) describeDone(shard, part!, scored);

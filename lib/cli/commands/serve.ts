@@ -47,7 +47,9 @@ export function boundAddress(address: AddressInfo | string | null): string {
   const wildcard = address.address === '0.0.0.0' || address.address === '::';
   const host = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  return wildcard ? `${url} (every ${address.address === '::' ? '' : 'IPv4 '}interface; from this host: http://127.0.0.1:${address.port})` : url;
+  return wildcard
+    ? `${url} (every ${address.address === '::' ? '' : 'IPv4 '}interface; from this host: http://127.0.0.1:${address.port})`
+    : url;
 }
 
 /**
@@ -66,7 +68,9 @@ export function runnerWarning(models: number, sessions: number, maxConcurrentCal
 export function registerServe(program: Command): void {
   const cmd = program
     .command('serve')
-    .description('serve Cappy over HTTP: TEI /rerank /predict /info /health, Cohere /v1/rerank, /score, /v1/models, /metrics; with --boost-upstream, best-of-N /v1/chat/completions and /v1/completions');
+    .description(
+      'serve Cappy over HTTP: TEI /rerank /predict /info /health, Cohere /v1/rerank, /score, /v1/models, /metrics; with --boost-upstream, best-of-N /v1/chat/completions and /v1/completions',
+    );
   addOptions(cmd, SERVE_OPTIONS);
   addOptions(cmd, SCORER_OPTIONS);
   cmd.action(async () => {
@@ -112,7 +116,9 @@ export function registerServe(program: Command): void {
       await server.listen({ host, port });
       say(`listening on ${boundAddress(server.server.address())}`);
       if (opts.boostUpstream !== undefined) {
-        say(`boosting ${opts.boostUpstream}: POST /v1/chat/completions and /v1/completions pick the best of ${opts.boostN} candidates (scored by ${opts.boostModel ?? models.defaultName})`);
+        say(
+          `boosting ${opts.boostUpstream}: POST /v1/chat/completions and /v1/completions pick the best of ${opts.boostN} candidates (scored by ${opts.boostModel ?? models.defaultName})`,
+        );
       }
     } catch (e) {
       shutdown.remove();
@@ -129,12 +135,16 @@ export function registerServe(program: Command): void {
           scorers.push(scorer);
           models.warming(name, scorer);
           const label = scorer.info.model.forged ? ` (${scorer.info.model.description})` : '';
-          say(`${name}: loaded ${ref.dir} in ${secs(performance.now() - t0)}${label}; graph ${scorer.info.model.dtypeChoice}, ${scorer.info.executionProvider}`);
+          say(
+            `${name}: loaded ${ref.dir} in ${secs(performance.now() - t0)}${label}; graph ${scorer.info.model.dtypeChoice}, ${scorer.info.executionProvider}`,
+          );
           if (warmupLengths.length > 0 && warmupBatchSizes.length > 0) {
             const t1 = performance.now();
             const shapes = await warmUp(scorer, { lengths: warmupLengths, batchSizes: warmupBatchSizes });
             const first = shapes[0];
-            say(`${name}: warmed up ${shapes.length} shape(s) in ${secs(performance.now() - t1)} (first: ${first.batch} x ${first.tokens} tokens, ${first.ms.toFixed(0)} ms)`);
+            say(
+              `${name}: warmed up ${shapes.length} shape(s) in ${secs(performance.now() - t1)} (first: ${first.batch} x ${first.tokens} tokens, ${first.ms.toFixed(0)} ms)`,
+            );
           }
           models.ready(name);
         } catch (e) {

@@ -7,14 +7,14 @@
 // Errors on these routes come in OpenAI's shape ({error: {message, type,
 // code, param}}); an upstream error passes through as the upstream sent it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CHAT_RENDERING, messageText, PROMPT_RENDERING, renderChat, renderPrompt } from '../boost/render.js';
+import { Upstream, UpstreamFailure } from '../boost/upstream.js';
 import { rankScores } from '../scorer/ranking.js';
-import { drainAware, recordOf, requestSignal, type RouteContext } from '../server/context.js';
-import { errorHeaders, HttpError, mapError } from '../server/errors.js';
-import { retryAfterFor } from '../server/retry-after.js';
-import { scoreTimed, setTimingHeaders } from '../server/timing.js';
-import { asInvalidRequest, describe, objectBody, optionalInteger, type Body } from '../server/validate.js';
-import { CHAT_RENDERING, messageText, PROMPT_RENDERING, renderChat, renderPrompt } from './render.js';
-import { Upstream, UpstreamFailure } from './upstream.js';
+import { drainAware, recordOf, requestSignal, type RouteContext } from './context.js';
+import { errorHeaders, HttpError, mapError } from './errors.js';
+import { retryAfterFor } from './retry-after.js';
+import { scoreTimed, setTimingHeaders } from './timing.js';
+import { asInvalidRequest, describe, objectBody, optionalInteger, type Body } from './validate.js';
 
 type Json = Record<string, unknown>;
 type Kind = 'chat' | 'completions';
@@ -54,7 +54,8 @@ function candidateText(kind: Kind, choice: Json): string {
 function requestN(body: Body): number | undefined {
   const ext = body.cappy_boost;
   if (ext === undefined || ext === null) return undefined;
-  if (typeof ext !== 'object' || Array.isArray(ext)) throw new HttpError('INVALID_REQUEST', `"cappy_boost" must be an object, got ${describe(ext)}`);
+  if (typeof ext !== 'object' || Array.isArray(ext))
+    throw new HttpError('INVALID_REQUEST', `"cappy_boost" must be an object, got ${describe(ext)}`);
   return optionalInteger(ext as Body, 'n', 1, MAX_BOOST_N);
 }
 
@@ -67,7 +68,12 @@ function requestN(body: Body): number | undefined {
  * `cappy_boost`, then `data: [DONE]`.
  */
 function eventStream(kind: Kind, answer: Json, includeUsage: boolean): string {
-  const head = { id: answer.id, object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created: answer.created, model: answer.model };
+  const head = {
+    id: answer.id,
+    object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion',
+    created: answer.created,
+    model: answer.model,
+  };
   const chunks: Json[] = [];
   for (const c of answer.choices as Json[]) {
     if (kind === 'chat') {
@@ -105,13 +111,15 @@ export function boostRoutes(app: FastifyInstance, ctx: RouteContext, o: BoostRou
     const instruction = asInvalidRequest(() => (kind === 'chat' ? renderChat(body.messages) : renderPrompt(body.prompt)));
     const wanted = optionalInteger(body, 'n', 1, MAX_BOOST_N) ?? 1;
     const n = Math.max(requestN(body) ?? o.n, wanted);
-    if (body.stream !== undefined && typeof body.stream !== 'boolean') throw new HttpError('INVALID_REQUEST', `"stream" must be a boolean, got ${describe(body.stream)}`);
+    if (body.stream !== undefined && typeof body.stream !== 'boolean')
+      throw new HttpError('INVALID_REQUEST', `"stream" must be a boolean, got ${describe(body.stream)}`);
     // The request's `model` is the LLM's name and goes upstream; Cappy's scorer is --boost-model.
     const { model, scorer } = ctx.models.scorerOf(o.scorer);
     recordOf(request).model = model.name;
     const headers: Record<string, string> = {};
     if (o.upstreamKey !== undefined) headers.authorization = `Bearer ${o.upstreamKey}`;
-    else if (o.forwardClientAuth && typeof request.headers.authorization === 'string') headers.authorization = request.headers.authorization;
+    else if (o.forwardClientAuth && typeof request.headers.authorization === 'string')
+      headers.authorization = request.headers.authorization;
 
     const signal = requestSignal(ctx, reply);
     try {
@@ -122,7 +130,11 @@ export function boostRoutes(app: FastifyInstance, ctx: RouteContext, o: BoostRou
       const texts = got.choices.map((c) => candidateText(kind, c));
       // Identical candidates (greedy decoding, short answers) are scored once.
       const unique = [...new Set(texts)];
-      const { scores, timings } = await scoreTimed(scorer, unique.map((t) => [instruction, t] as const), signal);
+      const { scores, timings } = await scoreTimed(
+        scorer,
+        unique.map((t) => [instruction, t] as const),
+        signal,
+      );
       recordOf(request).timings = timings;
       setTimingHeaders(reply, timings);
       reply.header('x-upstream-time', String(Math.round(got.ms)));
@@ -155,7 +167,10 @@ export function boostRoutes(app: FastifyInstance, ctx: RouteContext, o: BoostRou
       };
       if (body.stream === true) {
         const opts = body.stream_options as Json | undefined;
-        return reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache').send(eventStream(kind, answer, opts?.include_usage === true));
+        return reply
+          .type('text/event-stream; charset=utf-8')
+          .header('cache-control', 'no-cache')
+          .send(eventStream(kind, answer, opts?.include_usage === true));
       }
       return answer;
     } catch (e) {
@@ -179,7 +194,10 @@ export function boostRoutes(app: FastifyInstance, ctx: RouteContext, o: BoostRou
       rec.errLabel = m.label;
       if (m.label === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
       errorHeaders(reply, m, m.status === 429 ? retryAfterFor(ctx, rec.model) : undefined);
-      return reply.code(m.status).type('application/json; charset=utf-8').send({ error: { message: m.body.error, type: m.body.error_type, code: m.label, param: null } });
+      return reply
+        .code(m.status)
+        .type('application/json; charset=utf-8')
+        .send({ error: { message: m.body.error, type: m.body.error_type, code: m.label, param: null } });
     });
     // `model` in the config: the metrics label (the body's `model` names the LLM).
     const config = (metric: string) => ({ config: { metric, model: o.scorer ?? ctx.models.defaultName } });
