@@ -11,60 +11,25 @@ import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AbortError, InvalidInputError, RuntimeError } from '../errors/index.js';
 import { robertaParameterShapes } from '../forge/roberta-graph.js';
-import type { ADAPT_OPTIONS } from '../options/adapt.js';
-import type { GivenOptions } from '../options/spec.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { checkMaxLength, loadBaseWeights, readBaseConfig } from './base-model.js';
-import { loadCheckpoint, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointMeta, type EvalSummary } from './checkpoint.js';
-import type { OpenTrainingGraph, ParameterSet, TrainingGraph } from './contract.js';
+import { loadCheckpoint, saveCheckpoint, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointMeta } from './checkpoint.js';
+import type { ParameterSet, TrainingGraph } from './contract.js';
 import type { LabelledData } from './data/jsonl.js';
 import { planStep, rowsPerStep, streamOrder, totalStepsFor } from './data/plan.js';
 import { encodeRows } from './data/tokenize.js';
 import { openDefaultTrainingGraph } from './default-graph.js';
 import { evaluateRows } from './evaluate.js';
-import { devBestOfN, readDevSet, type DevBestOfN } from './recipe/dev-set.js';
-import { adaptFromTasks, refuseDataStepWithoutTasks, type DataStepEvent, type MadeFrom } from './recipe/from-tasks.js';
+import { devBestOfN, readDevSet } from './recipe/dev-set.js';
+import { adaptFromTasks, refuseDataStepWithoutTasks } from './recipe/from-tasks.js';
 import { AdamW, ADAMW_DEFAULTS } from './optimize/adamw.js';
 import { clipGradNorm } from './optimize/clip.js';
 import { linearSchedule } from './optimize/schedule.js';
 import { checkOutDir, writeOutput } from './output/model-folder.js';
 import { resolveSettings, trainingSettingsOf } from './settings.js';
+import type { AdaptEvent, AdaptOptions, AdaptResult, DevSummary, MadeFrom } from './types.js';
 
-/** How adapt() opens its training graph (the contract's OpenTrainingGraph). */
-export type TrainingGraphFactory = OpenTrainingGraph;
-
-/** Dev metrics; with dev task rows (--eval) also best-of-N Rouge-L. */
-export type DevSummary = EvalSummary & { bestOfN?: DevBestOfN };
-
-export type AdaptEvent =
-  | { type: 'message'; message: string }
-  | DataStepEvent
-  | { type: 'start'; startStep: number; totalSteps: number; warmupSteps: number; rowsPerStep: number; trainRows: number; dataRows: number; dropout: number; resumed: boolean; weightsFrom: string }
-  | ({ type: 'eval'; when: 'before' | 'after' } & DevSummary)
-  | { type: 'step'; step: number; totalSteps: number; loss: number; lr: number; gradNorm?: number; rows: number; pairsPerSecond: number; etaSeconds: number; elapsedSeconds: number }
-  | { type: 'checkpoint'; dir: string; step: number; reason: 'save-every' | 'abort' }
-  | { type: 'done'; out: string; files: string[] };
-
-export interface AdaptOptions extends GivenOptions<typeof ADAPT_OPTIONS> {
-  signal?: AbortSignal;
-  onEvent?: (event: AdaptEvent) => void;
-  /** Opens the training graph; default: the ONNX Runtime one (lib/adapt/graph). Tests pass their own. */
-  openGraph?: TrainingGraphFactory;
-  /** When the signal aborts a run, write a checkpoint of the last finished step first. Default true. */
-  checkpointOnAbort?: boolean;
-  /** Set by adapt() itself after its data step (`tasks`): recorded in checkpoints and adapt.json. */
-  madeFrom?: MadeFrom;
-}
-
-export interface AdaptResult {
-  out: string;
-  files: string[];
-  totalSteps: number;
-  losses: number[];
-  lrs: number[];
-  evalBefore: DevSummary | null;
-  evalAfter: DevSummary | null;
-}
+export type { AdaptEvent, AdaptOptions, AdaptResult, DevSummary, TrainingGraphFactory } from './types.js';
 
 const RNG_DERIVATION = 'v1: mulberry32 Fisher-Yates shuffles and dropout seeds mixed from (seed, purpose, index) by murmur3 (lib/adapt/data/plan.ts)';
 

@@ -21,27 +21,14 @@ import { checkMaxLength, readBaseConfig } from '../base-model.js';
 import { readCheckpointMeta } from '../checkpoint.js';
 import { checkOutDir } from '../output/model-folder.js';
 import { resolveSettings } from '../settings.js';
-import type { AdaptOptions, AdaptResult } from '../train.js';
+import type { AdaptOptions, AdaptResult, DataStepEvent, MadeFrom } from '../types.js';
+
+export type { DataStepEvent, MadeFrom } from '../types.js';
 import { readDevSet } from './dev-set.js';
 import { devRowsNeedingCandidates, writeDevRowsWithCandidates } from './dev-candidates.js';
-import { llmOptionsOf, makeAdaptData, type AdaptDataProgress, type AdaptDataResult } from './make-data.js';
+import { llmOptionsOf, makeAdaptData } from './make-data.js';
 
 /** What a run's pairs were made from: kept in checkpoints and adapt.json. */
-export interface MadeFrom {
-  tasks: { path: string; sha256: string };
-  pairs: string;
-  /** The recipe's settings (never the API key). */
-  settings: Record<string, unknown>;
-  stats: Omit<AdaptDataResult['stats'], 'llm'> & { llm?: { requests: number; generated: number; cached: number } };
-  /** Dev task rows whose candidates the LLM gave: the file given, the file written, the rows answered. */
-  eval?: { tasks: { path: string; sha256: string }; rows: string; drawn: number };
-}
-
-export type DataStepEvent =
-  | { type: 'data'; progress: AdaptDataProgress }
-  | { type: 'data-done'; pairs: string; reused: boolean; stats?: AdaptDataResult['stats'] }
-  | { type: 'dev-candidates'; rows: string; drawn: number; reused: boolean };
-
 const flag = (key: keyof typeof ADAPT_OPTIONS) => `--${flagOf(key, ADAPT_OPTIONS[key])}`;
 
 /** The data step's flags mean nothing without --tasks: refused rather than ignored. */
