@@ -36,7 +36,7 @@ export const ADAPT_DATA_OPTIONS = {
   /** Tries per request on 429, 5xx, timeouts and dropped connections. */
   llmMaxAttempts: integer({ max: 1000, default: 8, help: 'tries per LLM request on 429/5xx, timeouts and dropped connections' }),
   /** Sent as "Authorization: Bearer <key>". */
-  llmApiKey: text({ placeholder: 'key', help: 'bearer key for the LLM server' }),
+  llmApiKey: text({ placeholder: 'key', secret: true, help: 'bearer key for the LLM server' }),
   /** Generations already asked are kept here, keyed by the request, so a rerun asks nothing twice. */
   cache: text({
     placeholder: 'dir',
