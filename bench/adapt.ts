@@ -202,8 +202,14 @@ async function child(preset: Preset, fixedTokens?: number): Promise<PresetResult
 }
 
 function runChild(preset: string, extra: string[] = []): PresetResult {
-  const passOn = Object.entries(args).flatMap(([k, v]) => (k === 'presets' || k === 'out' || k === 'child' || v === undefined ? [] : [`--${k}`, String(v)]));
-  const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--child', preset, ...passOn, ...extra], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  const passOn = Object.entries(args).flatMap(([k, v]) =>
+    k === 'presets' || k === 'out' || k === 'child' || v === undefined ? [] : [`--${k}`, String(v)],
+  );
+  const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--child', preset, ...passOn, ...extra], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`${preset}: child failed (${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as PresetResult;
 }
@@ -244,7 +250,12 @@ if (args.child) {
     console.log(
       `       AdamW update ${(r.optimizerMs / 1000).toFixed(2)} s; the recipe (${ACCUM} micro-batches of ${BATCH}, then one update): ${r.recipePairsPerSec.toFixed(2)} pairs/s`,
     );
-    if (r.variantMs) console.log(`       variants, train ms over the same batches: ${Object.entries(r.variantMs).map(([k, v]) => `${k} ${v.toFixed(0)} (${(v / r.forwardMs).toFixed(2)}x forward)`).join(', ')}`);
+    if (r.variantMs)
+      console.log(
+        `       variants, train ms over the same batches: ${Object.entries(r.variantMs)
+          .map(([k, v]) => `${k} ${v.toFixed(0)} (${(v / r.forwardMs).toFixed(2)}x forward)`)
+          .join(', ')}`,
+      );
   }
   // The large preset: one micro-batch of fixed length (all that fits a CI-class machine's time), then
   // the paper's 102,400 pairs at that speed, scaled to the lognormal mix's mean length by tokens.
@@ -264,14 +275,31 @@ if (args.child) {
     console.log(
       `large  ${(r.parameters / 1e6).toFixed(1)}M params: ${BATCH} x ${largeTokens} tokens: train ${(r.trainMs / 1000).toFixed(1)} s, forward ${(r.forwardMs / 1000).toFixed(1)} s, ratio ${r.ratio.toFixed(2)} wall, ${r.cpuRatio.toFixed(2)} CPU time; peak RSS ${r.peakRssMb.toFixed(0)} MB with the Scorer`,
     );
-    console.log(`       the paper's ${PAPER_PAIRS} pairs (1 epoch, batch 8 x 16 accumulation) would take ~${large.hoursFor102400.toFixed(0)} h here (${large.basis})`);
+    console.log(
+      `       the paper's ${PAPER_PAIRS} pairs (1 epoch, batch 8 x 16 accumulation) would take ~${large.hoursFor102400.toFixed(0)} h here (${large.basis})`,
+    );
   }
   const loadAfter = load();
   console.log(`\nload ${loadBefore} -> ${loadAfter}`);
   mkdirSync(resolve(args.out, '..'), { recursive: true });
   writeFileSync(
     args.out,
-    JSON.stringify({ date: new Date().toISOString(), cpu: cpu.model, isa: cpu.int8KernelDescription, threads, batch: BATCH, dropout: Number(args.dropout), variants: args.variants, loadavg: [loadBefore, loadAfter], presets: results, large }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        cpu: cpu.model,
+        isa: cpu.int8KernelDescription,
+        threads,
+        batch: BATCH,
+        dropout: Number(args.dropout),
+        variants: args.variants,
+        loadavg: [loadBefore, loadAfter],
+        presets: results,
+        large,
+      },
+      null,
+      2,
+    ) + '\n',
   );
   console.log(`wrote ${args.out}`);
 }

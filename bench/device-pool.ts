@@ -56,7 +56,7 @@ const served: Workload = async (scorer, pairs) => {
   const out = new Float32Array(pairs.length);
   const random = seededRandom(7);
   const sizes: number[] = [];
-  for (let n = 0; n < pairs.length; ) {
+  for (let n = 0; n < pairs.length;) {
     const k = Math.min(pairs.length - n, 1 + Math.floor(random() * 8));
     sizes.push(k);
     n += k;
@@ -77,7 +77,8 @@ const served: Workload = async (scorer, pairs) => {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sameBits = (a: Float32Array, b: Float32Array) =>
-  a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  a.length === b.length &&
+  Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 
 async function main(): Promise<void> {
   const cpu = cpuFeatures();
@@ -100,7 +101,10 @@ async function main(): Promise<void> {
   await pool.scoreBatch(pairs.slice(0, 64));
 
   const results: Record<string, { anchorPairsPerSec: number[]; poolPairsPerSec: number[]; ratios: number[]; sameBits: boolean }> = {};
-  for (const [name, work] of [['bulk', bulk], ['served', served]] as const) {
+  for (const [name, work] of [
+    ['bulk', bulk],
+    ['served', served],
+  ] as const) {
     const r = { anchorPairsPerSec: [] as number[], poolPairsPerSec: [] as number[], ratios: [] as number[], sameBits: true };
     for (let round = 0; round < ROUNDS; round++) {
       // Alternate which arm goes first, so neither always follows the other.
@@ -132,7 +136,9 @@ async function main(): Promise<void> {
     `\nDevice pool on CPU, preset ${preset} (RANDOM weights, not Cappy), ${dtype}, ${N} pairs, ${ROUNDS} rounds; ` +
       `${THREADS} threads in all; ISA: ${cpu.int8KernelDescription}; load ${loadBefore} -> ${loadAfter}`,
   );
-  console.log(`${'workload'.padEnd(10)} ${'1 session'.padStart(12)} ${`${SESSIONS} sessions`.padStart(12)} ${'ratio (median)'.padStart(15)}  same bits`);
+  console.log(
+    `${'workload'.padEnd(10)} ${'1 session'.padStart(12)} ${`${SESSIONS} sessions`.padStart(12)} ${'ratio (median)'.padStart(15)}  same bits`,
+  );
   for (const [name, r] of Object.entries(results)) {
     console.log(
       `${name.padEnd(10)} ${`${median(r.anchorPairsPerSec).toFixed(1)}/s`.padStart(12)} ${`${median(r.poolPairsPerSec).toFixed(1)}/s`.padStart(12)} ` +
@@ -147,7 +153,21 @@ async function main(): Promise<void> {
   writeFileSync(
     out,
     JSON.stringify(
-      { preset, dtype, pairs: N, sessions: SESSIONS, threads: THREADS, threadsEach, rounds: ROUNDS, clients: CLIENTS, cpu, loadBefore, loadAfter, results, poolStats },
+      {
+        preset,
+        dtype,
+        pairs: N,
+        sessions: SESSIONS,
+        threads: THREADS,
+        threadsEach,
+        rounds: ROUNDS,
+        clients: CLIENTS,
+        cpu,
+        loadBefore,
+        loadAfter,
+        results,
+        poolStats,
+      },
       null,
       2,
     ),

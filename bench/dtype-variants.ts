@@ -103,12 +103,18 @@ async function main(): Promise<void> {
     console.error(`  ${v.name}: ${results[v.name].pairsPerSec.toFixed(1)} pairs/s`);
   }
   const spread = Math.max(...reference!) - Math.min(...reference!);
-  console.log(`\nvariants, preset ${preset} (random weights), ${N} real-text pairs, sorted batches of ${BATCH}, onnxruntime-node ${ort.env.versions.common}`);
+  console.log(
+    `\nvariants, preset ${preset} (random weights), ${N} real-text pairs, sorted batches of ${BATCH}, onnxruntime-node ${ort.env.versions.common}`,
+  );
   console.log(`fp32 logits span ${spread.toFixed(3)}`);
-  console.log(`${'variant'.padEnd(20)} ${'pairs/s'.padStart(8)} ${'vs fp32'.padStart(8)} ${'max|d|'.padStart(9)} ${'mean|d|'.padStart(9)} ${'MB'.padStart(7)}`);
+  console.log(
+    `${'variant'.padEnd(20)} ${'pairs/s'.padStart(8)} ${'vs fp32'.padStart(8)} ${'max|d|'.padStart(9)} ${'mean|d|'.padStart(9)} ${'MB'.padStart(7)}`,
+  );
   for (const [k, r] of Object.entries(results)) {
     const x = r.pairsPerSec / results.fp32.pairsPerSec;
-    console.log(`${k.padEnd(20)} ${r.pairsPerSec.toFixed(1).padStart(8)} ${x.toFixed(2).padStart(7)}x ${r.maxAbs.toExponential(2).padStart(9)} ${r.meanAbs.toExponential(2).padStart(9)} ${r.fileMB.toFixed(1).padStart(7)}`);
+    console.log(
+      `${k.padEnd(20)} ${r.pairsPerSec.toFixed(1).padStart(8)} ${x.toFixed(2).padStart(7)}x ${r.maxAbs.toExponential(2).padStart(9)} ${r.meanAbs.toExponential(2).padStart(9)} ${r.fileMB.toFixed(1).padStart(7)}`,
+    );
   }
   const outDir = join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });

@@ -41,7 +41,10 @@ for (let r = 0; r < Number(args.rounds); r++) {
   }
 }
 const best = (x: number[]) => Math.max(...x);
-console.log(`preset ${preset} (random weights), ${pairs.length} real-text pairs, ${threads} ORT thread(s), ${args.rounds} alternating rounds`);
-for (const [name, x] of Object.entries(passes)) console.log(`  ${name}: best ${best(x).toFixed(2)} pairs/s (passes ${x.map((v) => v.toFixed(2)).join(', ')})`);
+console.log(
+  `preset ${preset} (random weights), ${pairs.length} real-text pairs, ${threads} ORT thread(s), ${args.rounds} alternating rounds`,
+);
+for (const [name, x] of Object.entries(passes))
+  console.log(`  ${name}: best ${best(x).toFixed(2)} pairs/s (passes ${x.map((v) => v.toFixed(2)).join(', ')})`);
 console.log(`engine int8 / fp32, best pass each: ${(best(passes.int8) / best(passes.fp32)).toFixed(2)}x`);
 for (const s of Object.values(scorers)) await s.dispose();

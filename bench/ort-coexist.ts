@@ -23,7 +23,11 @@ const { values: args } = parseArgs({
 const root = resolve(import.meta.dirname, '..');
 const ortNodeLib = join(
   dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')),
-  'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime.so.1',
+  'bin',
+  'napi-v6',
+  'linux',
+  'x64',
+  'libonnxruntime.so.1',
 );
 
 // One process: `order` is alone | ort-first | cappy-first | ort-alone.
@@ -186,7 +190,10 @@ async function main(): Promise<void> {
   console.log(`load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}; ${args.rounds} rounds, medians; preset ${args.preset}`);
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   const out = join(root, 'bench', 'results', 'ort-coexist.json');
-  writeFileSync(out, JSON.stringify({ preset: args.preset, rounds: Number(args.rounds), loadavg: [load0, load1], copyMs, summary }, null, 2));
+  writeFileSync(
+    out,
+    JSON.stringify({ preset: args.preset, rounds: Number(args.rounds), loadavg: [load0, load1], copyMs, summary }, null, 2),
+  );
   console.log(`wrote ${out}`);
 }
 

@@ -54,10 +54,15 @@ async function main(): Promise<void> {
   const threads = args.threads ? Number(args.threads) : availableParallelism();
   const local = await Scorer.load(dir, { intraOpThreads: threads });
   const lengths = drawLengths(LOGNORMAL_8_512, N, seededRandom(Number(args.seed)));
-  const pairs = synthesizePairs(local.tokenizer, lengths, { seed: Number(args.seed), words: paragraphs().join(' ').split(' ') }) as [string, string][];
+  const pairs = synthesizePairs(local.tokenizer, lengths, { seed: Number(args.seed), words: paragraphs().join(' ').split(' ') }) as [
+    string,
+    string,
+  ][];
   const cores = availableParallelism();
   const features = cpuFeatures();
-  console.error(`${N} pairs (lognormal 8..512 tokens), preset ${preset} (forged, random weights), ${cores} cores, ${threads} intra-op threads per engine, load ${load0.toFixed(2)}`);
+  console.error(
+    `${N} pairs (lognormal 8..512 tokens), preset ${preset} (forged, random weights), ${cores} cores, ${threads} intra-op threads per engine, load ${load0.toFixed(2)}`,
+  );
 
   const serverArgs = ['--model', dir, '--warmup-lengths', 'none', '--intra-op-threads', String(threads)];
   const servers: ServeProcess[] = [];
@@ -66,7 +71,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < 3; i++) servers.push(await startServe(serverArgs, { ready: true }));
     const reference = await local.scoreBatch(pairs);
     const connect = (count: number, endpointConcurrency?: number) =>
-      RemoteScorer.connect(servers.slice(0, count).map((s) => s.url), { remoteBatchSize: Number(args.batch), endpointConcurrency });
+      RemoteScorer.connect(
+        servers.slice(0, count).map((s) => s.url),
+        { remoteBatchSize: Number(args.batch), endpointConcurrency },
+      );
     // 'remote x1, 2 in flight' matches the server's native calls (maxConcurrentCalls):
     // what the client did when /info reported those as max_concurrent_requests.
     const remotes = await Promise.all([connect(1), connect(3), connect(1, 2)]);
@@ -83,7 +91,9 @@ async function main(): Promise<void> {
     const ms: Record<string, number[]> = Object.fromEntries(arms.map(([n]) => [n, []]));
     for (let r = 0; r < REPEATS; r++) {
       for (const [name, score] of arms) ms[name].push(await timed(name, score, pairs, reference));
-      console.error(`round ${r + 1}/${REPEATS}: ${arms.map(([n]) => `${n} ${(N / (ms[n][r] / 1000)).toFixed(1)}`).join(', ')} pairs/s (load ${loadavg()[0].toFixed(2)})`);
+      console.error(
+        `round ${r + 1}/${REPEATS}: ${arms.map(([n]) => `${n} ${(N / (ms[n][r] / 1000)).toFixed(1)}`).join(', ')} pairs/s (load ${loadavg()[0].toFixed(2)})`,
+      );
     }
     for (const [name] of arms) results[name] = N / (median(ms[name]) / 1000);
     await Promise.all(remotes.map((r) => r.dispose()));
@@ -95,13 +105,37 @@ async function main(): Promise<void> {
   console.log('\narm                         pairs/s (median)   ratio to in-process');
   for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(26)} ${v.toFixed(1).padStart(8)}   ${(v / anchor).toFixed(2)}`);
   const load1 = loadavg()[0];
-  console.log(`\nload ${load0.toFixed(2)} -> ${load1.toFixed(2)}; ${cores} cores; CPU: ${features.model ?? features.arch}; ISA flags: ${Object.entries(features.flags).filter(([, on]) => on).map(([k]) => k).join(" ")}`);
+  console.log(
+    `\nload ${load0.toFixed(2)} -> ${load1.toFixed(2)}; ${cores} cores; CPU: ${features.model ?? features.arch}; ISA flags: ${Object.entries(
+      features.flags,
+    )
+      .filter(([, on]) => on)
+      .map(([k]) => k)
+      .join(' ')}`,
+  );
   const outDir = join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   writeFileSync(
     join(outDir, 'remote-scoring.json'),
-    JSON.stringify({ version, preset, pairs: N, repeats: REPEATS, batch: Number(args.batch), intraOpThreads: threads, cores, cpu: features.model, int8Kernel: features.int8Kernel, loadavg: [load0, load1], pairsPerSec: results, ratios: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v / anchor])) }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        version,
+        preset,
+        pairs: N,
+        repeats: REPEATS,
+        batch: Number(args.batch),
+        intraOpThreads: threads,
+        cores,
+        cpu: features.model,
+        int8Kernel: features.int8Kernel,
+        loadavg: [load0, load1],
+        pairsPerSec: results,
+        ratios: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v / anchor])),
+      },
+      null,
+      2,
+    ) + '\n',
   );
 }
 

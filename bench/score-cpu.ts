@@ -62,7 +62,11 @@ interface ArmResult {
  * selection), then `REPEATS` timed passes over every pair. `pass` returns the
  * pass's [real, computed] tokens.
  */
-async function arm(label: string, pass: (pairs: [string, string][]) => Promise<[number, number]>, pairs: [string, string][]): Promise<ArmResult> {
+async function arm(
+  label: string,
+  pass: (pairs: [string, string][]) => Promise<[number, number]>,
+  pairs: [string, string][],
+): Promise<ArmResult> {
   await pass(pairs.slice(0, WARMUP));
   const times: number[] = [];
   let tokens: [number, number] = [0, 0];
@@ -109,7 +113,9 @@ async function main(): Promise<void> {
   const words = paragraphs().join(' ').split(' ');
   const pairs = synthesizePairs(engine.tokenizer, lengths, { seed: Number(args.seed), words });
   const realTokens = lengths.reduce((s, l) => s + l, 0);
-  console.error(`${N} pairs, ${realTokens} tokens (mean ${(realTokens / N).toFixed(0)}, lognormal 8..512), preset ${preset}, ${threads} threads`);
+  console.error(
+    `${N} pairs, ${realTokens} tokens (mean ${(realTokens / N).toFixed(0)}, lognormal 8..512), preset ${preset}, ${threads} threads`,
+  );
 
   results['cappy-engine'] = await arm('cappy-engine (padding-aware)', enginePass(engine), pairs);
   const ep = engine.info.executionProvider;
@@ -155,7 +161,10 @@ async function main(): Promise<void> {
         let padded = 0;
         for (let s = 0; s < ps.length; s += BATCH) {
           const b = ps.slice(s, s + BATCH);
-          const inputs = tokenizer(b.map((p) => p[0]), { text_pair: b.map((p) => p[1]), padding: true, truncation: true, max_length: 512 });
+          const inputs = tokenizer(
+            b.map((p) => p[0]),
+            { text_pair: b.map((p) => p[1]), padding: true, truncation: true, max_length: 512 },
+          );
           const dims = inputs.attention_mask.dims as number[];
           padded += dims[0] * dims[1];
           for (const v of inputs.attention_mask.data as BigInt64Array) real += Number(v);
@@ -169,7 +178,9 @@ async function main(): Promise<void> {
   }
 
   const ratio = (a: string, b: string) => (results[a] && results[b] ? results[a].pairsPerSec / results[b].pairsPerSec : NaN);
-  console.log(`\nCPU scoring, preset ${preset} (RANDOM weights, not Cappy), ${N} pairs (lognormal 8..512 tokens, mean ${(realTokens / N).toFixed(0)}), EP ${ep}, ${threads} threads`);
+  console.log(
+    `\nCPU scoring, preset ${preset} (RANDOM weights, not Cappy), ${N} pairs (lognormal 8..512 tokens, mean ${(realTokens / N).toFixed(0)}), EP ${ep}, ${threads} threads`,
+  );
   console.log(`${'runner'.padEnd(20)} ${'pairs/s'.padStart(9)} ${'pad %'.padStart(7)} ${'loop p50'.padStart(9)} ${'loop p99'.padStart(9)}`);
   for (const [k, v] of Object.entries(results)) {
     console.log(
@@ -184,15 +195,28 @@ async function main(): Promise<void> {
     ['engine / engine fifo', ratio('cappy-engine', 'cappy-engine fifo'), '(planner effect)', true],
   ];
   for (const [name, value, target, ok] of checks) {
-    console.log(`${name.padEnd(28)} ${Number.isNaN(value) ? '   n/a' : value.toFixed(2).padStart(6) + 'x'}  ${target}${target.startsWith('>=') ? (ok ? '  met' : '  NOT met') : ''}`);
+    console.log(
+      `${name.padEnd(28)} ${Number.isNaN(value) ? '   n/a' : value.toFixed(2).padStart(6) + 'x'}  ${target}${target.startsWith('>=') ? (ok ? '  met' : '  NOT met') : ''}`,
+    );
   }
-  console.log(`${'engine pad tokens'.padEnd(28)} ${(100 * e.padFraction).toFixed(1).padStart(6)}%  <= 5%${e.padFraction <= 0.05 ? '  met' : '  NOT met'}`);
-  console.log(`${'engine event-loop p99'.padEnd(28)} ${e.eventLoopDelayMs.p99.toFixed(2).padStart(6)} ms  <= 10 ms${e.eventLoopDelayMs.p99 <= 10 ? '  met' : '  NOT met'}`);
+  console.log(
+    `${'engine pad tokens'.padEnd(28)} ${(100 * e.padFraction).toFixed(1).padStart(6)}%  <= 5%${e.padFraction <= 0.05 ? '  met' : '  NOT met'}`,
+  );
+  console.log(
+    `${'engine event-loop p99'.padEnd(28)} ${e.eventLoopDelayMs.p99.toFixed(2).padStart(6)} ms  <= 10 ms${e.eventLoopDelayMs.p99 <= 10 ? '  met' : '  NOT met'}`,
+  );
 
   const outDir = join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const out = join(outDir, `score-cpu-${preset}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(out, JSON.stringify({ preset, pairs: N, batch: BATCH, repeats: REPEATS, threads, realTokens, lengths: 'lognormal 8..512', results }, null, 2));
+  writeFileSync(
+    out,
+    JSON.stringify(
+      { preset, pairs: N, batch: BATCH, repeats: REPEATS, threads, realTokens, lengths: 'lognormal 8..512', results },
+      null,
+      2,
+    ),
+  );
   console.log(`wrote ${out}`);
 }
 

@@ -81,7 +81,9 @@ async function runner(name: string): Promise<RunnerResult> {
     const { hfEncodePairs, hfTokenizer } = await import('../support/hf.js');
     const { runRowsBatched } = await import('../support/ort-rows.js');
     const hf = hfTokenizer(join(dir, 'tokenizer.json'), 512, 'LongestFirst');
-    const session = await ort.InferenceSession.create(join(dir, 'onnx', dtype === 'fp32' ? 'model.onnx' : 'model_int8.onnx'), { intraOpNumThreads: threads });
+    const session = await ort.InferenceSession.create(join(dir, 'onnx', dtype === 'fp32' ? 'model.onnx' : 'model_int8.onnx'), {
+      intraOpNumThreads: threads,
+    });
     return measure(async (pairs) => {
       const rows = await hfEncodePairs(hf, pairs);
       const order = rows.map((_, i) => i).sort((a, b) => rows[b].length - rows[a].length);
@@ -98,7 +100,10 @@ async function runner(name: string): Promise<RunnerResult> {
     const out: number[] = [];
     for (let s = 0; s < pairs.length; s += BATCH) {
       const b = pairs.slice(s, s + BATCH);
-      const inputs = tokenizer(b.map((p) => p[0]), { text_pair: b.map((p) => p[1]), padding: true, truncation: true, max_length: 512 });
+      const inputs = tokenizer(
+        b.map((p) => p[0]),
+        { text_pair: b.map((p) => p[1]), padding: true, truncation: true, max_length: 512 },
+      );
       const { logits } = (await model(inputs)) as { logits: { data: Float32Array } };
       out.push(...logits.data);
     }
@@ -111,11 +116,13 @@ async function rankSets(): Promise<ReturnType<typeof rankAgreement> & { diffs: D
   const sets = candidateSets(Number(args.sets), 8);
   const scoresOf = async (dtype: 'fp32' | 'int8') => {
     const s = await Scorer.load(dir, { dtype, intraOpThreads: threads });
-    const all = await Promise.all(sets.map(async (set) => {
-      const scores = new Float32Array(set.candidates.length);
-      for (const r of await s.rank(set.instruction, set.candidates)) scores[r.index] = r.score;
-      return scores;
-    }));
+    const all = await Promise.all(
+      sets.map(async (set) => {
+        const scores = new Float32Array(set.candidates.length);
+        for (const r of await s.rank(set.instruction, set.candidates)) scores[r.index] = r.score;
+        return scores;
+      }),
+    );
     await s.dispose();
     return all;
   };
@@ -173,7 +180,21 @@ async function main(): Promise<void> {
   const results: Record<string, RunnerResult> = {};
   for (const name of names) {
     console.error(`running ${name} ...`);
-    const argv = ['--import', 'tsx', import.meta.filename, '--runner', name, '--preset', preset, '--pairs', String(N), '--batch', String(BATCH), '--latency', String(LATENCY)];
+    const argv = [
+      '--import',
+      'tsx',
+      import.meta.filename,
+      '--runner',
+      name,
+      '--preset',
+      preset,
+      '--pairs',
+      String(N),
+      '--batch',
+      String(BATCH),
+      '--latency',
+      String(LATENCY),
+    ];
     if (args.dir) argv.push('--dir', dir);
     const out = execFileSync(process.execPath, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 ** 2 });
     results[name] = JSON.parse(out.trim().split('\n').pop()!) as RunnerResult;
@@ -185,23 +206,36 @@ async function main(): Promise<void> {
   const anchor = results['transformers.js:fp32'] ?? results['ort-node:fp32'];
   const anchorName = results['transformers.js:fp32'] ? 'transformers.js fp32' : 'onnxruntime-node fp32';
   console.log(`\nCPU dtypes, ${label}, ${N} real-text pairs, ${threads} threads, ${cpus()[0]?.model ?? 'unknown CPU'}`);
-  console.log(`${'runner'.padEnd(22)} ${'pairs/s'.padStart(8)} ${'vs anchor'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'peak RSS MB'.padStart(12)}`);
+  console.log(
+    `${'runner'.padEnd(22)} ${'pairs/s'.padStart(8)} ${'vs anchor'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'peak RSS MB'.padStart(12)}`,
+  );
   for (const [k, r] of Object.entries(results)) {
-    console.log(`${k.padEnd(22)} ${r.pairsPerSec.toFixed(2).padStart(8)} ${(r.pairsPerSec / anchor.pairsPerSec).toFixed(2).padStart(8)}x ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.peakRssMB.toFixed(0).padStart(12)}`);
+    console.log(
+      `${k.padEnd(22)} ${r.pairsPerSec.toFixed(2).padStart(8)} ${(r.pairsPerSec / anchor.pairsPerSec).toFixed(2).padStart(8)}x ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.peakRssMB.toFixed(0).padStart(12)}`,
+    );
   }
   const ratios = {
-    int8VsTransformersFp32: results['transformers.js:fp32'] ? results['engine:int8'].pairsPerSec / results['transformers.js:fp32'].pairsPerSec : undefined,
+    int8VsTransformersFp32: results['transformers.js:fp32']
+      ? results['engine:int8'].pairsPerSec / results['transformers.js:fp32'].pairsPerSec
+      : undefined,
     int8VsEngineFp32: results['engine:int8'].pairsPerSec / results['engine:fp32'].pairsPerSec,
   };
   console.log(`anchor: ${anchorName}`);
-  console.log(`engine int8 / transformers.js fp32: ${ratios.int8VsTransformersFp32?.toFixed(2) ?? 'n/a'}x (target >= 15x); engine int8 / engine fp32: ${ratios.int8VsEngineFp32.toFixed(2)}x (target >= 2x)`);
-  console.log(`int8 vs fp32 on the ${N} text pairs: ${describe(textDiff)}; fp32 score std ${std(results['engine:fp32'].scores).toFixed(4)}`);
+  console.log(
+    `engine int8 / transformers.js fp32: ${ratios.int8VsTransformersFp32?.toFixed(2) ?? 'n/a'}x (target >= 15x); engine int8 / engine fp32: ${ratios.int8VsEngineFp32.toFixed(2)}x (target >= 2x)`,
+  );
+  console.log(
+    `int8 vs fp32 on the ${N} text pairs: ${describe(textDiff)}; fp32 score std ${std(results['engine:fp32'].scores).toFixed(4)}`,
+  );
   reportRanks(ranks);
   const outDir = join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `score-dtypes-${preset}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const summary = Object.fromEntries(Object.entries(results).map(([k, { scores: _s, ...r }]) => [k, r]));
-  writeFileSync(file, JSON.stringify({ preset, pairs: N, batch: BATCH, threads, cpu: cpus()[0]?.model, results: summary, ratios, textDiff, ranks }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ preset, pairs: N, batch: BATCH, threads, cpu: cpus()[0]?.model, results: summary, ratios, textDiff, ranks }, null, 2),
+  );
   console.log(`wrote ${file}`);
 }
 

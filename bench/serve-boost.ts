@@ -47,10 +47,16 @@ async function main(): Promise<void> {
   up.text = (k, r) => paras[(r * 13 + k * 7) % paras.length];
   const s = await startServe(['--model', dir, '--boost-upstream', up.url, '--boost-n', String(N)]);
   const load0 = loadavg()[0];
-  console.error(`preset ${preset} (random weights), N = ${N}, upstream delay ${up.delayMs} ms, ${REQUESTS} requests per arm, ${availableParallelism()} cores, load ${load0.toFixed(2)}`);
+  console.error(
+    `preset ${preset} (random weights), N = ${N}, upstream delay ${up.delayMs} ms, ${REQUESTS} requests per arm, ${availableParallelism()} cores, load ${load0.toFixed(2)}`,
+  );
   const ask = async (base: string, body: object) => {
     const t0 = performance.now();
-    const r = await fetch(`${base}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const json = (await r.json()) as { cappy_boost?: { scoring_ms: number; upstream_ms: number } };
     if (r.status !== 200) throw new Error(`answered ${r.status}: ${JSON.stringify(json)}`);
     return { ms: performance.now() - t0, ext: json.cappy_boost };
@@ -64,7 +70,10 @@ async function main(): Promise<void> {
       const scoring: number[] = [];
       const seen: number[] = [];
       for (let i = 0; i < REQUESTS + 2; i++) {
-        const body = { model: 'fake-llm', messages: [{ role: 'user', content: `Question ${i}: ${paras[i % paras.length].slice(0, 200)}` }] };
+        const body = {
+          model: 'fake-llm',
+          messages: [{ role: 'user', content: `Question ${i}: ${paras[i % paras.length].slice(0, 200)}` }],
+        };
         const d = await ask(up.url, body);
         const b = await ask(`${s.url}/v1`, body);
         if (i < 2) continue; // warm both paths
@@ -96,11 +105,20 @@ async function main(): Promise<void> {
       `${name.padEnd(42)} ${a.directMs.toFixed(0).padStart(9)}  ${a.boostedMs.toFixed(0).padStart(10)}  ${a.addedMs.toFixed(0).padStart(8)}  ${a.scoringMs.toFixed(0).padStart(10)}  ${(100 * a.scoringShare).toFixed(0).padStart(12)}%`,
     );
   }
-  console.log(`load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end (${availableParallelism()} cores, shared with other work)`);
+  console.log(
+    `load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end (${availableParallelism()} cores, shared with other work)`,
+  );
   const outDir = join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `serve-boost-${preset}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ preset, forged: true, n: N, upstreamDelayMs: Number(args['upstream-ms']), requests: REQUESTS, loadavg: [load0, load1], arms }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { preset, forged: true, n: N, upstreamDelayMs: Number(args['upstream-ms']), requests: REQUESTS, loadavg: [load0, load1], arms },
+      null,
+      2,
+    ),
+  );
   console.log(`wrote ${file}`);
 }
 

@@ -78,7 +78,9 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       arms.cold.push(await round(dir, ['--warmup-lengths', 'none'], body));
       arms.warm.push(await round(dir, [], body));
-      console.error(`  ${docs} text(s), round ${r + 1}: cold first ${arms.cold[r].firstMs.toFixed(1)} ms, warmed-up first ${arms.warm[r].firstMs.toFixed(1)} ms`);
+      console.error(
+        `  ${docs} text(s), round ${r + 1}: cold first ${arms.cold[r].firstMs.toFixed(1)} ms, warmed-up first ${arms.warm[r].firstMs.toFixed(1)} ms`,
+      );
     }
     results.push(arms);
   }
@@ -86,14 +88,19 @@ async function main(): Promise<void> {
   console.log(`\ncappy serve, first request after /health is ready; preset ${preset}, random weights; medians of ${ROUNDS} fresh starts`);
   console.log('request          arm                spawn->ready ms  1st ms  2nd ms  3rd ms  1st/3rd');
   for (const { docs, cold, warm } of results) {
-    for (const [name, rs] of [['warm-up off', cold], ['default warm-up', warm]] as const) {
+    for (const [name, rs] of [
+      ['warm-up off', cold],
+      ['default warm-up', warm],
+    ] as const) {
       const s = summary(rs);
       console.log(
         `${`rerank ${docs} text(s)`.padEnd(16)} ${name.padEnd(17)}  ${s.readyMs.toFixed(0).padStart(15)}  ${s.firstMs.toFixed(1).padStart(6)}  ${s.secondMs.toFixed(1).padStart(6)}  ${s.thirdMs.toFixed(1).padStart(6)}  ${(s.firstMs / s.thirdMs).toFixed(2).padStart(6)}x`,
       );
     }
   }
-  console.log(`load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end (${availableParallelism()} cores, shared with other work)`);
+  console.log(
+    `load average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end (${availableParallelism()} cores, shared with other work)`,
+  );
   const outDir = join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `serve-cold-${preset}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

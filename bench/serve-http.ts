@@ -140,7 +140,14 @@ async function overHttp(server: { url: string; pid: number }, bodies: string[], 
   const send = (body: string) =>
     new Promise<boolean>((ok, fail) => {
       const req = httpRequest(
-        { host: hostname, port, path: '/score', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        {
+          host: hostname,
+          port,
+          path: '/score',
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
         (res) => {
           res.resume();
           res.on('end', () => ok(res.statusCode === 200));
@@ -178,7 +185,10 @@ async function startNullServer(): Promise<{ url: string; pid: number; stop: () =
     const app = createServer(scorer);
     process.stderr.write('listening on ' + (await app.listen({ host: '127.0.0.1', port: 0 })) + '\\n');
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', entry], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const url = await new Promise<string>((ok, fail) => {
     let err = '';
     child.stderr!.on('data', (d: Buffer) => {
@@ -198,7 +208,9 @@ async function main(): Promise<void> {
   const pairs = textPairs(BODIES * PER_REQUEST);
   const bodies = Array.from({ length: BODIES }, (_, i) => pairs.slice(i * PER_REQUEST, (i + 1) * PER_REQUEST));
   const load0 = loadavg()[0];
-  console.error(`preset ${preset} (random weights), ${PER_REQUEST} pairs per request, ${SECONDS} s per arm, ${CORES} cores, load ${load0.toFixed(2)}`);
+  console.error(
+    `preset ${preset} (random weights), ${PER_REQUEST} pairs per request, ${SECONDS} s per arm, ${CORES} cores, load ${load0.toFixed(2)}`,
+  );
 
   // Both sides loaded at once; each idles while the other's slice runs.
   const scorer = await Scorer.load(dir);
@@ -248,8 +260,12 @@ async function main(): Promise<void> {
   }
   const load1 = loadavg()[0];
 
-  console.log(`\nHTTP (cappy serve, POST /score) vs in-process scoreBatch; preset ${preset}, random weights, ${PER_REQUEST} pairs/request, ${SECONDS} s per arm in ${ROUNDS} alternating slices`);
-  console.log('conc  in-proc pairs/s  http pairs/s  ratio  http p50/p99 ms  in-proc p50/p99 ms  pairs/native call (in-proc, http)  CPU share: in-proc | generator, server  errors');
+  console.log(
+    `\nHTTP (cappy serve, POST /score) vs in-process scoreBatch; preset ${preset}, random weights, ${PER_REQUEST} pairs/request, ${SECONDS} s per arm in ${ROUNDS} alternating slices`,
+  );
+  console.log(
+    'conc  in-proc pairs/s  http pairs/s  ratio  http p50/p99 ms  in-proc p50/p99 ms  pairs/native call (in-proc, http)  CPU share: in-proc | generator, server  errors',
+  );
   for (const c of LEVELS) {
     const l = local[c];
     const r = remote[c];
@@ -264,16 +280,35 @@ async function main(): Promise<void> {
     console.log('\nthe HTTP stack alone (a scorer that answers at once): requests/s, and CPU share of the generator and the server');
     for (const c of LEVELS) {
       const n = nullArms[c];
-      console.log(`${String(c).padStart(4)}  ${(n.requests / n.seconds).toFixed(0).padStart(8)} requests/s  p50 ${f(n.p50Ms)} ms  generator ${(100 * n.benchCpuShare).toFixed(0)}%, server ${(100 * (n.serverCpuShare ?? 0)).toFixed(0)}%`);
+      console.log(
+        `${String(c).padStart(4)}  ${(n.requests / n.seconds).toFixed(0).padStart(8)} requests/s  p50 ${f(n.p50Ms)} ms  generator ${(100 * n.benchCpuShare).toFixed(0)}%, server ${(100 * (n.serverCpuShare ?? 0)).toFixed(0)}%`,
+      );
     }
   }
-  console.log(`\nload average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end (${CORES} cores, shared with other work); CPU shares are of all ${CORES} cores`);
+  console.log(
+    `\nload average ${load0.toFixed(2)} at start, ${load1.toFixed(2)} at end (${CORES} cores, shared with other work); CPU shares are of all ${CORES} cores`,
+  );
   const outDir = join(root, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `serve-http-${preset}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(
     file,
-    JSON.stringify({ preset, forged: true, seconds: SECONDS, rounds: ROUNDS, pairsPerRequest: PER_REQUEST, cores: CORES, loadavg: [load0, load1], inProcess: local, http: remote, nullServer: nullArms }, null, 2),
+    JSON.stringify(
+      {
+        preset,
+        forged: true,
+        seconds: SECONDS,
+        rounds: ROUNDS,
+        pairsPerRequest: PER_REQUEST,
+        cores: CORES,
+        loadavg: [load0, load1],
+        inProcess: local,
+        http: remote,
+        nullServer: nullArms,
+      },
+      null,
+      2,
+    ),
   );
   console.log(`wrote ${file}`);
 }

@@ -58,7 +58,9 @@ async function main(): Promise<void> {
     sample();
     const last = samples[samples.length - 1];
     const drift = baseline ? ((maxAfter - baseline) / baseline) * 100 : NaN;
-    console.error(`${last.s.toFixed(0)} s: ${done} pairs, RSS ${last.rssMb} MB, heap ${last.heapMb} MB${baseline ? `, drift ${drift.toFixed(2)}%` : ' (warming up)'}`);
+    console.error(
+      `${last.s.toFixed(0)} s: ${done} pairs, RSS ${last.rssMb} MB, heap ${last.heapMb} MB${baseline ? `, drift ${drift.toFixed(2)}%` : ' (warming up)'}`,
+    );
   }, 1000);
 
   const client = async () => {
@@ -85,7 +87,9 @@ async function main(): Promise<void> {
 
   const drift = baseline ? (maxAfter - baseline) / baseline : NaN;
   const final = samples[samples.length - 1];
-  console.log(`soak: preset ${preset} (random weights), ${done} pairs in ${seconds.toFixed(0)} s (${(done / seconds).toFixed(0)} pairs/s), concurrency ${C}, ${BATCH} pair(s) per call`);
+  console.log(
+    `soak: preset ${preset} (random weights), ${done} pairs in ${seconds.toFixed(0)} s (${(done / seconds).toFixed(0)} pairs/s), concurrency ${C}, ${BATCH} pair(s) per call`,
+  );
   console.log(`native calls ${st.calls}, ORT batches ${st.batches}, pad ${(100 * st.padFraction).toFixed(2)}%`);
   console.log(`RSS after warm-up (${WARMUP} pairs): ${mb(baseline)} MB; max after: ${mb(maxAfter)} MB; final: ${final.rssMb} MB`);
   console.log(`drift ${(100 * drift).toFixed(2)}% (limit ${(100 * MAX_DRIFT).toFixed(1)}%): ${drift <= MAX_DRIFT ? 'ok' : 'TOO HIGH'}`);

@@ -19,7 +19,11 @@ import { rng } from '../support/corpus.js';
 import { buildUnigramTokenizerJson, xlmrNormalizer } from '../support/unigram-json.js';
 
 const { values: args } = parseArgs({
-  options: { scale: { type: 'string', default: '1' }, hf: { type: 'boolean', default: false }, model: { type: 'string', default: 'roberta' } },
+  options: {
+    scale: { type: 'string', default: '1' },
+    hf: { type: 'boolean', default: false },
+    model: { type: 'string', default: 'roberta' },
+  },
 });
 const SCALE = Number(args.scale);
 if (args.model !== 'roberta' && args.model !== 'xlmr') throw new Error('--model must be roberta or xlmr');
@@ -33,7 +37,9 @@ const jsonText = JSON.stringify(
 );
 const ours = Tokenizer.fromJSON(jsonText);
 const require = createRequire(import.meta.url);
-const { Tokenizer: Hf } = require('tokenizers') as { Tokenizer: { fromString(s: string): { encode(s: string): Promise<{ getIds(): number[] }> } } };
+const { Tokenizer: Hf } = require('tokenizers') as {
+  Tokenizer: { fromString(s: string): { encode(s: string): Promise<{ getIds(): number[] }> } };
+};
 const hf = Hf.fromString(jsonText);
 
 function randomWord(n: number): string {
@@ -59,7 +65,7 @@ const CASES: { name: string; full: number; make: (n: number) => string }[] = [
   { name: '10 MB of one repeated letter', full: 10_000_000, make: (n) => 'a'.repeat(n) },
   { name: '4 MB of one repeated CJK character', full: 4_000_000, make: (n) => '中'.repeat(Math.floor(n / 3)) },
   { name: '10 MB of "<" (added-token prefixes)', full: 10_000_000, make: (n) => '<'.repeat(n) },
-  { name: "2 MB of \"'s\" contractions", full: 2_000_000, make: (n) => "'s".repeat(n / 2) },
+  { name: '2 MB of "\'s" contractions', full: 2_000_000, make: (n) => "'s".repeat(n / 2) },
 ];
 if (args.model === 'xlmr') {
   CASES.push(
@@ -91,10 +97,20 @@ for (const c of CASES) {
     const text = c.make(Math.floor(full / div));
     const bytes = Buffer.byteLength(text);
     // Best of 3 on a shared machine: noise only ever adds time.
-    const secs = Math.min(time(() => ours.encode(text)), time(() => ours.encode(text)), time(() => ours.encode(text)));
+    const secs = Math.min(
+      time(() => ours.encode(text)),
+      time(() => ours.encode(text)),
+      time(() => ours.encode(text)),
+    );
     let hfCol = '';
     if (args.hf) hfCol = (await timeAsync(() => hf.encode(text))).toFixed(3).padStart(10);
-    console.log(`${div === 8 ? c.name : ''}`.padEnd(42) + String(bytes).padStart(10) + secs.toFixed(3).padStart(10) + (bytes / 1e6 / secs).toFixed(1).padStart(9) + hfCol);
+    console.log(
+      `${div === 8 ? c.name : ''}`.padEnd(42) +
+        String(bytes).padStart(10) +
+        secs.toFixed(3).padStart(10) +
+        (bytes / 1e6 / secs).toFixed(1).padStart(9) +
+        hfCol,
+    );
     if (div === 8) first = secs / bytes;
     if (div === 1) last = secs / bytes;
   }

@@ -64,16 +64,36 @@ interface HfTokenizer {
 async function hfChild(threads: string): Promise<void> {
   const { Tokenizer: Hf } = require('tokenizers') as { Tokenizer: { fromString(s: string): HfTokenizer } };
   const hf = Hf.fromString(jsonText);
-  const r = await measure(`HF tokenizers encodeBatch, ${threads} thread(s)`, corpus.bytes, () => hf.encodeBatch(corpus.items, { addSpecialTokens: true }), SAMPLES);
+  const r = await measure(
+    `HF tokenizers encodeBatch, ${threads} thread(s)`,
+    corpus.bytes,
+    () => hf.encodeBatch(corpus.items, { addSpecialTokens: true }),
+    SAMPLES,
+  );
   process.stdout.write('RESULT ' + JSON.stringify(r) + '\n');
 }
 
 function runHf(threads: number): Measured {
-  const child = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--hf-child', String(threads), '--mb', String(MB), '--samples', String(SAMPLES), '--model', String(args.model)], {
-    env: { ...process.env, RAYON_NUM_THREADS: String(threads), TOKENIZERS_PARALLELISM: 'true' },
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
+  const child = spawnSync(
+    process.execPath,
+    [
+      ...process.execArgv,
+      import.meta.filename,
+      '--hf-child',
+      String(threads),
+      '--mb',
+      String(MB),
+      '--samples',
+      String(SAMPLES),
+      '--model',
+      String(args.model),
+    ],
+    {
+      env: { ...process.env, RAYON_NUM_THREADS: String(threads), TOKENIZERS_PARALLELISM: 'true' },
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    },
+  );
   const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`HF child failed (status ${child.status}): ${child.stderr.slice(-2000)}`);
   return JSON.parse(line.slice(7)) as Measured;
@@ -81,8 +101,10 @@ function runHf(threads: number): Measured {
 
 async function main(): Promise<void> {
   if (args['hf-child']) return hfChild(args['hf-child']);
-  console.log(`corpus: ${corpus.items.length} items, ${(corpus.bytes / 1e6).toFixed(2)} MB (prose ${(corpus.parts.prose / 1e6).toFixed(2)}, ` +
-    `multilingual/CJK ${(corpus.parts.multilingual / 1e6).toFixed(2)}, code ${(corpus.parts.code / 1e6).toFixed(2)}), digest ${corpus.digest}; ${cores} cores; model ${args.model}`);
+  console.log(
+    `corpus: ${corpus.items.length} items, ${(corpus.bytes / 1e6).toFixed(2)} MB (prose ${(corpus.parts.prose / 1e6).toFixed(2)}, ` +
+      `multilingual/CJK ${(corpus.parts.multilingual / 1e6).toFixed(2)}, code ${(corpus.parts.code / 1e6).toFixed(2)}), digest ${corpus.digest}; ${cores} cores; model ${args.model}`,
+  );
   const ours = Tokenizer.fromJSON(jsonText);
   // Same ids as HF on this corpus, or the speed means nothing.
   const { Tokenizer: Hf } = require('tokenizers') as { Tokenizer: { fromString(s: string): HfTokenizer } };
@@ -102,9 +124,25 @@ async function main(): Promise<void> {
     results.push(r);
     console.log(`${r.name.padEnd(44)} ${r.mbPerSec.toFixed(2).padStart(8)} MB/s  (±${r.rme.toFixed(1)}%, ${r.samples} passes)`);
   };
-  show(await measure('cappy encodeBatchPacked, 1 thread', corpus.bytes, () => ours.encodeBatchPacked(corpus.items, { threads: 1 }), SAMPLES));
-  show(await measure(`cappy encodeBatchPacked, ${cores} threads`, corpus.bytes, () => ours.encodeBatchPacked(corpus.items, { threads: cores }), SAMPLES));
-  show(await measure(`cappy encodeBatch (objects), ${cores} threads`, corpus.bytes, () => ours.encodeBatch(corpus.items, { threads: cores }), SAMPLES));
+  show(
+    await measure('cappy encodeBatchPacked, 1 thread', corpus.bytes, () => ours.encodeBatchPacked(corpus.items, { threads: 1 }), SAMPLES),
+  );
+  show(
+    await measure(
+      `cappy encodeBatchPacked, ${cores} threads`,
+      corpus.bytes,
+      () => ours.encodeBatchPacked(corpus.items, { threads: cores }),
+      SAMPLES,
+    ),
+  );
+  show(
+    await measure(
+      `cappy encodeBatch (objects), ${cores} threads`,
+      corpus.bytes,
+      () => ours.encodeBatch(corpus.items, { threads: cores }),
+      SAMPLES,
+    ),
+  );
   const hf1 = runHf(1);
   show(hf1);
   const hfN = runHf(cores);
@@ -116,9 +154,14 @@ async function main(): Promise<void> {
     };
     const tj = new PreTrainedTokenizer(structuredClone(jsonObj), {});
     for (const t of corpus.items.slice(0, 300)) tj.encode(t); // JIT warm-up, outside the timing
-    tjs = await measure('transformers.js tokenizer encode', corpus.bytes, async () => {
-      for (const t of corpus.items) tj.encode(t);
-    }, Math.max(2, SAMPLES - 1));
+    tjs = await measure(
+      'transformers.js tokenizer encode',
+      corpus.bytes,
+      async () => {
+        for (const t of corpus.items) tj.encode(t);
+      },
+      Math.max(2, SAMPLES - 1),
+    );
     show(tjs);
   }
   const [one, all] = results;
@@ -128,7 +171,11 @@ async function main(): Promise<void> {
   console.log(`  cappy ${cores} threads / HF ${cores} threads:        ${ratio(all, hfN)}`);
   console.log(`  cappy ${cores} threads / cappy 1 thread:       ${(all.mbPerSec / one.mbPerSec).toFixed(2)}×`);
   if (tjs) console.log(`  cappy 1 thread / transformers.js:       ${ratio(one, tjs)}`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ corpus: { bytes: corpus.bytes, items: corpus.items.length, digest: corpus.digest }, cores, results }, null, 2));
+  if (args.json)
+    writeFileSync(
+      args.json,
+      JSON.stringify({ corpus: { bytes: corpus.bytes, items: corpus.items.length, digest: corpus.digest }, cores, results }, null, 2),
+    );
 }
 
 await main();

@@ -31,7 +31,12 @@ const { values: args } = parseArgs({
   },
 });
 const root = resolve(import.meta.dirname, '..');
-const SAMPLE_TEXTS = ['Hello world, this is a test.', 'Ｆｕｌｌｗｉｄｔｈ ﬁne  spaced   text', 'déjà vu — 中文 テキスト Ünïcödé', 'the quick brown fox'];
+const SAMPLE_TEXTS = [
+  'Hello world, this is a test.',
+  'Ｆｕｌｌｗｉｄｔｈ ﬁne  spaced   text',
+  'déjà vu — 中文 テキスト Ünïcödé',
+  'the quick brown fox',
+];
 const XLMR_PIECES = 250_002;
 
 // Child: one load, timed, then the ids of the sample texts.
@@ -87,7 +92,9 @@ function writeXlmrSized(dir: string): string {
   const model = json.model as { vocab: [string, number][] };
   const seen = new Set(model.vocab.map(([p]) => p));
   // Latin, Cyrillic, Greek, kana and CJK syllables, as a multilingual vocabulary has.
-  const alphabet = [...'abcdefghijklmnopqrstuvwxyzабвгдежзиклмнопрстуфхцчшщыэюяαβγδεζηθικλμνξοπρστυφχψωアイウエオカキクケコサシスセソタチツテトナニヌネノ的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年'];
+  const alphabet = [
+    ...'abcdefghijklmnopqrstuvwxyzабвгдежзиклмнопрстуфхцчшщыэюяαβγδεζηθικλμνξοπρστυφχψωアイウエオカキクケコサシスセソタチツテトナニヌネノ的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年',
+  ];
   let seed = 12345;
   const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   while (model.vocab.length < XLMR_PIECES) {
@@ -113,8 +120,15 @@ async function main(): Promise<void> {
   try {
     const file = writeXlmrSized(dir);
     const bytes = statSync(file).size;
-    console.log(`file: ${XLMR_PIECES} Unigram pieces, ${(bytes / 1e6).toFixed(1)} MB (synthetic, XLM-R-sized); ${runs} loads each, alternating; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-    const engines: [string, string][] = [['after (core reads the file)', root], ['HF tokenizers fromFile', 'hf']];
+    console.log(
+      `file: ${XLMR_PIECES} Unigram pieces, ${(bytes / 1e6).toFixed(1)} MB (synthetic, XLM-R-sized); ${runs} loads each, alternating; load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
+    const engines: [string, string][] = [
+      ['after (core reads the file)', root],
+      ['HF tokenizers fromFile', 'hf'],
+    ];
     if (before) engines.splice(1, 0, ['before (TS JSON.parse + spec)', before]);
     const times = new Map<string, number[]>(engines.map(([name]) => [name, []]));
     const tsParse: number[] = [];
@@ -130,11 +144,22 @@ async function main(): Promise<void> {
       }
     }
     console.log(`check: ${SAMPLE_TEXTS.length} sample texts give the same ids with every loader (HF included)`);
-    const result: Record<string, unknown> = { bytes, pieces: XLMR_PIECES, runs, loadavg: loadavg(), medianMs: {} as Record<string, number> };
+    const result: Record<string, unknown> = {
+      bytes,
+      pieces: XLMR_PIECES,
+      runs,
+      loadavg: loadavg(),
+      medianMs: {} as Record<string, number>,
+    };
     for (const [name] of engines) {
       const m = median(times.get(name)!);
       (result.medianMs as Record<string, number>)[name] = m;
-      console.log(`${name.padEnd(32)} median ${m.toFixed(0).padStart(6)} ms  (${times.get(name)!.map((t) => t.toFixed(0)).join(', ')})`);
+      console.log(
+        `${name.padEnd(32)} median ${m.toFixed(0).padStart(6)} ms  (${times
+          .get(name)!
+          .map((t) => t.toFixed(0))
+          .join(', ')})`,
+      );
     }
     const med = result.medianMs as Record<string, number>;
     const after = med['after (core reads the file)'];
@@ -145,8 +170,10 @@ async function main(): Promise<void> {
         // Before = TS reading + native build; after = core reading + the same native build.
         result.beforeTsParseMs = median(tsParse);
         result.beforeNativeBuildMs = med['before (TS JSON.parse + spec)'] - median(tsParse);
-        console.log(`before, split: TS read + JSON.parse + spec ${median(tsParse).toFixed(0)} ms (measured again after each load), native build the rest ` +
-          `(~${(result.beforeNativeBuildMs as number).toFixed(0)} ms), which 'after' pays too`);
+        console.log(
+          `before, split: TS read + JSON.parse + spec ${median(tsParse).toFixed(0)} ms (measured again after each load), native build the rest ` +
+            `(~${(result.beforeNativeBuildMs as number).toFixed(0)} ms), which 'after' pays too`,
+        );
       }
     }
     result.hfOverAfter = med['HF tokenizers fromFile'] / after;

@@ -18,7 +18,16 @@ export { rougeL, rougeLBest, rougeLMulti, rougeTokens } from './eval/rouge.js';
 export type { RougeScore, RougeOptions } from './eval/rouge.js';
 export { porterStem } from './eval/porter-stemmer.js';
 export { makeAdaptData, buildPairs, parseTaskRows, LlmError } from './adapt/recipe/index.js';
-export type { AdaptDataOptions, AdaptDataProgress, AdaptDataResult, DevBestOfN, LabelledPair, MadeFrom, PairStats, TaskRow } from './adapt/recipe/index.js';
+export type {
+  AdaptDataOptions,
+  AdaptDataProgress,
+  AdaptDataResult,
+  DevBestOfN,
+  LabelledPair,
+  MadeFrom,
+  PairStats,
+  TaskRow,
+} from './adapt/recipe/index.js';
 export { Tokenizer } from './tokenizer/index.js';
 export type { TruncationStrategy } from './tokenizer/index.js';
 export {

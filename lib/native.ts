@@ -225,11 +225,7 @@ export interface NativeCancelToken {
 
 export interface NativeScorer {
   readonly info: NativeSessionInfo;
-  score(
-    firsts: string[],
-    seconds: string[],
-    cancel: NativeCancelToken | undefined,
-  ): Promise<NativeScoreResult>;
+  score(firsts: string[], seconds: string[], cancel: NativeCancelToken | undefined): Promise<NativeScoreResult>;
   /** Runs pre-tokenized, pre-padded rows; used by parity tests to feed the same ids to two runtimes. */
   runIds(ids: BigInt64Array, mask: BigInt64Array, rows: number, seqLen: number, typeIds?: BigInt64Array): Promise<Float32Array>;
   /** Releases the ORT session once every call in flight has finished. */
@@ -238,15 +234,7 @@ export interface NativeScorer {
 
 /** A typed array the graph session reads or writes in place (Uint16Array: float16 bits; Uint8Array: uint8 or bool). */
 export type NativeTensorData =
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array
-  | Int32Array
-  | Uint32Array
-  | Int8Array
-  | Uint8Array
-  | Uint16Array;
+  Float32Array | Float64Array | BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Int8Array | Uint8Array | Uint16Array;
 
 /** An input or output of a graph: element type, shape (-1 dynamic) and each axis' symbolic name ('' none). */
 export interface NativeGraphTensorInfo {

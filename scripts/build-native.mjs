@@ -88,7 +88,8 @@ export function buildFromSource({ buildDir = join(packageRoot, 'build'), debug =
   };
   const args = ['-S', packageRoot, '-B', buildDir, ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`)];
   const stamp = join(buildDir, 'cappy-configure.json');
-  const configured = existsSync(join(buildDir, 'CMakeCache.txt')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === JSON.stringify(args);
+  const configured =
+    existsSync(join(buildDir, 'CMakeCache.txt')) && existsSync(stamp) && readFileSync(stamp, 'utf8') === JSON.stringify(args);
   const run = (cmdArgs) => {
     const r = spawnSync('cmake', cmdArgs, { cwd: packageRoot, stdio: 'inherit', env });
     if (r.status !== 0) throw new Error(`cmake ${cmdArgs.join(' ')} failed${r.error ? `: ${r.error.message}` : ''}`);

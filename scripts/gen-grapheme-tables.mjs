@@ -47,7 +47,11 @@ function starts(s) {
   for (const { index } of segmenter.segment(s)) set.add(index);
   return set;
 }
-const clusters = (s) => { let n = 0; for (const _ of segmenter.segment(s)) n++; return n; };
+const clusters = (s) => {
+  let n = 0;
+  for (const _ of segmenter.segment(s)) n++;
+  return n;
+};
 
 // Asks one question of every code point c at once: segments the strings
 // prefix + c + suffix, 64 code points to a string (V8's segmenter is
@@ -90,7 +94,10 @@ const reRI = /^\p{Regional_Indicator}$/u;
 const reEP = /^\p{Extended_Pictographic}$/u;
 
 for (let cp = 0; cp <= MAX; cp++) {
-  if (isSurrogate(cp)) { cls[cp] = G.Control; continue; } // never reached: the C++ sees valid UTF-8 only
+  if (isSurrogate(cp)) {
+    cls[cp] = G.Control;
+    continue;
+  } // never reached: the C++ sees valid UTF-8 only
   const c = String.fromCodePoint(cp);
   const extendsPrev = !ab.before[cp];
   const prepend = !ab.after[cp];
@@ -144,7 +151,7 @@ function boundariesByRules(cps) {
       else if (cur === G.Extend || cur === G.ZWJ || cur === G.SpacingMark) brk = false;
       else if (prev === G.Prepend) brk = false;
       else if ((f & 0x60) === INCB_CONSONANT && incb === 2) brk = false;
-      else if ((f & EXT_PICT) && emoji === 2) brk = false;
+      else if (f & EXT_PICT && emoji === 2) brk = false;
       else if (prev === G.RegionalIndicator && cur === G.RegionalIndicator && ri % 2 === 1) brk = false;
       if (brk) out.push(i);
     }
@@ -163,7 +170,10 @@ function boundariesByRules(cps) {
 function boundariesByIcu(cps) {
   const s = String.fromCodePoint(...cps);
   const unitToCp = new Map();
-  for (let i = 0, u = 0; i < cps.length; i++) { unitToCp.set(u, i); u += cps[i] > 0xffff ? 2 : 1; }
+  for (let i = 0, u = 0; i < cps.length; i++) {
+    unitToCp.set(u, i);
+    u += cps[i] > 0xffff ? 2 : 1;
+  }
   return [...starts(s)].filter((u) => u > 0).map((u) => unitToCp.get(u));
 }
 // Draw a class first, then a member, so rare classes (linkers, ZWJ, regional
@@ -177,10 +187,16 @@ for (let cp = 0; cp <= MAX; cp++) {
 }
 const groups = [...byClass.values()];
 let seed = 12345;
-const rnd = (n) => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+const rnd = (n) => {
+  seed = (seed * 1103515245 + 12345) >>> 0;
+  return (seed >>> 8) % n;
+};
 let differ = 0;
 for (let t = 0; t < 100000 && differ < 5; t++) {
-  const cps = Array.from({ length: 2 + rnd(7) }, () => { const g = groups[rnd(groups.length)]; return g[rnd(g.length)]; });
+  const cps = Array.from({ length: 2 + rnd(7) }, () => {
+    const g = groups[rnd(groups.length)];
+    return g[rnd(g.length)];
+  });
   const a = boundariesByRules(cps).join(',');
   const b = boundariesByIcu(cps).join(',');
   if (a !== b) {

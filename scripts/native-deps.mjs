@@ -158,7 +158,9 @@ if (process.argv[1] && resolve(process.argv[1]) === here) {
     process.exit(0);
   }
   const keys = { 'ort-include': 'ort', 'napi-include': 'napi', 'node-include': 'node', simdjson: 'simdjson' };
-  const find = { 'ort-include': findOrtHeaders, 'napi-include': findNapiHeaders, 'node-include': findNodeHeaders, simdjson: findSimdjson }[what];
+  const find = { 'ort-include': findOrtHeaders, 'napi-include': findNapiHeaders, 'node-include': findNodeHeaders, simdjson: findSimdjson }[
+    what
+  ];
   if (!find) {
     console.error('usage: node scripts/native-deps.mjs ort-include|napi-include|node-include|simdjson [--relative] | vendor-ort');
     process.exit(2);

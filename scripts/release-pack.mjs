@@ -51,7 +51,11 @@ function elfNeeds(file) {
 }
 
 function npmPack(dir) {
-  const r = spawnSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync('npm', ['pack', '--json', '--pack-destination', out], {
+    cwd: dir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) fail(`npm pack in ${dir} failed`);
   // prepare scripts may print before npm's JSON.
   const info = JSON.parse(r.stdout.slice(r.stdout.indexOf('[\n')))[0];
@@ -75,7 +79,10 @@ rmSync(join(out, 'stage'), { recursive: true, force: true });
 log(`building the portable addon for ${id} in build-prebuilt/`);
 const addon = buildFromSource({ buildDir: join(packageRoot, 'build-prebuilt'), portable: true });
 const addonNeeds = elfNeeds(addon);
-if (cmp(addonNeeds.glibc, GLIBC_BASELINE) > 0) fail(`the addon needs GLIBC_${addonNeeds.glibc}, newer than the ${GLIBC_BASELINE} baseline: bind the new call in native/portable/glibc_compat.cc`);
+if (cmp(addonNeeds.glibc, GLIBC_BASELINE) > 0)
+  fail(
+    `the addon needs GLIBC_${addonNeeds.glibc}, newer than the ${GLIBC_BASELINE} baseline: bind the new call in native/portable/glibc_compat.cc`,
+  );
 if (addonNeeds.glibcxx !== 'none') fail(`the addon needs libstdc++ (GLIBCXX_${addonNeeds.glibcxx}); it should link it statically`);
 const extra = addonNeeds.needed.filter((n) => !ALLOWED_NEEDED.has(n));
 if (extra.length) fail(`the addon links ${extra.join(', ')}, which a user's machine may lack`);
@@ -84,7 +91,10 @@ const ortDir = join(dirname(createRequire(import.meta.url).resolve(`${ORT_HEADER
 const ortLib = join(ortDir, 'Plugins', 'Linux', 'x64', PREBUILT_FILES.ort);
 const ortNeeds = elfNeeds(ortLib);
 const ortVersion = /ORT_API_VERSION\s+(\d+)/.exec(
-  readFileSync(join(ortDir, 'Plugins', 'iOS~', 'onnxruntime.xcframework', 'ios-arm64', 'onnxruntime.framework', 'Headers', 'onnxruntime_c_api.h'), 'utf8'),
+  readFileSync(
+    join(ortDir, 'Plugins', 'iOS~', 'onnxruntime.xcframework', 'ios-arm64', 'onnxruntime.framework', 'Headers', 'onnxruntime_c_api.h'),
+    'utf8',
+  ),
 )?.[1];
 
 const stage = join(out, 'stage', id);
@@ -111,7 +121,13 @@ writeFileSync(join(stage, PREBUILT_FILES.buildInfo), JSON.stringify(buildInfo, n
 
 const tarballs = [npmPack(stage), npmPack(packageRoot)];
 rmSync(join(out, 'stage'), { recursive: true, force: true });
-writeFileSync(join(out, 'release.json'), JSON.stringify({ tarballs: tarballs.map((t) => ({ ...t, file: t.file.slice(out.length + 1) })), buildInfo }, null, 2) + '\n');
-for (const t of tarballs) log(`${t.file}: ${(statSync(t.file).size / 1e6).toFixed(2)} MB (${(t.unpackedSize / 1e6).toFixed(2)} MB unpacked)`);
-log(`the addon needs GLIBC_${addonNeeds.glibc} and no libstdc++; ONNX Runtime (API ${buildInfo.ortApiVersion}) needs GLIBC_${ortNeeds.glibc} and GLIBCXX_${ortNeeds.glibcxx}`);
+writeFileSync(
+  join(out, 'release.json'),
+  JSON.stringify({ tarballs: tarballs.map((t) => ({ ...t, file: t.file.slice(out.length + 1) })), buildInfo }, null, 2) + '\n',
+);
+for (const t of tarballs)
+  log(`${t.file}: ${(statSync(t.file).size / 1e6).toFixed(2)} MB (${(t.unpackedSize / 1e6).toFixed(2)} MB unpacked)`);
+log(
+  `the addon needs GLIBC_${addonNeeds.glibc} and no libstdc++; ONNX Runtime (API ${buildInfo.ortApiVersion}) needs GLIBC_${ortNeeds.glibc} and GLIBCXX_${ortNeeds.glibcxx}`,
+);
 log('nothing was published');

@@ -23,7 +23,9 @@ export function stageTables(name, bytes) {
   if (blocks.length > 65535) throw new Error(`${name}: too many distinct blocks`);
   const rows1 = [];
   for (let i = 0; i < stage1.length; i += 16) rows1.push('    ' + stage1.slice(i, i + 16).join(', ') + ',');
-  return `// ${name}Stage1: block number (cp >> 8) -> index into ${name}Stage2 (${blocks.length} distinct blocks).\n` +
+  return (
+    `// ${name}Stage1: block number (cp >> 8) -> index into ${name}Stage2 (${blocks.length} distinct blocks).\n` +
     `static const uint16_t ${name}Stage1[${stage1.length}] = {\n${rows1.join('\n')}\n};\n` +
-    `static const uint8_t ${name}Stage2[${blocks.length}][256] = {\n${blocks.map((blk) => '    {' + Array.from(blk).join(',') + '},').join('\n')}\n};\n`;
+    `static const uint8_t ${name}Stage2[${blocks.length}][256] = {\n${blocks.map((blk) => '    {' + Array.from(blk).join(',') + '},').join('\n')}\n};\n`
+  );
 }

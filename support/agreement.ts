@@ -219,7 +219,12 @@ export function orderAgainstNoise(ref: ArrayLike<number>[], other: ArrayLike<num
     const gaps = Array.from(r, (v) => r[best] - v).filter((_, i) => i !== best);
     if (gaps.every((g) => g >= margin)) {
       decidedSets++;
-      flipChances.push(Math.min(1, gaps.reduce((sum, g) => sum + tail(g), 0)));
+      flipChances.push(
+        Math.min(
+          1,
+          gaps.reduce((sum, g) => sum + tail(g), 0),
+        ),
+      );
       if (argmax(other[s]) !== best) flips++;
     }
     for (let i = 0; i < r.length; i++) {

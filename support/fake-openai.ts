@@ -36,10 +36,11 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     ignoresN: false,
     delayMs: 0,
     text: (k, r) => `candidate ${k} of request ${r}: ${'so '.repeat((k * 7 + r * 3) % 11)}the answer`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   const server: Server = createServer((req, res) => {
     let raw = '';
@@ -58,11 +59,19 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
         }
         const n = fake.ignoresN ? 1 : typeof body.n === 'number' ? body.n : 1;
         const chat = path === '/v1/chat/completions';
-        const choices = chat && fake.chatChoices ? fake.chatChoices(n, r) : Array.from({ length: n }, (_, k) =>
-          chat
-            ? { index: k, message: { role: 'assistant', content: fake.text(k, r) }, logprobs: null, finish_reason: k % 2 ? 'length' : 'stop' }
-            : { index: k, text: fake.text(k, r), logprobs: null, finish_reason: 'stop' },
-        );
+        const choices =
+          chat && fake.chatChoices
+            ? fake.chatChoices(n, r)
+            : Array.from({ length: n }, (_, k) =>
+                chat
+                  ? {
+                      index: k,
+                      message: { role: 'assistant', content: fake.text(k, r) },
+                      logprobs: null,
+                      finish_reason: k % 2 ? 'length' : 'stop',
+                    }
+                  : { index: k, text: fake.text(k, r), logprobs: null, finish_reason: 'stop' },
+              );
         const answer = {
           id: `fake-${r}`,
           object: chat ? 'chat.completion' : 'text_completion',

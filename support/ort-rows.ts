@@ -16,7 +16,12 @@ export function padRows(rows: readonly (readonly number[])[], len = Math.max(...
 }
 
 /** One run over all rows, padded to the longest (or to `len`): the logit of each row. */
-export async function runRows(ort: OrtModule, session: Ort.InferenceSession, rows: readonly (readonly number[])[], len?: number): Promise<Float32Array> {
+export async function runRows(
+  ort: OrtModule,
+  session: Ort.InferenceSession,
+  rows: readonly (readonly number[])[],
+  len?: number,
+): Promise<Float32Array> {
   const p = padRows(rows, len);
   const out = await session.run({
     input_ids: new ort.Tensor('int64', p.ids, [rows.length, p.len]),
@@ -41,7 +46,11 @@ export async function runRowsBatched(
   const out = new Float32Array(rows.length);
   for (let s = 0; s < order.length; s += batch) {
     const idx = order.slice(s, s + batch);
-    const logits = await runRows(ort, session, idx.map((i) => rows[i]));
+    const logits = await runRows(
+      ort,
+      session,
+      idx.map((i) => rows[i]),
+    );
     idx.forEach((i, r) => (out[i] = logits[r]));
   }
   return out;

@@ -23,7 +23,10 @@ export interface ServeProcess {
  * listens, or, with `ready`, once it also prints "ready:" (every model loaded
  * and warmed).
  */
-export function startServe(args: string[], opts: { ready?: boolean; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ServeProcess> {
+export function startServe(
+  args: string[],
+  opts: { ready?: boolean; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ServeProcess> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [join(root, 'bin', 'cappy.js'), 'serve', '--port', '0', ...args], {
     cwd: root,

@@ -127,7 +127,15 @@ export function metaspace(prependScheme: 'always' | 'first' | 'never', split = t
 
 export function buildUnigramTokenizerJson(opts: UnigramJsonOptions): Record<string, unknown> {
   const vocab = unigramPieces(opts.texts, opts.byteFallback ?? false);
-  const added = SPECIALS.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+  const added = SPECIALS.map((content, id) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  }));
   added.push({ id: vocab.length, content: '<mask>', single_word: false, lstrip: true, rstrip: false, normalized: false, special: true });
   return {
     version: '1.0',

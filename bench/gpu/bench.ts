@@ -106,7 +106,9 @@ async function prepare(): Promise<void> {
   writeFileSync(join(dir, 'pairs.json'), JSON.stringify(pairs));
   const tok = await Tokenizer.fromFile(join(model, 'tokenizer.json'), { maxLength: 512, truncation: 'longest_first' });
   const lens = pairs.sets[0].pairs.map(([q, r]) => tok.encode(q, r).ids.length);
-  console.error(`pairs: ${pairs.sets.map((s) => `${s.name} ${s.pairs.length}`).join(', ')}; lognormal mean ${(lens.reduce((a, b) => a + b, 0) / lens.length).toFixed(1)} tokens`);
+  console.error(
+    `pairs: ${pairs.sets.map((s) => `${s.name} ${s.pairs.length}`).join(', ')}; lognormal mean ${(lens.reduce((a, b) => a + b, 0) / lens.length).toFixed(1)} tokens`,
+  );
 }
 
 function median(xs: number[]): number {
@@ -160,7 +162,7 @@ async function engine(): Promise<void> {
       pairsPerSec: list.length / s,
       tokensPerSec: real / s,
       padFraction: computed === 0 ? 0 : 1 - real / computed,
-      mfu: (real / s) * FLOPS_PER_TOKEN / PEAK_FLOPS,
+      mfu: ((real / s) * FLOPS_PER_TOKEN) / PEAK_FLOPS,
     });
     console.error(`engine ${dtype} ${set.name}: ${(list.length / s).toFixed(0)} pairs/s, ${(real / s).toFixed(0)} tokens/s`);
     await scorer.dispose();
@@ -223,10 +225,19 @@ function report(): void {
   writeFileSync(args.out ?? join(dir, 'gpu-bench.json'), JSON.stringify(out, null, 2));
   console.log(rows.join('\n'));
   console.log(`parity: ${JSON.stringify(parity)}`);
-  for (const [label, e] of [['fp32', e32], ['fp16', e16]] as const) {
-    if (e?.latency) console.log(`latency engine ${label} @${e.latency.tokens} tokens: p50 ${e.latency.p50Ms.toFixed(2)} ms, p99 ${e.latency.p99Ms.toFixed(2)} ms`);
+  for (const [label, e] of [
+    ['fp32', e32],
+    ['fp16', e16],
+  ] as const) {
+    if (e?.latency)
+      console.log(
+        `latency engine ${label} @${e.latency.tokens} tokens: p50 ${e.latency.p50Ms.toFixed(2)} ms, p99 ${e.latency.p99Ms.toFixed(2)} ms`,
+      );
   }
-  if (hf?.latency) console.log(`latency HF fp16 @${hf.latency.tokens} tokens: p50 ${hf.latency.p50Ms.toFixed(2)} ms, p99 ${hf.latency.p99Ms.toFixed(2)} ms`);
+  if (hf?.latency)
+    console.log(
+      `latency HF fp16 @${hf.latency.tokens} tokens: p50 ${hf.latency.p50Ms.toFixed(2)} ms, p99 ${hf.latency.p99Ms.toFixed(2)} ms`,
+    );
 }
 
 async function check(): Promise<void> {

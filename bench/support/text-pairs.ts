@@ -57,7 +57,11 @@ export function textPairs(count: number, offset = 0): [string, string][] {
   for (let i = 0; pairs.length < count; i++) {
     const k = (offset + i * 7) % (paras.length - 1);
     // Instructions are short (a sentence or two), responses are whole paragraphs.
-    const instruction = paras[k].split(/(?<=[.?!])\s/).slice(0, 2).join(' ').slice(0, 400);
+    const instruction = paras[k]
+      .split(/(?<=[.?!])\s/)
+      .slice(0, 2)
+      .join(' ')
+      .slice(0, 400);
     pairs.push([instruction, paras[k + 1]]);
   }
   return pairs;

@@ -48,7 +48,10 @@ function take(paths: string[], limit: number, read: (p: string) => string = (p) 
     let t = read(p);
     const bytes = Buffer.byteLength(t);
     if (bytes < 200) continue;
-    if (total + bytes > limit) t = Buffer.from(t).subarray(0, limit - total).toString('utf8');
+    if (total + bytes > limit)
+      t = Buffer.from(t)
+        .subarray(0, limit - total)
+        .toString('utf8');
     texts.push(t);
     total += Buffer.byteLength(t);
   }
@@ -87,7 +90,10 @@ export interface TokenizeCorpus {
 /** About `megabytes` MB of mixed text (default 6: the bench needs at least 5). */
 export function tokenizeCorpus(megabytes = 6): TokenizeCorpus {
   const budget = Math.floor(megabytes * 1024 * 1024);
-  const prose = take(walk(ROOT, (n) => /\.md$/i.test(n)), Math.floor(budget * 0.4));
+  const prose = take(
+    walk(ROOT, (n) => /\.md$/i.test(n)),
+    Math.floor(budget * 0.4),
+  );
   const tsLib = join(ROOT, 'typescript', 'lib');
   const langs = ['ja', 'ko', 'zh-cn', 'zh-tw', 'ru', 'de', 'fr', 'es', 'pl', 'tr', 'cs', 'it', 'pt-br'];
   const multilingual = take(

@@ -63,17 +63,39 @@ export async function readBaseConfig(ref: string): Promise<Omit<BaseModel, 'weig
   const config = toRobertaConfig(encoder);
   const notes: string[] = [];
   const hidden = rate(rawConfig, 'hidden_dropout_prob') ?? 0.1;
-  const others = { attention_probs_dropout_prob: rate(rawConfig, 'attention_probs_dropout_prob'), classifier_dropout: rate(rawConfig, 'classifier_dropout') };
+  const others = {
+    attention_probs_dropout_prob: rate(rawConfig, 'attention_probs_dropout_prob'),
+    classifier_dropout: rate(rawConfig, 'classifier_dropout'),
+  };
   for (const [key, v] of Object.entries(others)) {
-    if (v !== undefined && v !== hidden) notes.push(`config.json has ${key} ${v} and hidden_dropout_prob ${hidden}; the training graph applies one rate, ${hidden}, at every dropout site`);
+    if (v !== undefined && v !== hidden)
+      notes.push(
+        `config.json has ${key} ${v} and hidden_dropout_prob ${hidden}; the training graph applies one rate, ${hidden}, at every dropout site`,
+      );
   }
-  const fingerprint = createHash('sha256').update(configBytes).update(await readFile(tokenizerPath)).digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(configBytes)
+    .update(await readFile(tokenizerPath))
+    .digest('hex');
   const positionLimit = config.family === 'roberta' ? config.maxPositions - config.padId - 1 : config.maxPositions;
-  return { dir, rawConfig, encoder, config, configDropout: hidden, tokenizerPath, forged: rawConfig.cappy_forged, fingerprint, positionLimit, notes };
+  return {
+    dir,
+    rawConfig,
+    encoder,
+    config,
+    configDropout: hidden,
+    tokenizerPath,
+    forged: rawConfig.cappy_forged,
+    fingerprint,
+    positionLimit,
+    notes,
+  };
 }
 
 /** The base model's weights (each tensor in a buffer of its own: they are trained in place). */
-export async function loadBaseWeights(base: Pick<BaseModel, 'dir' | 'encoder' | 'config'>): Promise<{ weights: ParameterSet; weightsFrom: string; notes: string[] }> {
+export async function loadBaseWeights(
+  base: Pick<BaseModel, 'dir' | 'encoder' | 'config'>,
+): Promise<{ weights: ParameterSet; weightsFrom: string; notes: string[] }> {
   const found = findWeightFile(base.dir);
   if (found) {
     const source = await openCheckpoint(base.dir);
@@ -88,7 +110,9 @@ export async function loadBaseWeights(base: Pick<BaseModel, 'dir' | 'encoder' | 
   }
   const onnx = join(base.dir, 'onnx', 'model.onnx');
   if (!existsSync(onnx)) {
-    throw new ModelLoadError(`no weights to train in ${base.dir}: no model.safetensors, pytorch_model.bin or flax_model.msgpack, and no fp32 onnx/model.onnx`);
+    throw new ModelLoadError(
+      `no weights to train in ${base.dir}: no model.safetensors, pytorch_model.bin or flax_model.msgpack, and no fp32 onnx/model.onnx`,
+    );
   }
   const { weights, notes } = await readOnnxWeights(onnx, base.config);
   return { weights, weightsFrom: 'onnx/model.onnx', notes };
@@ -104,6 +128,8 @@ export async function loadBaseModel(ref: string): Promise<BaseModel> {
 /** Refuses a --max-length the model's position table cannot take. */
 export function checkMaxLength(maxLength: number, base: Pick<BaseModel, 'positionLimit' | 'dir'>): void {
   if (maxLength > base.positionLimit) {
-    throw new InvalidInputError(`--max-length ${maxLength} is longer than the ${base.positionLimit} tokens the model's position table takes (${base.dir}/config.json)`);
+    throw new InvalidInputError(
+      `--max-length ${maxLength} is longer than the ${base.positionLimit} tokens the model's position table takes (${base.dir}/config.json)`,
+    );
   }
 }

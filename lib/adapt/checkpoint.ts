@@ -100,7 +100,11 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     const expAvg: ParameterSet = new Map();
     const expAvgSq: ParameterSet = new Map();
     for (const { name } of meta.parameters) {
-      for (const [prefix, into] of [['weight', weights], ['exp_avg', expAvg], ['exp_avg_sq', expAvgSq]] as const) {
+      for (const [prefix, into] of [
+        ['weight', weights],
+        ['exp_avg', expAvg],
+        ['exp_avg_sq', expAvgSq],
+      ] as const) {
         if (!source.info(`${prefix}.${name}`)) throw new InvalidInputError(`--resume ${dir}: ${STATE_FILE} has no ${prefix}.${name}`);
         into.set(name, await source.read(`${prefix}.${name}`));
       }

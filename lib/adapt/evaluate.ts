@@ -8,7 +8,13 @@ import { meanSquaredError, spearman } from './data/metrics.js';
 import type { EncodedRows } from './data/tokenize.js';
 
 /** Logits for every row, in row order; rows are batched by length (batchSize rows each). */
-export async function predictRows(graph: TrainingGraph, weights: ParameterSet, data: EncodedRows, batchSize: number, signal?: AbortSignal): Promise<Float32Array> {
+export async function predictRows(
+  graph: TrainingGraph,
+  weights: ParameterSet,
+  data: EncodedRows,
+  batchSize: number,
+  signal?: AbortSignal,
+): Promise<Float32Array> {
   const all = new Uint32Array(data.count);
   for (let i = 0; i < data.count; i++) all[i] = i;
   const out = new Float32Array(data.count);
@@ -20,7 +26,13 @@ export async function predictRows(graph: TrainingGraph, weights: ParameterSet, d
   return out;
 }
 
-export async function evaluateRows(graph: TrainingGraph, weights: ParameterSet, data: EncodedRows, batchSize: number, signal?: AbortSignal): Promise<EvalSummary & { predictions: Float32Array }> {
+export async function evaluateRows(
+  graph: TrainingGraph,
+  weights: ParameterSet,
+  data: EncodedRows,
+  batchSize: number,
+  signal?: AbortSignal,
+): Promise<EvalSummary & { predictions: Float32Array }> {
   const predictions = await predictRows(graph, weights, data, batchSize, signal);
   return { rows: data.count, mse: meanSquaredError(predictions, data.labels), spearman: spearman(predictions, data.labels), predictions };
 }

@@ -34,13 +34,15 @@ interface ModelMessage {
 const toNumber = (d: number | { toNumber(): number }) => (typeof d === 'number' ? d : d.toNumber());
 
 async function tensorValues(t: TensorMessage, onnxPath: string): Promise<Float32Array> {
-  if (t.dataType !== DataType.FLOAT) throw new ModelLoadError(`${onnxPath}: initializer ${t.name} is not float32 (data type ${t.dataType}); adapt reads the fp32 graph`);
+  if (t.dataType !== DataType.FLOAT)
+    throw new ModelLoadError(`${onnxPath}: initializer ${t.name} is not float32 (data type ${t.dataType}); adapt reads the fp32 graph`);
   const count = t.dims.map(toNumber).reduce((a, b) => a * b, 1);
   let bytes: Uint8Array;
   if (t.dataLocation === 1) {
     const kv = new Map((t.externalData ?? []).map((e) => [e.key, e.value]));
     const location = kv.get('location');
-    if (!location || location.includes('/') || location.includes('\\')) throw new ModelLoadError(`${onnxPath}: initializer ${t.name} has a bad external data location`);
+    if (!location || location.includes('/') || location.includes('\\'))
+      throw new ModelLoadError(`${onnxPath}: initializer ${t.name} has a bad external data location`);
     const offset = Number(kv.get('offset') ?? 0);
     const length = Number(kv.get('length') ?? count * 4);
     const fh = await open(join(dirname(onnxPath), location), 'r');
@@ -55,10 +57,12 @@ async function tensorValues(t: TensorMessage, onnxPath: string): Promise<Float32
     bytes = t.rawData;
   } else {
     const values = Float32Array.from(t.floatData ?? []);
-    if (values.length !== count) throw new ModelLoadError(`${onnxPath}: initializer ${t.name} holds ${values.length} values, dims say ${count}`);
+    if (values.length !== count)
+      throw new ModelLoadError(`${onnxPath}: initializer ${t.name} holds ${values.length} values, dims say ${count}`);
     return values;
   }
-  if (bytes.length !== count * 4) throw new ModelLoadError(`${onnxPath}: initializer ${t.name} holds ${bytes.length} bytes, dims say ${count} floats`);
+  if (bytes.length !== count * 4)
+    throw new ModelLoadError(`${onnxPath}: initializer ${t.name} holds ${bytes.length} bytes, dims say ${count} floats`);
   // A copy: the protobuf's bytes may sit at any offset, and the weights are trained in place.
   const out = new Float32Array(count);
   new Uint8Array(out.buffer).set(bytes);
@@ -89,7 +93,8 @@ export async function readOnnxWeights(onnxPath: string, config: RobertaConfig): 
     throw new ModelLoadError(`${onnxPath}: not a readable ONNX model (${(e as Error).message})`, { cause: e });
   }
   const dtype = model.metadataProps?.find((p) => p.key === 'cappy_dtype')?.value;
-  if (dtype !== undefined && dtype !== 'fp32') throw new ModelLoadError(`${onnxPath} is a ${dtype} graph; adapt trains from fp32 weights (onnx/model.onnx or a model.safetensors)`);
+  if (dtype !== undefined && dtype !== 'fp32')
+    throw new ModelLoadError(`${onnxPath} is a ${dtype} graph; adapt trains from fp32 weights (onnx/model.onnx or a model.safetensors)`);
   const byName = new Map((model.graph?.initializer ?? []).map((t) => [t.name, t]));
   const weights: ParameterSet = new Map();
   const notes: string[] = [];
@@ -100,15 +105,23 @@ export async function readOnnxWeights(onnxPath: string, config: RobertaConfig): 
       weights.set(name, stored.name.endsWith('_t') ? untranspose(data, shape[1], shape[0]) : data);
       continue;
     }
-    const row0 = name === `${config.family}.embeddings.token_type_embeddings.weight` ? byName.get(`${config.family}.embeddings.token_type_row0`) : undefined;
+    const row0 =
+      name === `${config.family}.embeddings.token_type_embeddings.weight`
+        ? byName.get(`${config.family}.embeddings.token_type_row0`)
+        : undefined;
     if (row0) {
       const table = new Float32Array(shape[0] * shape[1]);
       table.set(await tensorValues(row0, onnxPath));
-      if (shape[0] > 1) notes.push(`${name}: the graph keeps row 0 only (RoBERTa feeds type 0); rows 1..${shape[0] - 1} start as zeros and get no gradient`);
+      if (shape[0] > 1)
+        notes.push(
+          `${name}: the graph keeps row 0 only (RoBERTa feeds type 0); rows 1..${shape[0] - 1} start as zeros and get no gradient`,
+        );
       weights.set(name, table);
       continue;
     }
-    throw new ModelLoadError(`${onnxPath} has no initializer for ${name}; it was not built by cappy forge or cappy convert from this config.json`);
+    throw new ModelLoadError(
+      `${onnxPath} has no initializer for ${name}; it was not built by cappy forge or cappy convert from this config.json`,
+    );
   }
   return { weights, notes };
 }

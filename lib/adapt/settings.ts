@@ -23,7 +23,9 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /** The run's settings and, when resuming, the checkpoint's metadata. */
-export async function resolveSettings(given: GivenOptions<typeof ADAPT_OPTIONS>): Promise<{ settings: AdaptSettings; resumed?: CheckpointMeta }> {
+export async function resolveSettings(
+  given: GivenOptions<typeof ADAPT_OPTIONS>,
+): Promise<{ settings: AdaptSettings; resumed?: CheckpointMeta }> {
   // Check what was given first (a non-numeric lr is refused here, before any file is read).
   const checked = resolveOptions(ADAPT_OPTIONS, given, 'adapt options');
   const explicit = (key: keyof typeof ADAPT_OPTIONS) => (given as Record<string, unknown>)[key] !== undefined;

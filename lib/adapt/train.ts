@@ -31,10 +31,14 @@ import type { AdaptEvent, AdaptOptions, AdaptResult, DevSummary, MadeFrom } from
 
 export type { AdaptEvent, AdaptOptions, AdaptResult, DevSummary, TrainingGraphFactory } from './types.js';
 
-const RNG_DERIVATION = 'v1: mulberry32 Fisher-Yates shuffles and dropout seeds mixed from (seed, purpose, index) by murmur3 (lib/adapt/data/plan.ts)';
+const RNG_DERIVATION =
+  'v1: mulberry32 Fisher-Yates shuffles and dropout seeds mixed from (seed, purpose, index) by murmur3 (lib/adapt/data/plan.ts)';
 
 function noteOutsideUnit(data: LabelledData, what: string, emit: (m: string) => void): void {
-  if (data.outsideUnit > 0) emit(`${what} ${data.path}: ${data.outsideUnit} of ${data.rows.length} labels are outside [0, 1] (kept as they are; the paper's labels are in [0, 1])`);
+  if (data.outsideUnit > 0)
+    emit(
+      `${what} ${data.path}: ${data.outsideUnit} of ${data.rows.length} labels are outside [0, 1] (kept as they are; the paper's labels are in [0, 1])`,
+    );
 }
 
 /** Fine-tunes on labelled pairs (`data`), or on the pairs made from task rows (`tasks`) by the paper's recipe. */
@@ -75,7 +79,14 @@ async function trainOnPairs(options: AdaptOptions): Promise<AdaptResult> {
   const typeIds = base.config.family === 'bert';
   const encoded = await encodeRows(tokenizer, data.rows, { typeIds });
   const devEncoded = dev ? await encodeRows(tokenizer, dev.rows, { typeIds }) : undefined;
-  const stream = { batchSize: s.batchSize, gradAccum: s.gradAccum, epochs: s.epochs, trainSize: s.trainSize, shuffle: s.shuffle, seed: s.seed };
+  const stream = {
+    batchSize: s.batchSize,
+    gradAccum: s.gradAccum,
+    epochs: s.epochs,
+    trainSize: s.trainSize,
+    shuffle: s.shuffle,
+    seed: s.seed,
+  };
   const order = streamOrder(data.rows.length, stream);
   const totalSteps = totalStepsFor(order.length, stream);
   const schedule = linearSchedule(s.lr, s.warmupRatio, totalSteps);
@@ -131,9 +142,22 @@ async function trainOnPairs(options: AdaptOptions): Promise<AdaptResult> {
       return dev?.bestOfNRows ? { ...summary, bestOfN: devBestOfN(dev.bestOfNRows, predictions, s.stem) } : summary;
     };
     if (resumed && (resumed.runtime.threads !== s.threads || resumed.runtime.device !== s.device)) {
-      say(`resuming with ${s.threads} threads on ${s.device}; the checkpoint ran with ${resumed.runtime.threads} on ${resumed.runtime.device}: the result may differ from an unstopped run in the last bits`);
+      say(
+        `resuming with ${s.threads} threads on ${s.device}; the checkpoint ran with ${resumed.runtime.threads} on ${resumed.runtime.device}: the result may differ from an unstopped run in the last bits`,
+      );
     }
-    emit({ type: 'start', startStep, totalSteps, warmupSteps: schedule.warmupSteps, rowsPerStep: rowsPerStep(stream), trainRows: order.length, dataRows: data.rows.length, dropout, resumed: !!resumed, weightsFrom: checkpoint ? `checkpoint ${s.resume}` : weightsFrom });
+    emit({
+      type: 'start',
+      startStep,
+      totalSteps,
+      warmupSteps: schedule.warmupSteps,
+      rowsPerStep: rowsPerStep(stream),
+      trainRows: order.length,
+      dataRows: data.rows.length,
+      dropout,
+      resumed: !!resumed,
+      weightsFrom: checkpoint ? `checkpoint ${s.resume}` : weightsFrom,
+    });
 
     try {
       if (devEncoded && !resumed) {
@@ -141,13 +165,16 @@ async function trainOnPairs(options: AdaptOptions): Promise<AdaptResult> {
         emit({ type: 'eval', when: 'before', ...evalBefore });
       }
       let rowsThisRun = 0;
-      for (; step < totalSteps; ) {
+      for (; step < totalSteps;) {
         if (signal?.aborted) throw new AbortError();
         for (const g of grads.values()) g.fill(0);
         const plan = planStep(order, step, encoded, stream);
         let loss = 0;
         for (const { batch, dropoutSeed } of plan.micro) loss += (await graph.accumulate(batch, weights, grads, dropoutSeed, signal)).loss;
-        if (!Number.isFinite(loss)) throw new RuntimeError(`the loss of step ${step + 1} is ${loss}; stopping before it reaches the weights (lower --lr, or set --max-grad-norm)`);
+        if (!Number.isFinite(loss))
+          throw new RuntimeError(
+            `the loss of step ${step + 1} is ${loss}; stopping before it reaches the weights (lower --lr, or set --max-grad-norm)`,
+          );
         const gradNorm = s.maxGradNorm !== undefined ? clipGradNorm(grads, s.maxGradNorm).norm : undefined;
         const lr = schedule.lr(step);
         adam.update(weights, grads, lr);
@@ -158,7 +185,18 @@ async function trainOnPairs(options: AdaptOptions): Promise<AdaptResult> {
         rowsThisRun += plan.rows;
         const secs = (performance.now() - started) / 1000;
         const perStep = secs / (step - startStep);
-        emit({ type: 'step', step, totalSteps, loss, lr, gradNorm, rows: plan.rows, pairsPerSecond: rowsThisRun / secs, etaSeconds: perStep * (totalSteps - step), elapsedSeconds: elapsed() });
+        emit({
+          type: 'step',
+          step,
+          totalSteps,
+          loss,
+          lr,
+          gradNorm,
+          rows: plan.rows,
+          pairsPerSecond: rowsThisRun / secs,
+          etaSeconds: perStep * (totalSteps - step),
+          elapsedSeconds: elapsed(),
+        });
         if (s.saveEvery !== undefined && step % s.saveEvery === 0 && step < totalSteps) {
           await saveCheckpoint(s.checkpointDir, meta(), weights, adam.state);
           emit({ type: 'checkpoint', dir: s.checkpointDir, step, reason: 'save-every' });
@@ -184,8 +222,21 @@ async function trainOnPairs(options: AdaptOptions): Promise<AdaptResult> {
           totalSteps,
           rowsPerStep: rowsPerStep(stream),
         },
-        data: { path: resolve(s.data), sha256: data.sha256, rows: data.rows.length, trainRows: order.length, labelsOutsideUnit: data.outsideUnit },
-        eval: dev ? { path: resolve(s.eval!), sha256: dev.sha256, rows: dev.rows.length, ...(dev.bestOfNRows ? { taskRows: dev.bestOfNRows.length, rougeStem: s.stem } : {}) } : null,
+        data: {
+          path: resolve(s.data),
+          sha256: data.sha256,
+          rows: data.rows.length,
+          trainRows: order.length,
+          labelsOutsideUnit: data.outsideUnit,
+        },
+        eval: dev
+          ? {
+              path: resolve(s.eval!),
+              sha256: dev.sha256,
+              rows: dev.rows.length,
+              ...(dev.bestOfNRows ? { taskRows: dev.bestOfNRows.length, rougeStem: s.stem } : {}),
+            }
+          : null,
         ...(madeFrom ? { madeFrom } : {}),
         steps: totalSteps,
         loss: losses,
@@ -196,7 +247,16 @@ async function trainOnPairs(options: AdaptOptions): Promise<AdaptResult> {
         elapsedSeconds: elapsed(),
         finishedAt: new Date().toISOString(),
       };
-      const written = await writeOutput({ outDir: s.out, overwrite: s.overwrite, baseDir: base.dir, config: base.config, weights, shapes, dtypes: s.dtype, adaptJson });
+      const written = await writeOutput({
+        outDir: s.out,
+        overwrite: s.overwrite,
+        baseDir: base.dir,
+        config: base.config,
+        weights,
+        shapes,
+        dtypes: s.dtype,
+        adaptJson,
+      });
       // The output holds the final weights; the optimizer state is not needed any more.
       if (existsSync(s.checkpointDir)) await rm(s.checkpointDir, { recursive: true, force: true });
       emit({ type: 'done', out: written.dir, files: written.files });
@@ -205,12 +265,18 @@ async function trainOnPairs(options: AdaptOptions): Promise<AdaptResult> {
       const aborted = signal?.aborted || e instanceof AbortError || (e as Error)?.name === 'AbortError';
       if (!aborted) throw e;
       if (options.checkpointOnAbort === false || step === startStep) {
-        throw new AbortError(`adapt stopped at step ${step} of ${totalSteps}${step === startStep ? ' (no step finished in this run, so no new checkpoint)' : ''}`, { cause: e });
+        throw new AbortError(
+          `adapt stopped at step ${step} of ${totalSteps}${step === startStep ? ' (no step finished in this run, so no new checkpoint)' : ''}`,
+          { cause: e },
+        );
       }
       // Weights and moments only change between micro-batches of a finished step, so they are step `step`'s.
       await saveCheckpoint(s.checkpointDir, meta(), weights, adam.state);
       emit({ type: 'checkpoint', dir: s.checkpointDir, step, reason: 'abort' });
-      throw new AbortError(`adapt stopped after step ${step} of ${totalSteps}; checkpoint in ${s.checkpointDir} (continue with --resume ${s.checkpointDir})`, { cause: e });
+      throw new AbortError(
+        `adapt stopped after step ${step} of ${totalSteps}; checkpoint in ${s.checkpointDir} (continue with --resume ${s.checkpointDir})`,
+        { cause: e },
+      );
     }
   } finally {
     await graph.dispose();
@@ -220,14 +286,25 @@ async function trainOnPairs(options: AdaptOptions): Promise<AdaptResult> {
 function checkParameters(graph: TrainingGraph, weights: ParameterSet): void {
   for (const [name, shape] of graph.parameterShapes) {
     const n = shape.reduce((a, b) => a * b, 1);
-    if (weights.get(name)?.length !== n) throw new RuntimeError(`the training graph trains ${name} [${shape}], which the model's weights do not hold`);
+    if (weights.get(name)?.length !== n)
+      throw new RuntimeError(`the training graph trains ${name} [${shape}], which the model's weights do not hold`);
   }
-  if (graph.parameterShapes.size !== weights.size) throw new RuntimeError(`the training graph trains ${graph.parameterShapes.size} parameters, the model has ${weights.size}`);
+  if (graph.parameterShapes.size !== weights.size)
+    throw new RuntimeError(`the training graph trains ${graph.parameterShapes.size} parameters, the model has ${weights.size}`);
 }
 
 function checkResume(meta: CheckpointMeta, fingerprint: string, data: LabelledData, dev: LabelledData | undefined): void {
   const where = `the checkpoint (${meta.data.path})`;
-  if (meta.model.fingerprint !== fingerprint) throw new InvalidInputError(`--model is not the model the checkpoint started from (${meta.model.dir}): its config.json or tokenizer.json differ`);
-  if (meta.data.sha256 !== data.sha256) throw new InvalidInputError(`--data ${data.path} is not the data ${where} trained on (SHA-256 ${data.sha256.slice(0, 12)}…, checkpoint ${meta.data.sha256.slice(0, 12)}…)`);
-  if ((meta.eval?.sha256 ?? null) !== (dev?.sha256 ?? null)) throw new InvalidInputError(`--eval differs from the checkpoint's (${meta.eval?.path ?? 'none'}); its before-training metrics were measured on that set`);
+  if (meta.model.fingerprint !== fingerprint)
+    throw new InvalidInputError(
+      `--model is not the model the checkpoint started from (${meta.model.dir}): its config.json or tokenizer.json differ`,
+    );
+  if (meta.data.sha256 !== data.sha256)
+    throw new InvalidInputError(
+      `--data ${data.path} is not the data ${where} trained on (SHA-256 ${data.sha256.slice(0, 12)}…, checkpoint ${meta.data.sha256.slice(0, 12)}…)`,
+    );
+  if ((meta.eval?.sha256 ?? null) !== (dev?.sha256 ?? null))
+    throw new InvalidInputError(
+      `--eval differs from the checkpoint's (${meta.eval?.path ?? 'none'}); its before-training metrics were measured on that set`,
+    );
 }

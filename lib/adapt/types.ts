@@ -33,9 +33,31 @@ export type DevSummary = EvalSummary & { bestOfN?: DevBestOfN };
 export type AdaptEvent =
   | { type: 'message'; message: string }
   | DataStepEvent
-  | { type: 'start'; startStep: number; totalSteps: number; warmupSteps: number; rowsPerStep: number; trainRows: number; dataRows: number; dropout: number; resumed: boolean; weightsFrom: string }
+  | {
+      type: 'start';
+      startStep: number;
+      totalSteps: number;
+      warmupSteps: number;
+      rowsPerStep: number;
+      trainRows: number;
+      dataRows: number;
+      dropout: number;
+      resumed: boolean;
+      weightsFrom: string;
+    }
   | ({ type: 'eval'; when: 'before' | 'after' } & DevSummary)
-  | { type: 'step'; step: number; totalSteps: number; loss: number; lr: number; gradNorm?: number; rows: number; pairsPerSecond: number; etaSeconds: number; elapsedSeconds: number }
+  | {
+      type: 'step';
+      step: number;
+      totalSteps: number;
+      loss: number;
+      lr: number;
+      gradNorm?: number;
+      rows: number;
+      pairsPerSecond: number;
+      etaSeconds: number;
+      elapsedSeconds: number;
+    }
   | { type: 'checkpoint'; dir: string; step: number; reason: 'save-every' | 'abort' }
   | { type: 'done'; out: string; files: string[] };
 

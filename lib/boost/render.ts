@@ -25,7 +25,13 @@ export function contentText(content: unknown): string | undefined {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return undefined;
   const texts = content
-    .filter((p): p is { type: string; text: string } => p !== null && typeof p === 'object' && (p as { type?: unknown }).type === 'text' && typeof (p as { text?: unknown }).text === 'string')
+    .filter(
+      (p): p is { type: string; text: string } =>
+        p !== null &&
+        typeof p === 'object' &&
+        (p as { type?: unknown }).type === 'text' &&
+        typeof (p as { text?: unknown }).text === 'string',
+    )
     .map((p) => p.text);
   return texts.length > 0 ? texts.join('\n') : undefined;
 }
@@ -52,7 +58,11 @@ export function messageText(message: unknown): string | undefined {
   const lines: string[] = [];
   const content = contentText(message.content);
   if (content !== undefined && content !== '') lines.push(content);
-  const calls = Array.isArray(message.tool_calls) ? message.tool_calls : message.function_call !== undefined ? [{ function: message.function_call }] : [];
+  const calls = Array.isArray(message.tool_calls)
+    ? message.tool_calls
+    : message.function_call !== undefined
+      ? [{ function: message.function_call }]
+      : [];
   for (const c of calls) {
     const t = callText(c);
     if (t !== undefined) lines.push(t);

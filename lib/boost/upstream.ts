@@ -25,7 +25,11 @@ export class UpstreamFailure extends Error {
     this.name = 'UpstreamFailure';
   }
 
-  static gateway(status: 502 | 504, message: string, type: 'upstream_unreachable' | 'upstream_timeout' | 'upstream_bad_response'): UpstreamFailure {
+  static gateway(
+    status: 502 | 504,
+    message: string,
+    type: 'upstream_unreachable' | 'upstream_timeout' | 'upstream_bad_response',
+  ): UpstreamFailure {
     const body = JSON.stringify({ error: { message, type, code: null, param: null } });
     return new UpstreamFailure(status, body, 'application/json; charset=utf-8', undefined, type.toUpperCase() as UpstreamFailure['code']);
   }
@@ -138,7 +142,11 @@ export class Upstream {
       return reason ?? e; // the client went away, or the server is draining
     }
     const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
-    return UpstreamFailure.gateway(502, `cannot reach upstream ${this.#base}: ${cause?.code ?? cause?.message ?? String(e)}`, 'upstream_unreachable');
+    return UpstreamFailure.gateway(
+      502,
+      `cannot reach upstream ${this.#base}: ${cause?.code ?? cause?.message ?? String(e)}`,
+      'upstream_unreachable',
+    );
   }
 
   /**

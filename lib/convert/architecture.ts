@@ -69,11 +69,7 @@ export function parseEncoderConfig(config: unknown, where = 'config.json'): Enco
   }
   // HF derives num_labels from id2label and defaults it to 2.
   const numLabels =
-    typeof c.num_labels === 'number'
-      ? c.num_labels
-      : c.id2label && typeof c.id2label === 'object'
-        ? Object.keys(c.id2label).length
-        : 2;
+    typeof c.num_labels === 'number' ? c.num_labels : c.id2label && typeof c.id2label === 'object' ? Object.keys(c.id2label).length : 2;
   if (numLabels !== 1) {
     throw new ModelLoadError(`${where}: ${arch} with ${numLabels} labels; ${supportedList()}`);
   }
@@ -161,7 +157,13 @@ export function expectedParameters(cfg: EncoderConfig): { name: string; shape: n
  * Checkpoint entries that are known and not weights of this model: buffers,
  * RoBERTa's unused pooler, pretraining heads (lm_head, BERT's cls.*).
  */
-const IGNORABLE = [/\.position_ids$/, /\.embeddings\.token_type_ids$/, /^roberta\.pooler\./, /^lm_head\./, /^cls\.(predictions|seq_relationship)\./];
+const IGNORABLE = [
+  /\.position_ids$/,
+  /\.embeddings\.token_type_ids$/,
+  /^roberta\.pooler\./,
+  /^lm_head\./,
+  /^cls\.(predictions|seq_relationship)\./,
+];
 
 /** A checkpoint's tensors under the names the graph builder asks for. */
 export class MappedWeights {
@@ -220,9 +222,7 @@ export function mapWeights(source: WeightSource, cfg: EncoderConfig): MappedWeig
   }
   const list = (xs: string[]) => xs.slice(0, 8).join('; ') + (xs.length > 8 ? `; and ${xs.length - 8} more` : '');
   if (missing.length) {
-    throw new ModelLoadError(
-      `${source.path}: ${missing.length} parameter(s) of ${cfg.architecture} are missing: ${list(missing)}`,
-    );
+    throw new ModelLoadError(`${source.path}: ${missing.length} parameter(s) of ${cfg.architecture} are missing: ${list(missing)}`);
   }
   if (wrong.length) throw new ModelLoadError(`${source.path}: checkpoint does not match config.json: ${list(wrong)}`);
   const used = new Set(sourceName.values());

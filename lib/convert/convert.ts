@@ -51,7 +51,8 @@ export function exportDTypes(opts: ConvertOptions): ExportDType[] {
   const raw = opts.dtype ?? 'fp32';
   const list: unknown[] = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [raw];
   for (const d of list) {
-    if (!isModelDType(d)) throw new InvalidInputError(`--dtype ${JSON.stringify(d)}: expected ${MODEL_DTYPES.join(', ')} (or a comma-separated list)`);
+    if (!isModelDType(d))
+      throw new InvalidInputError(`--dtype ${JSON.stringify(d)}: expected ${MODEL_DTYPES.join(', ')} (or a comma-separated list)`);
   }
   if (list.length === 0) throw new InvalidInputError(`--dtype: give at least one of ${MODEL_DTYPES.join(', ')}`);
   return [...new Set(list as ExportDType[])];
@@ -108,7 +109,16 @@ export async function convertModelDir(srcDir: string, outDir: string, opts: Conv
     const onnxPath = onnxPaths[dtypes[0]]!;
     await copyFile(configPath, join(out, 'config.json'));
     for (const f of COPIED) if (existsSync(join(src, f))) await copyFile(join(src, f), join(out, f));
-    return { outDir: out, onnxPath, onnxPaths, externalDataPath, format: source.format, weightsPath: source.path, config, unused: weights.unused };
+    return {
+      outDir: out,
+      onnxPath,
+      onnxPaths,
+      externalDataPath,
+      format: source.format,
+      weightsPath: source.path,
+      config,
+      unused: weights.unused,
+    };
   } finally {
     await source.close();
   }

@@ -80,8 +80,7 @@ export class FlaxSource implements WeightSource {
     if (shapeNode?.kind !== 'map' || chunksNode?.kind !== 'map') {
       throw new ModelLoadError(`${what}: chunked array without 'shape' and 'chunks' maps`);
     }
-    const byIndex = (m: [string, ScanNode][]): ScanNode[] =>
-      m.map((_, i) => m.find(([k]) => k === String(i))?.[1] ?? failMissing(what, i));
+    const byIndex = (m: [string, ScanNode][]): ScanNode[] => m.map((_, i) => m.find(([k]) => k === String(i))?.[1] ?? failMissing(what, i));
     const shape = byIndex(shapeNode.entries).map((n) => {
       if (n.kind !== 'scalar' || typeof n.value !== 'number') throw new ModelLoadError(`${what}: bad chunked shape`);
       return n.value;

@@ -53,12 +53,16 @@ export async function buildOnnx(
   opts: BuildOptions,
 ): Promise<{ externalDataPath?: string }> {
   const loaded = await weights.loadAll();
-  const graph = buildRobertaGraph(toRobertaConfig(config), (name): Weight => {
-    const data = loaded.get(name);
-    if (!data) throw new Error(`the graph asked for ${name}, which the converter did not map`);
-    loaded.delete(name);
-    return { shape: weights.shape(name), data };
-  }, { dtype: opts.dtype });
+  const graph = buildRobertaGraph(
+    toRobertaConfig(config),
+    (name): Weight => {
+      const data = loaded.get(name);
+      if (!data) throw new Error(`the graph asked for ${name}, which the converter did not map`);
+      loaded.delete(name);
+      return { shape: weights.shape(name), data };
+    },
+    { dtype: opts.dtype },
+  );
   const { externalDataPath } = await graph.write(onnxPath, { onProgress: opts.onProgress });
   return { externalDataPath };
 }

@@ -42,18 +42,7 @@ export class TensorRef {
 }
 
 export type PyValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PyValue[]
-  | PyTuple
-  | PyDict
-  | PyGlobal
-  | StorageRef
-  | TensorRef;
+  null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | PyDict | PyGlobal | StorageRef | TensorRef;
 
 /** torch's legacy typed-storage class names, as torch.save still writes them. */
 const STORAGE_DTYPES: Record<string, DType> = {
@@ -354,12 +343,7 @@ function persistentLoad(pid: PyValue, fail: (why: string) => never): StorageRef 
   const [, type, key, location, n] = (pid as PyTuple).items;
   if (!(type instanceof PyGlobal) || type.kind !== 'storage-type') fail('persistent id names no storage type');
   if (typeof key !== 'string' || !/^[A-Za-z0-9_]+$/.test(key)) fail('storage key is not a plain name');
-  return new StorageRef(
-    key as string,
-    STORAGE_DTYPES[(type as PyGlobal).name],
-    int(n, 'storage numel', fail),
-    String(location),
-  );
+  return new StorageRef(key as string, STORAGE_DTYPES[(type as PyGlobal).name], int(n, 'storage numel', fail), String(location));
 }
 
 function reduce(fn: PyValue, args: PyValue, fail: (why: string) => never): PyValue {

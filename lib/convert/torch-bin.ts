@@ -135,9 +135,7 @@ async function rejectLegacyFormat(path: string): Promise<void> {
     await fh.read(head, 0, 4, 0);
     if (head.readUInt32LE(0) === 0x04034b50) return; // "PK\3\4"
     if (head[0] === 0x80) {
-      throw new ModelLoadError(
-        `${path} uses torch's legacy (pre-1.6) serialization; re-save it with a newer torch or as safetensors`,
-      );
+      throw new ModelLoadError(`${path} uses torch's legacy (pre-1.6) serialization; re-save it with a newer torch or as safetensors`);
     }
     throw new ModelLoadError(`${path} is not a torch zip checkpoint`);
   } finally {

@@ -37,7 +37,8 @@ export interface BonResult {
 function stringArray(v: unknown, name: string, where: string): string[] {
   if (!Array.isArray(v) || v.length === 0) throw new InvalidInputError(`${where}: ${name} must be a non-empty array of strings`);
   v.forEach((s, i) => {
-    if (typeof s !== 'string') throw new InvalidInputError(`${where}: ${name}[${i}] must be a string, got ${s === null ? 'null' : typeof s}`);
+    if (typeof s !== 'string')
+      throw new InvalidInputError(`${where}: ${name}[${i}] must be a string, got ${s === null ? 'null' : typeof s}`);
   });
   return v as string[];
 }

@@ -55,7 +55,8 @@ export const FORGED_NOTE = 'random weights, not Cappy';
 export async function forgeModel(options: ForgeOptions): Promise<ForgeResult> {
   const { preset, seed, outDir } = options;
   if (!isPreset(preset)) throw new InvalidInputError(`preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${String(preset)}`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InvalidInputError(`seed must be an integer from 0 to 2^32-1, got ${String(seed)}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new InvalidInputError(`seed must be an integer from 0 to 2^32-1, got ${String(seed)}`);
   if (typeof outDir !== 'string' || outDir === '') throw new InvalidInputError('outDir must be a folder path');
   const config = PRESETS[preset];
   const shapes = robertaParameterShapes(config);

@@ -4,7 +4,16 @@ export type { ForgeOptions, ForgeResult } from './forge.js';
 export { PRESETS, isPreset, presetFamily } from './presets.js';
 export type { Preset } from './presets.js';
 export { buildRobertaGraph, robertaConfig, robertaParameterShapes } from './roberta-graph.js';
-export type { EncoderGraphConfig, GraphOptions, LazyWeight, ModelFamily, RobertaConfig, RobertaConfigInput, Weight, WeightSource } from './roberta-graph.js';
+export type {
+  EncoderGraphConfig,
+  GraphOptions,
+  LazyWeight,
+  ModelFamily,
+  RobertaConfig,
+  RobertaConfigInput,
+  Weight,
+  WeightSource,
+} from './roberta-graph.js';
 export { DEFAULT_INT8, dequantizePerColumn, fromHalf, quantizePerColumn, toHalf } from './precision.js';
 export type { Int8Options, LinearKind, ModelDType, QuantizedWeight } from './precision.js';
 export { forgedWeightEntries, forgedWeights, lazyForgedWeight, randomWeight } from './random-weights.js';

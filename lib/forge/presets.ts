@@ -8,7 +8,15 @@ import type { ModelFamily, RobertaConfig } from './roberta-graph.js';
 
 export type Preset = 'tiny' | 'small' | 'base' | 'large' | 'bert-tiny' | 'bert-minilm';
 
-const roberta = { family: 'roberta', vocabSize: 50265, maxPositions: 514, padId: 1, layerNormEps: 1e-5, typeVocabSize: 1, numLabels: 1 } as const;
+const roberta = {
+  family: 'roberta',
+  vocabSize: 50265,
+  maxPositions: 514,
+  padId: 1,
+  layerNormEps: 1e-5,
+  typeVocabSize: 1,
+  numLabels: 1,
+} as const;
 const bert = { family: 'bert', maxPositions: 512, padId: 0, layerNormEps: 1e-12, typeVocabSize: 2, numLabels: 1 } as const;
 
 export const PRESETS: Record<Preset, RobertaConfig> = {

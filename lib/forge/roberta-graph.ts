@@ -22,7 +22,15 @@
 // PV) and the head stay fp32. Logits are fp32 in every format.
 import { GraphBuilder, type TensorSource } from './onnx/graph-builder.js';
 import { DataType } from './onnx/schema.js';
-import { DEFAULT_INT8, linearKind, quantizePerColumn, toHalf, type Int8Options, type ModelDType, type QuantizedWeight } from './precision.js';
+import {
+  DEFAULT_INT8,
+  linearKind,
+  quantizePerColumn,
+  toHalf,
+  type Int8Options,
+  type ModelDType,
+  type QuantizedWeight,
+} from './precision.js';
 
 export type ModelFamily = 'roberta' | 'bert';
 
@@ -121,7 +129,9 @@ export function robertaParameterShapes(input: RobertaConfigInput): Map<string, n
 
 /** The head's two Linear layers: RoBERTa classifier.dense + classifier.out_proj; BERT bert.pooler.dense + classifier. */
 function headNames(c: RobertaConfig): { dense: string; out: string } {
-  return c.family === 'bert' ? { dense: 'bert.pooler.dense', out: 'classifier' } : { dense: 'classifier.dense', out: 'classifier.out_proj' };
+  return c.family === 'bert'
+    ? { dense: 'bert.pooler.dense', out: 'classifier' }
+    : { dense: 'classifier.dense', out: 'classifier.out_proj' };
 }
 
 function headShapes(c: RobertaConfig): [string, number[]][] {
@@ -267,7 +277,12 @@ export function buildRobertaGraph(input: RobertaConfigInput, weights: WeightSour
       return g.node('Add', [g.node('Mul', [acc, g.node('Mul', [xScale, scales])]), bias]);
     },
     headLinear: (x, prefix, output) =>
-      g.node('Add', [g.node('MatMul', [x, transposed(`${prefix}.weight`, true)]), vector(`${prefix}.bias`, true)], {}, output ? { output } : {}),
+      g.node(
+        'Add',
+        [g.node('MatMul', [x, transposed(`${prefix}.weight`, true)]), vector(`${prefix}.bias`, true)],
+        {},
+        output ? { output } : {},
+      ),
     // RoBERTa has one token type and feeds zeros: add row 0 as a constant (fp32).
     typeRow: (table) => {
       const typeTable = get(table);
@@ -359,7 +374,9 @@ export function emitSequenceClassifier(g: GraphBuilder, c: RobertaConfig, parts:
     const attended = layerNorm(g.node('Add', [attnOut, x]), `${p}.attention.output.LayerNorm`);
 
     const h = linear(attended, `${p}.intermediate.dense`);
-    const gelu = parts.gelu ? parts.gelu(h) : g.node('Mul', [g.node('Mul', [h, half]), g.node('Add', [one, g.node('Erf', [g.node('Div', [h, sqrt2])])])]);
+    const gelu = parts.gelu
+      ? parts.gelu(h)
+      : g.node('Mul', [g.node('Mul', [h, half]), g.node('Add', [one, g.node('Erf', [g.node('Div', [h, sqrt2])])])]);
     x = layerNorm(g.node('Add', [dropout(linear(gelu, `${p}.output.dense`), 'ffn-output'), attended]), `${p}.output.LayerNorm`);
   }
 

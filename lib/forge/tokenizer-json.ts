@@ -109,7 +109,12 @@ export function buildBertTokenizerJson(texts: readonly string[], opts: BertToken
   const chars = new Map<string, number>();
   for (const t of texts) {
     // Close to BERT's own normalization; the vocabulary need not be exact.
-    let s = lowercase ? t.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '') : t;
+    let s = lowercase
+      ? t
+          .toLowerCase()
+          .normalize('NFD')
+          .replace(/\p{Mn}/gu, '')
+      : t;
     s = s.replace(/[\u4e00-\u9fff\u3400-\u4dbf]/gu, ' $& ');
     for (const w of s.split(/[\s\p{P}!-/:-@[-`{-~]+/u)) {
       // Lone surrogates cannot be vocabulary entries (they become U+FFFD).
@@ -143,7 +148,15 @@ export function buildBertTokenizerJson(texts: readonly string[], opts: BertToken
   }
   // The pre-tokenizer splits `[` and `]` off, so these are never matched.
   for (let k = 0; opts.padToSize && next < target; k++) add(`[unused${k}]`);
-  const special = (content: string) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (content: string) => ({
+    id: vocab[content],
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   const tmplSpecial = (id: string) => ({ SpecialToken: { id, type_id: 0 } });
   return {
     version: '1.0',

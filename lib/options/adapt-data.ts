@@ -18,21 +18,38 @@ export const ADAPT_DATA_OPTIONS = {
   /** The model name the LLM server serves; required with `llm`. */
   llmModel: text({ placeholder: 'name', help: 'the model to ask (required with --llm)' }),
   /** Sampled candidates per instruction, spread over the paper's four sampling settings. */
-  samples: integer({ min: 0, max: 1024, default: 16, help: "sampled candidates per instruction, spread over the paper's four sampling settings" }),
+  samples: integer({
+    min: 0,
+    max: 1024,
+    default: 16,
+    help: "sampled candidates per instruction, spread over the paper's four sampling settings",
+  }),
   /** Also one greedy (temperature 0) answer, the stand-in for the paper's beam search. */
   greedy: boolean({ default: true, help: "also one greedy answer per instruction (the paper's beam-search candidate)" }),
   /** Chat completions (messages) or plain completions (prompt). */
-  llmApi: oneOf(['chat', 'completions'], { default: 'chat', help: 'ask /chat/completions (the instruction as a user message) or /completions' }),
+  llmApi: oneOf(['chat', 'completions'], {
+    default: 'chat',
+    help: 'ask /chat/completions (the instruction as a user message) or /completions',
+  }),
   /** Also send top_k and min_tokens, which vLLM and llama.cpp accept and OpenAI refuses. */
   llmExtras: boolean({ default: false, help: 'also send top_k and min_tokens (vLLM and llama.cpp take them; OpenAI refuses)' }),
   /** max_tokens per answer; the paper generated at most 64. */
   llmMaxTokens: integer({ max: 1_000_000, default: 64, help: 'max_tokens per answer' }),
   /** How `n` is asked: 'auto' asks with n and falls back to parallel requests when the server ignores it. */
-  llmMode: oneOf(['auto', 'n', 'parallel'], { default: 'auto', help: 'ask several answers with n, with parallel requests, or auto (n, parallel where n is ignored)' }),
+  llmMode: oneOf(['auto', 'n', 'parallel'], {
+    default: 'auto',
+    help: 'ask several answers with n, with parallel requests, or auto (n, parallel where n is ignored)',
+  }),
   /** Instructions whose samples are asked at once. */
   llmConcurrency: integer({ max: 256, default: 4, help: 'instructions asked at once' }),
   /** One request that takes longer is retried. */
-  llmTimeout: decimal({ min: 0.001, max: 86_400, unit: 'seconds', default: 120, help: 'longest wait for one LLM request; then it is retried' }),
+  llmTimeout: decimal({
+    min: 0.001,
+    max: 86_400,
+    unit: 'seconds',
+    default: 120,
+    help: 'longest wait for one LLM request; then it is retried',
+  }),
   /** Tries per request on 429, 5xx, timeouts and dropped connections. */
   llmMaxAttempts: integer({ max: 1000, default: 8, help: 'tries per LLM request on 429/5xx, timeouts and dropped connections' }),
   /** Sent as "Authorization: Bearer <key>". */

@@ -5,5 +5,8 @@ import { boolean } from './spec.js';
 
 export const EVAL_BEST_OF_N_OPTIONS = {
   /** rouge_score's use_stemmer: on, as the Cappy paper evaluates; the same option as the recipe's labels. */
-  stem: boolean({ default: true, help: "Porter-stem Rouge-L's tokens (rouge_score's use_stemmer=True, as the paper); --no-stem or --stem false for plain tokens" }),
+  stem: boolean({
+    default: true,
+    help: "Porter-stem Rouge-L's tokens (rouge_score's use_stemmer=True, as the paper); --no-stem or --stem false for plain tokens",
+  }),
 } as const;

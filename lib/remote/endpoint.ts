@@ -80,7 +80,15 @@ export class Endpoint {
   }
 
   status(): EndpointStatus {
-    return { url: this.url, alive: this.alive, inFlight: this.inFlight, slots: this.slots, limits: { ...this.limits }, scored: this.scored, failures: this.failures };
+    return {
+      url: this.url,
+      alive: this.alive,
+      inFlight: this.inFlight,
+      slots: this.slots,
+      limits: { ...this.limits },
+      scored: this.scored,
+      failures: this.failures,
+    };
   }
 
   /** GET /info: alive with fresh limits, or dead until the next probe (sooner at first, then up to 5 s apart). */
@@ -123,7 +131,11 @@ export class Endpoint {
   }
 
   /** POST /predict with raw scores (Cappy's logit, what Scorer returns), for a batch of pairs. */
-  async predict(pairs: readonly (readonly [string, string])[], signal: AbortSignal, truncate: boolean | undefined): Promise<PredictOutcome> {
+  async predict(
+    pairs: readonly (readonly [string, string])[],
+    signal: AbortSignal,
+    truncate: boolean | undefined,
+  ): Promise<PredictOutcome> {
     const body: Record<string, unknown> = { inputs: pairs, raw_scores: true };
     if (truncate !== undefined) body.truncate = truncate;
     let r: Response;

@@ -72,7 +72,11 @@ export class RemoteScorer {
     if (urls.length === 0) throw new InvalidInputError('endpoints must name at least one server');
     const { truncate, ...rest } = options;
     if (truncate !== undefined && typeof truncate !== 'boolean') throw new InvalidInputError('truncate must be a boolean');
-    const s = new RemoteScorer(urls, resolveOptions(TABLE, rest, 'RemoteScorer.connect options', { strict: true, alsoKnown: ['truncate'] }), truncate);
+    const s = new RemoteScorer(
+      urls,
+      resolveOptions(TABLE, rest, 'RemoteScorer.connect options', { strict: true, alsoKnown: ['truncate'] }),
+      truncate,
+    );
     await Promise.all(s.#endpoints.map((e) => e.probe(PROBE_TIMEOUT_MS)));
     return s;
   }
@@ -217,7 +221,13 @@ export class RemoteScorer {
         case 'retry':
           e.backOff(out.retryAfterMs);
           if (++job.attempts >= this.#opts.remoteMaxAttempts) {
-            this.#fail(call, new RemoteError(`${e.url}/predict kept answering ${out.status} (${job.attempts} tries)`, { endpoint: e.url, status: out.status }));
+            this.#fail(
+              call,
+              new RemoteError(`${e.url}/predict kept answering ${out.status} (${job.attempts} tries)`, {
+                endpoint: e.url,
+                status: out.status,
+              }),
+            );
           } else {
             this.#queue.unshift(job);
           }
@@ -227,13 +237,19 @@ export class RemoteScorer {
             const half = Math.ceil(job.pairs.length / 2);
             // Remember the smaller size, so the next batches fit at once.
             e.limits.maxClientBatchSize = Math.min(e.limits.maxClientBatchSize ?? Infinity, half);
-            this.#queue.unshift({ ...job, pairs: job.pairs.slice(0, half) }, { ...job, start: job.start + half, pairs: job.pairs.slice(half) });
+            this.#queue.unshift(
+              { ...job, pairs: job.pairs.slice(0, half) },
+              { ...job, start: job.start + half, pairs: job.pairs.slice(half) },
+            );
           } else {
             this.#fail(call, new RemoteError(`${e.url}/predict refused one pair as too large (413)`, { endpoint: e.url, status: 413 }));
           }
           return;
         case 'refused':
-          this.#fail(call, new RemoteError(`${e.url}/predict answered ${out.status}: ${out.message}`, { endpoint: e.url, status: out.status }));
+          this.#fail(
+            call,
+            new RemoteError(`${e.url}/predict answered ${out.status}: ${out.message}`, { endpoint: e.url, status: out.status }),
+          );
           return;
       }
     } catch (err) {

@@ -81,11 +81,19 @@ const DESCRIPTIONS: Record<Int8Kernel, string> = {
 /** The flags of one /proc/cpuinfo text (its first processor). */
 export function parseCpuinfo(text: string): { flags: CpuFlags; model?: string } {
   const line = text.split('\n').find((l) => /^flags\s*:/.test(l)) ?? '';
-  const have = new Set(line.replace(/^flags\s*:/, '').trim().split(/\s+/));
+  const have = new Set(
+    line
+      .replace(/^flags\s*:/, '')
+      .trim()
+      .split(/\s+/),
+  );
   const flags = Object.fromEntries(
     (Object.keys(FLAG_NAMES) as (keyof CpuFlags)[]).map((k) => [k, have.has(FLAG_NAMES[k])]),
   ) as unknown as CpuFlags;
-  const model = text.split('\n').find((l) => /^model name\s*:/.test(l))?.replace(/^model name\s*:\s*/, '');
+  const model = text
+    .split('\n')
+    .find((l) => /^model name\s*:/.test(l))
+    ?.replace(/^model name\s*:\s*/, '');
   return { flags, model };
 }
 

@@ -18,7 +18,14 @@ const SHT_GNU_VERNEED = 0x6ffffffe;
 const DT_NULL = 0n;
 const DT_SONAME = 14n;
 /** Dynamic tags whose value is an offset into .dynstr. */
-const DT_STRING_TAGS = new Set([1n /* NEEDED */, 14n /* SONAME */, 15n /* RPATH */, 29n /* RUNPATH */, 0x7ffffffdn /* AUXILIARY */, 0x7fffffffn /* FILTER */]);
+const DT_STRING_TAGS = new Set([
+  1n /* NEEDED */,
+  14n /* SONAME */,
+  15n /* RPATH */,
+  29n /* RUNPATH */,
+  0x7ffffffdn /* AUXILIARY */,
+  0x7fffffffn /* FILTER */,
+]);
 const VER_FLG_BASE = 1;
 
 interface Section {
@@ -31,7 +38,10 @@ interface Section {
 
 /** Positional reads of one open file. */
 class ElfFile {
-  constructor(readonly fd: number, readonly path: string) {}
+  constructor(
+    readonly fd: number,
+    readonly path: string,
+  ) {}
   read(offset: number, length: number): Buffer {
     const b = Buffer.alloc(length);
     if (readSync(this.fd, b, 0, length, offset) !== length) throw new Error(`${this.path}: truncated ELF file`);
@@ -118,7 +128,7 @@ function readSoname(file: ElfFile): Soname | undefined {
       // Verdef: vd_version u16, vd_flags u16, vd_ndx u16, vd_cnt u16, vd_hash u32, vd_aux u32, vd_next u32;
       // Verdaux: vda_name u32, vda_next u32.
       const v = file.read(s.offset, s.size);
-      for (let d = 0; ; ) {
+      for (let d = 0; ;) {
         const flags = v.readUInt16LE(d + 2);
         let aux = d + v.readUInt32LE(d + 12);
         for (let a = 0, n = v.readUInt16LE(d + 6); a < n; a++) {
@@ -137,7 +147,7 @@ function readSoname(file: ElfFile): Soname | undefined {
       // Verneed: vn_version u16, vn_cnt u16, vn_file u32, vn_aux u32, vn_next u32;
       // Vernaux: vna_hash u32, vna_flags u16, vna_other u16, vna_name u32, vna_next u32.
       const v = file.read(s.offset, s.size);
-      for (let d = 0; ; ) {
+      for (let d = 0; ;) {
         refs.push(v.readUInt32LE(d + 4));
         let aux = d + v.readUInt32LE(d + 8);
         for (let a = 0, n = v.readUInt16LE(d + 2); a < n; a++) {

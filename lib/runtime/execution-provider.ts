@@ -19,8 +19,7 @@ export const TENSORRT_EP_FILE = 'libonnxruntime_providers_tensorrt.so';
 export const PROVIDERS_SHARED_FILE = 'libonnxruntime_providers_shared.so';
 
 const INSTALL_CUDA_EP =
-  `npm install ${CUDA_EP_PACKAGE}@${CUDA_EP_PACKAGE_VERSION} ` +
-  '(or set CAPPY_ORT_CUDA_EP=/path/to/libonnxruntime_providers_cuda.so)';
+  `npm install ${CUDA_EP_PACKAGE}@${CUDA_EP_PACKAGE_VERSION} ` + '(or set CAPPY_ORT_CUDA_EP=/path/to/libonnxruntime_providers_cuda.so)';
 
 /** What `scorer.info.execution` reports. */
 export interface ExecutionInfo {
@@ -136,7 +135,7 @@ export function extraLibraryDirs(env: NodeJS.ProcessEnv = process.env): string[]
  */
 export function loadLibraries(names: string[], loader: LibraryLoader, dirs: string[]): Map<string, string> {
   const missing = new Map<string, string>(names.map((n) => [n, '']));
-  for (let progress = true; progress && missing.size > 0; ) {
+  for (let progress = true; progress && missing.size > 0;) {
     progress = false;
     for (const name of [...missing.keys()]) {
       let why = loader.loadLibrary(name);
@@ -235,10 +234,14 @@ export function prepareTensorRt(ortLibraryPath: string, loader: LibraryLoader, e
   const dir = dirname(ortLibraryPath);
   const libs = [TENSORRT_EP_FILE, CUDA_EP_FILE, PROVIDERS_SHARED_FILE].map((f) => join(dir, f));
   const missing = libs.filter((l) => !existsSync(l));
-  const hints = missing.map(
-    (l) => `${l}: set CAPPY_ORT_LIB to the libonnxruntime.so of an ORT >= 1.29 GPU build with TensorRT`,
+  const hints = missing.map((l) => `${l}: set CAPPY_ORT_LIB to the libonnxruntime.so of an ORT >= 1.29 GPU build with TensorRT`);
+  checkGpuStack(
+    libs.slice(0, 2).filter((l) => existsSync(l)),
+    loader,
+    env,
+    missing,
+    hints,
   );
-  checkGpuStack(libs.slice(0, 2).filter((l) => existsSync(l)), loader, env, missing, hints);
   throwIfMissing('tensorrt', missing, hints);
   return { executionProvider: 'tensorrt', epLibraryPath: '' };
 }

@@ -19,7 +19,18 @@
 // tables) only on threads it creates, so the first ORT call from a libuv
 // thread crashed in isalnum (docs/ort-loading.md).
 import { randomBytes, createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidInputError, ModelLoadError } from '../errors/index.js';

@@ -95,7 +95,11 @@ interface PlanInput {
  * `deviceId` say. `given` tells which of device/deviceId the caller set, so a
  * list that contradicts them is an error rather than a silent choice.
  */
-export function planSessions(o: PlanInput, given: { device?: unknown; deviceId?: unknown }, machine: MachineProbe = THIS_MACHINE): SessionPlan[] {
+export function planSessions(
+  o: PlanInput,
+  given: { device?: unknown; deviceId?: unknown },
+  machine: MachineProbe = THIS_MACHINE,
+): SessionPlan[] {
   let targets: { device: SessionPlan['device']; deviceId: number }[];
   const gpu = o.device !== 'cpu';
   if (o.devices === undefined) {
@@ -128,7 +132,8 @@ export function planSessions(o: PlanInput, given: { device?: unknown; deviceId?:
     const n = o.devices;
     targets = Array.from({ length: n }, (_, i) => ({ device: o.device, deviceId: gpu ? o.deviceId + i : 0 }));
     const last = targets.at(-1)!.deviceId;
-    if (last > MAX_DEVICE_ORDINAL) throw new InvalidInputError(`devices ${n} from deviceId ${o.deviceId} would reach ordinal ${last}, over ${MAX_DEVICE_ORDINAL}`);
+    if (last > MAX_DEVICE_ORDINAL)
+      throw new InvalidInputError(`devices ${n} from deviceId ${o.deviceId} would reach ordinal ${last}, over ${MAX_DEVICE_ORDINAL}`);
   }
   const intra = divide(o.intraOpThreads, targets.length);
   const tok = divide(o.tokenizerThreads, targets.length);

@@ -68,9 +68,7 @@ export class MicroBatcher {
     // is empty: refusing it forever would be worse than running it alone.
     if (this.#queuedPairs > 0 && this.#queuedPairs + n > this.#opts.maxQueuedPairs) {
       return Promise.reject(
-        new QueueFullError(
-          `scorer queue is full (${this.#queuedPairs} pairs waiting, limit ${this.#opts.maxQueuedPairs}); retry later`,
-        ),
+        new QueueFullError(`scorer queue is full (${this.#queuedPairs} pairs waiting, limit ${this.#opts.maxQueuedPairs}); retry later`),
       );
     }
     return new Promise<Float32Array>((resolve, reject) => {

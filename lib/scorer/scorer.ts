@@ -254,7 +254,9 @@ export class Scorer {
   /** What the windowing asks of this scorer: token counts measured on native threads, and truncated scoring. */
   readonly #windowEngine: WindowEngine = {
     specials: () => {
-      this.#specials ??= this.tokenizer.encodeBatchPacked(['', ['', '']]).then((p) => ({ single: p.offsets[1], pair: p.offsets[2] - p.offsets[1] }));
+      this.#specials ??= this.tokenizer
+        .encodeBatchPacked(['', ['', '']])
+        .then((p) => ({ single: p.offsets[1], pair: p.offsets[2] - p.offsets[1] }));
       return this.#specials;
     },
     tokenCounts: async (texts) => {
@@ -266,21 +268,23 @@ export class Scorer {
   };
 
   /** Candidates sorted by score, descending (best-of-N). */
-  async rank(
-    instruction: string,
-    candidates: readonly string[],
-    options: CallOptions & { topK?: number } = {},
-  ): Promise<Ranked[]> {
+  async rank(instruction: string, candidates: readonly string[], options: CallOptions & { topK?: number } = {}): Promise<Ranked[]> {
     checkCandidates(instruction, candidates);
     rankScores(new Float32Array(0), options.topK); // validates topK before any work
-    const scores = await this.scoreBatch(candidates.map((c) => [instruction, c] as const), options);
+    const scores = await this.scoreBatch(
+      candidates.map((c) => [instruction, c] as const),
+      options,
+    );
     return rankScores(scores, options.topK);
   }
 
   /** The best candidate (multiple choice): its index and score. */
   async choose(instruction: string, candidates: readonly string[], options: CallOptions = {}): Promise<Ranked> {
     checkCandidates(instruction, candidates);
-    const scores = await this.scoreBatch(candidates.map((c) => [instruction, c] as const), options);
+    const scores = await this.scoreBatch(
+      candidates.map((c) => [instruction, c] as const),
+      options,
+    );
     return argmax(scores);
   }
 
@@ -288,10 +292,7 @@ export class Scorer {
    * Scores a stream of pairs and yields scores in input order, with bounded
    * read-ahead. Yields numbers, or `{ index, score }` with `withIndex: true`.
    */
-  scoreStream(
-    source: Iterable<Pair> | AsyncIterable<Pair>,
-    options: StreamOptions & { withIndex: true },
-  ): AsyncGenerator<IndexedScore>;
+  scoreStream(source: Iterable<Pair> | AsyncIterable<Pair>, options: StreamOptions & { withIndex: true }): AsyncGenerator<IndexedScore>;
   scoreStream(source: Iterable<Pair> | AsyncIterable<Pair>, options?: StreamOptions & { withIndex?: false }): AsyncGenerator<number>;
   async *scoreStream(
     source: Iterable<Pair> | AsyncIterable<Pair>,
@@ -330,13 +331,15 @@ export class Scorer {
       throw new InvalidInputError(`ids and attentionMask must each hold rows x seqLen = ${rows * seqLen} values`);
     }
     if (tokenTypeIds !== undefined) {
-      if (tokenTypeIds.length !== rows * seqLen) throw new InvalidInputError(`tokenTypeIds must hold rows x seqLen = ${rows * seqLen} values`);
+      if (tokenTypeIds.length !== rows * seqLen)
+        throw new InvalidInputError(`tokenTypeIds must hold rows x seqLen = ${rows * seqLen} values`);
       const bad = tokenTypeIds.findIndex((t) => t < 0n || t > 0x7fffffffn);
       if (bad >= 0) throw new InvalidInputError(`tokenTypeIds[${bad}] = ${tokenTypeIds[bad]} is not a type id`);
     }
     const vocab = this.tokenizer.vocabSize;
     for (let i = 0; i < ids.length; i++) {
-      if (ids[i] < 0n || ids[i] >= BigInt(vocab)) throw new InvalidInputError(`ids[${i}] = ${ids[i]} is outside the vocabulary (0..${vocab - 1})`);
+      if (ids[i] < 0n || ids[i] >= BigInt(vocab))
+        throw new InvalidInputError(`ids[${i}] = ${ids[i]} is outside the vocabulary (0..${vocab - 1})`);
     }
     this.#checkUsable({});
     return this.#pool.runIds(ids, attentionMask, rows, seqLen, tokenTypeIds);

@@ -30,8 +30,11 @@ export async function* streamScores(
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
     throw new InvalidInputError('maxChunksInFlight must be a positive integer');
   }
-  if (source == null || (typeof (source as AsyncIterable<Pair>)[Symbol.asyncIterator] !== 'function' &&
-      typeof (source as Iterable<Pair>)[Symbol.iterator] !== 'function')) {
+  if (
+    source == null ||
+    (typeof (source as AsyncIterable<Pair>)[Symbol.asyncIterator] !== 'function' &&
+      typeof (source as Iterable<Pair>)[Symbol.iterator] !== 'function')
+  ) {
     throw new InvalidInputError('scoreStream needs an Iterable or AsyncIterable of pairs');
   }
   const iterator =

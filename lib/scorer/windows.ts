@@ -52,7 +52,8 @@ export interface WindowEngine {
 
 // Unicode White_Space, as HF's pre-tokenizers read it (JavaScript's \s also
 // takes U+FEFF, which they do not).
-const WORD = /[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+/g;
+const WORD =
+  /[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+/g;
 
 /** Start offsets (in UTF-16 units) of the words of `text`: each word is a run of non-whitespace with the whitespace before it. */
 export function wordStarts(text: string): number[] {
@@ -142,7 +143,10 @@ export async function scoreInWindows(
   for (const [text, words] of long) {
     const wc = wordCounts.subarray(at, at + words.length);
     wordCountsOf.set(text, wc);
-    countOf.set(text, wc.reduce((sum, c) => sum + c, 0));
+    countOf.set(
+      text,
+      wc.reduce((sum, c) => sum + c, 0),
+    );
     at += words.length;
   }
   // Every window as a pair; owner[j] is the input window j belongs to.

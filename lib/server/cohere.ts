@@ -59,10 +59,15 @@ function documentTexts(docs: unknown[], fields: string[] | undefined): string[] 
     if (!fields) {
       if (typeof d === 'string') return d;
       if (typeof d.text === 'string') return d.text;
-      throw new HttpError('INVALID_REQUEST', `"documents[${i}]" has no string "text"; add one, or name the fields to rank by in "rank_fields"`);
+      throw new HttpError(
+        'INVALID_REQUEST',
+        `"documents[${i}]" has no string "text"; add one, or name the fields to rank by in "rank_fields"`,
+      );
     }
     const obj = typeof d === 'string' ? { text: d } : d;
-    const lines = fields.filter((f) => Object.hasOwn(obj, f) && obj[f] !== undefined && obj[f] !== null).map((f) => `${f}: ${fieldText(obj[f])}`);
+    const lines = fields
+      .filter((f) => Object.hasOwn(obj, f) && obj[f] !== undefined && obj[f] !== null)
+      .map((f) => `${f}: ${fieldText(obj[f])}`);
     if (lines.length === 0) {
       throw new HttpError('UNPROCESSABLE', `"documents[${i}]" has none of the rank_fields (${fields.join(', ')}); nothing to score`);
     }
@@ -120,7 +125,14 @@ export function cohereRoutes(app: FastifyInstance, ctx: RouteContext): void {
     // Cohere's max_chunks_per_doc: chunk this request's long documents into at most that many windows (1: truncate).
     const maxChunks = optionalInteger(body, 'max_chunks_per_doc', 1, 1024);
     const call = maxChunks === undefined ? {} : { longInputs: 'chunk' as const, maxChunks };
-    const scores = await scoreForRequest(ctx, request, reply, scorer, texts.map((t) => [query, t] as const), call);
+    const scores = await scoreForRequest(
+      ctx,
+      request,
+      reply,
+      scorer,
+      texts.map((t) => [query, t] as const),
+      call,
+    );
     // top_n beyond the document count returns them all, as Cohere does.
     return {
       id: randomUUID(),
@@ -140,13 +152,22 @@ export function cohereRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const query = requireString(body, 'query');
     const docs = boundedArray(body, 'documents', ctx.opts.maxRequestItems);
     if (docs.some(isObject)) {
-      throw new HttpError('INVALID_REQUEST', '"documents" on /v2/rerank are strings (format structured data as YAML strings), or send objects to /v1/rerank');
+      throw new HttpError(
+        'INVALID_REQUEST',
+        '"documents" on /v2/rerank are strings (format structured data as YAML strings), or send objects to /v1/rerank',
+      );
     }
     const texts = stringArray(docs, 'documents');
     const topN = optionalInteger(body, 'top_n', 1);
     const maxTokens = optionalInteger(body, 'max_tokens_per_doc', 1);
     const capped = maxTokens === undefined ? texts : await capDocuments(scorer, texts, maxTokens);
-    const scores = await scoreForRequest(ctx, request, reply, scorer, capped.map((t) => [query, t] as const));
+    const scores = await scoreForRequest(
+      ctx,
+      request,
+      reply,
+      scorer,
+      capped.map((t) => [query, t] as const),
+    );
     return {
       id: randomUUID(),
       results: rankScores(scores, topN).map(({ index, score }) => ({ index, relevance_score: score })),

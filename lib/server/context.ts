@@ -75,7 +75,10 @@ export function modelFor(ctx: RouteContext, request: FastifyRequest, body?: Body
 }
 
 /** Raised into a request's signal when the drain timeout passes. */
-export const DRAIN_TIMEOUT = new HttpError('DRAINING', 'the server is shutting down and its drain timeout passed before this request finished');
+export const DRAIN_TIMEOUT = new HttpError(
+  'DRAINING',
+  'the server is shutting down and its drain timeout passed before this request finished',
+);
 
 /**
  * A signal that aborts when the connection closes before the answer was

@@ -98,8 +98,13 @@ export function opsRoutes(app: FastifyInstance, ctx: RouteContext): void {
         ? 'server is shutting down'
         : status === 'failed'
           ? `model ${failed.map((m) => `'${m.name}' failed to load (${m.error?.message ?? 'unknown error'})`).join(', ')}`
-          : `not ready: ${Object.entries(models).filter(([, s]) => s !== 'ready').map(([n, s]) => `${n} is ${s}`).join(', ')}`;
-    return reply.code(503).send({ error: why, error_type: 'Unhealthy', code: status === 'draining' ? 'DRAINING' : 'NOT_READY', status, models });
+          : `not ready: ${Object.entries(models)
+              .filter(([, s]) => s !== 'ready')
+              .map(([n, s]) => `${n} is ${s}`)
+              .join(', ')}`;
+    return reply
+      .code(503)
+      .send({ error: why, error_type: 'Unhealthy', code: status === 'draining' ? 'DRAINING' : 'NOT_READY', status, models });
   };
   app.get('/health', pub, health);
   // TEI's GET / is its health route too.

@@ -51,7 +51,12 @@ function predictInputs(v: unknown, max: number): { pairs: [string, string][]; ba
  * Cappy's reference, unless the server chunks). true: truncate this request
  * even on a chunking server. false: a pair over the limit is a 422.
  */
-async function truncation(scorer: ScorerLike, body: Body, firsts: readonly string[], seconds: readonly string[]): Promise<Omit<ScoreCallOptions, 'signal'>> {
+async function truncation(
+  scorer: ScorerLike,
+  body: Body,
+  firsts: readonly string[],
+  seconds: readonly string[],
+): Promise<Omit<ScoreCallOptions, 'signal'>> {
   checkTruncationDirection(body);
   const v = body.truncate;
   if (v === undefined || v === null) return {};
@@ -68,8 +73,20 @@ export function teiRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const texts = stringArray(boundedArray(body, 'texts', ctx.opts.maxRequestItems), 'texts');
     const raw = optionalBool(body, 'raw_scores', false);
     const returnText = optionalBool(body, 'return_text', false);
-    const call = await truncation(scorer, body, texts.map(() => query), texts);
-    const scores = await scoreForRequest(ctx, request, reply, scorer, texts.map((t) => [query, t] as const), call);
+    const call = await truncation(
+      scorer,
+      body,
+      texts.map(() => query),
+      texts,
+    );
+    const scores = await scoreForRequest(
+      ctx,
+      request,
+      reply,
+      scorer,
+      texts.map((t) => [query, t] as const),
+      call,
+    );
     // Ranked on the raw value: the sigmoid is monotonic but can tie distinct logits.
     return rankScores(scores).map(({ index, score }) =>
       returnText ? { index, text: texts[index], score: raw ? score : sigmoid(score) } : { index, score: raw ? score : sigmoid(score) },
@@ -85,7 +102,12 @@ export function teiRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const { scorer } = modelFor(ctx, request, body);
     const { pairs, batch } = predictInputs(body.inputs, ctx.opts.maxRequestItems);
     const raw = optionalBool(body, 'raw_scores', false);
-    const call = await truncation(scorer, body, pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+    const call = await truncation(
+      scorer,
+      body,
+      pairs.map((p) => p[0]),
+      pairs.map((p) => p[1]),
+    );
     const scores = await scoreForRequest(ctx, request, reply, scorer, pairs, call);
     const one = (s: number) => [{ score: raw ? s : sigmoid(s), label: LABEL }];
     return batch ? Array.from(scores, one) : one(scores[0]);

@@ -65,10 +65,7 @@ export interface ScorerLike {
   readonly info: ScorerInfoLike;
   readonly tokenizer?: TokenizerLike;
   scoreBatch(pairs: readonly Pair[], options?: ScoreCallOptions): Promise<Float32Array>;
-  scoreStream(
-    source: Iterable<Pair> | AsyncIterable<Pair>,
-    options: StreamOptions & { withIndex: true },
-  ): AsyncGenerator<IndexedScore>;
+  scoreStream(source: Iterable<Pair> | AsyncIterable<Pair>, options: StreamOptions & { withIndex: true }): AsyncGenerator<IndexedScore>;
   stats(): ScorerStatsLike;
 }
 
@@ -77,6 +74,10 @@ export type ServerOptions = GivenOptions<typeof SERVER_OPTIONS>;
 export type ResolvedServerOptions = ResolvedOptions<typeof SERVER_OPTIONS>;
 
 /** Checks the server options; `alsoKnown` names the other keys the caller takes (createServer's logger, the plugin's scorer, ...). */
-export function resolveServerOptions(o: ServerOptions = {}, what = 'server options', alsoKnown: readonly string[] = []): ResolvedServerOptions {
+export function resolveServerOptions(
+  o: ServerOptions = {},
+  what = 'server options',
+  alsoKnown: readonly string[] = [],
+): ResolvedServerOptions {
   return resolveOptions(SERVER_OPTIONS, o, what, { strict: true, alsoKnown });
 }

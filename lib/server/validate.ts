@@ -69,10 +69,7 @@ export function boundedArray(body: Body, field: string, max: number): unknown[] 
 
 export function checkCount(n: number, max: number, what: string): void {
   if (n > max) {
-    throw new HttpError(
-      'PAYLOAD_TOO_LARGE',
-      `"${what}" has ${n} items, more than max_request_items ${max}; split the request`,
-    );
+    throw new HttpError('PAYLOAD_TOO_LARGE', `"${what}" has ${n} items, more than max_request_items ${max}; split the request`);
   }
 }
 
@@ -171,7 +168,10 @@ export async function checkLengths(scorer: ScorerLike, firsts: readonly string[]
     // Over the limit: measure the cut texts in full for the message.
     let n = extra + 2 * specials.single;
     let exact = true;
-    for (const [text, len] of [[firsts[i], a], [seconds[i], b]] as const) {
+    for (const [text, len] of [
+      [firsts[i], a],
+      [seconds[i], b],
+    ] as const) {
       if (len < max) {
         n += len - specials.single;
         continue;

@@ -70,7 +70,9 @@ export async function mergeParts(output: string, options: { shardCount?: number 
       const next = await lines[i].next();
       // The trailer counted the rows, so a short part means it changed under us.
       if (next.done || !next.value.startsWith(`{"index":${k},`)) {
-        throw new ShardError(`${parts[i]}: expected the row with index ${k}, got ${next.done ? 'the end of the file' : `'${next.value.slice(0, 60)}'`}`);
+        throw new ShardError(
+          `${parts[i]}: expected the row with index ${k}, got ${next.done ? 'the end of the file' : `'${next.value.slice(0, 60)}'`}`,
+        );
       }
       text += next.value + '\n';
       if (text.length >= 1 << 16) {

@@ -39,11 +39,15 @@ export function resolveShard(
     return undefined;
   }
   if (jobIndex === undefined || jobIndex.trim() === '') {
-    throw new InvalidInputError(`--shard-count ${given.shardCount} needs the shard index: pass --shard i/${given.shardCount} or set ${JOB_INDEX_ENV}`);
+    throw new InvalidInputError(
+      `--shard-count ${given.shardCount} needs the shard index: pass --shard i/${given.shardCount} or set ${JOB_INDEX_ENV}`,
+    );
   }
   const index = parseInteger(JOB_INDEX_ENV, jobIndex, 0, MAX_INT32);
   if (index >= given.shardCount) {
-    throw new InvalidInputError(`${JOB_INDEX_ENV}=${index} must be below the shard count ${given.shardCount} (set the Job's completions to the shard count)`);
+    throw new InvalidInputError(
+      `${JOB_INDEX_ENV}=${index} must be below the shard count ${given.shardCount} (set the Job's completions to the shard count)`,
+    );
   }
   return { index, count: given.shardCount };
 }

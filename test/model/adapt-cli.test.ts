@@ -18,7 +18,12 @@ let root: string;
 let data: string;
 
 function cappy(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, 'adapt', ...args], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [bin, 'adapt', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -47,7 +52,13 @@ describe('cappy adapt', () => {
     ['an unknown flag', ['--bogus', '1'], {}, /unknown option '--bogus'/, 1],
     ['a non-numeric --lr', ['--lr', 'abc'], {}, /--lr must be a number above 0 to 1 \(e\.g\. 2e-5\), got 'abc'/, 1],
     ['a non-numeric CAPPY_LR', [], { CAPPY_LR: '2e-5x' }, /--lr must be a number .*got '2e-5x'/, 1],
-    ['--epochs with --train-size', ['--epochs', '2', '--train-size', '9'], {}, /InvalidInputError \[INVALID_INPUT\]: give --epochs or --train-size, not both/, 2],
+    [
+      '--epochs with --train-size',
+      ['--epochs', '2', '--train-size', '9'],
+      {},
+      /InvalidInputError \[INVALID_INPUT\]: give --epochs or --train-size, not both/,
+      2,
+    ],
   ];
   it.each(refusals)('refuses %s, writing nothing', (_what, args, env, message, code) => {
     const out = join(root, `out-${code}-${args.length}`);
@@ -105,23 +116,60 @@ describe('cappy adapt --tasks (the data step, then training)', () => {
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
     // 2 gold, at most 2 negatives, 3 samples ("apple" and "river" repeat gold pairs).
-    expect(r.stderr).toMatch(/data step: \d+ pairs to .*from-tasks\.pairs\.jsonl \(\d+ distinct: 2 gold, \d negatives, 3 samples over 1 task\(s\)/);
+    expect(r.stderr).toMatch(
+      /data step: \d+ pairs to .*from-tasks\.pairs\.jsonl \(\d+ distinct: 2 gold, \d negatives, 3 samples over 1 task\(s\)/,
+    );
     // First candidates "apple" (Rouge-L 1) and "stone" (0): 50; the oracle finds "river": 100.
     expect(r.stderr).toMatch(/eval before: best-of-N Rouge-L F x100 [\d.]+ \(first candidate 50\.00, oracle 100\.00\)/);
-    expect(r.stdout).toMatch(/dev best-of-N Rouge-L F x100 \(2 rows, 5 candidates, stemmed\): first candidate 50\.00, base model [\d.]+, adapted [\d.]+, oracle 100\.00/);
+    expect(r.stdout).toMatch(
+      /dev best-of-N Rouge-L F x100 \(2 rows, 5 candidates, stemmed\): first candidate 50\.00, base model [\d.]+, adapted [\d.]+, oracle 100\.00/,
+    );
     expect(existsSync(`${out}.pairs.jsonl`)).toBe(true);
     expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
   });
 
   const refusals: [string, () => Promise<string[]>, RegExp][] = [
-    ['--data with --tasks', async () => ['--data', data, '--tasks', await write('t1.jsonl', jsonl(rows))], /give --data \(labelled pairs\) or --tasks \(task rows to make them from\), not both/],
-    ['a data-step flag without --tasks', async () => ['--data', data, '--llm', 'http://127.0.0.1:9/v1', '--samples', '4'], /--llm, --samples belong to the data step, which runs with --tasks/],
-    ['a task row without references', async () => ['--tasks', await write('t2.jsonl', `${JSON.stringify(rows[0])}\n{"instruction":"q"}\n`)], /t2\.jsonl: line 2: the row has no references/],
-    ['references that are not strings', async () => ['--tasks', await write('t3.jsonl', '{"instruction":"q","references":["a",3]}\n')], /t3\.jsonl: line 1: references\[1\] must be a string, got number/],
+    [
+      '--data with --tasks',
+      async () => ['--data', data, '--tasks', await write('t1.jsonl', jsonl(rows))],
+      /give --data \(labelled pairs\) or --tasks \(task rows to make them from\), not both/,
+    ],
+    [
+      'a data-step flag without --tasks',
+      async () => ['--data', data, '--llm', 'http://127.0.0.1:9/v1', '--samples', '4'],
+      /--llm, --samples belong to the data step, which runs with --tasks/,
+    ],
+    [
+      'a task row without references',
+      async () => ['--tasks', await write('t2.jsonl', `${JSON.stringify(rows[0])}\n{"instruction":"q"}\n`)],
+      /t2\.jsonl: line 2: the row has no references/,
+    ],
+    [
+      'references that are not strings',
+      async () => ['--tasks', await write('t3.jsonl', '{"instruction":"q","references":["a",3]}\n')],
+      /t3\.jsonl: line 1: references\[1\] must be a string, got number/,
+    ],
     ['an empty tasks file', async () => ['--tasks', await write('t4.jsonl', '')], /t4\.jsonl has no rows/],
-    ['--pairs inside --out', async () => ['--tasks', await write('t5.jsonl', jsonl(rows)), '--pairs', join(root, 'out-pairs', 'p.jsonl')], /--pairs .*p\.jsonl is inside --out/],
-    ['dev task rows without candidates', async () => ['--tasks', await write('t6.jsonl', jsonl(rows)), '--eval', await write('dev6.jsonl', '{"instruction":"q","references":["a"]}\n')], /--eval .*dev6\.jsonl: line 1: a dev task row needs candidates/],
-    ['task rows given as --data', async () => ['--data', await write('t7.jsonl', jsonl(rows))], /--data .*t7\.jsonl holds task rows \(references, no label\); give them as --tasks/],
+    [
+      '--pairs inside --out',
+      async () => ['--tasks', await write('t5.jsonl', jsonl(rows)), '--pairs', join(root, 'out-pairs', 'p.jsonl')],
+      /--pairs .*p\.jsonl is inside --out/,
+    ],
+    [
+      'dev task rows without candidates',
+      async () => [
+        '--tasks',
+        await write('t6.jsonl', jsonl(rows)),
+        '--eval',
+        await write('dev6.jsonl', '{"instruction":"q","references":["a"]}\n'),
+      ],
+      /--eval .*dev6\.jsonl: line 1: a dev task row needs candidates/,
+    ],
+    [
+      'task rows given as --data',
+      async () => ['--data', await write('t7.jsonl', jsonl(rows))],
+      /--data .*t7\.jsonl holds task rows \(references, no label\); give them as --tasks/,
+    ],
   ];
   it.each(refusals)('refuses %s with a typed error, writing neither --out nor the pairs', async (_what, args, message) => {
     const out = join(root, 'out-pairs');

@@ -32,7 +32,26 @@ const tinyDir = inject('tinyModelDir'); // forged tiny, seed 7
 let root: string;
 let trainPath: string;
 
-const WORDS = ['red', 'blue', 'green', 'cat', 'dog', 'bird', 'runs', 'sleeps', 'sings', 'fast', 'slow', 'loud', 'quiet', 'big', 'small', 'old', 'tree', 'river'];
+const WORDS = [
+  'red',
+  'blue',
+  'green',
+  'cat',
+  'dog',
+  'bird',
+  'runs',
+  'sleeps',
+  'sings',
+  'fast',
+  'slow',
+  'loud',
+  'quiet',
+  'big',
+  'small',
+  'old',
+  'tree',
+  'river',
+];
 function pairs(n: number, seed: number) {
   let s = seed;
   const next = () => ((s = (s * 1103515245 + 12345) >>> 0), s);
@@ -69,13 +88,30 @@ describe('adapt on the ONNX Runtime training graph (forged tiny model)', () => {
 
   beforeAll(async () => {
     out = join(root, 'overfit');
-    result = await adapt({ model: tinyDir, data: trainPath, eval: trainPath, out, batchSize: 8, gradAccum: 1, epochs: 60, lr: 2e-3, warmupRatio: 0.1, dropout: 0, seed: 1, threads: 2 });
+    result = await adapt({
+      model: tinyDir,
+      data: trainPath,
+      eval: trainPath,
+      out,
+      batchSize: 8,
+      gradAccum: 1,
+      epochs: 60,
+      lr: 2e-3,
+      warmupRatio: 0.1,
+      dropout: 0,
+      seed: 1,
+      threads: 2,
+    });
   });
 
   it('overfits 32 labelled pairs to a dev MSE of at most 1e-3', () => {
     const l = result.losses;
-    const curve = [0, 1, 2, 4, 9, 19, 39, 79, 119, 159, 199, 239].filter((i) => i < l.length).map((i) => `step ${i + 1}: ${l[i].toExponential(3)}`);
-    console.log(`overfit curve (train loss per step):\n  ${curve.join('\n  ')}\n  dev MSE before ${result.evalBefore!.mse.toExponential(3)}, after ${result.evalAfter!.mse.toExponential(3)}; Spearman ${result.evalBefore!.spearman?.toFixed(3)} -> ${result.evalAfter!.spearman?.toFixed(4)}`);
+    const curve = [0, 1, 2, 4, 9, 19, 39, 79, 119, 159, 199, 239]
+      .filter((i) => i < l.length)
+      .map((i) => `step ${i + 1}: ${l[i].toExponential(3)}`);
+    console.log(
+      `overfit curve (train loss per step):\n  ${curve.join('\n  ')}\n  dev MSE before ${result.evalBefore!.mse.toExponential(3)}, after ${result.evalAfter!.mse.toExponential(3)}; Spearman ${result.evalBefore!.spearman?.toFixed(3)} -> ${result.evalAfter!.spearman?.toFixed(4)}`,
+    );
     expect(result.totalSteps).toBe(240);
     expect(result.evalAfter!.mse).toBeLessThanOrEqual(1e-3);
     expect(result.evalBefore!.mse).toBeGreaterThan(1e-2);
@@ -103,7 +139,8 @@ describe('adapt on the ONNX Runtime training graph (forged tiny model)', () => {
     await again.dispose();
     scores2.forEach((s, i) => expect(Math.abs(s - served[i])).toBeLessThanOrEqual(1e-6));
     const fromOnnx = (await readOnnxWeights(join(converted, 'onnx', 'model.onnx'), PRESETS.tiny)).weights;
-    for (const [name, w] of weights) expect(Buffer.from(fromOnnx.get(name)!.buffer).equals(Buffer.from(w.buffer, w.byteOffset, w.byteLength)), name).toBe(true);
+    for (const [name, w] of weights)
+      expect(Buffer.from(fromOnnx.get(name)!.buffer).equals(Buffer.from(w.buffer, w.byteOffset, w.byteLength)), name).toBe(true);
   });
 });
 
@@ -145,7 +182,20 @@ describe('one optimizer step on the real graph', () => {
     const wd = 0.01;
     const out = join(root, 'one-step');
     // 16 rows, 4 micro-batches of 4 in file order, one step at the full lr (no warmup), dropout off.
-    const res = await adapt({ model: tinyDir, data, out, batchSize: 4, gradAccum: 4, epochs: 1, lr, weightDecay: wd, warmupRatio: 0, dropout: 0, shuffle: false, threads: 1 });
+    const res = await adapt({
+      model: tinyDir,
+      data,
+      out,
+      batchSize: 4,
+      gradAccum: 4,
+      epochs: 1,
+      lr,
+      weightDecay: wd,
+      warmupRatio: 0,
+      dropout: 0,
+      shuffle: false,
+      threads: 1,
+    });
     expect(res.totalSteps).toBe(1);
     expect(res.lrs).toEqual([lr]);
     const after = await safetensors(join(out, 'model.safetensors'));
@@ -157,7 +207,19 @@ describe('one optimizer step on the real graph', () => {
       const enc = await encodeRows(tok, (await readLabelledPairs(data)).rows, { typeIds: false });
       const grads = new Map([...base].map(([n, w]) => [n, new Float32Array(w.length)]));
       let loss = 0;
-      for (let m = 0; m < 4; m++) loss += (await graph.accumulate(buildMicroBatch(Uint32Array.from([0, 1, 2, 3], (r) => 4 * m + r), enc, 1 / 16), base, grads, 0)).loss;
+      for (let m = 0; m < 4; m++)
+        loss += (
+          await graph.accumulate(
+            buildMicroBatch(
+              Uint32Array.from([0, 1, 2, 3], (r) => 4 * m + r),
+              enc,
+              1 / 16,
+            ),
+            base,
+            grads,
+            0,
+          )
+        ).loss;
       expect(res.losses[0]).toBeCloseTo(loss, 12);
       // torch.optim.AdamW's first step, in float64 (m and v start at 0, t = 1).
       const ref = new Map<string, Float64Array>();
@@ -171,7 +233,8 @@ describe('one optimizer step on the real graph', () => {
         });
         ref.set(name, r);
         const got = after.get(name)!;
-        for (let i = 0; i < r.length; i++) worst = Math.max(worst, Math.abs(got[i] - r[i]) / Math.max(Math.abs(r[i]) * 2 ** -24, 2 ** -149));
+        for (let i = 0; i < r.length; i++)
+          worst = Math.max(worst, Math.abs(got[i] - r[i]) / Math.max(Math.abs(r[i]) * 2 ** -24, 2 ** -149));
       }
       expect(worst).toBeLessThanOrEqual(1.01); // one float32 rounding of the float64 value (half an ulp is <= |r|·2^-24)
       // And the model they make scores the same (logits, eval mode).
@@ -202,7 +265,26 @@ describe('a real SIGTERM to `cappy adapt`, then --resume', () => {
     const settings = { batchSize: 4, gradAccum: 2, epochs: 12, lr: 1e-3, seed: 5, threads: 1 }; // 48 steps, the config's dropout (0.1)
     const ref = await adapt({ model: tinyDir, data, out: join(root, 'sigterm-ref'), ...settings });
     const out = join(root, 'sigterm-run');
-    const flags = ['--model', tinyDir, '--data', data, '--out', out, '--batch-size', '4', '--grad-accum', '2', '--epochs', '12', '--lr', '1e-3', '--seed', '5', '--threads', '1'];
+    const flags = [
+      '--model',
+      tinyDir,
+      '--data',
+      data,
+      '--out',
+      out,
+      '--batch-size',
+      '4',
+      '--grad-accum',
+      '2',
+      '--epochs',
+      '12',
+      '--lr',
+      '1e-3',
+      '--seed',
+      '5',
+      '--threads',
+      '1',
+    ];
     const first = run(flags);
     // Plain progress lines (stderr is not a terminal): one per step here. Stop somewhere in the middle.
     await new Promise<void>((ok, fail) => {
@@ -230,7 +312,9 @@ describe('a real SIGTERM to `cappy adapt`, then --resume', () => {
     const resumed = await second.done;
     expect(resumed.stderr).toMatch(new RegExp(`resuming at step ${ckpt.step} of 48 steps`));
     expect(resumed.code).toBe(0);
-    expect((await readFile(join(out, 'model.safetensors'))).equals(await readFile(join(root, 'sigterm-ref', 'model.safetensors')))).toBe(true);
+    expect((await readFile(join(out, 'model.safetensors'))).equals(await readFile(join(root, 'sigterm-ref', 'model.safetensors')))).toBe(
+      true,
+    );
     expect(JSON.parse(await readFile(join(out, 'adapt.json'), 'utf8')).loss).toEqual(ref.losses);
     expect(existsSync(`${out}.checkpoint`)).toBe(false);
   });

@@ -76,7 +76,9 @@ const otherThan = (word: string) => {
 const shaped = (word: string) => (random() < 0.5 ? word : `${word} please`);
 
 // 32 training instructions: 4 key words x 8 wordings; their candidates come from the LLM.
-const trainRows = KEY_WORDS.flatMap((word) => Array.from({ length: 8 }, (_, t) => ({ task: 'key word', instruction: `${word}: say the key word ${t}`, references: [word] })));
+const trainRows = KEY_WORDS.flatMap((word) =>
+  Array.from({ length: 8 }, (_, t) => ({ task: 'key word', instruction: `${word}: say the key word ${t}`, references: [word] })),
+);
 // 32 dev rows, wordings unseen in training, four candidates each, one good.
 const devRows = Array.from({ length: 32 }, (_, i) => {
   const word = KEY_WORDS[i % KEY_WORDS.length];
@@ -119,7 +121,24 @@ describe(`the learning loop: cappy adapt --tasks --llm, then cappy eval best-of-
   const cache = join(root, 'llm-cache');
   const out = join(root, 'adapted');
   const flags = () => ['--llm', fake.url, '--llm-model', 'fake-model', '--samples', '8', '--cache', cache];
-  const training = (epochs: number) => ['--batch-size', '8', '--grad-accum', '1', '--epochs', String(epochs), '--lr', '1e-3', '--warmup-ratio', '0.1', '--dropout', '0', '--seed', String(SEED), '--threads', '2'];
+  const training = (epochs: number) => [
+    '--batch-size',
+    '8',
+    '--grad-accum',
+    '1',
+    '--epochs',
+    String(epochs),
+    '--lr',
+    '1e-3',
+    '--warmup-ratio',
+    '0.1',
+    '--dropout',
+    '0',
+    '--seed',
+    String(SEED),
+    '--threads',
+    '2',
+  ];
   let adaptRun: Awaited<ReturnType<typeof run>>;
   let requestsFirstRun = 0;
 
@@ -128,7 +147,19 @@ describe(`the learning loop: cappy adapt --tasks --llm, then cappy eval best-of-
     writeFileSync(dev, jsonl(devRows));
     fake = await startFakeLlm();
     fake.text = (prompt, body) => answer(prompt, body);
-    adaptRun = await run(['adapt', '--model', inject('tinyModelDir'), '--tasks', tasks, ...flags(), '--eval', dev, '--out', out, ...training(20)]);
+    adaptRun = await run([
+      'adapt',
+      '--model',
+      inject('tinyModelDir'),
+      '--tasks',
+      tasks,
+      ...flags(),
+      '--eval',
+      dev,
+      '--out',
+      out,
+      ...training(20),
+    ]);
     requestsFirstRun = fake.requests.length;
   }, 300_000);
   afterAll(() => fake?.close());
@@ -139,7 +170,10 @@ describe(`the learning loop: cappy adapt --tasks --llm, then cappy eval best-of-
     // 32 instructions x (greedy + 4 sampling settings), n honoured.
     expect(requestsFirstRun).toBe(32 * 5);
     const pairsPath = `${out}.pairs.jsonl`;
-    const pairs = readFileSync(pairsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { source: string; label: number });
+    const pairs = readFileSync(pairsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { source: string; label: number });
     expect(new Set(pairs.map((p) => p.source))).toEqual(new Set(['gold', 'negative', 'sample']));
     const meta = JSON.parse(readFileSync(join(out, 'adapt.json'), 'utf8'));
     expect(meta.data.path).toBe(pairsPath);
@@ -148,11 +182,23 @@ describe(`the learning loop: cappy adapt --tasks --llm, then cappy eval best-of-
     expect(meta.madeFrom.settings).toMatchObject({ llm: fake.url, llmModel: 'fake-model', samples: 8, seed: SEED, stem: true });
     expect(meta.madeFrom.stats.written).toBe(pairs.length);
     expect(meta.evalBefore.bestOfN.rows).toBe(32);
-    expect(adaptRun.stdout).toMatch(/dev best-of-N Rouge-L F x100 \(32 rows, 128 candidates, stemmed\): first candidate [\d.]+, base model [\d.]+, adapted [\d.]+, oracle [\d.]+/);
+    expect(adaptRun.stdout).toMatch(
+      /dev best-of-N Rouge-L F x100 \(32 rows, 128 candidates, stemmed\): first candidate [\d.]+, base model [\d.]+, adapted [\d.]+, oracle [\d.]+/,
+    );
   });
 
   it('best-of-N Rouge-L rises from about the first candidate to near the oracle; adapt --eval and eval best-of-n agree', async () => {
-    const r = await run(['eval', 'best-of-n', '--data', dev, '--model', `base=${inject('tinyModelDir')}`, '--model', `adapted=${out}`, '--json']);
+    const r = await run([
+      'eval',
+      'best-of-n',
+      '--data',
+      dev,
+      '--model',
+      `base=${inject('tinyModelDir')}`,
+      '--model',
+      `adapted=${out}`,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout) as BestOfNJson;
     const [base, adapted] = res.models;

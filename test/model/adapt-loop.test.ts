@@ -25,7 +25,24 @@ let root: string;
 let trainPath: string;
 let devPath: string;
 
-const WORDS = ['red', 'blue', 'green', 'cat', 'dog', 'bird', 'runs', 'sleeps', 'sings', 'fast', 'slow', 'loud', 'quiet', 'big', 'small', 'old'];
+const WORDS = [
+  'red',
+  'blue',
+  'green',
+  'cat',
+  'dog',
+  'bird',
+  'runs',
+  'sleeps',
+  'sings',
+  'fast',
+  'slow',
+  'loud',
+  'quiet',
+  'big',
+  'small',
+  'old',
+];
 function pairs(n: number, seed: number) {
   const out: { instruction: string; response: string; label: number }[] = [];
   let s = seed;
@@ -87,11 +104,23 @@ describe('the stand-in graph', () => {
     const graph = new BagOfEmbeddingsGraph(PRESETS.tiny, { dropout: 0.3 });
     const weights = new Map([...forgedWeights('tiny', 7)].map(([n, w]) => [n, w.data.slice()]));
     const grads = new Map([...weights].map(([n, w]) => [n, new Float32Array(w.length)]));
-    const data = { count: 3, ids: Int32Array.of(0, 50, 60, 2, 0, 70, 2, 0, 50, 50, 80, 2), offsets: Uint32Array.of(0, 4, 7, 12), labels: Float32Array.of(0.2, 0.9, 0.5), pairTypeId: 0, padId: 1 };
+    const data = {
+      count: 3,
+      ids: Int32Array.of(0, 50, 60, 2, 0, 70, 2, 0, 50, 50, 80, 2),
+      offsets: Uint32Array.of(0, 4, 7, 12),
+      labels: Float32Array.of(0.2, 0.9, 0.5),
+      pairTypeId: 0,
+      padId: 1,
+    };
     const batch = buildMicroBatch(Uint32Array.of(0, 1, 2), data, 1 / 3);
     await graph.accumulate(batch, weights, grads, 12345, undefined);
     const h = 1e-2;
-    for (const [name, idx] of [['classifier.out_proj.bias', 0], ['classifier.out_proj.weight', 5], ['roberta.embeddings.word_embeddings.weight', 50 * 32 + 3], ['roberta.embeddings.word_embeddings.weight', 80 * 32 + 31]] as const) {
+    for (const [name, idx] of [
+      ['classifier.out_proj.bias', 0],
+      ['classifier.out_proj.weight', 5],
+      ['roberta.embeddings.word_embeddings.weight', 50 * 32 + 3],
+      ['roberta.embeddings.word_embeddings.weight', 80 * 32 + 31],
+    ] as const) {
       const w = weights.get(name)!;
       const x = w[idx];
       w[idx] = x + h;
@@ -116,7 +145,15 @@ describe('adapt() around the stand-in graph', () => {
     events = [];
     made = [];
     out = join(root, 'out-full');
-    result = await adapt({ ...RUN, model: tinyDir, data: trainPath, eval: devPath, out, openGraph: BagOfEmbeddingsGraph.factory(made), onEvent: (e) => events.push(e) });
+    result = await adapt({
+      ...RUN,
+      model: tinyDir,
+      data: trainPath,
+      eval: devPath,
+      out,
+      openGraph: BagOfEmbeddingsGraph.factory(made),
+      onEvent: (e) => events.push(e),
+    });
   });
 
   it('runs ceil(rows x epochs / (batch x accum)) steps at the linear warmup schedule and learns', () => {
@@ -145,9 +182,18 @@ describe('adapt() around the stand-in graph', () => {
 
   it('writes a model folder: the base config and tokenizer, the graph and safetensors of the trained weights, adapt.json', async () => {
     expect(result.out).toBe(out);
-    expect((await readdir(out)).sort()).toEqual(['adapt.json', 'config.json', 'model.safetensors', 'onnx', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect((await readdir(out)).sort()).toEqual([
+      'adapt.json',
+      'config.json',
+      'model.safetensors',
+      'onnx',
+      'special_tokens_map.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     expect(await readdir(join(out, 'onnx'))).toEqual(['model.onnx']);
-    for (const f of ['config.json', 'tokenizer.json']) expect((await readFile(join(out, f))).equals(await readFile(join(tinyDir, f)))).toBe(true);
+    for (const f of ['config.json', 'tokenizer.json'])
+      expect((await readFile(join(out, f))).equals(await readFile(join(tinyDir, f)))).toBe(true);
     const trained = await safetensors(join(out, 'model.safetensors'));
     const fromOnnx = (await readOnnxWeights(join(out, 'onnx', 'model.onnx'), PRESETS.tiny)).weights;
     const base = forgedWeights('tiny', 7);
@@ -160,7 +206,14 @@ describe('adapt() around the stand-in graph', () => {
     // The stand-in trains these three only; AdamW leaves a parameter with a zero gradient exactly where it was.
     expect(moved.sort()).toEqual(['classifier.out_proj.bias', 'classifier.out_proj.weight', 'roberta.embeddings.word_embeddings.weight']);
     const meta = JSON.parse(await readFile(join(out, 'adapt.json'), 'utf8'));
-    expect(meta).toMatchObject({ format: 'cappy-adapt', steps: 12, loss: result.losses, lr: result.lrs, evalBefore: result.evalBefore, evalAfter: result.evalAfter });
+    expect(meta).toMatchObject({
+      format: 'cappy-adapt',
+      steps: 12,
+      loss: result.losses,
+      lr: result.lrs,
+      evalBefore: result.evalBefore,
+      evalAfter: result.evalAfter,
+    });
     expect(meta.settings).toMatchObject({ lr: 5e-2, batchSize: 4, gradAccum: 2, epochs: 3, dropout: 0.1, seed: 3, shuffle: true });
     expect(meta.data.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(meta.base.forged).toMatchObject({ preset: 'tiny', seed: 7 });
@@ -179,7 +232,12 @@ describe('adapt() around the stand-in graph', () => {
       const { Tokenizer } = await import('../../lib/tokenizer/index.js');
       const tok = await Tokenizer.fromFile(join(out, 'tokenizer.json'), { maxLength: 512, truncation: 'longest_first' });
       const ids = rows.map((r) => Array.from(tok.encode(r.instruction, r.response).ids));
-      const want = referenceLogits(PRESETS.tiny, W, ids, ids.map((x) => x.map(() => 1)));
+      const want = referenceLogits(
+        PRESETS.tiny,
+        W,
+        ids,
+        ids.map((x) => x.map(() => 1)),
+      );
       got.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThan(1e-4));
     } finally {
       await scorer.dispose();
@@ -203,7 +261,16 @@ describe('interrupt and resume', () => {
       return g;
     };
     const events: AdaptEvent[] = [];
-    const err = await adapt({ ...RUN, model: tinyDir, data: trainPath, eval: devPath, out, openGraph: factory, signal: controller.signal, onEvent: (e) => events.push(e) }).catch((e: unknown) => e);
+    const err = await adapt({
+      ...RUN,
+      model: tinyDir,
+      data: trainPath,
+      eval: devPath,
+      out,
+      openGraph: factory,
+      signal: controller.signal,
+      onEvent: (e) => events.push(e),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AbortError);
     expect((err as Error).message).toMatch(/stopped after step 5 of 12; checkpoint in .*resumed\.checkpoint/);
     expect(events.at(-1)).toMatchObject({ type: 'checkpoint', step: 5, reason: 'abort' });
@@ -213,10 +280,14 @@ describe('interrupt and resume', () => {
     expect(ckpt.losses).toEqual(ref.losses.slice(0, 5));
 
     // Settings and data are checked against the checkpoint.
-    await expect(adapt({ resume: `${out}.checkpoint`, lr: 1e-3, openGraph: BagOfEmbeddingsGraph.factory() })).rejects.toThrow(/--lr 0\.001 differs from the checkpoint's 0\.05/);
+    await expect(adapt({ resume: `${out}.checkpoint`, lr: 1e-3, openGraph: BagOfEmbeddingsGraph.factory() })).rejects.toThrow(
+      /--lr 0\.001 differs from the checkpoint's 0\.05/,
+    );
     const other = join(root, 'other.jsonl');
     await writeFile(other, jsonl(pairs(32, 77)));
-    await expect(adapt({ resume: `${out}.checkpoint`, data: other, openGraph: BagOfEmbeddingsGraph.factory() })).rejects.toThrow(/is not the data the checkpoint/);
+    await expect(adapt({ resume: `${out}.checkpoint`, data: other, openGraph: BagOfEmbeddingsGraph.factory() })).rejects.toThrow(
+      /is not the data the checkpoint/,
+    );
 
     // Everything else comes from the checkpoint.
     const resumed = await adapt({ resume: `${out}.checkpoint`, openGraph: BagOfEmbeddingsGraph.factory() });
@@ -258,7 +329,14 @@ describe('bad input: a typed error, nothing at --out', () => {
   async function refused(options: AdaptOptions, message: RegExp) {
     const out = join(root, `refused-${Math.random().toString(36).slice(2)}`);
     let opened = 0;
-    const err = await adapt({ ...RUN, model: tinyDir, data: trainPath, out, ...options, openGraph: async (c, o) => (opened++, new BagOfEmbeddingsGraph(c, o)) }).catch((e: unknown) => e);
+    const err = await adapt({
+      ...RUN,
+      model: tinyDir,
+      data: trainPath,
+      out,
+      ...options,
+      openGraph: async (c, o) => (opened++, new BagOfEmbeddingsGraph(c, o)),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as InvalidInputError).code).toBe('INVALID_INPUT');
     expect((err as Error).message).toMatch(message);
@@ -288,11 +366,22 @@ describe('bad input: a typed error, nothing at --out', () => {
     const out = join(root, 'occupied');
     await mkdir(out);
     await writeFile(join(out, 'config.json'), '{"other": true}\n');
-    const err = await adapt({ ...RUN, model: tinyDir, data: trainPath, out, openGraph: BagOfEmbeddingsGraph.factory() }).catch((e: unknown) => e);
+    const err = await adapt({ ...RUN, model: tinyDir, data: trainPath, out, openGraph: BagOfEmbeddingsGraph.factory() }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toMatch(/already holds another model; choose another folder or pass --overwrite/);
     expect(await readFile(join(out, 'config.json'), 'utf8')).toBe('{"other": true}\n');
-    await adapt({ ...RUN, epochs: 1, model: tinyDir, data: trainPath, out, overwrite: true, dtype: ['fp32', 'int8'], openGraph: BagOfEmbeddingsGraph.factory() });
+    await adapt({
+      ...RUN,
+      epochs: 1,
+      model: tinyDir,
+      data: trainPath,
+      out,
+      overwrite: true,
+      dtype: ['fp32', 'int8'],
+      openGraph: BagOfEmbeddingsGraph.factory(),
+    });
     expect(JSON.parse(await readFile(join(out, 'adapt.json'), 'utf8')).steps).toBe(4);
     expect((await readdir(join(out, 'onnx'))).sort()).toEqual(['model.onnx', 'model_int8.onnx']);
     const int8 = await Scorer.load(out, { dtype: 'int8', intraOpThreads: 1 });

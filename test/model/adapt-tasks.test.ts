@@ -25,7 +25,8 @@ writeFileSync(tasks, WORDS.map((w) => JSON.stringify({ instruction: `${w}: say i
 let fake: FakeLlm;
 beforeAll(async () => {
   fake = await startFakeLlm();
-  fake.text = (prompt, _body, serial) => `${serial % 2 ? prompt.split(':')[0] : WORDS[serial % WORDS.length]} ${serial % 3 ? 'please' : ''}`.trim();
+  fake.text = (prompt, _body, serial) =>
+    `${serial % 2 ? prompt.split(':')[0] : WORDS[serial % WORDS.length]} ${serial % 3 ? 'please' : ''}`.trim();
 });
 afterAll(async () => {
   await fake.close();
@@ -52,7 +53,7 @@ describe('adapt({ tasks }) and --resume', () => {
     threads: 1,
   });
 
-  it('stops after step 2 with a checkpoint naming the pairs; the resumed run asks the LLM nothing and ends in the unstopped run\'s bytes', async () => {
+  it("stops after step 2 with a checkpoint naming the pairs; the resumed run asks the LLM nothing and ends in the unstopped run's bytes", async () => {
     const out = join(root, 'stopped');
     const checkpoint = `${out}.checkpoint`;
     const ac = new AbortController();
@@ -69,7 +70,9 @@ describe('adapt({ tasks }) and --resume', () => {
     // Another tasks file, or other --pairs, is not the run the checkpoint holds.
     const otherTasks = join(root, 'other.jsonl');
     writeFileSync(otherTasks, '{"instruction":"x: say it","references":["x"]}\n');
-    await expect(adapt({ ...common(), tasks: otherTasks, out, resume: checkpoint })).rejects.toThrow(/--tasks .*other\.jsonl is not the file the checkpoint's pairs were made from/);
+    await expect(adapt({ ...common(), tasks: otherTasks, out, resume: checkpoint })).rejects.toThrow(
+      /--tasks .*other\.jsonl is not the file the checkpoint's pairs were made from/,
+    );
     await expect(adapt({ ...common(), out, pairs: join(root, 'elsewhere.jsonl'), resume: checkpoint })).rejects.toThrow(InvalidInputError);
 
     fake.requests.length = 0;
@@ -92,7 +95,13 @@ describe('adapt({ tasks }) and --resume', () => {
 
   it("dev task rows without candidates get the LLM's, written to <out>.dev-tasks.jsonl and evaluated on; rows with their own keep them", async () => {
     const dev = join(root, 'dev.jsonl');
-    writeFileSync(dev, ['{"instruction":"apple: say it again","references":["apple"]}', '{"instruction":"river: say it","references":["river"],"candidates":["river","stone"]}'].join('\n') + '\n');
+    writeFileSync(
+      dev,
+      [
+        '{"instruction":"apple: say it again","references":["apple"]}',
+        '{"instruction":"river: say it","references":["river"],"candidates":["river","stone"]}',
+      ].join('\n') + '\n',
+    );
     const out = join(root, 'with-dev');
     fake.requests.length = 0;
     const events: AdaptEvent[] = [];
@@ -101,7 +110,10 @@ describe('adapt({ tasks }) and --resume', () => {
     expect(fake.requests.map((r) => (r.body.messages as { content: string }[])[0].content)).toEqual(Array(5).fill('apple: say it again'));
     expect(fake.requests.map((r) => r.body.temperature)).toEqual([0, 1, 0.9, 1, 1]);
     const rowsPath = `${out}.dev-tasks.jsonl`;
-    const rows = readFileSync(rowsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(rowsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const answered = fake.requests.length; // one answer per request here (n = 1 for each setting)
     expect(rows[0]).toEqual({ instruction: 'apple: say it again', references: ['apple'], candidates: rows[0].candidates });
     expect(rows[0].candidates).toHaveLength(answered);
@@ -113,7 +125,13 @@ describe('adapt({ tasks }) and --resume', () => {
     expect(res.evalBefore!.bestOfN).toMatchObject({ rows: 2, candidates: answered + 2 });
     // The figures are over the written rows' candidates (Rouge-L, tested against rouge_score's cases elsewhere).
     const mean = (f: (r: { candidates: string[]; references: string[] }) => number) => rows.reduce((t, r) => t + f(r), 0) / rows.length;
-    expect(res.evalAfter!.bestOfN!.firstCandidate).toBeCloseTo(mean((r) => rougeLBest(r.candidates[0], r.references)), 12);
-    expect(res.evalAfter!.bestOfN!.oracle).toBeCloseTo(mean((r) => Math.max(...r.candidates.map((c) => rougeLBest(c, r.references)))), 12);
+    expect(res.evalAfter!.bestOfN!.firstCandidate).toBeCloseTo(
+      mean((r) => rougeLBest(r.candidates[0], r.references)),
+      12,
+    );
+    expect(res.evalAfter!.bestOfN!.oracle).toBeCloseTo(
+      mean((r) => Math.max(...r.candidates.map((c) => rougeLBest(c, r.references)))),
+      12,
+    );
   }, 120_000);
 });

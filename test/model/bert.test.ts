@@ -149,7 +149,7 @@ describe('BERT score parity with onnxruntime-node', () => {
     expect(new Set(Array.from(got, (x) => x.toFixed(6))).size).toBeGreaterThan(pairs.length / 2);
   });
 
-  it('scoreIds feeds the caller\'s segment ids, and zeros without them', async () => {
+  it("scoreIds feeds the caller's segment ids, and zeros without them", async () => {
     const len = Math.max(...ROWS.map((r) => r.ids.length));
     const ids = new BigInt64Array(ROWS.length * len);
     const mask = new BigInt64Array(ROWS.length * len);

@@ -48,7 +48,10 @@ describe('cappy CLI', () => {
       .join('\n');
     const r = cappy(['score', '--model', dir], { input });
     expect(r.code).toBe(0);
-    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const out = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(out.length).toBe(pairs.length);
     const scorer = await Scorer.load(dir);
     const expected = await scorer.scoreBatch(pairs);

@@ -32,7 +32,11 @@ let scorer: Scorer;
 const seen: { path: string; status: number; body: string }[] = [];
 const recording: typeof fetch = async (input, init) => {
   const r = await fetch(input, init);
-  seen.push({ path: new URL(String(input instanceof Request ? input.url : input)).pathname, status: r.status, body: await r.clone().text() });
+  seen.push({
+    path: new URL(String(input instanceof Request ? input.url : input)).pathname,
+    status: r.status,
+    body: await r.clone().text(),
+  });
   return r;
 };
 
@@ -55,23 +59,35 @@ describe(`cohere-ai ${version('cohere-ai')} CohereClient (v1)`, () => {
   it('rerank: strings, top_n, raw scores, in order', async () => {
     const expected = await scoresOf(texts);
     const r = await client().rerank({ model: 'cappy', query, documents: texts, topN: 3 });
-    const order = Array.from(expected, (s, i) => ({ s, i })).sort((a, b) => b.s - a.s).map((x) => x.i);
+    const order = Array.from(expected, (s, i) => ({ s, i }))
+      .sort((a, b) => b.s - a.s)
+      .map((x) => x.i);
     expect(r.results.map((x) => x.index)).toEqual(order.slice(0, 3));
     for (const x of r.results) expect(x.relevanceScore).toBeCloseTo(expected[x.index], 5);
   });
 
   it('object documents come back as given with return_documents; rank_fields scores `field: value` lines', async () => {
-    const documents: (string | Record<string, string>)[] = [{ title: 'Mars', text: 'The fourth planet, red with iron oxide.', source: 'wiki' }, { text: 'Venus is hot.' }, 'Jupiter is big.'];
+    const documents: (string | Record<string, string>)[] = [
+      { title: 'Mars', text: 'The fourth planet, red with iron oxide.', source: 'wiki' },
+      { text: 'Venus is hot.' },
+      'Jupiter is big.',
+    ];
     const r = await client().rerank({ model: 'cappy', query, documents, returnDocuments: true, rankFields: ['title', 'text'] });
     const byIndex = new Map(r.results.map((x) => [x.index, x]));
     expect(byIndex.get(0)!.document).toEqual(documents[0]);
     expect(byIndex.get(2)!.document).toEqual({ text: 'Jupiter is big.' });
-    const expected = await scoresOf(['title: Mars\ntext: The fourth planet, red with iron oxide.', 'text: Venus is hot.', 'text: Jupiter is big.']);
+    const expected = await scoresOf([
+      'title: Mars\ntext: The fourth planet, red with iron oxide.',
+      'text: Venus is hot.',
+      'text: Jupiter is big.',
+    ]);
     for (const [i, x] of byIndex) expect(x.relevanceScore).toBeCloseTo(expected[i], 5);
   });
 
   it('errors reach the caller as the SDK types them', async () => {
-    await expect(client().rerank({ model: 'rerank-english-v3.0', query, documents: texts }, { maxRetries: 0 })).rejects.toMatchObject({ statusCode: 404 });
+    await expect(client().rerank({ model: 'rerank-english-v3.0', query, documents: texts }, { maxRetries: 0 })).rejects.toMatchObject({
+      statusCode: 404,
+    });
     await expect(client().rerank({ model: 'cappy', query, documents: [] }, { maxRetries: 0 })).rejects.toMatchObject({ statusCode: 400 });
   });
 });
@@ -110,17 +126,27 @@ describe(`cohere-ai ${version('cohere-ai')} CohereClientV2`, () => {
 
 /** The cohere-ai that @langchain/cohere itself resolves (its own nested copy when it has one). */
 const langChainsCohereEntry = require.resolve('cohere-ai', { paths: [dirname(require.resolve('@langchain/cohere'))] });
-const LangChainsCohere = require(langChainsCohereEntry) as { CohereClient: new (o: object) => NonNullable<ConstructorParameters<typeof CohereRerank>[0]>['client'] };
-const langChainsCohereVersion = (JSON.parse(readFileSync(join(dirname(langChainsCohereEntry), 'package.json'), 'utf8')) as { version: string }).version;
+const LangChainsCohere = require(langChainsCohereEntry) as {
+  CohereClient: new (o: object) => NonNullable<ConstructorParameters<typeof CohereRerank>[0]>['client'];
+};
+const langChainsCohereVersion = (
+  JSON.parse(readFileSync(join(dirname(langChainsCohereEntry), 'package.json'), 'utf8')) as { version: string }
+).version;
 
 describe(`@langchain/cohere ${version('@langchain/cohere')} CohereRerank (with its cohere-ai ${langChainsCohereVersion})`, () => {
   it('compressDocuments keeps the top documents with their scores; rerank ranks strings', async () => {
     const expected = await scoresOf(texts);
     // LangChain depends on a cohere-ai of its own (nested under it); its CohereClient, pointed at this server, is what it runs with.
-    const reranker = new CohereRerank({ client: new LangChainsCohere.CohereClient({ token: 'unused', baseUrl: serve.url, fetch: recording }), model: 'cappy', topN: 2 });
+    const reranker = new CohereRerank({
+      client: new LangChainsCohere.CohereClient({ token: 'unused', baseUrl: serve.url, fetch: recording }),
+      model: 'cappy',
+      topN: 2,
+    });
     const docs = texts.map((t, i) => new Document({ pageContent: t, metadata: { i } }));
     const kept = await reranker.compressDocuments(docs, query);
-    const order = Array.from(expected, (s, i) => ({ s, i })).sort((a, b) => b.s - a.s).map((x) => x.i);
+    const order = Array.from(expected, (s, i) => ({ s, i }))
+      .sort((a, b) => b.s - a.s)
+      .map((x) => x.i);
     expect(kept.map((d) => d.metadata.i)).toEqual(order.slice(0, 2));
     for (const d of kept) expect(d.metadata.relevanceScore).toBeCloseTo(expected[d.metadata.i as number], 5);
     const ranked = await reranker.rerank(texts, query, { topN: 5 });
@@ -135,7 +161,10 @@ describe("every 200 the SDK clients received, under the SDK's own schemas", () =
     const ok = seen.filter((x) => x.status === 200);
     expect(ok.length).toBeGreaterThanOrEqual(6);
     for (const s of ok) {
-      expect(() => serializers[schema[s.path]].parseOrThrow(JSON.parse(s.body), { unrecognizedObjectKeys: 'passthrough' }), s.body).not.toThrow();
+      expect(
+        () => serializers[schema[s.path]].parseOrThrow(JSON.parse(s.body), { unrecognizedObjectKeys: 'passthrough' }),
+        s.body,
+      ).not.toThrow();
     }
   });
 });

@@ -16,7 +16,12 @@ const UPSTREAM_KEY = 'sk-upstream-own';
 const CLIENT_KEY = 'sk-client';
 const instruction = 'What is the weather like in the capital of France today?';
 const ask = { model: 'my-llm', messages: [{ role: 'user' as const, content: instruction }] };
-const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+const tools = [
+  {
+    type: 'function' as const,
+    function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+  },
+];
 
 let up: FakeUpstream;
 let serve: ServeProcess;
@@ -53,17 +58,38 @@ const argmax = (xs: number[]) => xs.indexOf(Math.max(...xs));
 // (random) model, so the city is picked by in-process scores: one for which
 // the tool call wins, one for which a text does.
 const plain = ['It is sunny and 21 degrees in Paris.', 'I cannot look that up.'];
-const call = (city: string) => ({ id: `call_${city}`, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } });
+const call = (city: string) => ({
+  id: `call_${city}`,
+  type: 'function',
+  function: { name: 'get_weather', arguments: JSON.stringify({ city }) },
+});
 const rendered = (city: string) => `get_weather(${JSON.stringify({ city })})`;
 const mixed = (city: string) => () => [
   { index: 0, message: { role: 'assistant', content: plain[0] }, logprobs: null, finish_reason: 'stop' },
   { index: 1, message: { role: 'assistant', content: null, tool_calls: [call(city)] }, logprobs: null, finish_reason: 'tool_calls' },
   { index: 2, message: { role: 'assistant', content: plain[1] }, logprobs: null, finish_reason: 'stop' },
 ];
-const CITIES = ['Paris', 'Lyon', 'Marseille', 'Toulouse', 'Nice', 'Nantes', 'Strasbourg', 'Montpellier', 'Bordeaux', 'Lille', 'Rennes', 'Reims', 'Le Havre', 'Toulon', 'Grenoble', 'Dijon'];
+const CITIES = [
+  'Paris',
+  'Lyon',
+  'Marseille',
+  'Toulouse',
+  'Nice',
+  'Nantes',
+  'Strasbourg',
+  'Montpellier',
+  'Bordeaux',
+  'Lille',
+  'Rennes',
+  'Reims',
+  'Le Havre',
+  'Toulon',
+  'Grenoble',
+  'Dijon',
+];
 async function cityWhere(toolWins: boolean): Promise<string> {
   const scores = await scoresOf([...plain, ...CITIES.map(rendered)]);
-  const i = CITIES.findIndex((_, k) => (scores[2 + k] > Math.max(scores[0], scores[1])) === toolWins);
+  const i = CITIES.findIndex((_, k) => scores[2 + k] > Math.max(scores[0], scores[1]) === toolWins);
   expect(i, `no city for which the tool call ${toolWins ? 'wins' : 'loses'} on this forged model`).toBeGreaterThanOrEqual(0);
   return CITIES[i];
 }
@@ -77,7 +103,10 @@ describe(`openai ${packageVersion('openai')} through the booster`, () => {
     const served = up.requests.length - 1;
     const texts = [0, 1, 2].map((k) => up.text(k, served));
     const scores = await scoresOf(texts);
-    const order = scores.map((s, i) => ({ s, i })).sort((a, b) => b.s - a.s).map((x) => x.i);
+    const order = scores
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => b.s - a.s)
+      .map((x) => x.i);
     expect(r.choices.map((c) => c.message.content)).toEqual([texts[order[0]], texts[order[1]]]);
     const boost = (r as unknown as { cappy_boost: { candidates: { score: number }[] } }).cappy_boost;
     boost.candidates.forEach((c, i) => expect(c.score).toBeCloseTo(scores[i], 5));
@@ -115,17 +144,24 @@ describe(`openai ${packageVersion('openai')} through the booster`, () => {
     const stream = client.chat.completions.stream({ ...ask, tools, stream: true });
     const final = await stream.finalChatCompletion();
     expect(final.choices[0].finish_reason).toBe('tool_calls');
-    expect(final.choices[0].message.tool_calls).toMatchObject([{ id: `call_${city}`, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } }]);
+    expect(final.choices[0].message.tool_calls).toMatchObject([
+      { id: `call_${city}`, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } },
+    ]);
   });
 
   it('streamed text with n and include_usage: chunks per answer, then usage', async () => {
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
-    for await (const c of await client.chat.completions.create({ ...ask, n: 2, stream: true, stream_options: { include_usage: true } })) chunks.push(c);
+    for await (const c of await client.chat.completions.create({ ...ask, n: 2, stream: true, stream_options: { include_usage: true } }))
+      chunks.push(c);
     const served = up.requests.length - 1;
     const texts = [0, 1, 2].map((k) => up.text(k, served));
     const scores = await scoresOf(texts);
-    const order = scores.map((s, i) => ({ s, i })).sort((a, b) => b.s - a.s).map((x) => x.i);
-    const content = (index: number) => chunks.flatMap((c) => c.choices.filter((ch) => ch.index === index).map((ch) => ch.delta.content ?? '')).join('');
+    const order = scores
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => b.s - a.s)
+      .map((x) => x.i);
+    const content = (index: number) =>
+      chunks.flatMap((c) => c.choices.filter((ch) => ch.index === index).map((ch) => ch.delta.content ?? '')).join('');
     expect([content(0), content(1)]).toEqual([texts[order[0]], texts[order[1]]]);
     expect(chunks.find((c) => c.usage)?.usage).toMatchObject({ total_tokens: 25 });
   });

@@ -23,7 +23,10 @@ let expected: Float32Array;
 
 beforeAll(async () => {
   const dir = inject('tinyModelDir');
-  serve = await startServe(['--model', `cappy=${dir}`, '--warmup-lengths', 'none', '--max-request-items', '64'], { ready: true, env: { CAPPY_API_KEY: KEY } });
+  serve = await startServe(['--model', `cappy=${dir}`, '--warmup-lengths', 'none', '--max-request-items', '64'], {
+    ready: true,
+    env: { CAPPY_API_KEY: KEY },
+  });
   scorer = await Scorer.load(dir);
   expected = await scorer.scoreBatch(texts.map((t) => [query, t] as const));
 });
@@ -34,7 +37,13 @@ afterAll(async () => {
 });
 
 /** A request with the key; the body is validated against `schema` (or TEI's ErrorResponse when not 2xx). */
-async function tei(method: 'GET' | 'POST', path: string, schema: TeiSchema, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${KEY}` }) {
+async function tei(
+  method: 'GET' | 'POST',
+  path: string,
+  schema: TeiSchema,
+  body?: unknown,
+  headers: Record<string, string> = { authorization: `Bearer ${KEY}` },
+) {
   const r = await fetch(serve.url + path, {
     method,
     headers: { 'content-type': 'application/json', ...headers },
@@ -58,9 +67,9 @@ describe(`@huggingface/inference ${HF_VERSION} textClassification on /predict`, 
   it('a single pair sent flat gets the flat answer TEI gives, which this client refuses (as against TEI itself)', async () => {
     const flat = await tei('POST', '/predict', 'predict-response', { inputs: [query, texts[0]] });
     expect(flat.json).toEqual([{ score: expect.any(Number), label: 'LABEL_0' }]);
-    await expect(textClassification({ endpointUrl: `${serve.url}/predict`, accessToken: KEY, inputs: [query, texts[0]] as unknown as string })).rejects.toThrow(
-      /malformed response/,
-    );
+    await expect(
+      textClassification({ endpointUrl: `${serve.url}/predict`, accessToken: KEY, inputs: [query, texts[0]] as unknown as string }),
+    ).rejects.toThrow(/malformed response/);
   });
 });
 
@@ -74,7 +83,8 @@ describe("TEI's routes against TEI's schemas", () => {
         expect(x.score).toBeCloseTo(sigmoid(expected[x.index]), 5);
         expect(x.text).toBe(texts[x.index]);
       }
-      for (const h of ['x-compute-time', 'x-tokenization-time', 'x-queue-time', 'x-inference-time', 'x-total-time']) expect(r.headers.get(h)).toMatch(/^\d+$/);
+      for (const h of ['x-compute-time', 'x-tokenization-time', 'x-queue-time', 'x-inference-time', 'x-total-time'])
+        expect(r.headers.get(h)).toMatch(/^\d+$/);
     }
     const raw = await tei('POST', '/rerank', 'rerank-response', { query, texts, raw_scores: true });
     for (const x of raw.json) expect(x.score).toBeCloseTo(expected[x.index], 5);
@@ -87,7 +97,11 @@ describe("TEI's routes against TEI's schemas", () => {
 
   it('/info is TEI Info, served_model_name included', async () => {
     const info = await tei('GET', '/info', 'info');
-    expect(info.json).toMatchObject({ model_id: 'cappy', served_model_name: 'cappy', model_type: { reranker: { id2label: { '0': 'LABEL_0' } } } });
+    expect(info.json).toMatchObject({
+      model_id: 'cappy',
+      served_model_name: 'cappy',
+      model_type: { reranker: { id2label: { '0': 'LABEL_0' } } },
+    });
   });
 
   it('/health is 200; GET / is health too', async () => {
@@ -103,8 +117,22 @@ describe("TEI's routes against TEI's schemas", () => {
     ['not JSON', 400, 'Validation', '/rerank', '{"query": ', undefined],
     ['a wrong JSON type', 422, 'Validation', '/rerank', { query: 7, texts }, undefined],
     ['a missing field', 422, 'Validation', '/predict', {}, undefined],
-    ['more items than max_request_items', 413, 'Validation', '/rerank', { query, texts: Array.from({ length: 65 }, (_, i) => `t${i}`) }, undefined],
-    ['an over-long pair with truncate=false', 422, 'Validation', '/rerank', { query, texts: ['word '.repeat(700)], truncate: false }, undefined],
+    [
+      'more items than max_request_items',
+      413,
+      'Validation',
+      '/rerank',
+      { query, texts: Array.from({ length: 65 }, (_, i) => `t${i}`) },
+      undefined,
+    ],
+    [
+      'an over-long pair with truncate=false',
+      422,
+      'Validation',
+      '/rerank',
+      { query, texts: ['word '.repeat(700)], truncate: false },
+      undefined,
+    ],
     ['a lone text where Cappy needs a pair', 422, 'Validation', '/predict', { inputs: 'one text' }, undefined],
     ['a model not served here', 404, 'Validation', '/rerank', { query, texts, model: 'bge-reranker' }, undefined],
   ] as const)('%s: %i %s', async (_what, status, type, path, body, headers) => {

@@ -63,7 +63,12 @@ interface ChildResult {
 
 function runChild(order: string, env: Record<string, string | undefined> = {}, ortNodeDir?: string) {
   const r = runJsonChild<ChildResult>('coexist-child.mjs', { dir, pairs: PAIRS, ids, order, rounds: ROUNDS, ortNodeDir }, { env });
-  const out = r.out ?? { ok: false, error: `no result (exit ${r.status}, signal ${r.signal}): ${r.stderr.slice(-2000)}`, rounds: [], events: [] };
+  const out = r.out ?? {
+    ok: false,
+    error: `no result (exit ${r.status}, signal ${r.signal}): ${r.stderr.slice(-2000)}`,
+    rounds: [],
+    events: [],
+  };
   return { ...out, signal: r.signal, stderr: r.stderr };
 }
 
@@ -116,7 +121,7 @@ describe('one process with onnxruntime-node', () => {
     });
   }
 
-  it("CAPPY_ORT_LOAD=reuse after onnxruntime-node shares its ORT 1.30 and scores the same", () => {
+  it('CAPPY_ORT_LOAD=reuse after onnxruntime-node shares its ORT 1.30 and scores the same', () => {
     const r = runChild('ort-first', { CAPPY_ORT_LOAD: 'reuse' });
     expectAllCorrect(r);
     expect(r.ort!.load).toBe('reuse');
@@ -131,7 +136,7 @@ describe('one process with onnxruntime-node', () => {
   });
 });
 
-describe("one process with transformers.js (its own API, local forged folder, no downloads)", () => {
+describe('one process with transformers.js (its own API, local forged folder, no downloads)', () => {
   for (const order of ['tfjs-first', 'cappy-first-tfjs']) {
     it(`${order}: both load, and both score right over ${ROUNDS} interleaved rounds`, () => {
       const r = runChild(order);

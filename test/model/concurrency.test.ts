@@ -23,7 +23,8 @@ afterAll(async () => {
 describe('10,000 concurrent calls', () => {
   it('each settles once with its own scores; random aborts reject or resolve correctly', async () => {
     const random = seededRandom(2024);
-    const text = (maxWords: number) => Array.from({ length: 1 + Math.floor(random() * maxWords) }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
+    const text = (maxWords: number) =>
+      Array.from({ length: 1 + Math.floor(random() * maxWords) }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
     // 10,000 calls: most are one pair (score), a quarter are 2..4 pairs (scoreBatch).
     const calls = Array.from({ length: 10_000 }, () => {
       const n = random() < 0.75 ? 1 : 2 + Math.floor(random() * 3);
@@ -77,7 +78,10 @@ describe('10,000 concurrent calls', () => {
 describe('planner', () => {
   it("'fifo' gives the same scores as 'padding-aware', with more padding on mixed lengths", async () => {
     const random = seededRandom(5);
-    const pairs = Array.from({ length: 400 }, (_, i) => [`q${i}`, 'word '.repeat(1 + Math.floor(random() * random() * 400))] as [string, string]);
+    const pairs = Array.from(
+      { length: 400 },
+      (_, i) => [`q${i}`, 'word '.repeat(1 + Math.floor(random() * random() * 400))] as [string, string],
+    );
     const fifo = await Scorer.load(inject('tinyModelDir'), { planner: 'fifo' });
     const a = await fifo.scoreBatch(pairs);
     const before = scorer.stats();

@@ -62,7 +62,7 @@ async function hfFolder(name: string, write: (dir: string) => Promise<void>): Pr
 const ROWS = [
   [0, 713, 16, 10, 1296, 2, 2, 2527, 2],
   [0, 50264, 4, 2],
-  [0, ...Array.from({ length: 60 }, (_, i) => (i * 7919) % 50260 + 4), 2],
+  [0, ...Array.from({ length: 60 }, (_, i) => ((i * 7919) % 50260) + 4), 2],
 ];
 
 async function logits(onnxPath: string): Promise<Float32Array> {

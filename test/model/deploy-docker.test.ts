@@ -73,7 +73,8 @@ const execForm = (args: string) => {
   return JSON.parse(args) as string[];
 };
 /** `ENV A=1 B=2` (as written here: no spaces inside values). */
-const envOf = (s: Stage) => Object.fromEntries(steps(s, 'ENV').flatMap((a) => a.split(/\s+/).map((kv) => kv.split('=') as [string, string])));
+const envOf = (s: Stage) =>
+  Object.fromEntries(steps(s, 'ENV').flatMap((a) => a.split(/\s+/).map((kv) => kv.split('=') as [string, string])));
 /** COPY's flags, sources and destination. */
 const copyOf = (args: string) => {
   const words = args.split(/\s+/);
@@ -82,7 +83,11 @@ const copyOf = (args: string) => {
   return { from: flags.find((f) => f.startsWith('--from='))?.slice(7), sources: rest.slice(0, -1), dest: rest.at(-1)! };
 };
 
-const serveEnv = new Set(buildProgram().commands.find((c) => c.name() === 'serve')!.options.map((o) => o.envVar));
+const serveEnv = new Set(
+  buildProgram()
+    .commands.find((c) => c.name() === 'serve')!
+    .options.map((o) => o.envVar),
+);
 const TOOLCHAIN = /\b(gcc|g\+\+|clang|cmake|make|ninja-build|build-essential|binutils)\b/;
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -112,7 +117,9 @@ describe.each([
     const expected = [{ from: 'build', sources: [app], dest: app }];
     if (variant === 'cuda') expected.unshift({ from: 'build', sources: ['/usr/local/bin/node'], dest: '/usr/local/bin/node' });
     expect(fromBuild).toEqual(expected);
-    expect(copies.filter((c) => c.from === undefined)).toEqual([{ from: undefined, sources: ['deploy/docker/healthcheck.mjs'], dest: `${app}/healthcheck.mjs` }]);
+    expect(copies.filter((c) => c.from === undefined)).toEqual([
+      { from: undefined, sources: ['deploy/docker/healthcheck.mjs'], dest: `${app}/healthcheck.mjs` },
+    ]);
     if (variant === 'cuda') expect(install).toMatch(/--with com\.github\.asus4\.onnxruntime\.linux-x64-gpu@0\.4\.9\b/);
   });
 
@@ -133,7 +140,7 @@ describe.each([
     expect(Number(/--start-period=(\d+)s/.exec(hc)![1])).toBeGreaterThanOrEqual(300);
   });
 
-  it('sets only variables the server reads, binds all interfaces, and drains within docker stop\'s 10 s', () => {
+  it("sets only variables the server reads, binds all interfaces, and drains within docker stop's 10 s", () => {
     const env = envOf(runtime);
     for (const k of Object.keys(env).filter((k) => k.startsWith('CAPPY_'))) {
       expect(serveEnv.has(k) || k === 'CAPPY_HOME', `${k} is not a cappy serve variable`).toBe(true);
@@ -152,7 +159,7 @@ describe('the build context and the documented paths', () => {
       .map((l) => l.trim())
       .filter((l) => l !== '' && !l.startsWith('#'));
 
-  it('the root .dockerignore (the legacy builder\'s) lists what the BuildKit files list, and keeps the heavy folders out', () => {
+  it("the root .dockerignore (the legacy builder's) lists what the BuildKit files list, and keeps the heavy folders out", () => {
     const rootList = patterns(join(root, '.dockerignore'));
     for (const f of ['Dockerfile.dockerignore', 'Dockerfile.cuda.dockerignore']) expect(patterns(join(docker, f)), f).toEqual(rootList);
     for (const heavy of ['.git', 'node_modules', 'build', 'build-*', 'dist', '**/*.tgz']) expect(rootList).toContain(heavy);
@@ -161,7 +168,11 @@ describe('the build context and the documented paths', () => {
       .filter((l) => /^[^/*]+\/$/.test(l))
       .map((l) => l.slice(0, -1));
     const covers = (p: string, dir: string) => p === dir || p === `**/${dir}` || (p.endsWith('*') && dir.startsWith(p.slice(0, -1)));
-    for (const dir of gitTop) expect(rootList.some((p) => covers(p, dir)), dir).toBe(true);
+    for (const dir of gitTop)
+      expect(
+        rootList.some((p) => covers(p, dir)),
+        dir,
+      ).toBe(true);
   });
 
   it('the Dockerfiles, docs/scale-out.md and the Kubernetes Deployment name the same model path', () => {
@@ -176,12 +187,12 @@ describe('the build context and the documented paths', () => {
 
   it('noexec is read from the mount table: the longest mount point holding the path, the later of two at one point', () => {
     const table = [
-        '22 1 0:21 / / rw,relatime - ext4 /dev/sda1 rw',
-        '30 22 0:30 / /var/cache/cappy rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw',
-        '31 22 0:31 / /tmp rw,nosuid,nodev,relatime - tmpfs tmpfs rw',
-        '32 22 0:32 / /srv/my\\040cache rw,noexec - tmpfs tmpfs rw',
-        '33 31 0:33 / /tmp/ro rw,noexec - tmpfs tmpfs rw',
-        '34 31 0:34 / /tmp/ro rw - tmpfs tmpfs rw',
+      '22 1 0:21 / / rw,relatime - ext4 /dev/sda1 rw',
+      '30 22 0:30 / /var/cache/cappy rw,nosuid,nodev,noexec,relatime - tmpfs tmpfs rw',
+      '31 22 0:31 / /tmp rw,nosuid,nodev,relatime - tmpfs tmpfs rw',
+      '32 22 0:32 / /srv/my\\040cache rw,noexec - tmpfs tmpfs rw',
+      '33 31 0:33 / /tmp/ro rw,noexec - tmpfs tmpfs rw',
+      '34 31 0:34 / /tmp/ro rw - tmpfs tmpfs rw',
     ].join('\n');
     expect(noexecIn(table, '/var/cache/cappy/ort/abc')).toBe(true);
     expect(noexecIn(table, '/var/cache/cappy')).toBe(true);
@@ -213,9 +224,17 @@ function stageRelease(rel: string): void {
   mkdirSync(stage);
   for (const f of ['package.json', 'README.md']) copyFileSync(join(root, 'packages', id, f), join(stage, f));
   copyFileSync(join(root, 'build', 'Release', 'cappy.node'), join(stage, 'cappy.node'));
-  const ortDir = join(dirname(createRequire(join(root, 'package.json')).resolve('com.github.asus4.onnxruntime/package.json')), 'Plugins', 'Linux', 'x64');
+  const ortDir = join(
+    dirname(createRequire(join(root, 'package.json')).resolve('com.github.asus4.onnxruntime/package.json')),
+    'Plugins',
+    'Linux',
+    'x64',
+  );
   for (const f of ['libonnxruntime.so', 'libonnxruntime_providers_shared.so']) copyFileSync(join(ortDir, f), join(stage, f));
-  writeFileSync(join(stage, 'build-info.json'), JSON.stringify({ platform: id, note: 'staged by test/model/deploy-docker.test.ts from a checkout build' }));
+  writeFileSync(
+    join(stage, 'build-info.json'),
+    JSON.stringify({ platform: id, note: 'staged by test/model/deploy-docker.test.ts from a checkout build' }),
+  );
   const pack = (dir: string) => {
     const r = run('npm', ['pack', '--json', '--pack-destination', rel], dir, cleanEnv());
     expect(r.status).toBe(0);
@@ -259,9 +278,12 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('the CPU 
     expect(r.status).toBe(0);
     // The runtime stage's COPY lines, replayed.
     for (const c of steps(runtime, 'COPY').map(copyOf)) {
-      for (const src of c.sources) cpSync(c.from === 'build' ? join(buildOut, src) : join(root, src), inRootfs(c.dest), { recursive: true });
+      for (const src of c.sources)
+        cpSync(c.from === 'build' ? join(buildOut, src) : join(root, src), inRootfs(c.dest), { recursive: true });
     }
-    const image = Object.fromEntries(Object.entries(envOf(runtime)).map(([k, v]) => [k, k === 'CAPPY_HOME' ? join(work, 'cappy-home') : v]));
+    const image = Object.fromEntries(
+      Object.entries(envOf(runtime)).map(([k, v]) => [k, k === 'CAPPY_HOME' ? join(work, 'cappy-home') : v]),
+    );
     const keep = Object.fromEntries(['HOME', 'TMPDIR', 'LANG'].filter((k) => process.env[k]).map((k) => [k, process.env[k]!]));
     // Only the image's variables, no CAPPY_ADDON_PATH or NODE_PATH leaking in; a PATH with Node, tini and no compiler.
     env = { ...keep, ...image, PATH: [noToolchain(), dirname(process.execPath), '/usr/bin', '/bin'].join(delimiter) };
@@ -286,7 +308,11 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('the CPU 
     const r = run(process.execPath, [bin, 'doctor', '--json'], rootfs, env);
     expect(r.status).toBe(0);
     const d = JSON.parse(r.stdout);
-    expect(d.addon).toMatchObject({ ok: true, origin: 'prebuilt', path: inRootfs('/app/node_modules/@cappy-engine/linux-x64-gnu/cappy.node') });
+    expect(d.addon).toMatchObject({
+      ok: true,
+      origin: 'prebuilt',
+      path: inRootfs('/app/node_modules/@cappy-engine/linux-x64-gnu/cappy.node'),
+    });
     expect(d.ort).toMatchObject({ ok: true, from: '@cappy-engine/linux-x64-gnu' });
     expect(d.scoring.ok).toBe(true);
     const demo = run(process.execPath, [bin, 'demo'], rootfs, env);
@@ -298,55 +324,86 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('the CPU 
   // tmpfs: ORT's copy is written, then cannot be mapped. Reproduced with a
   // real noexec tmpfs in a user and mount namespace (unshare -rm), where
   // this machine allows one; the uid/gid options are Docker's business.
-  it.runIf(canUnshare)('a read-only root: noexec mounts fail with the three recipes named; an exec mount and CAPPY_ORT_LOAD=plain work', () => {
-    const bin = inRootfs('/app/node_modules/cappy-engine/bin/cappy.js');
-    const home = join(work, 'ro-cache');
-    const tmp = join(work, 'ro-tmp');
-    mkdirSync(home, { recursive: true });
-    mkdirSync(tmp, { recursive: true });
-    const score = (opts: string, extra: Record<string, string> = {}) =>
-      spawnSync(
-        'unshare',
-        ['-rm', 'sh', '-c', `mount -t tmpfs -o ${opts} tmpfs "$0" && mount -t tmpfs -o ${opts} tmpfs "$1" && shift 2 && exec "$@"`, home, tmp, process.execPath, bin, 'score', '--model', inject('tinyModelDir')],
-        { input: '["Name a prime.", "7"]\n', encoding: 'utf8', timeout: 120_000, env: { ...env, CAPPY_HOME: home, TMPDIR: tmp, ...extra } },
+  it.runIf(canUnshare)(
+    'a read-only root: noexec mounts fail with the three recipes named; an exec mount and CAPPY_ORT_LOAD=plain work',
+    () => {
+      const bin = inRootfs('/app/node_modules/cappy-engine/bin/cappy.js');
+      const home = join(work, 'ro-cache');
+      const tmp = join(work, 'ro-tmp');
+      mkdirSync(home, { recursive: true });
+      mkdirSync(tmp, { recursive: true });
+      const score = (opts: string, extra: Record<string, string> = {}) =>
+        spawnSync(
+          'unshare',
+          [
+            '-rm',
+            'sh',
+            '-c',
+            `mount -t tmpfs -o ${opts} tmpfs "$0" && mount -t tmpfs -o ${opts} tmpfs "$1" && shift 2 && exec "$@"`,
+            home,
+            tmp,
+            process.execPath,
+            bin,
+            'score',
+            '--model',
+            inject('tinyModelDir'),
+          ],
+          {
+            input: '["Name a prime.", "7"]\n',
+            encoding: 'utf8',
+            timeout: 120_000,
+            env: { ...env, CAPPY_HOME: home, TMPDIR: tmp, ...extra },
+          },
+        );
+      const refused = score('noexec');
+      expect(refused.status, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/on a filesystem mounted noexec/);
+      for (const recipe of ['--tmpfs /var/cache/cappy:exec,uid=1000,gid=1000', '-v cappy-cache:/var/cache/cappy', 'CAPPY_ORT_LOAD=plain'])
+        expect(refused.stderr).toContain(recipe);
+      for (const [opts, extra] of [
+        ['exec', {}],
+        ['noexec', { CAPPY_ORT_LOAD: 'plain' }],
+      ] as const) {
+        const ok = score(opts, extra);
+        expect(ok.status, `${opts} ${JSON.stringify(extra)}: ${ok.stderr}`).toBe(0);
+        expect(JSON.parse(ok.stdout.trim())).toMatchObject({ index: 0, score: expect.any(Number) });
+      }
+    },
+    LONG,
+  );
+
+  it(
+    'the ENTRYPOINT + CMD serve; the HEALTHCHECK says healthy once ready; SIGTERM drains and exits 0',
+    async () => {
+      let argv = [...execForm(steps(runtime, 'ENTRYPOINT')[0]), ...execForm(steps(runtime, 'CMD')[0])].map((a) =>
+        a.startsWith('/app/') ? inRootfs(a) : a,
       );
-    const refused = score('noexec');
-    expect(refused.status, refused.stderr).toBe(2);
-    expect(refused.stderr).toMatch(/on a filesystem mounted noexec/);
-    for (const recipe of ['--tmpfs /var/cache/cappy:exec,uid=1000,gid=1000', '-v cappy-cache:/var/cache/cappy', 'CAPPY_ORT_LOAD=plain']) expect(refused.stderr).toContain(recipe);
-    for (const [opts, extra] of [['exec', {}], ['noexec', { CAPPY_ORT_LOAD: 'plain' }]] as const) {
-      const ok = score(opts, extra);
-      expect(ok.status, `${opts} ${JSON.stringify(extra)}: ${ok.stderr}`).toBe(0);
-      expect(JSON.parse(ok.stdout.trim())).toMatchObject({ index: 0, score: expect.any(Number) });
-    }
-  }, LONG);
+      // Without tini here, node is started as tini would exec it; the signal path is then one hop shorter.
+      if (!hasTini) argv = argv.slice(2);
+      else argv[0] = 'tini';
+      const serveEnvVars = { ...env, CAPPY_PORT: '0', CAPPY_HOST: '127.0.0.1', CAPPY_MODEL: `cappy=${inject('tinyModelDir')}` };
+      served = await startEntrypoint(argv[0] === 'node' ? process.execPath : argv[0], argv.slice(1), serveEnvVars, rootfs);
+      const port = new URL(served.base).port;
+      // The process the signal goes to is tini (PID 1 in the image), not node.
+      if (hasTini) expect(readFileSync(`/proc/${served.proc.pid}/comm`, 'utf8').trim()).toBe('tini');
+      const hc = steps(runtime, 'HEALTHCHECK')[0];
+      const check = execForm(hc.slice(hc.indexOf('CMD') + 3)).map((a) => (a.startsWith('/app/') ? inRootfs(a) : a));
+      const healthcheck = () => spawnSync(process.execPath, check.slice(1), { env: { ...env, CAPPY_PORT: port }, timeout: 30_000 }).status;
+      let status = healthcheck();
+      for (let i = 0; status !== 0 && i < 600; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        status = healthcheck();
+      }
+      expect(status, served.log()).toBe(0);
+      // The check fails where nothing answers: it is not always 0.
+      expect(spawnSync(process.execPath, check.slice(1), { env: { ...env, CAPPY_PORT: '1' }, timeout: 30_000 }).status).toBe(1);
 
-  it('the ENTRYPOINT + CMD serve; the HEALTHCHECK says healthy once ready; SIGTERM drains and exits 0', async () => {
-    let argv = [...execForm(steps(runtime, 'ENTRYPOINT')[0]), ...execForm(steps(runtime, 'CMD')[0])].map((a) => (a.startsWith('/app/') ? inRootfs(a) : a));
-    // Without tini here, node is started as tini would exec it; the signal path is then one hop shorter.
-    if (!hasTini) argv = argv.slice(2);
-    else argv[0] = 'tini';
-    const serveEnvVars = { ...env, CAPPY_PORT: '0', CAPPY_HOST: '127.0.0.1', CAPPY_MODEL: `cappy=${inject('tinyModelDir')}` };
-    served = await startEntrypoint(argv[0] === 'node' ? process.execPath : argv[0], argv.slice(1), serveEnvVars, rootfs);
-    const port = new URL(served.base).port;
-    // The process the signal goes to is tini (PID 1 in the image), not node.
-    if (hasTini) expect(readFileSync(`/proc/${served.proc.pid}/comm`, 'utf8').trim()).toBe('tini');
-    const hc = steps(runtime, 'HEALTHCHECK')[0];
-    const check = execForm(hc.slice(hc.indexOf('CMD') + 3)).map((a) => (a.startsWith('/app/') ? inRootfs(a) : a));
-    const healthcheck = () => spawnSync(process.execPath, check.slice(1), { env: { ...env, CAPPY_PORT: port }, timeout: 30_000 }).status;
-    let status = healthcheck();
-    for (let i = 0; status !== 0 && i < 600; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      status = healthcheck();
-    }
-    expect(status, served.log()).toBe(0);
-    // The check fails where nothing answers: it is not always 0.
-    expect(spawnSync(process.execPath, check.slice(1), { env: { ...env, CAPPY_PORT: '1' }, timeout: 30_000 }).status).toBe(1);
-
-    served.proc.kill('SIGTERM');
-    const code = await Promise.race([served.exited, new Promise((r) => setTimeout(() => r('no exit within 60 s'), 60_000))]);
-    expect(code, served.log()).toBe(0);
-    expect(served.log()).toMatch(/SIGTERM: draining/);
-    expect(served.log()).not.toMatch(/drain timeout .* passed/);
-  }, LONG);
+      served.proc.kill('SIGTERM');
+      const code = await Promise.race([served.exited, new Promise((r) => setTimeout(() => r('no exit within 60 s'), 60_000))]);
+      expect(code, served.log()).toBe(0);
+      expect(served.log()).toMatch(/SIGTERM: draining/);
+      expect(served.log()).not.toMatch(/drain timeout .* passed/);
+    },
+    LONG,
+  );
 });

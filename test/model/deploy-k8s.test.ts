@@ -47,7 +47,8 @@ const adapter = parse(readFileSync(join(k8s, 'prometheus-adapter-values.yaml'), 
 };
 
 const container = (r: Resource) => podSpecOf(r)!.containers[0];
-const envOf = (c: Resource): Record<string, string> => Object.fromEntries((c.env ?? []).map((e: { name: string; value: string }) => [e.name, e.value]));
+const envOf = (c: Resource): Record<string, string> =>
+  Object.fromEntries((c.env ?? []).map((e: { name: string; value: string }) => [e.name, e.value]));
 
 /** Each CLI command's flags and CAPPY_* variables, from the program itself (the option tables). */
 function commandOptions(name: string): { flags: Set<string>; env: Set<string> } | undefined {
@@ -122,26 +123,32 @@ describe('the batch Jobs against cappy score and cappy merge', () => {
   });
 
   const sharding = score.flags.has(SHARD_CONTRACT.shardFlag) && commandOptions('merge') !== undefined;
-  it.runIf(sharding)('the Jobs\' command lines, run pod by pod, give the unsharded output byte for byte', () => {
-    const dir = inject('tinyModelDir');
-    const remap = (a: string) => a.replace(/^\/data\//, `${work}/`);
-    const lines = Array.from({ length: 23 }, (_, i) => JSON.stringify({ instruction: `question ${i}`, response: `answer ${i} `.repeat(1 + (i % 5)), id: i }));
-    const input = join(work, 'in', 'pairs.jsonl');
-    for (const d of ['in', 'out']) mkdirSync(join(work, d), { recursive: true });
-    writeFileSync(input, lines.join('\n') + '\n');
-    const base = { ...process.env, CAPPY_HOME: inject('cappyHome'), CAPPY_MODEL: dir, CAPPY_INTRA_OP_THREADS: '1' };
-    const run = (argv: string[], extra: Record<string, string>) => {
-      const r = spawnSync(process.execPath, [cli, ...argv], { env: { ...base, ...extra }, encoding: 'utf8', timeout: 300_000 });
-      expect(r.status, r.stderr).toBe(0);
-    };
-    const n = scoreJob.spec.completions as number;
-    for (let i = 0; i < n; i++) run(args.map(remap), { [SHARD_CONTRACT.countEnv]: String(n), [SHARD_CONTRACT.indexEnv]: String(i) });
-    run((container(mergeJob).args as string[]).map(remap), envOf(container(mergeJob)));
-    const whole = join(work, 'whole.jsonl');
-    run(['score', '--input', input, '--output', whole], {});
-    const out = args[args.indexOf('--output') + 1];
-    expect(readFileSync(remap(out))).toEqual(readFileSync(whole));
-  }, 600_000);
+  it.runIf(sharding)(
+    "the Jobs' command lines, run pod by pod, give the unsharded output byte for byte",
+    () => {
+      const dir = inject('tinyModelDir');
+      const remap = (a: string) => a.replace(/^\/data\//, `${work}/`);
+      const lines = Array.from({ length: 23 }, (_, i) =>
+        JSON.stringify({ instruction: `question ${i}`, response: `answer ${i} `.repeat(1 + (i % 5)), id: i }),
+      );
+      const input = join(work, 'in', 'pairs.jsonl');
+      for (const d of ['in', 'out']) mkdirSync(join(work, d), { recursive: true });
+      writeFileSync(input, lines.join('\n') + '\n');
+      const base = { ...process.env, CAPPY_HOME: inject('cappyHome'), CAPPY_MODEL: dir, CAPPY_INTRA_OP_THREADS: '1' };
+      const run = (argv: string[], extra: Record<string, string>) => {
+        const r = spawnSync(process.execPath, [cli, ...argv], { env: { ...base, ...extra }, encoding: 'utf8', timeout: 300_000 });
+        expect(r.status, r.stderr).toBe(0);
+      };
+      const n = scoreJob.spec.completions as number;
+      for (let i = 0; i < n; i++) run(args.map(remap), { [SHARD_CONTRACT.countEnv]: String(n), [SHARD_CONTRACT.indexEnv]: String(i) });
+      run((container(mergeJob).args as string[]).map(remap), envOf(container(mergeJob)));
+      const whole = join(work, 'whole.jsonl');
+      run(['score', '--input', input, '--output', whole], {});
+      const out = args[args.indexOf('--output') + 1];
+      expect(readFileSync(remap(out))).toEqual(readFileSync(whole));
+    },
+    600_000,
+  );
 });
 
 describe('cappy serve started as the cpu pod starts it', () => {

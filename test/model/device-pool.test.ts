@@ -109,7 +109,7 @@ describe('two CPU sessions', () => {
     expect(pool.stats().queuedPairs).toBe(0);
   });
 
-  it('scoreIds runs on a pool and gives one session\'s bits', async () => {
+  it("scoreIds runs on a pool and gives one session's bits", async () => {
     const packed = await single.tokenizer.encodeBatchPacked([['a question', 'an answer with more words']]);
     const len = packed.offsets[1];
     const ids = BigInt64Array.from(packed.ids.slice(0, len), (x) => BigInt(x));

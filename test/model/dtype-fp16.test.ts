@@ -99,7 +99,9 @@ describe('fp16 graph (CPU)', () => {
     const optimized = join(dir, 'optimized.onnx');
     const s = await ort.InferenceSession.create(join(dir, 'onnx', 'model_fp16.onnx'), { optimizedModelFilePath: optimized });
     await s.release();
-    const model = ModelProto.decode(await readFile(optimized)) as unknown as { graph: { node: { opType: string; name: string; output: string[]; input: string[] }[] } };
+    const model = ModelProto.decode(await readFile(optimized)) as unknown as {
+      graph: { node: { opType: string; name: string; output: string[]; input: string[] }[] };
+    };
     const nodes = model.graph.node;
     const inserted = nodes.filter((n) => n.opType === 'Cast' && n.name.startsWith('InsertedPrecisionFreeCast'));
     const fedBy = new Set(inserted.flatMap((c) => c.output));

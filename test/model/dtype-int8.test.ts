@@ -83,7 +83,14 @@ describe('int8 graph', () => {
     const want = await runRows(ort, session, rows);
     await session.release();
     // Same build: the engine in a process of its own on onnxruntime-node's library.
-    const ortNodeLib = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime.so.1');
+    const ortNodeLib = join(
+      dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')),
+      'bin',
+      'napi-v6',
+      'linux',
+      'x64',
+      'libonnxruntime.so.1',
+    );
     const script = `
       import { Scorer } from 'cappy-engine';
       const s = await Scorer.load(${JSON.stringify(small)}, { dtype: 'int8', intraOpThreads: 1 });
@@ -127,12 +134,14 @@ describe('int8 graph', () => {
     try {
       // rank() as a user calls it, all sets at once (the micro-batcher merges them).
       const scoresOf = async (s: Scorer) =>
-        Promise.all(sets.map(async (set) => {
-          const ranked = await s.rank(set.instruction, set.candidates);
-          const scores = new Float32Array(K);
-          for (const r of ranked) scores[r.index] = r.score;
-          return scores;
-        }));
+        Promise.all(
+          sets.map(async (set) => {
+            const ranked = await s.rank(set.instruction, set.candidates);
+            const scores = new Float32Array(K);
+            for (const r of ranked) scores[r.index] = r.score;
+            return scores;
+          }),
+        );
       const t0 = performance.now();
       const ref = await scoresOf(fp32);
       const t1 = performance.now();

@@ -12,7 +12,20 @@
 // forged tiny model (random weights, not Cappy). The C ABI and Scorer.load
 // must resolve the same settings for the same folder. Built once for the file.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -26,13 +39,27 @@ const require = createRequire(import.meta.url);
 function has(cmd: string, args: string[]): boolean {
   return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 }
-const missing = [has('cmake', ['--version']) ? '' : 'cmake', has('c++', ['--version']) ? '' : 'c++', has('cc', ['--version']) ? '' : 'cc'].filter(Boolean);
+const missing = [
+  has('cmake', ['--version']) ? '' : 'cmake',
+  has('c++', ['--version']) ? '' : 'c++',
+  has('cc', ['--version']) ? '' : 'cc',
+].filter(Boolean);
 const skipReason = missing.length > 0 ? `skipped: ${missing.join(' and ')} not on PATH (needed to build the native library)` : '';
 const hasPython = has('python3', ['--version']);
 const hasPkgConfig = has('pkg-config', ['--version']);
 
-function run(cmd: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): SpawnSyncReturns<string> {
-  return spawnSync(cmd, args, { cwd: options.cwd ?? root, encoding: 'utf8', input: options.input, env: options.env ?? process.env, maxBuffer: 64 << 20 });
+function run(
+  cmd: string,
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, {
+    cwd: options.cwd ?? root,
+    encoding: 'utf8',
+    input: options.input,
+    env: options.env ?? process.env,
+    maxBuffer: 64 << 20,
+  });
 }
 function mustRun(cmd: string, args: string[], options: Parameters<typeof run>[2] = {}): string {
   const r = run(cmd, args, options);
@@ -91,20 +118,39 @@ describe.skipIf(skipReason !== '')(skipReason || 'the installed native library s
       chmodSync(join(shims, name), 0o755);
     }
     const installed = tarballInstall(join(work, 'project'));
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${shims}:${process.env.PATH}`, CAPPY_BUILD_DIR: join(work, 'build'), CAPPY_JOBS: String(availableParallelism()) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: `${shims}:${process.env.PATH}`,
+      CAPPY_BUILD_DIR: join(work, 'build'),
+      CAPPY_JOBS: String(availableParallelism()),
+    };
     delete env.ONNXRUNTIME_ROOT;
     delete env.CAPPY_SIMDJSON_DIR;
     mustRun('bash', [join(installed, 'scripts', 'install-core.sh'), prefix], { env });
     // The CMake consumer (C++), against the prefix only, linking libcappy.a.
     const consumerBuild = join(work, 'consumer');
-    mustRun('cmake', ['-S', join(root, 'examples', 'cmake-consumer'), '-B', consumerBuild, '-DCMAKE_BUILD_TYPE=Release',
-      `-DCMAKE_PREFIX_PATH=${prefix}`, '-DCAPPY_CONSUMER_STATIC=ON']);
+    mustRun('cmake', [
+      '-S',
+      join(root, 'examples', 'cmake-consumer'),
+      '-B',
+      consumerBuild,
+      '-DCMAKE_BUILD_TYPE=Release',
+      `-DCMAKE_PREFIX_PATH=${prefix}`,
+      '-DCAPPY_CONSUMER_STATIC=ON',
+    ]);
     mustRun('cmake', ['--build', consumerBuild]);
     consumer = join(consumerBuild, 'cappy-consumer');
     // The C example as a C-only project (LANGUAGES C), linking cappy::cappy_static.
     const cBuild = join(work, 'c-only-static');
-    mustRun('cmake', ['-S', join(root, 'examples', 'c'), '-B', cBuild, '-DCMAKE_BUILD_TYPE=Release', `-DCMAKE_PREFIX_PATH=${prefix}`,
-      '-DCAPPY_EXAMPLE_STATIC=ON']);
+    mustRun('cmake', [
+      '-S',
+      join(root, 'examples', 'c'),
+      '-B',
+      cBuild,
+      '-DCMAKE_BUILD_TYPE=Release',
+      `-DCMAKE_PREFIX_PATH=${prefix}`,
+      '-DCAPPY_EXAMPLE_STATIC=ON',
+    ]);
     mustRun('cmake', ['--build', cBuild]);
     cOnlyStatic = join(cBuild, 'cappy-score');
     if (hasPkgConfig) {
@@ -149,15 +195,30 @@ describe.skipIf(skipReason !== '')(skipReason || 'the installed native library s
 
   it('built from the tarballs without running Node or an ORT release folder, with ORT and its license beside libcappy', () => {
     expect(existsSync(nodeCalls) ? readFileSync(nodeCalls, 'utf8') : 'no node call').toBe('no node call');
-    for (const file of ['bin/cappy-score', 'include/cappy/cappy_c.h', 'include/cappy/cappy_errors.h', 'include/cappy/cappy_c.hpp',
-      'lib/libcappy.so', 'lib/libcappy.a', 'lib/libonnxruntime.so.1', 'lib/cmake/cappy/cappyConfig.cmake', 'lib/pkgconfig/cappy.pc',
-      'lib/pkgconfig/cappy-static.pc', 'share/doc/cappy/ONNXRUNTIME-LICENSE', 'share/doc/cappy/ONNXRUNTIME-ThirdPartyNotices.txt']) {
+    for (const file of [
+      'bin/cappy-score',
+      'include/cappy/cappy_c.h',
+      'include/cappy/cappy_errors.h',
+      'include/cappy/cappy_c.hpp',
+      'lib/libcappy.so',
+      'lib/libcappy.a',
+      'lib/libonnxruntime.so.1',
+      'lib/cmake/cappy/cappyConfig.cmake',
+      'lib/pkgconfig/cappy.pc',
+      'lib/pkgconfig/cappy-static.pc',
+      'share/doc/cappy/ONNXRUNTIME-LICENSE',
+      'share/doc/cappy/ONNXRUNTIME-ThirdPartyNotices.txt',
+    ]) {
       expect(existsSync(join(prefix, file)), file).toBe(true);
     }
-    expect(readFileSync(join(prefix, 'share/doc/cappy/ONNXRUNTIME-LICENSE'), 'utf8')).toMatch(/^MIT License\s+Copyright \(c\) Microsoft Corporation/);
+    expect(readFileSync(join(prefix, 'share/doc/cappy/ONNXRUNTIME-LICENSE'), 'utf8')).toMatch(
+      /^MIT License\s+Copyright \(c\) Microsoft Corporation/,
+    );
     // libcappy.so exports the C ABI and nothing else, and needs no simdjson (compiled in).
     const symbols = mustRun('nm', ['-D', '--defined-only', join(prefix, 'lib', 'libcappy.so')])
-      .split('\n').filter((l) => /\s[TDBR]\s/.test(l)).map((l) => l.trim().split(/\s+/).pop());
+      .split('\n')
+      .filter((l) => /\s[TDBR]\s/.test(l))
+      .map((l) => l.trim().split(/\s+/).pop());
     expect(symbols.length).toBeGreaterThan(10);
     expect(symbols.filter((s) => !s?.startsWith('cappy_'))).toEqual([]);
     expect(needed(join(prefix, 'lib', 'libcappy.so')).filter((n) => /simdjson|onnxruntime/.test(n))).toEqual([]);
@@ -196,15 +257,35 @@ describe.skipIf(skipReason !== '')(skipReason || 'the installed native library s
       try {
         const l = scorer.info.load;
         expect({
-          max_length: c.max_length, truncation: c.truncation, intra_op_threads: c.intra_op_threads, tokenizer_threads: c.tokenizer_threads,
-          max_batch_tokens: c.max_batch_tokens, max_batch_size: c.max_batch_size, pad_multiple: c.pad_multiple, sort_window: c.sort_window,
-          execution_provider: c.execution_provider, device_id: c.device_id, io_binding: c.io_binding === 1, pinned_buffers: c.pinned_buffers === 1,
-          batches_in_flight: c.batches_in_flight, trt: [c.trt_min_shape, c.trt_opt_shape, c.trt_max_shape],
+          max_length: c.max_length,
+          truncation: c.truncation,
+          intra_op_threads: c.intra_op_threads,
+          tokenizer_threads: c.tokenizer_threads,
+          max_batch_tokens: c.max_batch_tokens,
+          max_batch_size: c.max_batch_size,
+          pad_multiple: c.pad_multiple,
+          sort_window: c.sort_window,
+          execution_provider: c.execution_provider,
+          device_id: c.device_id,
+          io_binding: c.io_binding === 1,
+          pinned_buffers: c.pinned_buffers === 1,
+          batches_in_flight: c.batches_in_flight,
+          trt: [c.trt_min_shape, c.trt_opt_shape, c.trt_max_shape],
         }).toEqual({
-          max_length: l.maxLength, truncation: l.truncation, intra_op_threads: l.intraOpThreads, tokenizer_threads: l.tokenizerThreads,
-          max_batch_tokens: l.maxBatchTokens, max_batch_size: l.maxBatchSize, pad_multiple: l.padMultiple, sort_window: l.sortWindow,
-          execution_provider: l.executionProvider, device_id: l.deviceId, io_binding: l.ioBinding, pinned_buffers: l.pinnedBuffers,
-          batches_in_flight: l.batchesInFlight, trt: [l.trtMinShape, l.trtOptShape, l.trtMaxShape],
+          max_length: l.maxLength,
+          truncation: l.truncation,
+          intra_op_threads: l.intraOpThreads,
+          tokenizer_threads: l.tokenizerThreads,
+          max_batch_tokens: l.maxBatchTokens,
+          max_batch_size: l.maxBatchSize,
+          pad_multiple: l.padMultiple,
+          sort_window: l.sortWindow,
+          execution_provider: l.executionProvider,
+          device_id: l.deviceId,
+          io_binding: l.ioBinding,
+          pinned_buffers: l.pinnedBuffers,
+          batches_in_flight: l.batchesInFlight,
+          trt: [l.trtMinShape, l.trtOptShape, l.trtMaxShape],
         });
         expect(c.max_length).toBe(folder === small ? 128 : 512);
         expect(scorer.info.maxLength).toBe(c.max_length);

@@ -63,13 +63,22 @@ describe('cappy eval best-of-n', () => {
     expect(out.baseline).toBeCloseTo(baseline / rows.length, 9);
     expect(out.oracle).toBe(1); // candidate 1 equals the reference in every row
     // Not a TTY here: plain progress lines on stderr, ending at 100%.
-    const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('eval best-of-n:'));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('eval best-of-n:'));
     expect(lines.length).toBeGreaterThan(2);
     expect(lines.at(-1)).toBe('eval best-of-n: 1800/1800 pairs (100%)');
   });
 
   it('prints a readable table', () => {
-    const data = file('bon-small.jsonl', rows.slice(0, 5).map((r) => JSON.stringify(r)).join('\n'));
+    const data = file(
+      'bon-small.jsonl',
+      rows
+        .slice(0, 5)
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
     const r = cappy(['eval', 'best-of-n', '--model', dir(), '--data', data]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/random weights/);
@@ -97,7 +106,7 @@ describe('cappy eval best-of-n with two models and --stem', () => {
   }));
   const candidatesFile = () => file('bon-two.jsonl', rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 
-  it('--model base=DIR --model other=DIR2: each model\'s picks as its Scorer.choose, on the same candidates; one first-candidate and oracle figure', async () => {
+  it("--model base=DIR --model other=DIR2: each model's picks as its Scorer.choose, on the same candidates; one first-candidate and oracle figure", async () => {
     const other = join(tmp, 'tiny-seed8');
     await forgeModel({ preset: 'tiny', seed: 8, outDir: other });
     const data = candidatesFile();
@@ -126,7 +135,9 @@ describe('cappy eval best-of-n with two models and --stem', () => {
     expect(out.oracle).toBe(1);
     const text = cappy(['eval', 'best-of-n', '--model', `base=${dir()}`, '--model', `other=${other}`, '--data', data]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/first candidate \(baseline\)\s+\d+\.\d\d\nbest-of-n: base\s+\d+\.\d\d {2}\([+-]\d+\.\d\d on the first candidate\)\nbest-of-n: other\s+\d+\.\d\d .*\noracle \(best by Rouge-L\)\s+100\.00\n/);
+    expect(text.stdout).toMatch(
+      /first candidate \(baseline\)\s+\d+\.\d\d\nbest-of-n: base\s+\d+\.\d\d {2}\([+-]\d+\.\d\d on the first candidate\)\nbest-of-n: other\s+\d+\.\d\d .*\noracle \(best by Rouge-L\)\s+100\.00\n/,
+    );
     expect(text.stdout).toMatch(/Porter-stemmed/);
   });
 
@@ -158,7 +169,15 @@ describe('cappy eval mc', () => {
       gold: g % 4,
     }));
     const lines = groups.flatMap((g, gi) =>
-      g.options.map((o, k) => JSON.stringify({ group: gi, instruction: g.instruction, response: o, label: k === g.gold ? 1 : 0, dataset: gi % 2 ? 'odd' : 'even' })),
+      g.options.map((o, k) =>
+        JSON.stringify({
+          group: gi,
+          instruction: g.instruction,
+          response: o,
+          label: k === g.gold ? 1 : 0,
+          dataset: gi % 2 ? 'odd' : 'even',
+        }),
+      ),
     );
     const r = cappy(['eval', 'mc', '--model', dir(), '--data', file('mc.jsonl', lines.join('\n')), '--json']);
     expect(r.code).toBe(0);
@@ -174,7 +193,14 @@ describe('cappy eval mc', () => {
   });
 
   it('names the bad line', () => {
-    const r = cappy(['eval', 'mc', '--model', dir(), '--data', file('mc-bad.jsonl', '{"group":1,"instruction":"q","response":"r","label":1}\nnot json\n')]);
+    const r = cappy([
+      'eval',
+      'mc',
+      '--model',
+      dir(),
+      '--data',
+      file('mc-bad.jsonl', '{"group":1,"instruction":"q","response":"r","label":1}\nnot json\n'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/mc-bad\.jsonl: line 2: not valid JSON/);
   });
@@ -182,7 +208,20 @@ describe('cappy eval mc', () => {
 
 describe('cappy bench', () => {
   it('--json reports throughput, latency, padding, loop delay and the settings used', () => {
-    const r = cappy(['bench', '--model', dir(), '--lengths', 'fixed:40', '--pairs', '300', '--warmup', '10', '--concurrency', '8', '--json']);
+    const r = cappy([
+      'bench',
+      '--model',
+      dir(),
+      '--lengths',
+      'fixed:40',
+      '--pairs',
+      '300',
+      '--warmup',
+      '10',
+      '--concurrency',
+      '8',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.model.forged).toBe(true);

@@ -78,7 +78,11 @@ describe('forge output', () => {
     const id = basename(dir);
     const tokenizer = await AutoTokenizer.from_pretrained(id);
     const model = await AutoModelForSequenceClassification.from_pretrained(id, { dtype: 'fp32' });
-    const enc = tokenizer(['Hello world', 'Is this a longer instruction?'], { text_pair: ['yes', 'no, it is not'], padding: true, truncation: true });
+    const enc = tokenizer(['Hello world', 'Is this a longer instruction?'], {
+      text_pair: ['yes', 'no, it is not'],
+      padding: true,
+      truncation: true,
+    });
     const out = await model(enc);
     const rows = (enc.input_ids.tolist() as bigint[][]).map((r, i) =>
       r.filter((_, t) => (enc.attention_mask.tolist() as bigint[][])[i][t] === 1n).map(Number),
@@ -116,7 +120,9 @@ describe('forge output', () => {
     const dataSize = (await stat(join(out, 'onnx', 'model.onnx_data'))).size;
     expect(onnx.byteLength).toBeLessThan(64 * 1024);
     const model = ModelProto.toObject(ModelProto.decode(onnx)) as {
-      graph: { initializer: { name: string; dataLocation?: number; rawData?: Uint8Array; externalData?: { key: string; value: string }[] }[] };
+      graph: {
+        initializer: { name: string; dataLocation?: number; rawData?: Uint8Array; externalData?: { key: string; value: string }[] }[];
+      };
     };
     const external = model.graph.initializer.filter((t) => t.dataLocation === 1);
     expect(external.length).toBeGreaterThan(10);
@@ -153,9 +159,19 @@ describe('forge output', () => {
   });
 
   it('validates configs and presets', async () => {
-    expect(robertaConfig({ vocabSize: 100, hidden: 8, layers: 1, heads: 2, intermediate: 16 })).toMatchObject({ maxPositions: 514, padId: 1, layerNormEps: 1e-5, typeVocabSize: 1, numLabels: 1 });
+    expect(robertaConfig({ vocabSize: 100, hidden: 8, layers: 1, heads: 2, intermediate: 16 })).toMatchObject({
+      maxPositions: 514,
+      padId: 1,
+      layerNormEps: 1e-5,
+      typeVocabSize: 1,
+      numLabels: 1,
+    });
     expect(() => robertaConfig({ vocabSize: 100, hidden: 10, layers: 1, heads: 3, intermediate: 16 })).toThrow(/divisible/);
-    expect(Object.fromEntries(Object.entries(PRESETS).map(([k, c]) => [k, [c.hidden, c.layers, c.heads, c.intermediate, c.vocabSize, c.maxPositions]]))).toEqual({
+    expect(
+      Object.fromEntries(
+        Object.entries(PRESETS).map(([k, c]) => [k, [c.hidden, c.layers, c.heads, c.intermediate, c.vocabSize, c.maxPositions]]),
+      ),
+    ).toEqual({
       tiny: [32, 2, 2, 64, 50265, 514],
       small: [256, 4, 4, 1024, 50265, 514],
       base: [768, 12, 12, 3072, 50265, 514],
@@ -163,7 +179,12 @@ describe('forge output', () => {
       'bert-tiny': [32, 2, 2, 64, 4000, 512],
       'bert-minilm': [384, 6, 12, 1536, 30522, 512], // cross-encoder/ms-marco-MiniLM-L-6-v2's shape
     });
-    expect(robertaConfig({ family: 'bert', vocabSize: 100, hidden: 8, layers: 1, heads: 2, intermediate: 16 })).toMatchObject({ maxPositions: 512, padId: 0, layerNormEps: 1e-12, typeVocabSize: 2 });
+    expect(robertaConfig({ family: 'bert', vocabSize: 100, hidden: 8, layers: 1, heads: 2, intermediate: 16 })).toMatchObject({
+      maxPositions: 512,
+      padId: 0,
+      layerNormEps: 1e-12,
+      typeVocabSize: 2,
+    });
     await expect(forgeModel({ preset: 'huge' as never, seed: 1, outDir: join(scratch, 'x') })).rejects.toThrow(/preset/);
     await expect(forgeModel({ preset: 'tiny', seed: -1, outDir: join(scratch, 'x') })).rejects.toThrow(/seed/);
   });

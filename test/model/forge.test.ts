@@ -89,7 +89,9 @@ describe('forged RoBERTa graph', () => {
     }
     console.log(
       `forge vs reference: max |diff| = ${diff.toExponential(2)} over ${ROWS.length} padded rows; logits ${Array.from(got, (v) => v.toFixed(4))}\n` +
-        `  a graph with one mistake would miss by: ${Object.entries(misses).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`,
+        `  a graph with one mistake would miss by: ${Object.entries(misses)
+          .map(([k, v]) => `${k} ${v.toExponential(1)}`)
+          .join(', ')}`,
     );
     expect(diff).toBeLessThanOrEqual(TOL);
     expect(diff).toBeLessThanOrEqual(TIGHT);

@@ -28,7 +28,8 @@ afterAll(async () => {
 /** Seeded prose with the whitespace real text has: single and double spaces, tabs, line and paragraph breaks. */
 function longText(words: number, seed: number): string {
   const rand = seededRandom(seed);
-  const vocab = 'the model reads each answer , and . picks one for a question about rivers planets café naïve 東京 résumé 😀 don\'t (x) 42'.split(' ');
+  const vocab =
+    "the model reads each answer , and . picks one for a question about rivers planets café naïve 東京 résumé 😀 don't (x) 42".split(' ');
   const gaps = [' ', ' ', ' ', ' ', '  ', '\t', '\n', '\n\n', ' \n '];
   let out = '';
   for (let i = 0; i < words; i++) out += (i ? gaps[Math.floor(rand() * gaps.length)] : '') + vocab[Math.floor(rand() * vocab.length)];
@@ -50,7 +51,15 @@ function words(text: string): { start: number; word: string }[] {
   return out;
 }
 
-async function hfWindows(counter: HfTokenizer, query: string, doc: string, maxLength: number, pairSpecials: number, overlap: number, maxChunks: number) {
+async function hfWindows(
+  counter: HfTokenizer,
+  query: string,
+  doc: string,
+  maxLength: number,
+  pairSpecials: number,
+  overlap: number,
+  maxChunks: number,
+) {
   const count = async (t: string) => (await counter.encode(t, null, { addSpecialTokens: false })).getIds().length;
   const a = await count(query);
   const ws = words(doc);

@@ -31,7 +31,10 @@ describe('model references', () => {
     const byDir = await Scorer.load(tiny);
     try {
       expect(byId.info.model.dir).toBe(join(home, 'models', 'acme--tiny-scorer'));
-      const pairs: [string, string][] = [['What is 2+2?', '4'], ['Name a colour.', 'blue']];
+      const pairs: [string, string][] = [
+        ['What is 2+2?', '4'],
+        ['Name a colour.', 'blue'],
+      ];
       expect(Array.from(await byId.scoreBatch(pairs))).toEqual(Array.from(await byDir.scoreBatch(pairs)));
     } finally {
       await byId.dispose();

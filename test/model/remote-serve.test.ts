@@ -13,7 +13,10 @@ import { startServe, stopServe, type ServeProcess } from '../../support/serving.
 const root = resolve(import.meta.dirname, '..', '..');
 
 function pairsOf(n: number): [string, string][] {
-  return Array.from({ length: n }, (_, i) => [`instruction ${i}: ${'why '.repeat(i % 5)}`, `response ${i} ${'token '.repeat((i * 13) % 60)}`]);
+  return Array.from({ length: n }, (_, i) => [
+    `instruction ${i}: ${'why '.repeat(i % 5)}`,
+    `response ${i} ${'token '.repeat((i * 13) % 60)}`,
+  ]);
 }
 
 describe('RemoteScorer on three cappy serve processes', () => {
@@ -60,10 +63,26 @@ describe('RemoteScorer on three cappy serve processes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cappy-remote-cli-'));
     try {
       const input = join(dir, 'in.jsonl');
-      writeFileSync(input, pairsOf(400).map((p, i) => (i % 3 ? JSON.stringify(p) : JSON.stringify({ id: i, instruction: p[0], response: p[1] }))).join('\n') + '\n');
-      const run = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'cappy.js'), 'score', '--input', input, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      writeFileSync(
+        input,
+        pairsOf(400)
+          .map((p, i) => (i % 3 ? JSON.stringify(p) : JSON.stringify({ id: i, instruction: p[0], response: p[1] })))
+          .join('\n') + '\n',
+      );
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, [join(root, 'bin', 'cappy.js'), 'score', '--input', input, ...args], {
+          cwd: root,
+          encoding: 'utf8',
+          timeout: 120_000,
+        });
       const live = servers.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
-      const remote = run(['--output', join(dir, 'remote.jsonl'), ...live.flatMap((s) => ['--endpoint', s.url]), '--remote-batch-size', '32']);
+      const remote = run([
+        '--output',
+        join(dir, 'remote.jsonl'),
+        ...live.flatMap((s) => ['--endpoint', s.url]),
+        '--remote-batch-size',
+        '32',
+      ]);
       expect(remote.status, remote.stderr).toBe(0);
       const inProcess = run(['--output', join(dir, 'local.jsonl'), '--model', inject('tinyModelDir')]);
       expect(inProcess.status, inProcess.stderr).toBe(0);

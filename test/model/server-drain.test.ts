@@ -74,7 +74,16 @@ interface Outcome {
 describe('cappy serve drains on SIGTERM', () => {
   it('answers every accepted request in full and exits 0', async () => {
     const dir = inject('tinyModelDir');
-    const { proc, out, listening, exited } = startServe(['--model', dir, '--port', '0', '--max-concurrent-calls', '1', '--max-wait-ms', '0']);
+    const { proc, out, listening, exited } = startServe([
+      '--model',
+      dir,
+      '--port',
+      '0',
+      '--max-concurrent-calls',
+      '1',
+      '--max-wait-ms',
+      '0',
+    ]);
     const base = await listening;
 
     // Each request carries enough pairs that the wave takes a while to score.
@@ -171,7 +180,11 @@ describe('cappy serve drains on SIGTERM', () => {
 
 describe('what cappy serve says', () => {
   it('bound to every interface, it says so (not a loopback URL)', async () => {
-    const { proc, out, listening, exited } = startServe(['--model', inject('tinyModelDir'), '--port', '0', '--host', '0.0.0.0', '--warmup-lengths', 'none'], {}, /listening on http:\/\/0\.0\.0\.0:(\d+)/);
+    const { proc, out, listening, exited } = startServe(
+      ['--model', inject('tinyModelDir'), '--port', '0', '--host', '0.0.0.0', '--warmup-lengths', 'none'],
+      {},
+      /listening on http:\/\/0\.0\.0\.0:(\d+)/,
+    );
     const port = await listening;
     expect(out.stderr).toContain(`listening on http://0.0.0.0:${port} (every IPv4 interface; from this host: http://127.0.0.1:${port})`);
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
@@ -202,14 +215,28 @@ describe('what cappy serve says', () => {
   // kernel at exit, so on another machine the old code may pass by luck; the
   // fixed code can never print it.
   it('after the drain timeout it exits 1 once the cancelled native call is back, with no ONNX Runtime error', async () => {
-    const { proc, out, listening, exited } = startServe(['--model', inject('tinyModelDir'), '--port', '0', '--drain-timeout', '0.3', '--warmup-lengths', 'none']);
+    const { proc, out, listening, exited } = startServe([
+      '--model',
+      inject('tinyModelDir'),
+      '--port',
+      '0',
+      '--drain-timeout',
+      '0.3',
+      '--warmup-lengths',
+      'none',
+    ]);
     const base = await listening;
     const long = 'word '.repeat(600);
     const pairs = Array.from({ length: 2048 }, (_, i) => [`q ${i}`, long]);
-    const answer = fetch(base + '/score', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pairs }) });
+    const answer = fetch(base + '/score', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pairs }),
+    });
     // Until the request is read (counted once its body is parsed), then a moment for its native calls to start.
     const received = /te_request_count\{method="score"[^}]*\} 1/;
-    for (let i = 0; i < 400 && !received.test(await (await fetch(base + '/metrics')).text()); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 400 && !received.test(await (await fetch(base + '/metrics')).text()); i++)
+      await new Promise((r) => setTimeout(r, 25));
     await new Promise((r) => setTimeout(r, 150));
     proc.kill('SIGTERM');
     expect((await answer).status).toBe(503);

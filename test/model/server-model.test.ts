@@ -44,7 +44,9 @@ describe('routes match in-process scores', () => {
     const expected = await scorer.scoreBatch(texts.map((t) => [query, t] as const));
     const raw = JSON.parse((await post('/rerank', { query, texts, raw_scores: true })).text);
     expect(raw.map((x: { index: number }) => x.index)).toEqual(
-      Array.from(expected, (s, i) => ({ s, i })).sort((a, b) => b.s - a.s || a.i - b.i).map((x) => x.i),
+      Array.from(expected, (s, i) => ({ s, i }))
+        .sort((a, b) => b.s - a.s || a.i - b.i)
+        .map((x) => x.i),
     );
     for (const x of raw) expect(x.score).toBeCloseTo(expected[x.index], 5);
     const sig = JSON.parse((await post('/rerank', { query, texts })).text);
@@ -75,7 +77,10 @@ describe('routes match in-process scores', () => {
       body: pairs.map((p) => JSON.stringify(p)).join('\n'),
     });
     expect(r.status).toBe(200);
-    const lines = (await r.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await r.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3001);
     lines.slice(0, 3000).forEach((o, i) => {
       expect(o.index).toBe(i);

@@ -49,7 +49,16 @@ async function pairOfLength(tok: HfTokenizer, query: string, target: number): Pr
 describe('cappy serve with two models', () => {
   it('listens first (/live 200, /health 503 while loading and warming), then serves each model by name', async () => {
     const tiny = inject('tinyModelDir');
-    const served = await startServe(['--model', `tiny=${tiny}`, '--model', `bert=${bertDir}`, '--warmup-lengths', '16,512', '--warmup-batch-sizes', '1,32']);
+    const served = await startServe([
+      '--model',
+      `tiny=${tiny}`,
+      '--model',
+      `bert=${bertDir}`,
+      '--warmup-lengths',
+      '16,512',
+      '--warmup-batch-sizes',
+      '1,32',
+    ]);
     child = served.child;
     const base = served.url;
     const stderrNow = served.stderr;
@@ -79,7 +88,10 @@ describe('cappy serve with two models', () => {
     ];
     const [tinyScorer, bertScorer] = await Promise.all([Scorer.load(tiny), Scorer.load(bertDir)]);
     try {
-      for (const [name, scorer] of [['tiny', tinyScorer], ['bert', bertScorer]] as const) {
+      for (const [name, scorer] of [
+        ['tiny', tinyScorer],
+        ['bert', bertScorer],
+      ] as const) {
         const expected = await scorer.scoreBatch(pairs);
         const r = await postJson(base, '/score', { model: name, pairs });
         expect(r.status).toBe(200);
@@ -114,13 +126,16 @@ describe('cappy serve with two models', () => {
   });
 });
 
-describe('truncate=false counts with the model\'s own template', () => {
+describe("truncate=false counts with the model's own template", () => {
   it('a BERT pair of exactly max_input_length tokens is scored; one token more is a 422 (RoBERTa too)', async () => {
     const bert = await Scorer.load(bertDir);
     const roberta = await Scorer.load(inject('tinyModelDir'));
     const { app, post } = await listening({ bert, roberta });
     try {
-      for (const [name, dir, scorer] of [['bert', bertDir, bert], ['roberta', inject('tinyModelDir'), roberta]] as const) {
+      for (const [name, dir, scorer] of [
+        ['bert', bertDir, bert],
+        ['roberta', inject('tinyModelDir'), roberta],
+      ] as const) {
         const max = scorer.info.maxLength;
         expect(max).toBe(512);
         const tok = hfTokenizer(join(dir, 'tokenizer.json'));
@@ -175,7 +190,9 @@ describe('isolation with real scorers', () => {
       expect(last.status).toBe(200);
       expect(slow.stats().pairs - pairsBefore).toBe(16 * 256 + 1);
       latencies.sort((a, b) => a - b);
-      console.log(`fast model p50 ${latencies[5].toFixed(1)} ms, max ${latencies[9].toFixed(1)} ms while the slow model worked through 4096 pairs`);
+      console.log(
+        `fast model p50 ${latencies[5].toFixed(1)} ms, max ${latencies[9].toFixed(1)} ms while the slow model worked through 4096 pairs`,
+      );
       for (const r of await Promise.all(backlog)) expect(r.status).toBe(200);
     } finally {
       await app.cappy.drain();

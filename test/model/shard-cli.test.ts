@@ -19,7 +19,10 @@ function cappy(args: string[], env: Record<string, string> = {}) {
 
 /** `rows` rows, ids on every other one, blank lines between some (blank lines are not rows). */
 function inputText(rows: number): { text: string; pairs: [string, string][] } {
-  const pairs: [string, string][] = Array.from({ length: rows }, (_, i) => [`question ${i}?`, `answer ${'word '.repeat((i * 7) % 40)}${i}`]);
+  const pairs: [string, string][] = Array.from({ length: rows }, (_, i) => [
+    `question ${i}?`,
+    `answer ${'word '.repeat((i * 7) % 40)}${i}`,
+  ]);
   const lines = pairs.map((p, i) => (i % 2 ? JSON.stringify({ id: `row-${i}`, instruction: p[0], response: p[1] }) : JSON.stringify(p)));
   return { text: lines.map((l, i) => (i % 10 === 3 ? `\n${l}` : l)).join('\n') + '\n', pairs };
 }
@@ -40,7 +43,10 @@ describe('cappy score --shard / cappy merge', () => {
   });
 
   it('the unsharded output is the in-process Scorer, in order, with ids', async () => {
-    const rows = readFileSync(whole, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rows = readFileSync(whole, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const scorer = await Scorer.load(model());
     const expected = await scorer.scoreBatch(pairs);
     await scorer.dispose();
@@ -54,7 +60,10 @@ describe('cappy score --shard / cappy merge', () => {
     for (let i = 0; i < count; i++) {
       const r =
         i % 2
-          ? cappy(['score', '--model', model(), '--input', from, '--output', out], { JOB_COMPLETION_INDEX: String(i), CAPPY_SHARD_COUNT: String(count) })
+          ? cappy(['score', '--model', model(), '--input', from, '--output', out], {
+              JOB_COMPLETION_INDEX: String(i),
+              CAPPY_SHARD_COUNT: String(count),
+            })
           : cappy(['score', '--model', model(), '--input', from, '--output', out, '--shard', `${i}/${count}`]);
       expect(r.code, r.stderr).toBe(0);
     }
@@ -100,7 +109,8 @@ describe('cappy score --shard / cappy merge', () => {
 
   it('merge names a missing part; an empty input merges to an empty file', () => {
     const out = join(dir, 'gap.jsonl');
-    for (const i of [0, 2]) expect(cappy(['score', '--model', model(), '--input', input, '--output', out, '--shard', `${i}/3`]).code).toBe(0);
+    for (const i of [0, 2])
+      expect(cappy(['score', '--model', model(), '--input', input, '--output', out, '--shard', `${i}/3`]).code).toBe(0);
     const m = cappy(['merge', '--output', out]);
     expect(m.code).toBe(2);
     expect(m.stderr).toMatch(/MissingPartError \[SHARD\]: 1 of 3 part files missing: .*gap\.jsonl\.part-00001-of-00003/);
@@ -111,7 +121,8 @@ describe('cappy score --shard / cappy merge', () => {
     const emptyWhole = join(dir, 'empty-whole.jsonl');
     expect(cappy(['score', '--model', model(), '--input', empty, '--output', emptyWhole]).code).toBe(0);
     const emptyOut = join(dir, 'empty-out.jsonl');
-    for (const i of [0, 1]) expect(cappy(['score', '--model', model(), '--input', empty, '--output', emptyOut, '--shard', `${i}/2`]).code).toBe(0);
+    for (const i of [0, 1])
+      expect(cappy(['score', '--model', model(), '--input', empty, '--output', emptyOut, '--shard', `${i}/2`]).code).toBe(0);
     expect(cappy(['merge', '--output', emptyOut]).code).toBe(0);
     expect(readFileSync(emptyOut)).toEqual(readFileSync(emptyWhole));
     expect(readFileSync(emptyOut).length).toBe(0);

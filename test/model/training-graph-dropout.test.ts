@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ParameterSet } from '../../lib/adapt/contract.js';
-import { buildTrainingGraph, dropoutSiteCount, GraphSession, keepProbability, keeps, openTrainingGraph } from '../../lib/adapt/graph/index.js';
+import {
+  buildTrainingGraph,
+  dropoutSiteCount,
+  GraphSession,
+  keepProbability,
+  keeps,
+  openTrainingGraph,
+} from '../../lib/adapt/graph/index.js';
 import { forgedWeights, robertaConfig, type ModelFamily, type RobertaConfig } from '../../lib/forge/index.js';
 import { makeRows } from '../support/training-check.js';
 import { mulberry32 } from '../support/pairs.js';
@@ -20,7 +27,8 @@ beforeAll(() => {
   process.env.CAPPY_HOME = inject('cappyHome');
 });
 
-const small = (family: ModelFamily) => robertaConfig({ family, vocabSize: 40, hidden: 16, layers: 2, heads: 2, intermediate: 32, maxPositions: 40 });
+const small = (family: ModelFamily) =>
+  robertaConfig({ family, vocabSize: 40, hidden: 16, layers: 2, heads: 2, intermediate: 32, maxPositions: 40 });
 const paramsOf = (c: RobertaConfig, seed: number): ParameterSet => new Map([...forgedWeights(c, seed)].map(([k, w]) => [k, w.data]));
 const zerosLike = (w: ParameterSet): ParameterSet => new Map([...w].map(([k, v]) => [k, new Float32Array(v.length)]));
 const DROP_OPS = ['BitwiseXor', 'BitShift', 'BitwiseAnd', 'GreaterOrEqual', 'Where'];
@@ -58,7 +66,10 @@ describe.each([0.1, 0.5])('masks at p = %s', (p) => {
           { name: 'dropout_seed', data: Uint32Array.of(seed), shape: [] },
           ...[...weights].map(([name, data]) => ({ name, data, shape: layout.parameters.get(name)! })),
         ];
-        const res = await session.run(inputs, layout.masks.map((name) => ({ name })));
+        const res = await session.run(
+          inputs,
+          layout.masks.map((name) => ({ name })),
+        );
         out.push(res.map((m) => m.data as Uint8Array));
       }
       return out;
@@ -154,13 +165,20 @@ describe('training with dropout', () => {
       const rand = mulberry32(21);
       const h = 1e-3;
       let controlFailures = 0;
-      const names = ['roberta.embeddings.LayerNorm.weight', 'roberta.encoder.layer.0.attention.self.query.weight', 'roberta.encoder.layer.1.output.dense.weight', 'classifier.dense.weight', 'classifier.out_proj.bias'];
+      const names = [
+        'roberta.embeddings.LayerNorm.weight',
+        'roberta.encoder.layer.0.attention.self.query.weight',
+        'roberta.encoder.layer.1.output.dense.weight',
+        'classifier.dense.weight',
+        'classifier.out_proj.bias',
+      ];
       for (const name of names) {
         const p = weights.get(name)!;
         const u = Float64Array.from(p, () => rand() - 0.5);
         const norm = Math.hypot(...u);
         u.forEach((v, i) => (u[i] = v / norm));
-        const moved = (s: number) => new Map([...weights].map(([k, v]) => [k, k === name ? Float32Array.from(v, (x, i) => x + s * h * u[i]) : v]));
+        const moved = (s: number) =>
+          new Map([...weights].map(([k, v]) => [k, k === name ? Float32Array.from(v, (x, i) => x + s * h * u[i]) : v]));
         const truth = ((await loss(moved(1))) - (await loss(moved(-1)))) / (2 * h);
         const dot = (g: Float32Array) => g.reduce((s, v, i) => s + v * u[i], 0);
         const g = grads.get(name)!;

@@ -31,7 +31,8 @@ beforeAll(() => {
   process.env.CAPPY_HOME = inject('cappyHome');
 });
 
-const small = (family: ModelFamily) => robertaConfig({ family, vocabSize: 40, hidden: 16, layers: 2, heads: 2, intermediate: 32, maxPositions: 24 });
+const small = (family: ModelFamily) =>
+  robertaConfig({ family, vocabSize: 40, hidden: 16, layers: 2, heads: 2, intermediate: 32, maxPositions: 24 });
 const paramsOf = (c: RobertaConfig, seed: number): ParameterSet => new Map([...forgedWeights(c, seed)].map(([k, w]) => [k, w.data]));
 const zerosLike = (w: ParameterSet): ParameterSet => new Map([...w].map(([k, v]) => [k, new Float32Array(v.length)]));
 
@@ -54,7 +55,8 @@ function failures(checks: TensorCheck[]): string[] {
     const tol = 1e-4 * t.norm + 1e-6 * G;
     if (!(Math.abs(t.graph - t.truth) <= tol)) bad.push(`${t.name}: <g,u> ${t.graph} vs ${t.truth}`);
     const tolElement = 1e-4 * Math.abs(t.elements[0].graph) + 1e-6 * G;
-    for (const e of t.elements) if (!(Math.abs(e.graph - e.truth) <= tolElement)) bad.push(`${t.name}[${e.index}]: ${e.graph} vs ${e.truth}`);
+    for (const e of t.elements)
+      if (!(Math.abs(e.graph - e.truth) <= tolElement)) bad.push(`${t.name}[${e.index}]: ${e.graph} vs ${e.truth}`);
   }
   return bad;
 }
@@ -95,7 +97,9 @@ describe.each(['roberta', 'bert'] as const)('%s training graph', (family) => {
       const t = ctx.tape;
       const [x, gamma] = ctx.node.inputs;
       const centred = t.sub(x, t.reduceMean(x, [-1], true));
-      const r = t.emit('Reciprocal', [t.emit('Sqrt', [t.add(t.reduceMean(t.mul(centred, centred), [-1], true), t.like(x, c.layerNormEps))])]);
+      const r = t.emit('Reciprocal', [
+        t.emit('Sqrt', [t.add(t.reduceMean(t.mul(centred, centred), [-1], true), t.like(x, c.layerNormEps))]),
+      ]);
       const xhat = t.mul(centred, r);
       const g = t.mul(ctx.dys[0]!, gamma);
       return [t.mul(r, t.sub(g, t.mul(xhat, t.reduceMean(t.mul(g, xhat), [-1], true)))), out[1], out[2]];
@@ -110,7 +114,7 @@ describe.each(['roberta', 'bert'] as const)('%s training graph', (family) => {
     expect(failures(checks).length).toBeGreaterThan(10);
   });
 
-  it('adds into the caller\'s gradients: two accumulations are twice one, bit for bit, on 2 threads too', async () => {
+  it("adds into the caller's gradients: two accumulations are twice one, bit for bit, on 2 threads too", async () => {
     const r = makeRows(c, [6, 2, 4, 7], 7, 9);
     const tg = await openTrainingGraph(c, { dropout: 0, intraOpThreads: 2 });
     try {
@@ -139,28 +143,37 @@ describe.each(['roberta', 'bert'] as const)('%s training graph', (family) => {
   });
 });
 
-it.each(['roberta', 'bert'] as const)('%s: the padding_idx rows get no gradient, as torch gives them none, even where the true derivative is not 0', async (family) => {
-  const c = small(family);
-  const weights = paramsOf(c, 11);
-  // A pad id inside a row's real tokens (mask 1) makes the forward depend on
-  // that table row; torch's nn.Embedding(padding_idx) still gives it none.
-  const r = makeRows(c, [6, 4], 6, 2);
-  r.ids[0][3] = c.padId;
-  r.batch.inputIds[3] = BigInt(c.padId);
-  const tg = await openTrainingGraph(c, { dropout: 0, intraOpThreads: 1 });
-  try {
-    const grads = zerosLike(weights);
-    await tg.accumulate(r.batch, weights, grads, 0);
-    const row = (name: string, id: number) => grads.get(name)!.subarray(id * c.hidden, (id + 1) * c.hidden);
-    expect(row(`${family}.embeddings.word_embeddings.weight`, c.padId).every((v) => v === 0)).toBe(true);
-    if (family === 'roberta') expect(row('roberta.embeddings.position_embeddings.weight', c.padId).every((v) => v === 0)).toBe(true);
-    // ...while the reference's central difference along that row is not 0.
-    const [check] = checkGradients(c, float64Weights(weights, tg.parameterShapes), new Map([[`${family}.embeddings.word_embeddings.weight`, new Float32Array(c.vocabSize * c.hidden)]]), r, 1);
-    expect(Math.abs(check.truth)).toBeGreaterThan(1e-4);
-  } finally {
-    await tg.dispose();
-  }
-});
+it.each(['roberta', 'bert'] as const)(
+  '%s: the padding_idx rows get no gradient, as torch gives them none, even where the true derivative is not 0',
+  async (family) => {
+    const c = small(family);
+    const weights = paramsOf(c, 11);
+    // A pad id inside a row's real tokens (mask 1) makes the forward depend on
+    // that table row; torch's nn.Embedding(padding_idx) still gives it none.
+    const r = makeRows(c, [6, 4], 6, 2);
+    r.ids[0][3] = c.padId;
+    r.batch.inputIds[3] = BigInt(c.padId);
+    const tg = await openTrainingGraph(c, { dropout: 0, intraOpThreads: 1 });
+    try {
+      const grads = zerosLike(weights);
+      await tg.accumulate(r.batch, weights, grads, 0);
+      const row = (name: string, id: number) => grads.get(name)!.subarray(id * c.hidden, (id + 1) * c.hidden);
+      expect(row(`${family}.embeddings.word_embeddings.weight`, c.padId).every((v) => v === 0)).toBe(true);
+      if (family === 'roberta') expect(row('roberta.embeddings.position_embeddings.weight', c.padId).every((v) => v === 0)).toBe(true);
+      // ...while the reference's central difference along that row is not 0.
+      const [check] = checkGradients(
+        c,
+        float64Weights(weights, tg.parameterShapes),
+        new Map([[`${family}.embeddings.word_embeddings.weight`, new Float32Array(c.vocabSize * c.hidden)]]),
+        r,
+        1,
+      );
+      expect(Math.abs(check.truth)).toBeGreaterThan(1e-4);
+    } finally {
+      await tg.dispose();
+    }
+  },
+);
 
 it('spells x W^T as MatMul(x, Transpose(W)) or sums the tables in the graph (ScatterND) to the same gradients', async () => {
   const c = small('roberta');

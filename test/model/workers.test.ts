@@ -40,7 +40,11 @@ beforeAll(async () => {
 function scenario(name: string, extra: Record<string, unknown> = {}) {
   // The child's JSON: each scenario reads its own fields, whose shapes only the child script knows.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const r = runJsonChild<{ ok: boolean; error?: string; [k: string]: any }>('workers-main.mjs', { scenario: name, dir, pairs: PAIRS, ...extra }, { timeoutMs: 240_000 });
+  const r = runJsonChild<{ ok: boolean; error?: string; [k: string]: any }>(
+    'workers-main.mjs',
+    { scenario: name, dir, pairs: PAIRS, ...extra },
+    { timeoutMs: 240_000 },
+  );
   expect(r.signal, r.stderr).toBeNull();
   expect(r.status, r.stderr).toBe(0);
   expect(r.out?.error, r.stderr).toBeUndefined();

@@ -84,7 +84,14 @@ export async function startFakeLlm(): Promise<FakeLlm> {
           : { index: k, text, finish_reason: 'stop' };
       });
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: `fake-${fake.requests.length}`, object: chat ? 'chat.completion' : 'text_completion', model: body.model, choices }));
+      res.end(
+        JSON.stringify({
+          id: `fake-${fake.requests.length}`,
+          object: chat ? 'chat.completion' : 'text_completion',
+          model: body.model,
+          choices,
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

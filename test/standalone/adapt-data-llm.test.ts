@@ -45,7 +45,11 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
-const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LabelledPair);
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as LabelledPair);
 const noSleep = async () => undefined;
 const base = () => ({ tasks, llm: fake.url, llmModel: 'fake-model', cache, llmSleep: noSleep });
 
@@ -151,7 +155,14 @@ describe('retries', () => {
       if (p.phase === 'llm' && p.retry) retries.push(p.retry.status);
     };
     const out = join(dir, 'retried.jsonl');
-    const r = await makeAdaptData({ ...base(), out, samples: 4, llmConcurrency: 1, onProgress, llmSleep: async (ms) => void waits.push(ms) });
+    const r = await makeAdaptData({
+      ...base(),
+      out,
+      samples: 4,
+      llmConcurrency: 1,
+      onProgress,
+      llmSleep: async (ms) => void waits.push(ms),
+    });
     expect(retries).toEqual([429, 502, 503]); // a dropped connection reaches us as the client's 502
     expect(fake.requests).toHaveLength(15 + 3);
     expect(r.stats.llm).toMatchObject({ retries: 3, generated: 15 });
@@ -208,18 +219,24 @@ describe('failures: typed errors and no output', () => {
     expect(err).toBeInstanceOf(RemoteError);
     expect((err as LlmError).code).toBe('REMOTE');
     expect((err as LlmError).endpoint).toBe(url);
-    expect((err as Error).message).toMatch(new RegExp(`the LLM at ${url.replace(/[./]/g, '\\$&')} failed 3 times; last: 502 cannot reach upstream`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`the LLM at ${url.replace(/[./]/g, '\\$&')} failed 3 times; last: 502 cannot reach upstream`),
+    );
     expect(existsSync(out)).toBe(false);
     noTemp();
   });
 
   it('a refusal (400) is not retried and says what the server said, with a hint about --llm-extras', async () => {
-    fake.faults = [{ kind: 'status', status: 400, body: JSON.stringify({ error: { message: 'Unrecognized request argument supplied: top_k' } }) }];
+    fake.faults = [
+      { kind: 'status', status: 400, body: JSON.stringify({ error: { message: 'Unrecognized request argument supplied: top_k' } }) },
+    ];
     const out = join(dir, 'refused.jsonl');
     const err = await makeAdaptData({ ...base(), out, llmExtras: true, llmConcurrency: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmError);
     expect((err as LlmError).status).toBe(400);
-    expect((err as Error).message).toMatch(/refused the request with 400: Unrecognized request argument supplied: top_k \(--llm-extras sends top_k/);
+    expect((err as Error).message).toMatch(
+      /refused the request with 400: Unrecognized request argument supplied: top_k \(--llm-extras sends top_k/,
+    );
     expect(fake.requests).toHaveLength(1);
     expect(existsSync(out)).toBe(false);
   });
@@ -248,7 +265,10 @@ describe('`cappy adapt data --llm`', () => {
     process.stderr.write = ((s: string) => ((stderr += s), true)) as typeof process.stderr.write;
     process.env.CAPPY_LLM_MODEL = 'fake-model';
     try {
-      await program.parseAsync(['adapt', 'data', '--tasks', tasks, '--out', out, '--llm', fake.url, '--samples', '4', '--cache', cache, '--seed', '1'], { from: 'user' });
+      await program.parseAsync(
+        ['adapt', 'data', '--tasks', tasks, '--out', out, '--llm', fake.url, '--samples', '4', '--cache', cache, '--seed', '1'],
+        { from: 'user' },
+      );
     } finally {
       process.stderr.write = write;
       delete process.env.CAPPY_LLM_MODEL;

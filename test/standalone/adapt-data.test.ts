@@ -56,7 +56,15 @@ describe('the data construction, by hand', () => {
   //   (J2, y2)  -> 1, its own               -> skipped
   //   (K1, z1)  -> 0, its own (the only one) -> skipped
   // The 7th row repeats (I1, x1): kept once.
-  const draws: [number, number][] = [[3, 4], [0, 4], [2, 4], [0, 4], [1, 2], [1, 2], [0, 1]];
+  const draws: [number, number][] = [
+    [3, 4],
+    [0, 4],
+    [2, 4],
+    [0, 4],
+    [1, 2],
+    [1, 2],
+    [0, 1],
+  ];
 
   it('makes exactly these pairs with these labels, each once', () => {
     const { pairs, stats } = buildPairs(rows(), fileCandidates(rows()), { random: scripted(draws) });
@@ -87,7 +95,19 @@ describe('the data construction, by hand', () => {
     );
     const keys = pairs.map((p) => JSON.stringify([p.instruction, p.response]));
     expect(new Set(keys).size).toBe(keys.length);
-    expect(stats).toMatchObject({ rows: 7, tasks: 3, gold: 7, goldRepeats: 1, negatives: 3, negativesSkipped: 4, samples: 5, samplesSkipped: 3, emptyCandidates: 2, distinct: 15, written: 15 });
+    expect(stats).toMatchObject({
+      rows: 7,
+      tasks: 3,
+      gold: 7,
+      goldRepeats: 1,
+      negatives: 3,
+      negativesSkipped: 4,
+      samples: 5,
+      samplesSkipped: 3,
+      emptyCandidates: 2,
+      distinct: 15,
+      written: 15,
+    });
   });
 
   it('labels without stemming when asked: "dog runs" then shares nothing with "the dogs are running"', () => {
@@ -131,7 +151,18 @@ describe('seed and task grouping', () => {
     }
     // Over 200 seeds every allowed negative turns up, and no other: A's instructions take A's other references, J1 and J2 each other's, K1 none.
     expect([...seen].sort()).toEqual(
-      ['I1->the dogs are running', 'I1->x2', 'I1->x2b', 'I2->the dogs are running', 'I2->x1', 'I3->x1', 'I3->x2', 'I3->x2b', 'J1->y2', 'J2->y1'].sort(),
+      [
+        'I1->the dogs are running',
+        'I1->x2',
+        'I1->x2b',
+        'I2->the dogs are running',
+        'I2->x1',
+        'I3->x1',
+        'I3->x2',
+        'I3->x2b',
+        'J1->y2',
+        'J2->y1',
+      ].sort(),
     );
   });
 });
@@ -148,7 +179,9 @@ describe('bad input: typed errors that name the row', () => {
   it('references that are not strings', () => {
     expect(bad(`{"instruction":"q","references":["a",3]}`)).toThrow(/tasks\.jsonl: line 1: references\[1\] must be a string, got number/);
     expect(bad(`{"instruction":"q","references":"a"}`)).toThrow(/tasks\.jsonl: line 1: references must be an array of strings, got string/);
-    expect(bad(`${ok}\n{"instruction":"q","references":["a"],"candidates":[null]}`)).toThrow(/line 2: candidates\[0\] must be a string, got null/);
+    expect(bad(`${ok}\n{"instruction":"q","references":["a"],"candidates":[null]}`)).toThrow(
+      /line 2: candidates\[0\] must be a string, got null/,
+    );
   });
 
   it('an empty tasks file', () => {
@@ -189,7 +222,11 @@ describe('makeAdaptData and `cappy adapt data` without an LLM', () => {
     }
   }
 
-  const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LabelledPair);
+  const lines = (file: string) =>
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LabelledPair);
 
   it('writes what buildPairs makes, as {instruction, response, label, source} lines', async () => {
     const out = join(dir, 'lib.jsonl');

@@ -59,7 +59,9 @@ describe('readDevSet', () => {
     await expect(readDevSet(p, true)).rejects.toThrow(InvalidInputError);
     const bad = file('bad-ref.jsonl', '{"instruction":"q","references":[1],"candidates":["a"]}\n');
     await expect(readDevSet(bad, true)).rejects.toThrow(/line 1: references\[0\] must be a string, got number/);
-    await expect(readDevSet(file('t.jsonl', JSON.stringify(ROWS[0])), true, '--data')).rejects.toThrow(/--data .*t\.jsonl holds task rows .*give them as --tasks/);
+    await expect(readDevSet(file('t.jsonl', JSON.stringify(ROWS[0])), true, '--data')).rejects.toThrow(
+      /--data .*t\.jsonl holds task rows .*give them as --tasks/,
+    );
     await expect(readDevSet(file('empty.jsonl', ''), true)).rejects.toThrow(/--eval .*empty\.jsonl: no rows/);
   });
 });

@@ -128,7 +128,11 @@ describe('AdamW', () => {
     const split = new Map([['p', p0.slice()]]);
     const b = new AdamW(new Map([['p', 64]]), { weightDecay: 0.1 });
     for (const g of grads.slice(0, 3)) b.update(split, new Map([['p', g]]), 1e-2);
-    const saved = { step: b.state.step, expAvg: new Map([['p', b.state.expAvg.get('p')!.slice()]]), expAvgSq: new Map([['p', b.state.expAvgSq.get('p')!.slice()]]) };
+    const saved = {
+      step: b.state.step,
+      expAvg: new Map([['p', b.state.expAvg.get('p')!.slice()]]),
+      expAvgSq: new Map([['p', b.state.expAvgSq.get('p')!.slice()]]),
+    };
     const c = new AdamW(new Map([['p', 64]]), { weightDecay: 0.1 }, saved);
     for (const g of grads.slice(3)) c.update(split, new Map([['p', g]]), 1e-2);
     expect(Buffer.from(split.get('p')!.buffer).equals(Buffer.from(straight.get('p')!.buffer))).toBe(true);
@@ -154,7 +158,9 @@ describe('schedule: transformers.get_linear_schedule_with_warmup', () => {
   it('no warmup starts at the peak; warmup rounds as Python round() (ties to even)', () => {
     expect(linearWarmupFactor(0, 0, 7)).toBe(1);
     expect(linearWarmupFactor(6, 0, 7)).toBeCloseTo(1 / 7, 15);
-    expect([roundHalfEven(2.5), roundHalfEven(3.5), roundHalfEven(-2.5), roundHalfEven(2.4999), roundHalfEven(7)]).toEqual([2, 4, -2, 2, 7]);
+    expect([roundHalfEven(2.5), roundHalfEven(3.5), roundHalfEven(-2.5), roundHalfEven(2.4999), roundHalfEven(7)]).toEqual([
+      2, 4, -2, 2, 7,
+    ]);
     expect(warmupStepsFor(0.1, 25)).toBe(2); // round(2.5) == 2 in Python
     expect(warmupStepsFor(0.1, 35)).toBe(4); // 0.1 * 35 is 3.5000000000000004
     expect(warmupStepsFor(0.1, 1)).toBe(0);

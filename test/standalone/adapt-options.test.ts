@@ -25,7 +25,7 @@ describe('adapt options', () => {
     expect(doc).toContain('--no-stem');
   });
 
-  it('`cappy adapt --tasks` takes every flag of `cappy adapt data`, the data step\'s own entries with their checks', () => {
+  it("`cappy adapt --tasks` takes every flag of `cappy adapt data`, the data step's own entries with their checks", () => {
     for (const key of Object.keys(ADAPT_DATA_OPTIONS)) expect(Object.keys(ADAPT_OPTIONS), key).toContain(key);
     for (const key of DATA_STEP_KEYS) expect(ADAPT_OPTIONS[key], key).toBe(ADAPT_DATA_OPTIONS[key]);
     // The shared meaning of --stem: the same default in the recipe, the training and best-of-N.
@@ -36,7 +36,9 @@ describe('adapt options', () => {
 
   it('--lr takes decimal and scientific notation, and nothing else', () => {
     const lr = ADAPT_OPTIONS.lr;
-    expect(['2e-5', '0.00002', '.5', '1E-3', '+3e-4', ' 1e-2 '].map((t) => lr.parse(t, '--lr'))).toEqual([2e-5, 0.00002, 0.5, 1e-3, 3e-4, 1e-2]);
+    expect(['2e-5', '0.00002', '.5', '1E-3', '+3e-4', ' 1e-2 '].map((t) => lr.parse(t, '--lr'))).toEqual([
+      2e-5, 0.00002, 0.5, 1e-3, 3e-4, 1e-2,
+    ]);
     for (const bad of ['abc', '', '2e-5x', '0x10', 'Infinity', 'NaN', '-1e-5', '1e', '1,5']) {
       expect(() => lr.parse(bad, '--lr'), bad).toThrow(InvalidInputError);
     }
@@ -47,7 +49,19 @@ describe('adapt options', () => {
 
   it('defaults are the official recipe; ranges refuse what cannot train', () => {
     const r = resolveOptions(ADAPT_OPTIONS, {});
-    expect(r).toMatchObject({ lr: 2e-5, batchSize: 8, gradAccum: 16, warmupRatio: 0.1, weightDecay: 0, maxLength: 512, seed: 0, shuffle: true, dtype: ['fp32'], overwrite: false, device: 'cpu' });
+    expect(r).toMatchObject({
+      lr: 2e-5,
+      batchSize: 8,
+      gradAccum: 16,
+      warmupRatio: 0.1,
+      weightDecay: 0,
+      maxLength: 512,
+      seed: 0,
+      shuffle: true,
+      dtype: ['fp32'],
+      overwrite: false,
+      device: 'cpu',
+    });
     expect(r.epochs).toBeUndefined(); // 1 unless --train-size is given (settings.ts)
     expect(r.dropout).toBeUndefined(); // the config's
     expect(r.maxGradNorm).toBeUndefined();

@@ -25,14 +25,21 @@ function parse(bytes: Buffer) {
   const n = bytes.readBigUInt64LE(0);
   expect(n).toBeLessThan(100_000_000n);
   const headerText = bytes.subarray(8, 8 + Number(n)).toString('utf8');
-  const header = JSON.parse(headerText) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  const header = JSON.parse(headerText) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   return { n: Number(n), headerText, header, data: bytes.subarray(8 + Number(n)) };
 }
 
 describe('safetensors writer', () => {
   const rand = seededRandom(11);
   const tensors = [
-    { name: 'roberta.encoder.layer.0.attention.self.query.weight', shape: [3, 5], data: Float32Array.from({ length: 15 }, () => rand() - 0.5) },
+    {
+      name: 'roberta.encoder.layer.0.attention.self.query.weight',
+      shape: [3, 5],
+      data: Float32Array.from({ length: 15 }, () => rand() - 0.5),
+    },
     { name: 'classifier.out_proj.bias', shape: [1], data: Float32Array.of(0.25) },
     { name: 'classifier.dense.weight', shape: [2, 2], data: Float32Array.of(1, -2, 3.5, -0) },
     { name: 'a.scalar', shape: [], data: Float32Array.of(7) },
@@ -83,7 +90,11 @@ describe('safetensors writer', () => {
   });
 
   it('refuses a shape that does not match the data, and reserved or repeated names', async () => {
-    await expect(writeSafetensors(join(dir, 'bad.safetensors'), [{ name: 'x', shape: [2], data: Float32Array.of(1) }])).rejects.toThrow(/holds 2 values/);
-    await expect(writeSafetensors(join(dir, 'bad.safetensors'), [{ name: '__metadata__', shape: [1], data: Float32Array.of(1) }])).rejects.toThrow(/reserved/);
+    await expect(writeSafetensors(join(dir, 'bad.safetensors'), [{ name: 'x', shape: [2], data: Float32Array.of(1) }])).rejects.toThrow(
+      /holds 2 values/,
+    );
+    await expect(
+      writeSafetensors(join(dir, 'bad.safetensors'), [{ name: '__metadata__', shape: [1], data: Float32Array.of(1) }]),
+    ).rejects.toThrow(/reserved/);
   });
 });

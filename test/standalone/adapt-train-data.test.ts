@@ -12,7 +12,15 @@ import { buildBertTokenizerJson, buildRobertaTokenizerJson } from '../../lib/for
 import { Tokenizer } from '../../lib/tokenizer/index.js';
 import { readLabelledPairs } from '../../lib/adapt/data/jsonl.js';
 import { averageRanks, meanSquaredError, spearman } from '../../lib/adapt/data/metrics.js';
-import { buildMicroBatch, dropoutSeedFor, groupStep, planStep, streamOrder, totalStepsFor, type StreamSettings } from '../../lib/adapt/data/plan.js';
+import {
+  buildMicroBatch,
+  dropoutSeedFor,
+  groupStep,
+  planStep,
+  streamOrder,
+  totalStepsFor,
+  type StreamSettings,
+} from '../../lib/adapt/data/plan.js';
 import { encodeRows, splitPoint, type EncodedRows } from '../../lib/adapt/data/tokenize.js';
 import { makeCorpus } from '../../support/corpus.js';
 import { Hf } from '../../support/hf.js';
@@ -52,7 +60,11 @@ describe('labelled pairs (JSONL)', () => {
     ['array.jsonl', '["a","b"]\n', /array\.jsonl:1: expected an object/],
     ['missing.jsonl', '{"instruction":"a","label":1}\n', /missing\.jsonl:1: missing field "response"/],
     ['nolabel.jsonl', '\n{"instruction":"a","response":"b"}\n', /nolabel\.jsonl:2: missing field "label"/],
-    ['strlabel.jsonl', '{"instruction":"a","response":"b","label":"0.5"}\n', /strlabel\.jsonl:1: "label" must be a number, got the string "0\.5"/],
+    [
+      'strlabel.jsonl',
+      '{"instruction":"a","response":"b","label":"0.5"}\n',
+      /strlabel\.jsonl:1: "label" must be a number, got the string "0\.5"/,
+    ],
     ['nulllabel.jsonl', '{"instruction":"a","response":"b","label":null}\n', /"label" must be a number, got null/],
     ['inf.jsonl', '{"instruction":"a","response":"b","label":1e999}\n', /inf\.jsonl:1: "label" must be a finite number, got Infinity/],
     ['numtext.jsonl', '{"instruction":3,"response":"b","label":1}\n', /"instruction" must be a string, got number/],
@@ -64,7 +76,12 @@ describe('labelled pairs (JSONL)', () => {
   });
 
   it('counts labels outside [0, 1] and keeps them as they are', async () => {
-    const d = await readLabelledPairs(await file('wide.jsonl', '{"instruction":"a","response":"b","label":-0.5}\n{"instruction":"a","response":"b","label":2}\n{"instruction":"a","response":"b","label":1}\n'));
+    const d = await readLabelledPairs(
+      await file(
+        'wide.jsonl',
+        '{"instruction":"a","response":"b","label":-0.5}\n{"instruction":"a","response":"b","label":2}\n{"instruction":"a","response":"b","label":1}\n',
+      ),
+    );
     expect(d.outsideUnit).toBe(2);
     expect(d.rows.map((r) => r.label)).toEqual([-0.5, 2, 1]);
   });
@@ -193,8 +210,16 @@ describe('the row stream and its steps', () => {
   it('inside a step rows go longest first, so each micro-batch pads little; --no-shuffle keeps stream order', () => {
     const data = fakeEncoded([5, 9, 2, 9, 7, 3, 8, 1]);
     const rows = Uint32Array.from([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect(groupStep(rows, data, 3, true).map((g) => Array.from(g))).toEqual([[1, 3, 6], [4, 0, 5], [2, 7]]);
-    expect(groupStep(rows, data, 3, false).map((g) => Array.from(g))).toEqual([[0, 1, 2], [3, 4, 5], [6, 7]]);
+    expect(groupStep(rows, data, 3, true).map((g) => Array.from(g))).toEqual([
+      [1, 3, 6],
+      [4, 0, 5],
+      [2, 7],
+    ]);
+    expect(groupStep(rows, data, 3, false).map((g) => Array.from(g))).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7],
+    ]);
   });
 
   it('a micro-batch pads with the pad id to its longest row, mask 1 on real tokens', () => {

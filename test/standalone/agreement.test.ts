@@ -45,7 +45,9 @@ it('fails an error no larger than the noise that is aimed at the winners of deci
     return out;
   });
   const c = orderAgainstNoise(ref, aimed);
-  console.log(`noise: ${clean.flips} flips of ${clean.decidedSets} decided (bound ${clean.flipBound}); aimed: ${c.flips} of ${c.decidedSets} (bound ${c.flipBound}), margin ${clean.margin.toFixed(4)} -> ${c.margin.toFixed(4)}`);
+  console.log(
+    `noise: ${clean.flips} flips of ${clean.decidedSets} decided (bound ${clean.flipBound}); aimed: ${c.flips} of ${c.decidedSets} (bound ${c.flipBound}), margin ${clean.margin.toFixed(4)} -> ${c.margin.toFixed(4)}`,
+  );
   expect(c.margin).toBeLessThanOrEqual(clean.margin * 1.2);
   expect(c.flips).toBeGreaterThan(c.flipBound);
 });

@@ -25,8 +25,11 @@ it('node-gyp builds a working addon from binding.gyp', () => {
   // Node-API entry points are exported (see test/model/coexist.test.ts).
   const syms = spawnSync('readelf', ['-W', '--dyn-syms', addon], { encoding: 'utf8' });
   if (syms.status === 0) {
-    const exported = syms.stdout.split('\n').map((l) => l.trim().split(/\s+/))
-      .filter((f) => f.length >= 8 && /^\d+:$/.test(f[0]) && f[4] !== 'LOCAL' && f[6] !== 'UND').map((f) => f[7]);
+    const exported = syms.stdout
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length >= 8 && /^\d+:$/.test(f[0]) && f[4] !== 'LOCAL' && f[6] !== 'UND')
+      .map((f) => f[7]);
     expect(exported.sort()).toEqual(['napi_register_module_v1', 'node_api_module_get_api_version_v1']);
   }
 

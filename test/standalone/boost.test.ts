@@ -49,8 +49,16 @@ describe('chat completions', () => {
     const texts = [0, 1, 2, 3].map((k) => up.text(k, 0));
     const b = best('Name a prime number.', texts);
     const body = r.json();
-    expect(body).toMatchObject({ id: 'fake-0', object: 'chat.completion', model: 'my-llm', system_fingerprint: 'fp_fake', usage: { total_tokens: 30 } });
-    expect(body.choices).toEqual([{ index: 0, message: { role: 'assistant', content: texts[b] }, logprobs: null, finish_reason: b % 2 ? 'length' : 'stop' }]);
+    expect(body).toMatchObject({
+      id: 'fake-0',
+      object: 'chat.completion',
+      model: 'my-llm',
+      system_fingerprint: 'fp_fake',
+      usage: { total_tokens: 30 },
+    });
+    expect(body.choices).toEqual([
+      { index: 0, message: { role: 'assistant', content: texts[b] }, logprobs: null, finish_reason: b % 2 ? 'length' : 'stop' },
+    ]);
     expect(body.cappy_boost).toMatchObject({ scorer: 'fake-cappy', rendering: 'cappy-chat-v1', n: 4, mode: 'n', upstream_requests: 1 });
     expect(body.cappy_boost.candidates).toEqual(
       texts.map((text, index) => ({
@@ -69,7 +77,13 @@ describe('chat completions', () => {
     const { app } = boosted();
     const messages = [
       { role: 'system', content: 'Be brief.' },
-      { role: 'user', content: [{ type: 'text', text: 'What is 2+2?' }, { type: 'image_url', image_url: { url: 'x' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is 2+2?' },
+          { type: 'image_url', image_url: { url: 'x' } },
+        ],
+      },
       { role: 'assistant', content: '4.' },
       { role: 'user', content: 'And 3+3?' },
     ];
@@ -116,7 +130,9 @@ describe('chat completions', () => {
     const { app, scorer } = boosted();
     const body = (await post(app, '/v1/chat/completions', chat)).json();
     expect(scorer.callSizes).toEqual([1]);
-    expect(body.cappy_boost.candidates.map((c: { score: number }) => c.score)).toEqual(Array(4).fill(fakeScore('Name a prime number.', 'the same answer')));
+    expect(body.cappy_boost.candidates.map((c: { score: number }) => c.score)).toEqual(
+      Array(4).fill(fakeScore('Name a prime number.', 'the same answer')),
+    );
     expect(body.choices[0].message.content).toBe('the same answer');
   });
 });
@@ -130,7 +146,9 @@ describe('completions', () => {
     const texts = [0, 1, 2, 3].map((k) => up.text(k, 0));
     const body = r.json();
     expect(body.object).toBe('text_completion');
-    expect(body.choices).toEqual([{ index: 0, text: texts[best('The capital of France is', texts)], logprobs: null, finish_reason: 'stop' }]);
+    expect(body.choices).toEqual([
+      { index: 0, text: texts[best('The capital of France is', texts)], logprobs: null, finish_reason: 'stop' },
+    ]);
     expect(body.cappy_boost.rendering).toBe('cappy-prompt-v1');
     expect((await post(app, '/v1/completions', { prompt: ['a', 'b'] })).statusCode).toBe(422);
   });
@@ -141,7 +159,11 @@ describe('tool calls', () => {
   const call = (id: string, city: string) => ({ id, type: 'function', function: { name: 'get_weather', arguments: `{"city":"${city}"}` } });
   const rendered = (city: string) => `get_weather({"city":"${city}"})`;
   const instruction = 'What is the weather in the capital of France?';
-  const ask = { model: 'my-llm', messages: [{ role: 'user', content: instruction }], tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }] };
+  const ask = {
+    model: 'my-llm',
+    messages: [{ role: 'user', content: instruction }],
+    tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }],
+  };
   const plain = ['It is sunny.', 'I cannot check the weather.'];
   // A city for which the fake scorer ranks the tool call above both text answers, and one for which it does not.
   const cities = ['Paris', 'Lyon', 'Nice', 'Lille', 'Metz', 'Brest', 'Dijon', 'Tours', 'Caen', 'Reims'];
@@ -149,7 +171,12 @@ describe('tool calls', () => {
   const loses = cities.find((c) => plain.some((t) => fakeScore(instruction, rendered(c)) < fakeScore(instruction, t)))!;
   const mixed = (city: string) => () => [
     { index: 0, message: { role: 'assistant', content: plain[0] }, logprobs: null, finish_reason: 'stop' },
-    { index: 1, message: { role: 'assistant', content: null, tool_calls: [call('call_1', city)] }, logprobs: null, finish_reason: 'tool_calls' },
+    {
+      index: 1,
+      message: { role: 'assistant', content: null, tool_calls: [call('call_1', city)] },
+      logprobs: null,
+      finish_reason: 'tool_calls',
+    },
     { index: 2, message: { role: 'assistant', content: plain[1] }, logprobs: null, finish_reason: 'stop' },
   ];
 
@@ -159,7 +186,14 @@ describe('tool calls', () => {
     const { app } = boosted({ boostN: 3 });
     const body = (await post(app, '/v1/chat/completions', ask)).json();
     expect(up.requests[0].body.tools).toEqual(ask.tools); // tools pass through upstream
-    expect(body.choices).toEqual([{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call('call_1', wins)] }, logprobs: null, finish_reason: 'tool_calls' }]);
+    expect(body.choices).toEqual([
+      {
+        index: 0,
+        message: { role: 'assistant', content: null, tool_calls: [call('call_1', wins)] },
+        logprobs: null,
+        finish_reason: 'tool_calls',
+      },
+    ]);
     expect(body.cappy_boost.candidates.map((c: { text: string; score: number }) => [c.text, c.score])).toEqual([
       [plain[0], fakeScore(instruction, plain[0])],
       [rendered(wins), fakeScore(instruction, rendered(wins))],
@@ -173,7 +207,13 @@ describe('tool calls', () => {
     const { app } = boosted({ boostN: 3 });
     const body = (await post(app, '/v1/chat/completions', ask)).json();
     expect(body.choices[0].finish_reason).toBe('stop');
-    up.chatChoices = () => [{ index: 0, message: { role: 'assistant', content: 'Let me check.', tool_calls: [call('a', 'Paris'), call('b', 'Lyon')] }, finish_reason: 'tool_calls' }];
+    up.chatChoices = () => [
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'Let me check.', tool_calls: [call('a', 'Paris'), call('b', 'Lyon')] },
+        finish_reason: 'tool_calls',
+      },
+    ];
     const both = (await post(app, '/v1/chat/completions', { ...ask, cappy_boost: { n: 1 } })).json();
     expect(both.cappy_boost.candidates[0].text).toBe(`Let me check.\n${rendered('Paris')}\n${rendered('Lyon')}`);
   });
@@ -182,7 +222,11 @@ describe('tool calls', () => {
     up.chatChoices = mixed(wins);
     const { app } = boosted({ boostN: 3 });
     const text = (await post(app, '/v1/chat/completions', { ...ask, stream: true })).body;
-    const ev = text.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, '')).map((d) => (d === '[DONE]' ? d : JSON.parse(d)));
+    const ev = text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((e) => e.replace(/^data: /, ''))
+      .map((d) => (d === '[DONE]' ? d : JSON.parse(d)));
     expect(ev[0].choices[0].delta).toEqual({ role: 'assistant', content: null, tool_calls: [{ index: 0, ...call('call_1', wins) }] });
     expect(ev[1].choices[0]).toMatchObject({ delta: {}, finish_reason: 'tool_calls' });
   });
@@ -215,7 +259,11 @@ describe('stream: true', () => {
     const ev = events(r.body);
     const texts = [0, 1, 2, 3].map((k) => up.text(k, 0));
     const b = best('Name a prime number.', texts);
-    expect(ev[0]).toMatchObject({ id: 'fake-0', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: texts[b] }, finish_reason: null }] });
+    expect(ev[0]).toMatchObject({
+      id: 'fake-0',
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { role: 'assistant', content: texts[b] }, finish_reason: null }],
+    });
     expect(ev[1]).toMatchObject({ choices: [{ index: 0, delta: {}, finish_reason: b % 2 ? 'length' : 'stop' }] });
     expect(ev[2]).toMatchObject({ choices: [], usage: { total_tokens: 30 } });
     expect(ev[3]).toMatchObject({ choices: [], cappy_boost: { n: 4 } });
@@ -260,9 +308,15 @@ describe('failures', () => {
     expect(r.json()).toMatchObject({ error: { type: 'upstream_unreachable' } });
   });
 
-  it('a bad request is a 422 in OpenAI\'s error shape, before the upstream is asked', async () => {
+  it("a bad request is a 422 in OpenAI's error shape, before the upstream is asked", async () => {
     const { app } = boosted();
-    for (const body of [{}, { messages: [] }, { messages: [{ role: 'user', content: [{ type: 'image_url' }] }] }, { messages: chat.messages, n: 0 }, { messages: chat.messages, stream: 'yes' }]) {
+    for (const body of [
+      {},
+      { messages: [] },
+      { messages: [{ role: 'user', content: [{ type: 'image_url' }] }] },
+      { messages: chat.messages, n: 0 },
+      { messages: chat.messages, stream: 'yes' },
+    ]) {
       const r = await post(app, '/v1/chat/completions', body);
       expect(r.statusCode, JSON.stringify(body)).toBe(422);
       expect(r.json()).toEqual({ error: { message: expect.any(String), type: 'Validation', code: 'INVALID_REQUEST', param: null } });
@@ -280,12 +334,14 @@ describe('failures', () => {
   });
 
   it('--boost-model must name a served model', () => {
-    expect(() => createServer(new FakeScorer(), { boostUpstream: up.url, boostModel: 'nope' })).toThrow(/boostModel 'nope' is not among the models/);
+    expect(() => createServer(new FakeScorer(), { boostUpstream: up.url, boostModel: 'nope' })).toThrow(
+      /boostModel 'nope' is not among the models/,
+    );
   });
 });
 
 describe('keys', () => {
-  it('--boost-upstream-key goes upstream; the server\'s own key never does', async () => {
+  it("--boost-upstream-key goes upstream; the server's own key never does", async () => {
     const { app } = boosted({ apiKey: 'mine', boostUpstreamKey: 'theirs' });
     expect((await post(app, '/v1/chat/completions', chat)).statusCode).toBe(401);
     expect((await post(app, '/v1/chat/completions', chat)).json().error.code).toBe('UNAUTHORIZED');
@@ -296,13 +352,13 @@ describe('keys', () => {
     expect(up.requests[1].headers.authorization).toBeUndefined();
   });
 
-  it('without a server key, the client\'s Authorization header goes upstream as it came', async () => {
+  it("without a server key, the client's Authorization header goes upstream as it came", async () => {
     const { app } = boosted();
     await post(app, '/v1/chat/completions', chat, { authorization: 'Bearer sk-client' });
     expect(up.requests[0].headers.authorization).toBe('Bearer sk-client');
   });
 
-  it('--boost-upstream-key replaces the client\'s Authorization even when the server checks no key', async () => {
+  it("--boost-upstream-key replaces the client's Authorization even when the server checks no key", async () => {
     const { app } = boosted({ boostUpstreamKey: 'sk-operator' });
     await post(app, '/v1/chat/completions', chat, { authorization: 'Bearer sk-client' });
     expect(up.requests[0].headers.authorization).toBe('Bearer sk-operator');

@@ -72,12 +72,20 @@ describe('cappy pull', () => {
 describe('flags checked by the option tables', () => {
   it('cappy forge: --preset, --seed and --dtype, and their variables', async () => {
     await expect(run('forge')).rejects.toThrow(/--out/);
-    await expect(run('forge', '--out', join(dir, 'f'), '--preset', 'huge')).rejects.toThrow(/--preset must be one of tiny, small, base, large, bert-tiny, bert-minilm, got 'huge'/);
-    await expect(run('forge', '--out', join(dir, 'f'), '--seed', '1e3')).rejects.toThrow(/--seed must be an integer from 0 to 4294967295, got '1e3'/);
-    await expect(run('forge', '--out', join(dir, 'f'), '--dtype', 'fp32,int4')).rejects.toThrow(/--dtype must be one of fp32, fp16, int8, got 'int4'/);
+    await expect(run('forge', '--out', join(dir, 'f'), '--preset', 'huge')).rejects.toThrow(
+      /--preset must be one of tiny, small, base, large, bert-tiny, bert-minilm, got 'huge'/,
+    );
+    await expect(run('forge', '--out', join(dir, 'f'), '--seed', '1e3')).rejects.toThrow(
+      /--seed must be an integer from 0 to 4294967295, got '1e3'/,
+    );
+    await expect(run('forge', '--out', join(dir, 'f'), '--dtype', 'fp32,int4')).rejects.toThrow(
+      /--dtype must be one of fp32, fp16, int8, got 'int4'/,
+    );
     process.env.CAPPY_SEED = '-1';
     try {
-      await expect(run('forge', '--out', join(dir, 'f'))).rejects.toThrow(/from env 'CAPPY_SEED' is invalid. --seed must be an integer from 0 to 4294967295, got -1/);
+      await expect(run('forge', '--out', join(dir, 'f'))).rejects.toThrow(
+        /from env 'CAPPY_SEED' is invalid. --seed must be an integer from 0 to 4294967295, got -1/,
+      );
     } finally {
       delete process.env.CAPPY_SEED;
     }
@@ -86,6 +94,8 @@ describe('flags checked by the option tables', () => {
   it('cappy bench: the workload flags', async () => {
     await expect(run('bench', '--model', dir, '--pairs', '0')).rejects.toThrow(/--pairs must be an integer from 1/);
     await expect(run('bench', '--model', dir, '--warmup', 'x')).rejects.toThrow(/--warmup must be an integer from 0/);
-    await expect(run('bench', '--model', dir, '--lengths', 'uniform')).rejects.toThrow(/--lengths must be 'lognormal' or 'fixed:N', got 'uniform'/);
+    await expect(run('bench', '--model', dir, '--lengths', 'uniform')).rejects.toThrow(
+      /--lengths must be 'lognormal' or 'fixed:N', got 'uniform'/,
+    );
   });
 });

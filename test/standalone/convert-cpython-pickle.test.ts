@@ -255,8 +255,7 @@ async function check(zipBase64: string, name: string): Promise<void> {
   await src.close();
 }
 
-it('reads a state dict pickled by CPython (LONG_BINPUT memo, BUILD, deflated storage)', () =>
-  check(FIXTURE, 'embedded.bin'));
+it('reads a state dict pickled by CPython (LONG_BINPUT memo, BUILD, deflated storage)', () => check(FIXTURE, 'embedded.bin'));
 
 it.skipIf(!hasPythonNumpy())('reads what the generator writes today', async () => {
   const script = join(dir, 'gen.py');

@@ -48,9 +48,9 @@ describe('config.json', () => {
     const xlmr = parseEncoderConfig(tinyRobertaConfig({ architectures: ['XLMRobertaForSequenceClassification'] }));
     expect(xlmr.family).toBe('roberta');
     expect(expectedParameters(xlmr)).toEqual(expectedParameters(parseEncoderConfig(tinyRobertaConfig())));
-    expect(() => parseEncoderConfig(tinyRobertaConfig({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'a', 1: 'b' } }))).toThrow(
-      /BertForSequenceClassification with 2 labels/,
-    );
+    expect(() =>
+      parseEncoderConfig(tinyRobertaConfig({ architectures: ['BertForSequenceClassification'], id2label: { 0: 'a', 1: 'b' } })),
+    ).toThrow(/BertForSequenceClassification with 2 labels/);
     expect(() => parseEncoderConfig({ model_type: 'roberta' })).toThrow(/no architectures/);
   });
 
@@ -134,9 +134,14 @@ describe('BERT (BertForSequenceClassification)', () => {
     await src.close();
     const noPooler = join(root, 'bert-no-pooler');
     await mkdir(noPooler);
-    await writeSafetensors(join(noPooler, 'model.safetensors'), ts.filter((t) => !t.name.startsWith('bert.pooler.')));
+    await writeSafetensors(
+      join(noPooler, 'model.safetensors'),
+      ts.filter((t) => !t.name.startsWith('bert.pooler.')),
+    );
     const src2 = await openCheckpoint(noPooler);
-    expect(() => mapWeights(src2, cfg)).toThrow(/2 parameter\(s\) of BertForSequenceClassification are missing: bert\.pooler\.dense\.weight/);
+    expect(() => mapWeights(src2, cfg)).toThrow(
+      /2 parameter\(s\) of BertForSequenceClassification are missing: bert\.pooler\.dense\.weight/,
+    );
     await src2.close();
   });
 });

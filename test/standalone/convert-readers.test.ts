@@ -45,7 +45,12 @@ const specs = (): TensorSpec[] => [
 ];
 
 async function expectSame(src: WeightSource, tensors: TensorSpec[]): Promise<void> {
-  expect(src.list().map((t) => t.name).sort()).toEqual(tensors.map((t) => t.name).sort());
+  expect(
+    src
+      .list()
+      .map((t) => t.name)
+      .sort(),
+  ).toEqual(tensors.map((t) => t.name).sort());
   for (const t of tensors) {
     expect(src.info(t.name)).toEqual({ name: t.name, shape: t.shape, dtype: t.dtype });
     expect(await src.read(t.name)).toEqual(expected(t));
@@ -84,9 +89,7 @@ describe('safetensors', () => {
     await writeSafetensors(path, [kernel, scale], { format: 'flax' });
     const src = await SafetensorsSource.open(path);
     expect(src.info('roberta.encoder.layer.0.intermediate.dense.weight')?.shape).toEqual([24, 16]);
-    expect(await src.read('roberta.encoder.layer.0.intermediate.dense.weight')).toEqual(
-      transpose2d(expected(kernel), 16, 24),
-    );
+    expect(await src.read('roberta.encoder.layer.0.intermediate.dense.weight')).toEqual(transpose2d(expected(kernel), 16, 24));
     expect(await src.read('roberta.embeddings.LayerNorm.weight')).toEqual(expected(scale));
     await src.close();
     await writeSafetensors(path, [kernel], { format: 'tf' });
@@ -173,12 +176,8 @@ describe('flax_model.msgpack', () => {
       shape: [24, 16],
       dtype: 'F32',
     });
-    expect(await src.read('roberta.encoder.layer.0.intermediate.dense.weight')).toEqual(
-      transpose2d(expected(kernel), 16, 24),
-    );
-    expect(await src.read('roberta.embeddings.word_embeddings.weight')).toEqual(
-      expected(t.roberta.embeddings.word_embeddings.embedding),
-    );
+    expect(await src.read('roberta.encoder.layer.0.intermediate.dense.weight')).toEqual(transpose2d(expected(kernel), 16, 24));
+    expect(await src.read('roberta.embeddings.word_embeddings.weight')).toEqual(expected(t.roberta.embeddings.word_embeddings.embedding));
     expect(await src.read('roberta.embeddings.LayerNorm.weight')).toEqual(expected(t.roberta.embeddings.LayerNorm.scale));
     expect(await src.read('roberta.embeddings.LayerNorm.bias')).toEqual(expected(t.roberta.embeddings.LayerNorm.bias));
     expect(src.list()).toHaveLength(5);

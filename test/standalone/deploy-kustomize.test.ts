@@ -89,7 +89,7 @@ describe.each(['cpu', 'gpu'])('overlays/%s', (variant) => {
     ]);
   });
 
-  it('Service, PDB and ServiceMonitor select the Deployment\'s pods (and the Service)', () => {
+  it("Service, PDB and ServiceMonitor select the Deployment's pods (and the Service)", () => {
     const selector = dep.spec.selector.matchLabels;
     expect(within(selector, podLabels)).toBe(true);
     expect(within(rs['Service/cappy'].spec.selector, podLabels)).toBe(true);
@@ -98,7 +98,9 @@ describe.each(['cpu', 'gpu'])('overlays/%s', (variant) => {
     // The ServiceMonitor and the Service name a port the container has.
     const containerPorts = pod.containers[0].ports.map((p: { name: string }) => p.name);
     expect(containerPorts).toContain(rs['Service/cappy'].spec.ports[0].targetPort);
-    expect(rs['Service/cappy'].spec.ports.map((p: { name: string }) => p.name)).toContain(rs['ServiceMonitor/cappy'].spec.endpoints[0].port);
+    expect(rs['Service/cappy'].spec.ports.map((p: { name: string }) => p.name)).toContain(
+      rs['ServiceMonitor/cappy'].spec.endpoints[0].port,
+    );
   });
 
   it('the HPA scales this Deployment and never below what the PDB lets go', () => {

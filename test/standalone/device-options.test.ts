@@ -142,8 +142,6 @@ describe('EP dependency checks', () => {
     expect(candidates.map((c) => c.executionProvider)).toEqual(['cpu']);
     expect(skipped).toHaveLength(2);
     expect(skipped[1]).toMatch(/CAPPY_ORT_CUDA_EP points at/);
-    expect(executionCandidates('cpu', ortLib, loadsNothing, {}).candidates).toEqual([
-      { executionProvider: 'cpu', epLibraryPath: '' },
-    ]);
+    expect(executionCandidates('cpu', ortLib, loadsNothing, {}).candidates).toEqual([{ executionProvider: 'cpu', epLibraryPath: '' }]);
   });
 });

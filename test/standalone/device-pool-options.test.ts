@@ -78,12 +78,17 @@ describe('devices: the session plan', () => {
   const base = { devices: undefined, device: 'cpu' as const, deviceId: 0, intraOpThreads: 8, tokenizerThreads: 4 };
 
   it('no devices: one session with every thread', () => {
-    expect(planSessions(base, {}, noMachine)).toEqual([{ label: 'cpu', device: 'cpu', deviceId: 0, intraOpThreads: 8, tokenizerThreads: 4 }]);
+    expect(planSessions(base, {}, noMachine)).toEqual([
+      { label: 'cpu', device: 'cpu', deviceId: 0, intraOpThreads: 8, tokenizerThreads: 4 },
+    ]);
   });
 
   it('CPU sessions divide the threads; the first take the remainder; none gets 0', () => {
     const two = planSessions({ ...base, devices: ['cpu', 'cpu'] }, {}, noMachine);
-    expect(two.map((p) => [p.label, p.intraOpThreads, p.tokenizerThreads])).toEqual([['cpu', 4, 2], ['cpu', 4, 2]]);
+    expect(two.map((p) => [p.label, p.intraOpThreads, p.tokenizerThreads])).toEqual([
+      ['cpu', 4, 2],
+      ['cpu', 4, 2],
+    ]);
     const three = planSessions({ ...base, devices: 3, intraOpThreads: 8, tokenizerThreads: 1 }, {}, noMachine);
     expect(three.map((p) => p.intraOpThreads)).toEqual([3, 3, 2]);
     expect(three.map((p) => p.tokenizerThreads)).toEqual([1, 1, 1]);
@@ -99,17 +104,34 @@ describe('devices: the session plan', () => {
 
   it('a list names the devices; deviceId or a different device beside it is an error', () => {
     const plans = planSessions({ ...base, devices: ['tensorrt:1', 'tensorrt:0'] }, {}, noMachine);
-    expect(plans.map((p) => [p.device, p.deviceId])).toEqual([['tensorrt', 1], ['tensorrt', 0]]);
-    expect(() => planSessions({ ...base, devices: ['cuda:0'] }, { deviceId: 1 }, noMachine)).toThrow(/deviceId or a devices list, not both/);
-    expect(() => planSessions({ ...base, devices: ['cuda:0'] }, { device: 'cpu' }, noMachine)).toThrow(/device is cpu but devices lists cuda/);
+    expect(plans.map((p) => [p.device, p.deviceId])).toEqual([
+      ['tensorrt', 1],
+      ['tensorrt', 0],
+    ]);
+    expect(() => planSessions({ ...base, devices: ['cuda:0'] }, { deviceId: 1 }, noMachine)).toThrow(
+      /deviceId or a devices list, not both/,
+    );
+    expect(() => planSessions({ ...base, devices: ['cuda:0'] }, { device: 'cpu' }, noMachine)).toThrow(
+      /device is cpu but devices lists cuda/,
+    );
     expect(planSessions({ ...base, device: 'cuda', devices: ['cuda:0'] }, { device: 'cuda' }, noMachine)).toHaveLength(1);
   });
 
   it("'all': every visible GPU, or one CPU session per NUMA node; a GPU device with none is DeviceUnavailableError", () => {
     const gpus = { gpuCount: () => 4, numaNodes: () => 2 };
-    expect(planSessions({ ...base, device: 'cuda', devices: 'all' }, {}, gpus).map((p) => p.label)).toEqual(['cuda:0', 'cuda:1', 'cuda:2', 'cuda:3']);
-    expect(planSessions({ ...base, devices: 'all' }, {}, gpus).map((p) => [p.label, p.intraOpThreads])).toEqual([['cpu', 4], ['cpu', 4]]);
-    expect(planSessions({ ...base, device: 'auto', devices: 'all' }, {}, { gpuCount: () => 0, numaNodes: () => 2 }).map((p) => p.label)).toEqual(['cpu', 'cpu']);
+    expect(planSessions({ ...base, device: 'cuda', devices: 'all' }, {}, gpus).map((p) => p.label)).toEqual([
+      'cuda:0',
+      'cuda:1',
+      'cuda:2',
+      'cuda:3',
+    ]);
+    expect(planSessions({ ...base, devices: 'all' }, {}, gpus).map((p) => [p.label, p.intraOpThreads])).toEqual([
+      ['cpu', 4],
+      ['cpu', 4],
+    ]);
+    expect(
+      planSessions({ ...base, device: 'auto', devices: 'all' }, {}, { gpuCount: () => 0, numaNodes: () => 2 }).map((p) => p.label),
+    ).toEqual(['cpu', 'cpu']);
     const err = (() => {
       try {
         planSessions({ ...base, device: 'cuda', devices: 'all' }, {}, noMachine);
@@ -152,7 +174,10 @@ describe('the pool cuts calls into chunks', () => {
       if (e - s > 1) expect(sum).toBeLessThanOrEqual(4096);
     }
     expect(cutChunks([], 10)).toEqual([]);
-    expect(cutChunks([50, 50], 10)).toEqual([[0, 1], [1, 2]]);
+    expect(cutChunks([50, 50], 10)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
   });
 
   it('estimates tokens from characters, capped at maxLength', () => {

@@ -27,12 +27,19 @@ const TOL = 1e-7;
 const bin = (op: string, a: number[], b: number[]): RuleCase => ({
   inputs: [
     { name: 'a', shape: a },
-    { name: 'b', shape: b, values: op === 'Div' ? (r) => Array.from({ length: b.reduce((p, q) => p * q, 1) }, () => 1.5 + r()) : undefined },
+    {
+      name: 'b',
+      shape: b,
+      values: op === 'Div' ? (r) => Array.from({ length: b.reduce((p, q) => p * q, 1) }, () => 1.5 + r()) : undefined,
+    },
   ],
   build: (g) => g.node(op, ['a', 'b']),
 });
 
-const unary = (op: string, shape = [2, 3], attrs = {}): RuleCase => ({ inputs: [{ name: 'x', shape }], build: (g) => g.node(op, ['x'], attrs) });
+const unary = (op: string, shape = [2, 3], attrs = {}): RuleCase => ({
+  inputs: [{ name: 'x', shape }],
+  build: (g) => g.node(op, ['x'], attrs),
+});
 
 const cases: Record<string, RuleCase> = {
   'Add, same shapes': bin('Add', [2, 3], [2, 3]),
@@ -42,7 +49,10 @@ const cases: Record<string, RuleCase> = {
   'Mul, [2,3,4] * [3,1]': bin('Mul', [2, 3, 4], [3, 1]),
   'Div, [2,3] / [2,3]': bin('Div', [2, 3], [2, 3]),
   'Div, [2,3,4] / [4]': bin('Div', [2, 3, 4], [4]),
-  'Div by a constant': { inputs: [{ name: 'x', shape: [2, 3] }], build: (g) => g.node('Div', ['x', g.initializer('k', [], Float64Array.of(2.5))]) },
+  'Div by a constant': {
+    inputs: [{ name: 'x', shape: [2, 3] }],
+    build: (g) => g.node('Div', ['x', g.initializer('k', [], Float64Array.of(2.5))]),
+  },
   'MatMul, [2,3] @ [3,4]': bin('MatMul', [2, 3], [3, 4]),
   'MatMul, [2,3,4] @ [4,5] (weight: one 2-D Gemm over rows)': bin('MatMul', [2, 3, 4], [4, 5]),
   'MatMul, [2,2,3,4] @ [2,2,4,5]': bin('MatMul', [2, 2, 3, 4], [2, 2, 4, 5]),
@@ -123,8 +133,14 @@ const cases: Record<string, RuleCase> = {
     build: (g) => g.node('Tanh', [g.node('Squeeze', [g.node('Tanh', [g.node('Unsqueeze', ['x', g.int64([1])])]), g.int64([1])])]),
   },
   'Expand [3,1] -> [2,3,4]': { inputs: [{ name: 'x', shape: [3, 1] }], build: (g) => g.node('Expand', ['x', g.int64([2, 3, 4])]) },
-  'ReduceSum axes [1], keepdims 0': { inputs: [{ name: 'x', shape: [2, 3, 4] }], build: (g) => g.node('ReduceSum', ['x', g.int64([1])], { keepdims: 0 }) },
-  'ReduceSum axes [0, 2], keepdims 1': { inputs: [{ name: 'x', shape: [2, 3, 4] }], build: (g) => g.node('ReduceSum', ['x', g.int64([0, 2])]) },
+  'ReduceSum axes [1], keepdims 0': {
+    inputs: [{ name: 'x', shape: [2, 3, 4] }],
+    build: (g) => g.node('ReduceSum', ['x', g.int64([1])], { keepdims: 0 }),
+  },
+  'ReduceSum axes [0, 2], keepdims 1': {
+    inputs: [{ name: 'x', shape: [2, 3, 4] }],
+    build: (g) => g.node('ReduceSum', ['x', g.int64([0, 2])]),
+  },
   'ReduceMean axes [2]': { inputs: [{ name: 'x', shape: [2, 3, 4] }], build: (g) => g.node('ReduceMean', ['x', g.int64([2])]) },
   'Where with a constant condition': {
     inputs: [
@@ -169,7 +185,7 @@ it('Erf (float32; no float64 kernel) matches a float64 erf to within float32 rou
   for (let i = 0; i < graph.length; i++) expect(Math.abs(graph[i] - fd[i])).toBeLessThanOrEqual(16 * eps32 * Math.abs(fd[i]) + 1e-9);
 });
 
-it('LayerNormalization in float32 (the rule reads the node\'s own Mean and InvStdDev) matches a float64 LayerNorm', async () => {
+it("LayerNormalization in float32 (the rule reads the node's own Mean and InvStdDev) matches a float64 LayerNorm", async () => {
   // Float32 inputs, the truth a float64 LayerNorm of the same values
   // (test/support/reference-roberta.ts) differenced with h = 1e-5. The rule
   // is ~20 float32 operations per element over sums of 5: well under 1e-5 of

@@ -56,7 +56,7 @@ it('reports its inputs and outputs with element types and named dims', () => {
   expect(session.info.executionProvider).toBe('cpu');
 });
 
-it('runs named host tensors and returns new arrays, or writes into the caller\'s, or adds into them', async () => {
+it("runs named host tensors and returns new arrays, or writes into the caller's, or adds into them", async () => {
   const [y] = await session.run(feed(), [{ name: 'y' }]);
   // x = [[0,1,2],[3,4,5]], w = [[1,0],[0,1],[1,1]] -> [[2,3],[8,9]] + 0.5
   expect(Array.from(y.data as Float64Array)).toEqual([2.5, 3.5, 8.5, 9.5]);
@@ -73,18 +73,54 @@ it('runs named host tensors and returns new arrays, or writes into the caller\'s
 
 describe('wrong calls are INVALID_INPUT errors naming what is wrong', () => {
   const cases: [string, () => Promise<unknown>, RegExp][] = [
-    ['an unknown input', () => session.run([...feed(), { name: 'z', data: new Float64Array(1), shape: [1] }], [{ name: 'y' }]), /no input 'z'.*x, w, c, ids/],
+    [
+      'an unknown input',
+      () => session.run([...feed(), { name: 'z', data: new Float64Array(1), shape: [1] }], [{ name: 'y' }]),
+      /no input 'z'.*x, w, c, ids/,
+    ],
     ['a missing input', () => session.run(feed().slice(1), [{ name: 'y' }]), /input 'x' is missing/],
     ['an input given twice', () => session.run([...feed(), feed()[0]], [{ name: 'y' }]), /'x' is given twice/],
-    ['the wrong element type', () => session.run([{ ...feed()[0], data: new Float32Array(6) }, ...feed().slice(1)], [{ name: 'y' }]), /'x' must be float64, got float32/],
-    ['the wrong rank', () => session.run([{ ...feed()[0], shape: [6] }, ...feed().slice(1)], [{ name: 'y' }]), /'x' must have shape \[batch, 3\], got \[6\]/],
-    ['the wrong fixed dim', () => session.run([{ ...feed()[0], shape: [3, 2] }, ...feed().slice(1)], [{ name: 'y' }]), /'x' must have shape \[batch, 3\], got \[3, 2\]/],
-    ['a named dim with two sizes', () => session.run([...feed(2).slice(0, 3), feed(3)[3]], [{ name: 'y' }]), /dim 'batch' is 2 in input 'x' but 3 in input 'ids'/],
-    ['data that does not fill the shape', () => session.run([{ ...feed()[0], data: new Float64Array(5) }, ...feed().slice(1)], [{ name: 'y' }]), /needs 48 bytes of data, got 40/],
+    [
+      'the wrong element type',
+      () => session.run([{ ...feed()[0], data: new Float32Array(6) }, ...feed().slice(1)], [{ name: 'y' }]),
+      /'x' must be float64, got float32/,
+    ],
+    [
+      'the wrong rank',
+      () => session.run([{ ...feed()[0], shape: [6] }, ...feed().slice(1)], [{ name: 'y' }]),
+      /'x' must have shape \[batch, 3\], got \[6\]/,
+    ],
+    [
+      'the wrong fixed dim',
+      () => session.run([{ ...feed()[0], shape: [3, 2] }, ...feed().slice(1)], [{ name: 'y' }]),
+      /'x' must have shape \[batch, 3\], got \[3, 2\]/,
+    ],
+    [
+      'a named dim with two sizes',
+      () => session.run([...feed(2).slice(0, 3), feed(3)[3]], [{ name: 'y' }]),
+      /dim 'batch' is 2 in input 'x' but 3 in input 'ids'/,
+    ],
+    [
+      'data that does not fill the shape',
+      () => session.run([{ ...feed()[0], data: new Float64Array(5) }, ...feed().slice(1)], [{ name: 'y' }]),
+      /needs 48 bytes of data, got 40/,
+    ],
     ['an unknown output', () => session.run(feed(), [{ name: 'nope' }]), /no output 'nope'.*y, ids_f/],
-    ['an output buffer of the wrong type', () => session.run(feed(), [{ name: 'y', into: new Float32Array(4), shape: [2, 2] }]), /'y' is float64; its buffer is float32/],
-    ['an output buffer of the wrong size', () => session.run(feed(), [{ name: 'y', into: new Float64Array(3), shape: [2, 2] }]), /needs 32 bytes, its buffer has 24/],
-    ['an accumulate buffer of the wrong size', () => session.run(feed(), [{ name: 'y', into: new Float64Array(5), accumulate: true }]), /buffer to add it into has 40/],
+    [
+      'an output buffer of the wrong type',
+      () => session.run(feed(), [{ name: 'y', into: new Float32Array(4), shape: [2, 2] }]),
+      /'y' is float64; its buffer is float32/,
+    ],
+    [
+      'an output buffer of the wrong size',
+      () => session.run(feed(), [{ name: 'y', into: new Float64Array(3), shape: [2, 2] }]),
+      /needs 32 bytes, its buffer has 24/,
+    ],
+    [
+      'an accumulate buffer of the wrong size',
+      () => session.run(feed(), [{ name: 'y', into: new Float64Array(5), accumulate: true }]),
+      /buffer to add it into has 40/,
+    ],
     [
       'an output buffer that is an input',
       () => {
@@ -93,7 +129,11 @@ describe('wrong calls are INVALID_INPUT errors naming what is wrong', () => {
       },
       /shares memory with input 'x'/,
     ],
-    ['a non-array shape', () => session.run([{ ...feed()[0], shape: 'no' as unknown as number[] }, ...feed().slice(1)], [{ name: 'y' }]), /shape must be an array/],
+    [
+      'a non-array shape',
+      () => session.run([{ ...feed()[0], shape: 'no' as unknown as number[] }, ...feed().slice(1)], [{ name: 'y' }]),
+      /shape must be an array/,
+    ],
   ];
   for (const [what, call, message] of cases) {
     it(what, async () => {
@@ -134,7 +174,11 @@ describe('a long graph', () => {
     const g = new GraphBuilder('long', 18);
     g.input('x', DataType.FLOAT, [{ value: n }, { value: n }]);
     const rand = mulberry32(1);
-    const w = g.initializer('w', [n, n], Float32Array.from({ length: n * n }, () => (rand() - 0.5) / 16));
+    const w = g.initializer(
+      'w',
+      [n, n],
+      Float32Array.from({ length: n * n }, () => (rand() - 0.5) / 16),
+    );
     let x = 'x';
     for (let i = 0; i < 1500; i++) x = g.node('MatMul', [x, w]);
     g.node('ReduceSum', [x], { keepdims: 0 }, { output: 'y' });
@@ -151,7 +195,11 @@ describe('a long graph', () => {
     const controller = new AbortController();
     const sum = new Float32Array(1);
     const started = performance.now();
-    const run = long.run([{ name: 'x', data: new Float32Array(n * n).fill(0.01), shape: [n, n] }], [{ name: 'y', into: sum, accumulate: true }], controller.signal);
+    const run = long.run(
+      [{ name: 'x', data: new Float32Array(n * n).fill(0.01), shape: [n, n] }],
+      [{ name: 'y', into: sum, accumulate: true }],
+      controller.signal,
+    );
     setTimeout(() => controller.abort(new Error('stop')), 50);
     const err = await run.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AbortError);

@@ -50,9 +50,19 @@ it('exits 1 and says why when the engine cannot score', () => {
 
 it('reads CPU flags by their /proc/cpuinfo names and picks the int8 kernel family MLAS prefers', () => {
   // Flag names as the Linux kernel prints them (arch/x86/include/asm/cpufeatures.h).
-  const sapphireRapids = parseCpuinfoFlags('processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512dq avx512bw avx512vl avx512_vnni avx_vnni amx_tile amx_int8 amx_bf16\n');
+  const sapphireRapids = parseCpuinfoFlags(
+    'processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512dq avx512bw avx512vl avx512_vnni avx_vnni amx_tile amx_int8 amx_bf16\n',
+  );
   expect(sapphireRapids).toEqual({
-    avx2: true, avx512f: true, avx512bw: true, avx512dq: true, avx512vl: true, avx512vnni: true, avxvnni: true, amxTile: true, amxInt8: true,
+    avx2: true,
+    avx512f: true,
+    avx512bw: true,
+    avx512dq: true,
+    avx512vl: true,
+    avx512vnni: true,
+    avxvnni: true,
+    amxTile: true,
+    amxInt8: true,
   });
   expect(int8KernelFor(sapphireRapids)).toBe('amx');
   expect(int8KernelFor({ ...sapphireRapids, amxInt8: false })).toBe('avx512vnni');

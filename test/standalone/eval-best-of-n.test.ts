@@ -44,7 +44,11 @@ describe('Rouge-L', () => {
 describe('best-of-N', () => {
   const rows = [
     // Rouge-L per candidate: 0.2, 0.8333 (5 of [mars is known as the red planet] in order, P 1), 0.
-    { instruction: 'Name the red planet.', candidates: ['Venus is hot.', 'Mars is the red planet.', 'Jupiter'], references: ['Mars is known as the red planet.'] },
+    {
+      instruction: 'Name the red planet.',
+      candidates: ['Venus is hot.', 'Mars is the red planet.', 'Jupiter'],
+      references: ['Mars is known as the red planet.'],
+    },
     // 1, 1, 0
     { instruction: '2+2?', candidates: ['four', '4', 'five'], references: ['4', 'four'] },
   ];
@@ -109,7 +113,9 @@ describe('JSONL for eval', () => {
   it('skips blank lines and names the failing line (1-based, blank lines counted)', () => {
     expect(parseJsonl(`${good}\n\n${good}\n`, parseBonRow, 'f.jsonl')).toHaveLength(2);
     expect(() => parseJsonl(`${good}\n\n{oops`, parseBonRow, 'f.jsonl')).toThrow(/f\.jsonl: line 3: not valid JSON/);
-    expect(() => parseJsonl(`${good}\n{"instruction":1}`, parseBonRow, 'f.jsonl')).toThrow(/f\.jsonl: line 2: instruction must be a string/);
+    expect(() => parseJsonl(`${good}\n{"instruction":1}`, parseBonRow, 'f.jsonl')).toThrow(
+      /f\.jsonl: line 2: instruction must be a string/,
+    );
     expect(() => parseJsonl('{"group":1}', parseMcRow, 'mc.jsonl')).toThrow(/mc\.jsonl: line 1: instruction/);
   });
 

@@ -183,14 +183,14 @@ describe('pull', () => {
     const want = createHash('sha1').update(`blob ${files['config.json'].data.length}\0`).update(files['config.json'].data);
     expect(info.checksum).toEqual({ kind: 'git-sha1', hex: want.digest('hex') });
     const dest = join(root, 'config.json');
-    await expect(
-      downloadFile({ ...info, checksum: { kind: 'git-sha1', hex: '0'.repeat(40) } }, dest),
-    ).rejects.toThrow(/checksum mismatch: git-sha1/);
+    await expect(downloadFile({ ...info, checksum: { kind: 'git-sha1', hex: '0'.repeat(40) } }, dest)).rejects.toThrow(
+      /checksum mismatch: git-sha1/,
+    );
     await downloadFile(info, dest);
     expect((await readFile(dest)).equals(files['config.json'].data)).toBe(true);
   });
 
-  it('refuses to share a download with a live process, and takes over a dead one\'s lock', async () => {
+  it("refuses to share a download with a live process, and takes over a dead one's lock", async () => {
     await fresh();
     const url = resolveUrl(hub.endpoint, { owner: 'btan2', name: 'cappy-large' }, 'main', 'config.json');
     const info = await headFile(url);
@@ -215,7 +215,10 @@ describe('pull', () => {
   it('says so when the repository or a needed file is missing, with a reason to branch on', async () => {
     await fresh();
     await expect(pullModel('btan2/nope', { env, convert: stubConvert })).rejects.toThrow(/404/);
-    await expect(pullModel('btan2/nope', { env, convert: stubConvert })).rejects.toMatchObject({ code: 'MODEL_LOAD', reason: 'hub_not_found' });
+    await expect(pullModel('btan2/nope', { env, convert: stubConvert })).rejects.toMatchObject({
+      code: 'MODEL_LOAD',
+      reason: 'hub_not_found',
+    });
     hub.token = 'hf_secret';
     await expect(pullModel(REPO, { env, convert: stubConvert })).rejects.toMatchObject({ code: 'MODEL_LOAD', reason: 'hub_access_denied' });
     await expect(pullModel('not a repo', { env, convert: stubConvert })).rejects.toThrow(/owner\/name/);

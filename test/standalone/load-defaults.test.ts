@@ -47,8 +47,15 @@ describe("Scorer's defaults are the core's", () => {
 
   it('the core resolves the GPU defaults and the position-table rule', () => {
     const addon = loadAddon();
-    expect(addon.resolveLoad({ executionProvider: 'cuda' }, 0)).toMatchObject({ ioBinding: true, batchesInFlight: core.gpuBatchesInFlight });
-    expect(addon.resolveLoad({}, 0)).toMatchObject({ ioBinding: false, batchesInFlight: core.cpuBatchesInFlight, maxLength: core.maxLength });
+    expect(addon.resolveLoad({ executionProvider: 'cuda' }, 0)).toMatchObject({
+      ioBinding: true,
+      batchesInFlight: core.gpuBatchesInFlight,
+    });
+    expect(addon.resolveLoad({}, 0)).toMatchObject({
+      ioBinding: false,
+      batchesInFlight: core.cpuBatchesInFlight,
+      maxLength: core.maxLength,
+    });
     expect(addon.resolveLoad({}, 128).maxLength).toBe(128);
     expect(() => addon.resolveLoad({ maxLength: 600 }, 128)).toThrow(/position table takes \(128 tokens/);
   });

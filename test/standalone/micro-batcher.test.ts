@@ -23,7 +23,10 @@ describe('MicroBatcher', () => {
     const { run, calls } = fakeRun();
     const b = new MicroBatcher(run, opts);
     const reqs = Array.from({ length: 20 }, (_, k) =>
-      b.submit(Array.from({ length: 3 }, () => `q${k}`), Array.from({ length: 3 }, (_, j) => String(k * 10 + j))),
+      b.submit(
+        Array.from({ length: 3 }, () => `q${k}`),
+        Array.from({ length: 3 }, (_, j) => String(k * 10 + j)),
+      ),
     );
     const out = await Promise.all(reqs);
     out.forEach((scores, k) => expect(Array.from(scores)).toEqual([k * 10, k * 10 + 1, k * 10 + 2]));

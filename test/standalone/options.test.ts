@@ -165,13 +165,17 @@ describe('resolution and the one integer validator', () => {
     expect(checkInteger('n', 5, 1, 10)).toBe(5);
     for (const bad of [0, 11, 1.5, '5', NaN, null]) expect(() => checkInteger('n', bad, 1, 10)).toThrow(InvalidInputError);
     expect(parseInteger('n', ' 7 ', 1, 10)).toBe(7);
-    for (const bad of ['', '1e1', '0x5', '5.0', 'five']) expect(() => parseInteger('n', bad, 1, 10)).toThrow(/n must be an integer from 1 to 10/);
+    for (const bad of ['', '1e1', '0x5', '5.0', 'five'])
+      expect(() => parseInteger('n', bad, 1, 10)).toThrow(/n must be an integer from 1 to 10/);
   });
 
   it('URL options (--endpoint, --boost-upstream) take http(s) base URLs only', () => {
     for (const spec of [REMOTE_OPTIONS.endpoint, SERVE_OPTIONS.boostUpstream]) {
-      expect(spec.parse('http://127.0.0.1:8080', '--x')).toEqual(spec === REMOTE_OPTIONS.endpoint ? ['http://127.0.0.1:8080'] : 'http://127.0.0.1:8080');
-      for (const bad of ['ftp://h/x', 'localhost:8080', 'not a url']) expect(() => spec.parse(bad, '--x')).toThrow(/--x must be an http\(s\) URL/);
+      expect(spec.parse('http://127.0.0.1:8080', '--x')).toEqual(
+        spec === REMOTE_OPTIONS.endpoint ? ['http://127.0.0.1:8080'] : 'http://127.0.0.1:8080',
+      );
+      for (const bad of ['ftp://h/x', 'localhost:8080', 'not a url'])
+        expect(() => spec.parse(bad, '--x')).toThrow(/--x must be an http\(s\) URL/);
     }
   });
 

@@ -35,7 +35,8 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeout = LONG): SpawnSyncReturns<string> {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) console.error(`${cmd} ${args.join(' ')} in ${cwd}: exit ${r.status}\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
+  if (r.status !== 0)
+    console.error(`${cmd} ${args.join(' ')} in ${cwd}: exit ${r.status}\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
   return r;
 }
 
@@ -115,11 +116,18 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('installe
       expect(spawnSync('cmake', ['--version'], { env }).status).not.toBe(0);
       const { main, platform } = tarballs();
       const started = performance.now();
-      const r = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', main, platform], project, env);
+      const r = run(
+        'npm',
+        ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', main, platform],
+        project,
+        env,
+      );
       expect(r.status).toBe(0);
       expect(r.stdout + r.stderr).toMatch(/using the prebuilt addon from @cappy-engine\/linux-x64-gnu@/);
       const du = spawnSync('du', ['-sb', join(project, 'node_modules')], { encoding: 'utf8' }).stdout.split('\t')[0];
-      console.log(`packaging: prebuilt install took ${((performance.now() - started) / 1000).toFixed(1)} s; node_modules ${(Number(du) / 1e6).toFixed(1)} MB`);
+      console.log(
+        `packaging: prebuilt install took ${((performance.now() - started) / 1000).toFixed(1)} s; node_modules ${(Number(du) / 1e6).toFixed(1)} MB`,
+      );
     }, LONG);
 
     it('built nothing, and fetched none of the source-build packages (ORT headers, node-addon-api, simdjson)', () => {
@@ -133,12 +141,27 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('installe
 
     it('ESM import and CJS require expose the API', () => {
       const names = 'Scorer,Tokenizer,CappyError,ModelLoadError,DeviceUnavailableError,forgeModel,resolveOrtLibrary';
-      const esm = run(process.execPath, ['--input-type=module', '-e',
-        `import * as m from 'cappy-engine'; import * as s from 'cappy-engine/server';
-         console.log(${JSON.stringify(names)}.split(',').filter((n) => !(n in m)).join(','), typeof s.createServer)`], project, env);
+      const esm = run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import * as m from 'cappy-engine'; import * as s from 'cappy-engine/server';
+         console.log(${JSON.stringify(names)}.split(',').filter((n) => !(n in m)).join(','), typeof s.createServer)`,
+        ],
+        project,
+        env,
+      );
       expect(esm.stdout.trim()).toBe('function');
-      const cjs = run(process.execPath, ['-e',
-        `const m = require('cappy-engine'); console.log(${JSON.stringify(names)}.split(',').filter((n) => !(n in m)).join(','), typeof require('cappy-engine/server').createServer)`], project, env);
+      const cjs = run(
+        process.execPath,
+        [
+          '-e',
+          `const m = require('cappy-engine'); console.log(${JSON.stringify(names)}.split(',').filter((n) => !(n in m)).join(','), typeof require('cappy-engine/server').createServer)`,
+        ],
+        project,
+        env,
+      );
       expect(cjs.stdout.trim()).toBe('function');
     });
 
@@ -149,7 +172,7 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('installe
       expect(r.stdout).toMatch(/RANDOM weights/);
     });
 
-    it('cappy forge, then Scorer.load + scoreBatch, give exactly this checkout\'s scores, with the packaged ORT', async () => {
+    it("cappy forge, then Scorer.load + scoreBatch, give exactly this checkout's scores, with the packaged ORT", async () => {
       expect(cappy('forge', '--preset', 'tiny', '--seed', '11', '--out', model).status).toBe(0);
       const got = scoreIn(project, env);
       expect(got.ort.version).toBe('1.29.0');
@@ -186,10 +209,24 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('installe
         export const server = typeof createServer;
       `;
       writeFileSync(join(project, 'use.mts'), use);
-      writeFileSync(join(project, 'use.cts'), `import cappy = require('cappy-engine');\nexport const load: typeof cappy.Scorer.load = cappy.Scorer.load;\n`);
+      writeFileSync(
+        join(project, 'use.cts'),
+        `import cappy = require('cappy-engine');\nexport const load: typeof cappy.Scorer.load = cappy.Scorer.load;\n`,
+      );
       writeFileSync(join(project, 'use.ts'), use);
       const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-      const common = ['--strict', '--noEmit', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types')];
+      const common = [
+        '--strict',
+        '--noEmit',
+        '--skipLibCheck',
+        'false',
+        '--target',
+        'es2022',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(root, 'node_modules', '@types'),
+      ];
       // The two checks run side by side (each is one busy core for a while).
       const check = (args: string[]) =>
         new Promise<{ code: number | null; out: string }>((done) => {
@@ -251,7 +288,12 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('installe
       const ownPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
       const prerequisites = Object.entries(ownPkg.peerDependencies as Record<string, string>).map(([n, v]) => `${n}@${v}`);
       const started = performance.now();
-      const r = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', '--omit=optional', main, ...prerequisites], project, env);
+      const r = run(
+        'npm',
+        ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', '--omit=optional', main, ...prerequisites],
+        project,
+        env,
+      );
       expect(r.status).toBe(0);
       expect(r.stdout + r.stderr).toMatch(/is not installed \(were optional dependencies omitted\?\); building from source/);
       console.log(`packaging: source-build install took ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -261,7 +303,9 @@ describe.runIf(process.platform === 'linux' && process.arch === 'x64')('installe
       expect(existsSync(join(project, 'node_modules', '@cappy-engine'))).toBe(false);
       expect(existsSync(join(project, 'node_modules', 'cappy-engine', 'build', 'Release', 'cappy.node'))).toBe(true);
       const got = scoreIn(project, env);
-      expect(got.ort.libraryPath).toBe(join(project, 'node_modules', 'com.github.asus4.onnxruntime', 'Plugins', 'Linux', 'x64', 'libonnxruntime.so'));
+      expect(got.ort.libraryPath).toBe(
+        join(project, 'node_modules', 'com.github.asus4.onnxruntime', 'Plugins', 'Linux', 'x64', 'libonnxruntime.so'),
+      );
       expect(got.scores).toEqual(await ownScores());
       const d = JSON.parse(run('npx', ['--no-install', 'cappy', 'doctor', '--json', '--model', model], project, env, 300_000).stdout);
       expect(d.addon).toMatchObject({ ok: true, origin: 'source' });

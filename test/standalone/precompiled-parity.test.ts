@@ -39,7 +39,14 @@ function ours(steps: object[]): Tokenizer {
     pre_tokenizer: null,
     post_processor: null,
     added_tokens: [],
-    model: { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0], ['a', -1]] },
+    model: {
+      type: 'Unigram',
+      unk_id: 0,
+      vocab: [
+        ['<unk>', 0],
+        ['a', -1],
+      ],
+    },
   });
 }
 const precompiledStep = (blob: Uint8Array) => ({ type: 'Precompiled', precompiled_charsmap: charsmapBase64(blob) });
@@ -80,7 +87,13 @@ describe('Precompiled charsmap (SentencePiece) vs HF tokenizers', () => {
     const hfNorm = hf.precompiled(Array.from(NFKC_BLOB));
     const t = ours([precompiledStep(NFKC_BLOB)]);
     const contexts = everyCodePoint().flatMap((c) => [c, `a${c}`, `${c}\u0301`]);
-    expect(diffNormalized(contexts, (s) => hfNorm.normalizeString(s), (s) => t.normalize(s))).toEqual([]);
+    expect(
+      diffNormalized(
+        contexts,
+        (s) => hfNorm.normalizeString(s),
+        (s) => t.normalize(s),
+      ),
+    ).toEqual([]);
   });
 
   it('grapheme clusters are cut where HF cuts them: every code point after and before short text', () => {
@@ -92,7 +105,13 @@ describe('Precompiled charsmap (SentencePiece) vs HF tokenizers', () => {
     const hfNorm = hf.precompiled(Array.from(blob));
     const t = ours([precompiledStep(blob)]);
     const contexts = everyCodePoint().flatMap((c) => [`a${c}`, `${c}a`, `\u00e9${c}`, `${c}\u0301`, `${c}\u0308\u0301`]);
-    expect(diffNormalized(contexts, (s) => hfNorm.normalizeString(s), (s) => t.normalize(s))).toEqual([]);
+    expect(
+      diffNormalized(
+        contexts,
+        (s) => hfNorm.normalizeString(s),
+        (s) => t.normalize(s),
+      ),
+    ).toEqual([]);
     expect(hfNorm.normalizeString('e\u0301x')).toBe('##'); // a sanity check of the probe itself
   });
 
@@ -100,18 +119,72 @@ describe('Precompiled charsmap (SentencePiece) vs HF tokenizers', () => {
     const hfNorm = hf.precompiled(Array.from(NFKC_BLOB));
     const t = ours([precompiledStep(NFKC_BLOB)]);
     const pool = [
-      'a', 'e', 'o', 'x', ' ', '\t', '\r', '\n', '\u0007', '\u0000', '\u00a0', '\u0301', '\u0302', '\u0308', '\u093c', '\u094d',
-      '\u0915', '\u0924', '\u0937', '\u093f', '\u0e33', '\u0e01', '\u1100', '\u1161', '\u11a8', '\uac00', '\uac01', '\u200d',
-      '\u200c', '\ufe0f', '\ufb01', '\uff21', '\u2460', '\u3000', '\u{1f600}', '\u{1f3fb}', '\u{1f1eb}', '\u{1f1f7}',
-      '\u{110bd}', '\u0600', '\u{11a3a}', '\u00e9', '\u0130', '\u2126', '\uffff', '\u{e0100}', '\u{e0001}', '\u0345', '\u05b0',
-      '<s>', 'e\u0301', 'o\u0302\u0301',
+      'a',
+      'e',
+      'o',
+      'x',
+      ' ',
+      '\t',
+      '\r',
+      '\n',
+      '\u0007',
+      '\u0000',
+      '\u00a0',
+      '\u0301',
+      '\u0302',
+      '\u0308',
+      '\u093c',
+      '\u094d',
+      '\u0915',
+      '\u0924',
+      '\u0937',
+      '\u093f',
+      '\u0e33',
+      '\u0e01',
+      '\u1100',
+      '\u1161',
+      '\u11a8',
+      '\uac00',
+      '\uac01',
+      '\u200d',
+      '\u200c',
+      '\ufe0f',
+      '\ufb01',
+      '\uff21',
+      '\u2460',
+      '\u3000',
+      '\u{1f600}',
+      '\u{1f3fb}',
+      '\u{1f1eb}',
+      '\u{1f1f7}',
+      '\u{110bd}',
+      '\u0600',
+      '\u{11a3a}',
+      '\u00e9',
+      '\u0130',
+      '\u2126',
+      '\uffff',
+      '\u{e0100}',
+      '\u{e0001}',
+      '\u0345',
+      '\u05b0',
+      '<s>',
+      'e\u0301',
+      'o\u0302\u0301',
     ];
     let seed = 99;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
     const strings = Array.from({ length: Number(process.env.CAPPY_FUZZ_STRINGS ?? 50_000) }, () =>
       Array.from({ length: 1 + rnd(12) }, () => pool[rnd(pool.length)]).join(''),
     );
-    expect(diffNormalized(strings, (s) => hfNorm.normalizeString(s), (s) => t.normalize(s), 32)).toEqual([]);
+    expect(
+      diffNormalized(
+        strings,
+        (s) => hfNorm.normalizeString(s),
+        (s) => t.normalize(s),
+        32,
+      ),
+    ).toEqual([]);
   });
 
   it('refuses charsmaps HF refuses, with the field named', () => {
@@ -142,23 +215,48 @@ describe('Nmt, the Unicode normal forms and Replace-run normalizers vs HF tokeni
     // Marks of several combining classes around each code point, so stable
     // runs (copied whole) and the full algorithm meet at every boundary.
     const contexts = everyCodePoint().map((c) => `a${c}\u0301b ${c}\u0334\u0345${c}\u0323e\u0302`);
-    for (const [type, make] of [['NFC', 'nfcNormalizer'], ['NFD', 'nfdNormalizer'], ['NFKC', 'nfkcNormalizer'], ['NFKD', 'nfkdNormalizer']]) {
+    for (const [type, make] of [
+      ['NFC', 'nfcNormalizer'],
+      ['NFD', 'nfdNormalizer'],
+      ['NFKC', 'nfkcNormalizer'],
+      ['NFKD', 'nfkdNormalizer'],
+    ]) {
       const hfNorm = forms[make]();
       const t = ours([{ type }]);
-      expect(diffNormalized(contexts, (s) => hfNorm.normalizeString(s), (s) => t.normalize(s)), type).toEqual([]);
+      expect(
+        diffNormalized(
+          contexts,
+          (s) => hfNorm.normalizeString(s),
+          (s) => t.normalize(s),
+        ),
+        type,
+      ).toEqual([]);
     }
   });
 
   it('Nmt: every code point in context', () => {
     const hfNorm = hf.nmt();
     const t = ours([{ type: 'Nmt' }]);
-    const contexts = everyCodePoint().filter((_, i) => i < 0x3000 || i % 7 === 0).map((c) => `x${c}y`);
-    expect(diffNormalized(contexts, (s) => hfNorm.normalizeString(s), (s) => t.normalize(s))).toEqual([]);
+    const contexts = everyCodePoint()
+      .filter((_, i) => i < 0x3000 || i % 7 === 0)
+      .map((c) => `x${c}y`);
+    expect(
+      diffNormalized(
+        contexts,
+        (s) => hfNorm.normalizeString(s),
+        (s) => t.normalize(s),
+      ),
+    ).toEqual([]);
   });
 
   it('Replace {"Regex": " {2,}"} and "x+" act as HF regexes', async () => {
     const items = ['a  b', '   lead', 'trail   ', 'one space', 'a     b  c d', 'xxx-xx-x', '', '  ', ' '];
-    for (const [regex, content] of [[' {2,}', ' '], ['x+', 'Y'], ['\\.{3,}', '\u2026'], [' {1,}', '\u2581']] as const) {
+    for (const [regex, content] of [
+      [' {2,}', ' '],
+      ['x+', 'Y'],
+      ['\\.{3,}', '\u2026'],
+      [' {1,}', '\u2581'],
+    ] as const) {
       const json = buildUnigramTokenizerJson({
         texts,
         normalizer: { type: 'Sequence', normalizers: [{ type: 'Replace', pattern: { Regex: regex }, content }] },
@@ -189,11 +287,23 @@ describe('SentencePiece-family tokenizer.json pipelines vs HF tokenizers (ids)',
     // Nmt + NFKC (what the converter writes when a model has no charsmap), Metaspace "first".
     nmt: buildUnigramTokenizerJson({
       texts,
-      normalizer: { type: 'Sequence', normalizers: [{ type: 'Nmt' }, { type: 'NFKC' }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }] },
+      normalizer: {
+        type: 'Sequence',
+        normalizers: [{ type: 'Nmt' }, { type: 'NFKC' }, { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' }],
+      },
       preTokenizer: metaspace('first'),
     }),
   };
-  const tricky = ['\u0007lead', '\u200bzero width', 'ｆｕｌｌ\u3000width', 'e\u0301t\u00e9', '\ufb01\u0301ne', '  two  spaces  ', '\t\ttabs\n\nlines', '<s>a</s>'];
+  const tricky = [
+    '\u0007lead',
+    '\u200bzero width',
+    'ｆｕｌｌ\u3000width',
+    'e\u0301t\u00e9',
+    '\ufb01\u0301ne',
+    '  two  spaces  ',
+    '\t\ttabs\n\nlines',
+    '<s>a</s>',
+  ];
   for (const [name, json] of Object.entries(PIPELINES)) {
     it(`${name}: identical ids on the 10k corpus, and at longest_first 64`, async () => {
       const items = [...tricky, ...tricky.map((t) => [t, t] as [string, string]), ...corpus];

@@ -31,15 +31,33 @@ describe('cappy score --endpoint (fake TEI servers)', () => {
 
   const pairs: [string, string][] = Array.from({ length: 150 }, (_, i) => [`q${i}`, `a ${i} ${'x'.repeat(i % 9)}`]);
   const input = join(dir, 'in.jsonl');
-  writeFileSync(input, pairs.map((p, i) => JSON.stringify(i % 4 ? p : { id: `k${i}`, instruction: p[0], response: p[1] })).join('\n') + '\n');
+  writeFileSync(
+    input,
+    pairs.map((p, i) => JSON.stringify(i % 4 ? p : { id: `k${i}`, instruction: p[0], response: p[1] })).join('\n') + '\n',
+  );
   // Built here from the fake's scoring function, not from the CLI: the expected file.
-  const expected = pairs.map(([a, b], i) => JSON.stringify(i % 4 ? { index: i, score: fakeScore(a, b) } : { index: i, score: fakeScore(a, b), id: `k${i}` }) + '\n').join('');
+  const expected = pairs
+    .map(
+      ([a, b], i) =>
+        JSON.stringify(i % 4 ? { index: i, score: fakeScore(a, b) } : { index: i, score: fakeScore(a, b), id: `k${i}` }) + '\n',
+    )
+    .join('');
 
   it('writes the servers’ scores in input order, through retries', async () => {
     servers.push(await startFakeTei({ delayMs: 3 }), await startFakeTei({ maxClientBatchSize: 5 }));
     servers[0].script = [{ status: 503, retryAfter: '0' }, { reset: true }, { status: 429 }];
     const out = join(dir, 'whole.jsonl');
-    const r = await cappy(['score', '--input', input, '--output', out, '--endpoint', `${servers[0].url},${servers[1].url}`, '--remote-batch-size', '8']);
+    const r = await cappy([
+      'score',
+      '--input',
+      input,
+      '--output',
+      out,
+      '--endpoint',
+      `${servers[0].url},${servers[1].url}`,
+      '--remote-batch-size',
+      '8',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(expected);
   });
@@ -56,7 +74,17 @@ describe('cappy score --endpoint (fake TEI servers)', () => {
   });
 
   it('ends with RemoteError (exit 2) when no endpoint answers within --remote-give-up', async () => {
-    const r = await cappy(['score', '--input', input, '--output', join(dir, 'never.jsonl'), '--endpoint', 'http://127.0.0.1:9', '--remote-give-up', '0.3']);
+    const r = await cappy([
+      'score',
+      '--input',
+      input,
+      '--output',
+      join(dir, 'never.jsonl'),
+      '--endpoint',
+      'http://127.0.0.1:9',
+      '--remote-give-up',
+      '0.3',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/RemoteError \[REMOTE\]: no endpoint answered/);
   });

@@ -6,10 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { fakeScore } from './server-fake.js';
 
-export type Misbehaviour =
-  | { status: number; retryAfter?: string; body?: string }
-  | { reset: true }
-  | { delayMs: number };
+export type Misbehaviour = { status: number; retryAfter?: string; body?: string } | { reset: true } | { delayMs: number };
 
 export interface FakeTei {
   url: string;

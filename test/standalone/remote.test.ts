@@ -8,7 +8,8 @@ import { parseRetryAfter } from '../../lib/remote/index.js';
 import { startFakeTei, type FakeTei } from './remote-fake-tei.js';
 import { fakeScore } from './server-fake.js';
 
-const pairs = (n: number, tag = 'p'): [string, string][] => Array.from({ length: n }, (_, i) => [`${tag} question ${i}`, `answer ${i} ${'w '.repeat(i % 7)}`]);
+const pairs = (n: number, tag = 'p'): [string, string][] =>
+  Array.from({ length: n }, (_, i) => [`${tag} question ${i}`, `answer ${i} ${'w '.repeat(i % 7)}`]);
 const expected = (ps: [string, string][]) => Float32Array.from(ps, ([a, b]) => fakeScore(a, b));
 
 /** Every pair sent in some request, as a multiset key → times. */

@@ -51,7 +51,15 @@ describe("rouge_score's tokenizer", () => {
     // NLTK stems 'was' to 'wa' and 'has' to 'ha', but rouge_score never asks it: they are 3 letters long.
     expect([porterStem('was'), porterStem('has')]).toEqual(['wa', 'ha']);
     expect(rougeTokens('Ties, dies; it was, it has caresses', { stem: true })).toEqual(['tie', 'die', 'it', 'was', 'it', 'has', 'caress']);
-    expect(rougeTokens('Ties, dies; it was, it has caresses', { stem: false })).toEqual(['ties', 'dies', 'it', 'was', 'it', 'has', 'caresses']);
+    expect(rougeTokens('Ties, dies; it was, it has caresses', { stem: false })).toEqual([
+      'ties',
+      'dies',
+      'it',
+      'was',
+      'it',
+      'has',
+      'caresses',
+    ]);
   });
 });
 
@@ -90,7 +98,11 @@ describe("rouge_score's rougeL (rouge_scorer_test.py)", () => {
     // Line 1 is the same either way; line 2 gains matches only with stemming.
     const plain = [rouge1(TARGETS[0], PREDICTIONS[0], false), rouge1(TARGETS[1], PREDICTIONS[1], false)];
     const stemmed = [rouge1(TARGETS[0], PREDICTIONS[0], true), rouge1(TARGETS[1], PREDICTIONS[1], true)];
-    const round = (s: { recall: number; precision: number; f: number }) => ({ recall: five(s.recall), precision: five(s.precision), f: five(s.f) });
+    const round = (s: { recall: number; precision: number; f: number }) => ({
+      recall: five(s.recall),
+      precision: five(s.precision),
+      f: five(s.f),
+    });
     expect(round(plain[0])).toEqual({ recall: 0.40741, precision: 0.6875, f: 0.51163 });
     expect(round(plain[1])).toEqual({ recall: 0.40476, precision: 0.65385, f: 0.5 });
     expect(round(stemmed[0])).toEqual({ recall: 0.40741, precision: 0.6875, f: 0.51163 });

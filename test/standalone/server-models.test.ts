@@ -67,7 +67,11 @@ describe('routing by model', () => {
     const { app, fast, slow } = two();
     const r = await post(app, '/v1/rerank', { model: 'rerank-english-v3.0', query: 'q', documents: ['a'] });
     expect(r.statusCode).toBe(404);
-    expect(r.json()).toEqual({ error: expect.stringMatching(/'rerank-english-v3\.0' is not served here; models: fast, slow/), error_type: 'Validation', code: 'NOT_FOUND' });
+    expect(r.json()).toEqual({
+      error: expect.stringMatching(/'rerank-english-v3\.0' is not served here; models: fast, slow/),
+      error_type: 'Validation',
+      code: 'NOT_FOUND',
+    });
     expect((await post(app, '/score', { model: 7, pairs: [['q', 'a']] })).statusCode).toBe(422);
     expect(fast.started + slow.started).toBe(0);
   });
@@ -75,14 +79,25 @@ describe('routing by model', () => {
   it('/info describes the default (or ?model=) in TEI fields and lists every model; /v1/models lists them', async () => {
     const { app } = two({ maxClientBatchSize: 100, maxRequestItems: 5000 });
     const info = (await app.inject({ method: 'GET', url: '/info' })).json();
-    expect(info).toMatchObject({ model_id: 'fast', max_client_batch_size: 100, cappy: { max_request_items: 5000, default: true, state: 'ready' } });
+    expect(info).toMatchObject({
+      model_id: 'fast',
+      max_client_batch_size: 100,
+      cappy: { max_request_items: 5000, default: true, state: 'ready' },
+    });
     expect(info.models.map((m: { model_id: string }) => m.model_id)).toEqual(['fast', 'slow']);
     expect((await app.inject({ method: 'GET', url: '/info?model=slow' })).json().model_id).toBe('slow');
     expect((await app.inject({ method: 'GET', url: '/info?model=nope' })).statusCode).toBe(404);
     const list = (await app.inject({ method: 'GET', url: '/v1/models' })).json();
     expect(list.object).toBe('list');
     expect(list.data).toEqual([
-      expect.objectContaining({ id: 'fast', object: 'model', owned_by: 'cappy-engine', default: true, state: 'ready', max_input_length: 16 }),
+      expect.objectContaining({
+        id: 'fast',
+        object: 'model',
+        owned_by: 'cappy-engine',
+        default: true,
+        state: 'ready',
+        max_input_length: 16,
+      }),
       expect.objectContaining({ id: 'slow', object: 'model', default: false }),
     ]);
   });
@@ -90,7 +105,13 @@ describe('routing by model', () => {
   it('metrics carry the model label, per model', async () => {
     const { app } = two();
     await post(app, '/score', { pairs: [['q', 'a b']] });
-    await post(app, '/score', { model: 'slow', pairs: [['q', 'a'], ['q', 'b']] });
+    await post(app, '/score', {
+      model: 'slow',
+      pairs: [
+        ['q', 'a'],
+        ['q', 'b'],
+      ],
+    });
     await post(app, '/score', { model: 'nope', pairs: [['q', 'a']] });
     const m = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(m).toMatch(/^te_request_count\{method="score",model="fast"\} 1$/m);
@@ -124,7 +145,10 @@ describe('readiness and liveness', () => {
     };
     const live = async () => (await app.inject({ method: 'GET', url: '/live' })).statusCode;
 
-    expect(await health()).toEqual({ code: 503, body: expect.objectContaining({ status: 'loading', error_type: 'Unhealthy', models: { a: 'loading', b: 'loading' } }) });
+    expect(await health()).toEqual({
+      code: 503,
+      body: expect.objectContaining({ status: 'loading', error_type: 'Unhealthy', models: { a: 'loading', b: 'loading' } }),
+    });
     expect(await live()).toBe(200);
     // A request for a model not ready yet: 503 with Retry-After, without touching any scorer.
     const early = await post(app, '/score', { pairs: [['q', 'a']] });
@@ -132,7 +156,11 @@ describe('readiness and liveness', () => {
     expect(early.headers['retry-after']).toBe('1');
     expect(early.json().error).toMatch(/model 'a' is loading/);
     // /info answers while loading, with what is known.
-    expect((await app.inject({ method: 'GET', url: '/info' })).json()).toMatchObject({ model_id: 'a', max_input_length: null, cappy: { state: 'loading' } });
+    expect((await app.inject({ method: 'GET', url: '/info' })).json()).toMatchObject({
+      model_id: 'a',
+      max_input_length: null,
+      cappy: { state: 'loading' },
+    });
 
     const a = new FakeScorer();
     models.warming('a', a);
@@ -177,10 +205,12 @@ describe('drain timeout', () => {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const send = (url: string, body: object) =>
-      fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
-        status: r.status,
-        body: await r.json(),
-      }));
+      fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+        async (r) => ({
+          status: r.status,
+          body: await r.json(),
+        }),
+      );
     return { app, send };
   }
 
@@ -221,12 +251,14 @@ describe('drain timeout', () => {
 });
 
 describe('isolation', () => {
-  it('a saturated model (its queue full, its calls stuck) does not hold another model\'s requests', async () => {
+  it("a saturated model (its queue full, its calls stuck) does not hold another model's requests", async () => {
     const { app, fast, slow } = two();
     slow.delayMs = 60_000;
     slow.queueLimit = 64;
     // Saturate the slow model: requests until its queue refuses more.
-    const slowAnswers = Array.from({ length: 12 }, (_, i) => post(app, '/score', { model: 'slow', pairs: Array.from({ length: 8 }, (_, j) => [`s${i}`, `${j}`]) }));
+    const slowAnswers = Array.from({ length: 12 }, (_, i) =>
+      post(app, '/score', { model: 'slow', pairs: Array.from({ length: 8 }, (_, j) => [`s${i}`, `${j}`]) }),
+    );
     while (slow.started < 8) await new Promise((r) => setTimeout(r, 5));
     // Meanwhile the fast model answers every request, while every slow one is still pending or refused.
     let settledSlow = 0;

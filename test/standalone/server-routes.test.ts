@@ -85,7 +85,13 @@ describe('long inputs per request', () => {
     await post(app, '/predict', { inputs: ['q', 'a'], truncate: false });
     await post(app, '/v1/rerank', { query: 'q', documents: ['a'], max_chunks_per_doc: 5 });
     await post(app, '/v1/rerank', { query: 'q', documents: ['a'] });
-    expect(scorer.callOptions).toEqual([{}, { longInputs: 'truncate' }, { longInputs: 'truncate' }, { longInputs: 'chunk', maxChunks: 5 }, {}]);
+    expect(scorer.callOptions).toEqual([
+      {},
+      { longInputs: 'truncate' },
+      { longInputs: 'truncate' },
+      { longInputs: 'chunk', maxChunks: 5 },
+      {},
+    ]);
     expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], max_chunks_per_doc: 0 })).statusCode).toBe(422);
     expect((await post(app, '/rerank', { query: 'q', texts: ['a'], truncate: 'yes' })).statusCode).toBe(422);
   });
@@ -247,7 +253,15 @@ describe('TEI /predict, /info, /health', () => {
     const { app } = make();
     const single = (await post(app, '/predict', { inputs: ['q', 'a'] })).json();
     expect(single).toEqual([{ score: sigmoid(fakeScore('q', 'a')), label: 'LABEL_0' }]);
-    const batch = (await post(app, '/predict', { inputs: [['q', 'a'], ['q', 'b']], raw_scores: true })).json();
+    const batch = (
+      await post(app, '/predict', {
+        inputs: [
+          ['q', 'a'],
+          ['q', 'b'],
+        ],
+        raw_scores: true,
+      })
+    ).json();
     expect(batch).toEqual([[{ score: fakeScore('q', 'a'), label: 'LABEL_0' }], [{ score: fakeScore('q', 'b'), label: 'LABEL_0' }]]);
   });
 
@@ -283,7 +297,7 @@ describe('TEI /predict, /info, /health', () => {
     expect((await make({}, half).app.inject({ method: 'GET', url: '/info' })).json().model_dtype).toBe('float16');
   });
 
-  it('/health answers 200, and so does GET / (TEI\'s health route too)', async () => {
+  it("/health answers 200, and so does GET / (TEI's health route too)", async () => {
     const { app } = make();
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: '/' })).json()).toEqual({ status: 'ok', models: { 'fake-cappy': 'ready' } });
@@ -338,7 +352,9 @@ describe('Cohere /v1/rerank', () => {
       { text: 'Venus is hot.' }, // lacks title: its other field is still scored
       'Jupiter is big.', // a string is {text}
     ];
-    const body = (await post(app, '/v1/rerank', { query: 'q', documents, rank_fields: ['title', 'text', 'year'], return_documents: true })).json();
+    const body = (
+      await post(app, '/v1/rerank', { query: 'q', documents, rank_fields: ['title', 'text', 'year'], return_documents: true })
+    ).json();
     const score = (i: number) => body.results.find((x: { index: number }) => x.index === i).relevance_score;
     expect(score(0)).toBe(fakeScore('q', 'title: Mars\ntext: The red planet.\nyear: 1877'));
     expect(score(1)).toBe(fakeScore('q', 'text: Venus is hot.'));
@@ -346,7 +362,10 @@ describe('Cohere /v1/rerank', () => {
     expect(body.results.find((x: { index: number }) => x.index === 0).document).toEqual(documents[0]);
     // A document with none of the fields cannot be scored: said, not skipped.
     const none = await post(app, '/v1/rerank', { query: 'q', documents: [{ body: 'x' }], rank_fields: ['title'] });
-    expect([none.statusCode, none.json().error]).toEqual([422, expect.stringMatching(/documents\[0\]" has none of the rank_fields \(title\)/)]);
+    expect([none.statusCode, none.json().error]).toEqual([
+      422,
+      expect.stringMatching(/documents\[0\]" has none of the rank_fields \(title\)/),
+    ]);
     for (const bad of [[], 'title', ['title', 'title'], [3]]) {
       expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], rank_fields: bad })).statusCode, JSON.stringify(bad)).toBe(422);
     }
@@ -354,7 +373,9 @@ describe('Cohere /v1/rerank', () => {
 
   it('rejects bad documents and top_n with 422', async () => {
     const { app } = make();
-    expect((await post(app, '/v1/rerank', { query: 'q', documents: [{ title: 'x' }] })).json().error).toMatch(/no string "text".*rank_fields/);
+    expect((await post(app, '/v1/rerank', { query: 'q', documents: [{ title: 'x' }] })).json().error).toMatch(
+      /no string "text".*rank_fields/,
+    );
     expect((await post(app, '/v1/rerank', { query: 'q', documents: [7] })).statusCode).toBe(422);
     expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], top_n: 0 })).statusCode).toBe(422);
     expect((await post(app, '/v1/rerank', { query: 'q', documents: ['a'], top_n: 1.5 })).statusCode).toBe(422);
@@ -368,8 +389,14 @@ describe('Cohere /v2/rerank', () => {
     const r = await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents, top_n: 2, return_documents: true });
     expect(r.statusCode).toBe(200);
     const body = r.json();
-    const all = documents.map((t, index) => ({ index, relevance_score: fakeScore('q', t) })).sort((a, b) => b.relevance_score - a.relevance_score);
-    expect(body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), results: all.slice(0, 2), meta: { api_version: { version: '2' }, billed_units: { search_units: 1 } } });
+    const all = documents
+      .map((t, index) => ({ index, relevance_score: fakeScore('q', t) }))
+      .sort((a, b) => b.relevance_score - a.relevance_score);
+    expect(body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      results: all.slice(0, 2),
+      meta: { api_version: { version: '2' }, billed_units: { search_units: 1 } },
+    });
   });
 
   it('requires model and string documents', async () => {
@@ -386,13 +413,17 @@ describe('Cohere /v2/rerank', () => {
     const { app, scorer } = make();
     // The fake tokenizer: one token per word, 2 specials; the fake's max length is 16.
     const doc = 'one two three four five six';
-    const capped = (await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents: [doc, 'short'], max_tokens_per_doc: 4 })).json();
+    const capped = (
+      await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents: [doc, 'short'], max_tokens_per_doc: 4 })
+    ).json();
     expect(capped.results.find((x: { index: number }) => x.index === 0).relevance_score).toBe(fakeScore('q', 'one two three four'));
     expect(capped.results.find((x: { index: number }) => x.index === 1).relevance_score).toBe(fakeScore('q', 'short'));
     const whole = (await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents: [doc], max_tokens_per_doc: 16 })).json();
     expect(whole.results[0].relevance_score).toBe(fakeScore('q', doc));
     expect(scorer.callSizes.length).toBe(2);
-    expect((await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents: [doc], max_tokens_per_doc: 0 })).statusCode).toBe(422);
+    expect((await post(app, '/v2/rerank', { model: 'fake-cappy', query: 'q', documents: [doc], max_tokens_per_doc: 0 })).statusCode).toBe(
+      422,
+    );
   });
 });
 
@@ -409,7 +440,11 @@ describe('native /score and /score/stream', () => {
   });
 
   const ndjson = (lines: string[]) => ({ payload: lines.join('\n') + '\n', headers: { 'content-type': 'application/x-ndjson' } });
-  const parseLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
+  const parseLines = (s: string) =>
+    s
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
 
   it('/score/stream turns NDJSON pairs into NDJSON scores with a final done line', async () => {
     const { app } = make({ streamChunkSize: 7 });
@@ -427,7 +462,12 @@ describe('native /score and /score/stream', () => {
 
   it('/score/stream also takes a JSON {pairs} body', async () => {
     const { app } = make();
-    const r = await post(app, '/score/stream', { pairs: [['a', 'b'], ['c', 'd']] });
+    const r = await post(app, '/score/stream', {
+      pairs: [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+    });
     expect(parseLines(r.body).map((o) => o.score)).toEqual([fakeScore('a', 'b'), fakeScore('c', 'd'), undefined]);
   });
 
@@ -567,7 +607,11 @@ describe('the error table', () => {
     validateTei('error-response', backend.json());
     const loading = createServer(new ModelSet(['m']));
     servers.push(loading);
-    for (const [method, url] of [['GET', '/health'], ['GET', '/'], ['POST', '/rerank']] as const) {
+    for (const [method, url] of [
+      ['GET', '/health'],
+      ['GET', '/'],
+      ['POST', '/rerank'],
+    ] as const) {
       const r = await loading.inject({ method, url, payload: method === 'POST' ? { query: 'q', texts: ['a'] } : undefined });
       expect(r.statusCode, url).toBe(503);
       validateTei('error-response', r.json());

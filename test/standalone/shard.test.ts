@@ -31,8 +31,15 @@ describe('shard selection', () => {
   });
 
   it('splits rows k mod N: every row in exactly one shard, sizes within one of each other', () => {
-    for (const [rows, count] of [[0, 3], [5, 8], [100, 7], [10, 1]]) {
-      const owners = Array.from({ length: rows }, (_, k) => Array.from({ length: count }, (_, i) => i).filter((i) => inShard({ index: i, count }, k)));
+    for (const [rows, count] of [
+      [0, 3],
+      [5, 8],
+      [100, 7],
+      [10, 1],
+    ]) {
+      const owners = Array.from({ length: rows }, (_, k) =>
+        Array.from({ length: count }, (_, i) => i).filter((i) => inShard({ index: i, count }, k)),
+      );
       expect(owners.every((o) => o.length === 1)).toBe(true);
       const sizes = Array.from({ length: count }, (_, i) => owners.filter((o) => o[0] === i).length);
       expect(sizes).toEqual(Array.from({ length: count }, (_, i) => rowsOfShard(rows, i, count)));
@@ -65,7 +72,13 @@ describe('cappy merge (mergeParts)', () => {
   const fresh = () => mkdtempSync(join(tmpdir(), 'cappy-shard-'));
 
   it('interleaves the parts into the unsharded rows, for N below, at and above the row count', async () => {
-    for (const [rows, count] of [[10, 3], [4, 4], [3, 8], [0, 2], [1000, 7]]) {
+    for (const [rows, count] of [
+      [10, 3],
+      [4, 4],
+      [3, 8],
+      [0, 2],
+      [1000, 7],
+    ]) {
       const dir = fresh();
       const whole = writeParts(dir, rows, count);
       const r = await mergeParts(join(dir, 'out.jsonl'));
@@ -103,7 +116,10 @@ describe('cappy merge (mergeParts)', () => {
     // Part 1 replaced by one cut from another input.
     const other = fresh();
     writeParts(other, 10, 2, { sha256: 'b'.repeat(64) });
-    writeFileSync(partPath(join(a, 'out.jsonl'), { index: 1, count: 2 }), readFileSync(partPath(join(other, 'out.jsonl'), { index: 1, count: 2 })));
+    writeFileSync(
+      partPath(join(a, 'out.jsonl'), { index: 1, count: 2 }),
+      readFileSync(partPath(join(other, 'out.jsonl'), { index: 1, count: 2 })),
+    );
     await expect(mergeParts(join(a, 'out.jsonl'))).rejects.toThrow(ShardError);
     await expect(mergeParts(join(a, 'out.jsonl'))).rejects.toThrow(/different inputs/);
 

@@ -69,9 +69,12 @@ describe('ranking', () => {
 describe('multiple-choice accuracy', () => {
   it('takes the argmax per (dataset, group) and averages datasets unweighted', () => {
     const rows = [
-      { group: 'g1', dataset: 'A', label: 1 }, { group: 'g1', dataset: 'A', label: 0 },
-      { group: 'g2', dataset: 'A', label: 0 }, { group: 'g2', dataset: 'A', label: 1 },
-      { group: 'g1', dataset: 'B', label: 0 }, { group: 'g1', dataset: 'B', label: 1 },
+      { group: 'g1', dataset: 'A', label: 1 },
+      { group: 'g1', dataset: 'A', label: 0 },
+      { group: 'g2', dataset: 'A', label: 0 },
+      { group: 'g2', dataset: 'A', label: 1 },
+      { group: 'g1', dataset: 'B', label: 0 },
+      { group: 'g1', dataset: 'B', label: 1 },
     ].map((r, i) => parseMcRow({ ...r, instruction: 'q', response: `r${i}` }, `row ${i}`));
     // A/g1: gold wins; A/g2: wrong wins; B/g1: gold wins.
     const result = multipleChoiceAccuracy(rows, Float32Array.from([0.9, 0.1, 0.8, 0.2, 0.3, 0.6]));

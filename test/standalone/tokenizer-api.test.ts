@@ -49,8 +49,14 @@ describe('loading tokenizer.json', () => {
   it('rejects malformed files with a TokenizerError naming the field', () => {
     expectTokenizerError(() => Tokenizer.fromJSON('{ not json'), /not valid JSON/);
     expectTokenizerError(() => Tokenizer.fromJSON('[]'), /top level/);
-    expectTokenizerError(() => Tokenizer.fromJSON(variant((j) => (j.model.type = 'WordLevel'))), /model\.type must be "BPE", "WordPiece" or "Unigram"/);
-    expectTokenizerError(() => Tokenizer.fromJSON(variant((j) => (j.model.type = 'Unigram'))), /model\.vocab must be an array of \[piece, score\] pairs/);
+    expectTokenizerError(
+      () => Tokenizer.fromJSON(variant((j) => (j.model.type = 'WordLevel'))),
+      /model\.type must be "BPE", "WordPiece" or "Unigram"/,
+    );
+    expectTokenizerError(
+      () => Tokenizer.fromJSON(variant((j) => (j.model.type = 'Unigram'))),
+      /model\.vocab must be an array of \[piece, score\] pairs/,
+    );
     expectTokenizerError(() => Tokenizer.fromJSON(variant((j) => delete j.model)), /model must be an object/);
     expectTokenizerError(() => Tokenizer.fromJSON(variant((j) => (j.model.vocab = [1, 2]))), /model\.vocab/);
     expectTokenizerError(() => Tokenizer.fromJSON(variant((j) => (j.model.vocab.hello = -3))), /model\.vocab\["hello"\]/);
@@ -75,10 +81,18 @@ describe('loading tokenizer.json', () => {
         j.pre_tokenizer = { type: 'Sequence', pretokenizers: [j.pre_tokenizer] };
         j.post_processor = {
           type: 'TemplateProcessing',
-          single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+          single: [
+            { SpecialToken: { id: '<s>', type_id: 0 } },
+            { Sequence: { id: 'A', type_id: 0 } },
+            { SpecialToken: { id: '</s>', type_id: 0 } },
+          ],
           pair: [
-            { SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } },
-            { SpecialToken: { id: '</s>', type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } },
+            { SpecialToken: { id: '<s>', type_id: 0 } },
+            { Sequence: { id: 'A', type_id: 0 } },
+            { SpecialToken: { id: '</s>', type_id: 0 } },
+            { SpecialToken: { id: '</s>', type_id: 0 } },
+            { Sequence: { id: 'B', type_id: 0 } },
+            { SpecialToken: { id: '</s>', type_id: 0 } },
           ],
           special_tokens: { '<s>': { id: '<s>', ids: [0], tokens: ['<s>'] }, '</s>': { id: '</s>', ids: [2], tokens: ['</s>'] } },
         };
@@ -92,7 +106,10 @@ describe('loading tokenizer.json', () => {
   it('fromFile reads the file, takes its truncation as the default, and fails typed on a missing file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cappy-tok-'));
     const path = join(dir, 'tokenizer.json');
-    writeFileSync(path, JSON.stringify(variant((j) => (j.truncation = { max_length: 8, strategy: 'LongestFirst', stride: 0, direction: 'Right' }))));
+    writeFileSync(
+      path,
+      JSON.stringify(variant((j) => (j.truncation = { max_length: 8, strategy: 'LongestFirst', stride: 0, direction: 'Right' }))),
+    );
     const t = await Tokenizer.fromFile(path);
     expect(t.truncation).toEqual({ maxLength: 8, strategy: 'longest_first' });
     expect(t.encode('one two three four five six seven eight nine').ids.length).toBe(8);

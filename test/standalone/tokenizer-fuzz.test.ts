@@ -17,7 +17,6 @@ import { T5_TEMPLATE, buildUnigramTokenizerJson, metaspace } from '../../support
 import { Hf } from '../../support/hf.js';
 import { sameIds as same } from '../support/same-ids.js';
 
-
 const TOTAL = Number(process.env.CAPPY_FUZZ_STRINGS ?? 20_000);
 const SEED = Number(process.env.CAPPY_FUZZ_SEED ?? 1);
 const CHUNK = 20_000;
@@ -51,7 +50,8 @@ export async function fuzzAgainstHf(jsonText: string, total: number, seed: numbe
     const gotPairs = await oursPairs.encodeBatchPacked(pairs);
     for (let i = 0; i < pairs.length; i++) {
       const ids = gotPairs.ids.subarray(gotPairs.offsets[i], gotPairs.offsets[i + 1]);
-      if (!same(wantPairs[i].getIds(), ids)) bad.push(`pair ${JSON.stringify(pairs[i])}: hf ${wantPairs[i].getIds()} ours ${Array.from(ids)}`);
+      if (!same(wantPairs[i].getIds(), ids))
+        bad.push(`pair ${JSON.stringify(pairs[i])}: hf ${wantPairs[i].getIds()} ours ${Array.from(ids)}`);
     }
     compared += singles.length + 2 * pairs.length;
   }
@@ -59,43 +59,58 @@ export async function fuzzAgainstHf(jsonText: string, total: number, seed: numbe
 }
 
 describe('differential fuzzing against HF tokenizers', () => {
-  it(`RoBERTa byte-level BPE: ${TOTAL} strings (seed ${SEED}), 0 mismatches`, async () => {
-    // 23 - 4 = an odd budget (see the WordPiece case below).
-    const [compared, bad] = await fuzzAgainstHf(JSON.stringify(buildRobertaTokenizerJson()), TOTAL, SEED, 23);
-    console.log(`fuzz BPE: ${compared} strings compared (seed ${SEED}), ${bad.length} mismatches`);
-    expect(compared).toBe(TOTAL);
-    expect(bad.slice(0, 5)).toEqual([]);
-  }, Math.max(120_000, TOTAL * 2));
-
-  it(`BERT WordPiece: ${TOTAL} strings (seed ${SEED}), 0 mismatches`, async () => {
-    const texts = makeCorpus(6_000, 777).flatMap((x) => (typeof x === 'string' ? [x] : x));
-    // 24 - 3 = an odd budget: which side of a long pair keeps the odd token
-    // depends on where each text stopped being encoded (docs/tokenizer.md).
-    const [compared, bad] = await fuzzAgainstHf(JSON.stringify(buildBertTokenizerJson(texts)), TOTAL, SEED, 24);
-    console.log(`fuzz WordPiece: ${compared} strings compared (seed ${SEED}), ${bad.length} mismatches`);
-    expect(compared).toBe(TOTAL);
-    expect(bad.slice(0, 5)).toEqual([]);
-  }, Math.max(120_000, TOTAL * 2));
-
-  it(`Unigram, two pipelines: ${TOTAL} strings each (seed ${SEED}), 0 mismatches`, async () => {
-    const texts = makeCorpus(6_000, 777).flatMap((x) => (typeof x === 'string' ? [x] : x));
-    const configs = {
-      // XLM-R's shape: NFKC, Metaspace(always), <s> A </s></s> B </s>; 23 - 4 = an odd budget.
-      xlmr: buildUnigramTokenizerJson({ texts, normalizer: { type: 'NFKC' } }),
-      // T5's shape plus byte fallback and more normalizers.
-      t5: buildUnigramTokenizerJson({
-        texts,
-        byteFallback: true,
-        normalizer: { type: 'Sequence', normalizers: [{ type: 'Strip', strip_left: true, strip_right: true }, { type: 'NFKD' }, { type: 'Lowercase' }] },
-        preTokenizer: metaspace('first'),
-        postProcessor: T5_TEMPLATE,
-      }),
-    };
-    for (const [name, json] of Object.entries(configs)) {
-      const [compared, bad] = await fuzzAgainstHf(JSON.stringify(json), TOTAL, SEED, 23);
-      console.log(`fuzz Unigram ${name}: ${compared} strings compared (seed ${SEED}), ${bad.length} mismatches`);
+  it(
+    `RoBERTa byte-level BPE: ${TOTAL} strings (seed ${SEED}), 0 mismatches`,
+    async () => {
+      // 23 - 4 = an odd budget (see the WordPiece case below).
+      const [compared, bad] = await fuzzAgainstHf(JSON.stringify(buildRobertaTokenizerJson()), TOTAL, SEED, 23);
+      console.log(`fuzz BPE: ${compared} strings compared (seed ${SEED}), ${bad.length} mismatches`);
       expect(compared).toBe(TOTAL);
       expect(bad.slice(0, 5)).toEqual([]);
-    }
-  }, Math.max(120_000, TOTAL * 4));
+    },
+    Math.max(120_000, TOTAL * 2),
+  );
+
+  it(
+    `BERT WordPiece: ${TOTAL} strings (seed ${SEED}), 0 mismatches`,
+    async () => {
+      const texts = makeCorpus(6_000, 777).flatMap((x) => (typeof x === 'string' ? [x] : x));
+      // 24 - 3 = an odd budget: which side of a long pair keeps the odd token
+      // depends on where each text stopped being encoded (docs/tokenizer.md).
+      const [compared, bad] = await fuzzAgainstHf(JSON.stringify(buildBertTokenizerJson(texts)), TOTAL, SEED, 24);
+      console.log(`fuzz WordPiece: ${compared} strings compared (seed ${SEED}), ${bad.length} mismatches`);
+      expect(compared).toBe(TOTAL);
+      expect(bad.slice(0, 5)).toEqual([]);
+    },
+    Math.max(120_000, TOTAL * 2),
+  );
+
+  it(
+    `Unigram, two pipelines: ${TOTAL} strings each (seed ${SEED}), 0 mismatches`,
+    async () => {
+      const texts = makeCorpus(6_000, 777).flatMap((x) => (typeof x === 'string' ? [x] : x));
+      const configs = {
+        // XLM-R's shape: NFKC, Metaspace(always), <s> A </s></s> B </s>; 23 - 4 = an odd budget.
+        xlmr: buildUnigramTokenizerJson({ texts, normalizer: { type: 'NFKC' } }),
+        // T5's shape plus byte fallback and more normalizers.
+        t5: buildUnigramTokenizerJson({
+          texts,
+          byteFallback: true,
+          normalizer: {
+            type: 'Sequence',
+            normalizers: [{ type: 'Strip', strip_left: true, strip_right: true }, { type: 'NFKD' }, { type: 'Lowercase' }],
+          },
+          preTokenizer: metaspace('first'),
+          postProcessor: T5_TEMPLATE,
+        }),
+      };
+      for (const [name, json] of Object.entries(configs)) {
+        const [compared, bad] = await fuzzAgainstHf(JSON.stringify(json), TOTAL, SEED, 23);
+        console.log(`fuzz Unigram ${name}: ${compared} strings compared (seed ${SEED}), ${bad.length} mismatches`);
+        expect(compared).toBe(TOTAL);
+        expect(bad.slice(0, 5)).toEqual([]);
+      }
+    },
+    Math.max(120_000, TOTAL * 4),
+  );
 });

@@ -10,7 +10,6 @@ import { buildRobertaTokenizerJson } from '../support/roberta-tokenizer-json.js'
 import { Hf, type HfTokenizer } from '../../support/hf.js';
 import { sameIds as same } from '../support/same-ids.js';
 
-
 const HF_STRATEGY: Record<TruncationStrategy, string> = {
   longest_first: 'LongestFirst',
   only_first: 'OnlyFirst',
@@ -60,7 +59,9 @@ function mismatches(items: CorpusItem[], want: (ArrayLike<number> | null)[], got
   const bad: string[] = [];
   for (let i = 0; i < items.length; i++) {
     if (!same(want[i], got[i])) {
-      bad.push(`#${i} ${JSON.stringify(items[i]).slice(0, 120)}\n  hf   ${want[i] && Array.from(want[i]!).slice(0, 24)}\n  ours ${got[i] && Array.from(got[i]!).slice(0, 24)}`);
+      bad.push(
+        `#${i} ${JSON.stringify(items[i]).slice(0, 120)}\n  hf   ${want[i] && Array.from(want[i]!).slice(0, 24)}\n  ours ${got[i] && Array.from(got[i]!).slice(0, 24)}`,
+      );
     }
   }
   return bad;
@@ -80,7 +81,11 @@ describe('tokenizer parity with HF tokenizers 0.23', () => {
 
   it('gives identical ids without truncation (encodeBatch)', async () => {
     const ours = await Tokenizer.fromJSON(jsonText).encodeBatch(corpus, { threads: 2 });
-    const bad = mismatches(corpus, untruncated, ours.map((e) => e.ids));
+    const bad = mismatches(
+      corpus,
+      untruncated,
+      ours.map((e) => e.ids),
+    );
     console.log(`no truncation: ${corpus.length} items compared, ${bad.length} mismatches`);
     expect(bad.slice(0, 5)).toEqual([]);
   });
@@ -88,7 +93,11 @@ describe('tokenizer parity with HF tokenizers 0.23', () => {
   it('gives identical ids with longest_first at 512 (encodeBatch)', async () => {
     const want = await hfIds(hf(512, 'longest_first'), corpus);
     const ours = await Tokenizer.fromJSON(jsonText, { maxLength: 512 }).encodeBatch(corpus);
-    const bad = mismatches(corpus, want, ours.map((e) => e.ids));
+    const bad = mismatches(
+      corpus,
+      want,
+      ours.map((e) => e.ids),
+    );
     console.log(`longest_first 512: ${corpus.length} items compared, ${bad.length} mismatches`);
     expect(bad.slice(0, 5)).toEqual([]);
     expect(ours.every((e) => e.ids.length <= 512)).toBe(true);
@@ -111,24 +120,63 @@ describe('tokenizer parity with HF tokenizers 0.23', () => {
     const sample = corpus.slice(0, 3_000);
     const ours = await Tokenizer.fromJSON(asStrings).encodeBatch(sample);
     const hfStrings = await hfIds(Hf.fromString(asStrings), sample);
-    expect(mismatches(sample, hfStrings, ours.map((e) => e.ids)).slice(0, 5)).toEqual([]);
-    expect(mismatches(sample, untruncated.slice(0, 3_000), ours.map((e) => e.ids)).slice(0, 5)).toEqual([]);
+    expect(
+      mismatches(
+        sample,
+        hfStrings,
+        ours.map((e) => e.ids),
+      ).slice(0, 5),
+    ).toEqual([]);
+    expect(
+      mismatches(
+        sample,
+        untruncated.slice(0, 3_000),
+        ours.map((e) => e.ids),
+      ).slice(0, 5),
+    ).toEqual([]);
   });
 
   it('agrees with add_prefix_space, single_word/rstrip/lstrip tokens and ids HF assigns itself', async () => {
     const j = buildRobertaTokenizerJson() as { pre_tokenizer: { add_prefix_space: boolean }; added_tokens: object[] };
     j.pre_tokenizer.add_prefix_space = true;
-    const token = (content: string, o: object) => ({ id: 7, content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: false, ...o });
+    const token = (content: string, o: object) => ({
+      id: 7,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: true,
+      special: false,
+      ...o,
+    });
     // The ids written here are wrong on purpose: HF numbers tokens missing from the vocab itself.
     j.added_tokens.unshift(token('firstnew', {}));
     // Only two new tokens: a third would get 50264, <mask>'s id, in this gapped layout.
-    j.added_tokens.push(token('zzzword', { single_word: true, rstrip: true }), token('hello', { lstrip: true, normalized: false, special: true }));
+    j.added_tokens.push(
+      token('zzzword', { single_word: true, rstrip: true }),
+      token('hello', { lstrip: true, normalized: false, special: true }),
+    );
     const text = JSON.stringify(j);
-    const extra = ['a zzzword b', 'azzzword b', 'zzzword_', 'x zzzword  \t y', 'zzzwordé', 'é zzzword', 'q  hello firstnew', 'sayhello  hello', '<s>x', 'x<mask>y'];
+    const extra = [
+      'a zzzword b',
+      'azzzword b',
+      'zzzword_',
+      'x zzzword  \t y',
+      'zzzwordé',
+      'é zzzword',
+      'q  hello firstnew',
+      'sayhello  hello',
+      '<s>x',
+      'x<mask>y',
+    ];
     const sample: CorpusItem[] = [...extra, ...corpus.slice(0, 2_500)];
     const want = await hfIds(Hf.fromString(text), sample);
     const got = await Tokenizer.fromJSON(text).encodeBatch(sample);
-    const bad = mismatches(sample, want, got.map((e) => e.ids));
+    const bad = mismatches(
+      sample,
+      want,
+      got.map((e) => e.ids),
+    );
     console.log(`add_prefix_space + extra added tokens: ${sample.length} items compared, ${bad.length} mismatches`);
     expect(bad.slice(0, 5)).toEqual([]);
   });
@@ -139,7 +187,8 @@ describe('tokenizer parity with HF tokenizers 0.23', () => {
     const badCodePoints = new Set<string>();
     let compared = 0;
     const STEP = 0x8000;
-    const encodeBoth: EncodeBoth = (strs) => Promise.all([hfTok.encodeBatch(strs), ours.native.encodeBatch(strs, new Array(strs.length), 0)]);
+    const encodeBoth: EncodeBoth = (strs) =>
+      Promise.all([hfTok.encodeBatch(strs), ours.native.encodeBatch(strs, new Array(strs.length), 0)]);
     for (let base = 0; base <= 0x10ffff; base += STEP) {
       const contexts: CodePointContext[] = [];
       for (let cp = base; cp < base + STEP && cp <= 0x10ffff; cp++) {

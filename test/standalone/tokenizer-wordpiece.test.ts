@@ -10,7 +10,6 @@ import { fuzzString, makeCorpus, rng, type CorpusItem } from '../../support/corp
 import { Hf } from '../../support/hf.js';
 import { sameIds as same } from '../support/same-ids.js';
 
-
 const corpus = makeCorpus(10_000, 777);
 const trainTexts = corpus.flatMap((x) => (typeof x === 'string' ? [x] : x)).slice(0, 6_000);
 const uncased = buildBertTokenizerJson(trainTexts);
@@ -31,7 +30,9 @@ async function compare(json: object, items: CorpusItem[], maxLength?: number, sa
       const ids = got.ids.subarray(got.offsets[i + k], got.offsets[i + k + 1]);
       if (!same(want[k].getIds(), ids)) {
         if (want[k].getIds().length === ids.length) sameLength.push(String(i + k));
-        bad.push(`#${i + k} ${JSON.stringify(chunk[k]).slice(0, 160)}\n  hf   ${want[k].getIds().slice(0, 30)}\n  ours ${Array.from(ids).slice(0, 30)}`);
+        bad.push(
+          `#${i + k} ${JSON.stringify(chunk[k]).slice(0, 160)}\n  hf   ${want[k].getIds().slice(0, 30)}\n  ours ${Array.from(ids).slice(0, 30)}`,
+        );
       }
     }
   }
@@ -46,7 +47,10 @@ describe('WordPiece (BERT) parity with HF tokenizers 0.23', () => {
     expect(Object.keys(vocab).some((t) => t.startsWith('##') && t.length > 4)).toBe(true);
   });
 
-  for (const [name, json] of [['uncased, template', uncased], ['cased, BertProcessing', cased]] as const) {
+  for (const [name, json] of [
+    ['uncased, template', uncased],
+    ['cased, BertProcessing', cased],
+  ] as const) {
     it(`${name}: identical ids on the 10k corpus, without truncation and with longest_first 512`, async () => {
       const bad = await compare(json, corpus);
       console.log(`wordpiece ${name}: ${corpus.length} items compared, ${bad.length} mismatches`);

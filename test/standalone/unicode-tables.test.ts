@@ -25,7 +25,9 @@ describe.each(cases)('$file', ({ script, file }) => {
   const madeWith = /ICU ([\d.]+)/.exec(committed.toString('utf8', 0, 300))?.[1];
   const here = process.versions.icu;
   it.skipIf(madeWith !== here)(
-    madeWith === here ? `regenerating with scripts/${script} gives the committed bytes` : `skipped: committed from ICU ${madeWith}, this Node has ICU ${here}`,
+    madeWith === here
+      ? `regenerating with scripts/${script} gives the committed bytes`
+      : `skipped: committed from ICU ${madeWith}, this Node has ICU ${here}`,
     () => {
       const out = join(work, file);
       const r = spawnSync(process.execPath, [join(root, 'scripts', script), out], { encoding: 'utf8' });

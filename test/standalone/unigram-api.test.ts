@@ -52,10 +52,21 @@ function bothOf(json: object) {
 
 describe('Unigram tokenizer.json', () => {
   it('refuses what it cannot do yet, naming it', () => {
-    refused(withPart({ normalizer: { type: 'Precompiled', precompiled_charsmap: 'AAAA' } }), /precompiled_charsmap is shorter than its 4-byte header/);
-    refused(withPart({ normalizer: { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' }] } }), /normalizers\[1\].*regex/);
+    refused(
+      withPart({ normalizer: { type: 'Precompiled', precompiled_charsmap: 'AAAA' } }),
+      /precompiled_charsmap is shorter than its 4-byte header/,
+    );
+    refused(
+      withPart({
+        normalizer: { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' }] },
+      }),
+      /normalizers\[1\].*regex/,
+    );
     refused(withPart({ normalizer: { type: 'BertNormalizer' } }), /"BertNormalizer" is not supported/);
-    refused(withPart({ pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Whitespace' }, metaspace('always')] } }), /pre_tokenizer/);
+    refused(
+      withPart({ pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Whitespace' }, metaspace('always')] } }),
+      /pre_tokenizer/,
+    );
     refused(withPart({ pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', add_prefix_space: false } }), /add_prefix_space/);
     refused(withPart({ model: { type: 'Unigram', unk_id: 99_999_999, vocab: [['a', -1]] } }), /unk_id/);
     refused(withPart({ model: { type: 'Unigram', unk_id: null, vocab: [['a', 'x']] } }), /vocab\[0\]/);
@@ -73,12 +84,24 @@ describe('Unigram tokenizer.json', () => {
   });
 
   it('empty text, lone specials and Metaspace "first" after Strip agree with HF', async () => {
-    const t = bothOf(withPart({
-      normalizer: { type: 'Sequence', normalizers: [{ type: 'Strip', strip_left: true, strip_right: true }] },
-      pre_tokenizer: metaspace('first'),
-      post_processor: T5_TEMPLATE,
-    }));
-    const cases: [string, string?][] = [[''], [' '], ['<s>'], ['  hello'], ['hello <s> world'], ['<s>hello'], ['hello', '  world'], ['', ''], ['\u2581hello']];
+    const t = bothOf(
+      withPart({
+        normalizer: { type: 'Sequence', normalizers: [{ type: 'Strip', strip_left: true, strip_right: true }] },
+        pre_tokenizer: metaspace('first'),
+        post_processor: T5_TEMPLATE,
+      }),
+    );
+    const cases: [string, string?][] = [
+      [''],
+      [' '],
+      ['<s>'],
+      ['  hello'],
+      ['hello <s> world'],
+      ['<s>hello'],
+      ['hello', '  world'],
+      ['', ''],
+      ['\u2581hello'],
+    ];
     for (const [a, b] of cases) expect(t.ours(a, b)).toEqual(await t.hf(a, b));
   });
 

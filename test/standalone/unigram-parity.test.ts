@@ -16,7 +16,6 @@ import { Hf } from '../../support/hf.js';
 import { compareUnigram } from '../support/unigram-compare.js';
 import { sameIds as same } from '../support/same-ids.js';
 
-
 const corpus = makeCorpus(10_000, 4242);
 // CI compares all code points below U+3400 (where marks and compatibility
 // forms crowd) and every 13th above; CAPPY_UNIGRAM_ALL_CODE_POINTS=1 takes
@@ -46,14 +45,21 @@ export const CONFIGS: Record<string, Record<string, unknown>> = {
     byteFallback: true,
     normalizer: {
       type: 'Sequence',
-      normalizers: [{ type: 'NFKD' }, { type: 'Prepend', prepend: '\u2581' }, { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }],
+      normalizers: [
+        { type: 'NFKD' },
+        { type: 'Prepend', prepend: '\u2581' },
+        { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' },
+      ],
     },
     preTokenizer: null,
     postProcessor: MULTI_TEMPLATE,
   }),
   plain: buildUnigramTokenizerJson({
     texts,
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'NFD' }, { type: 'Lowercase' }, { type: 'Strip', strip_left: true, strip_right: false }] },
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [{ type: 'NFD' }, { type: 'Lowercase' }, { type: 'Strip', strip_left: true, strip_right: false }],
+    },
     preTokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'never', add_prefix_space: false, split: false },
     postProcessor: null,
   }),
@@ -84,7 +90,13 @@ describe('Unigram parity with HF tokenizers 0.23', () => {
   it('only_first and only_second at several lengths, errors where HF errors (xlmr, t5)', async () => {
     const pairs = corpus.filter((x) => typeof x !== 'string').slice(0, 800);
     for (const name of ['xlmr', 't5']) {
-      for (const [maxLength, strategy] of [[64, 'only_first'], [64, 'only_second'], [17, 'only_first'], [200, 'only_second'], [23, 'longest_first']] as const) {
+      for (const [maxLength, strategy] of [
+        [64, 'only_first'],
+        [64, 'only_second'],
+        [17, 'only_first'],
+        [200, 'only_second'],
+        [23, 'longest_first'],
+      ] as const) {
         const bad = await compareUnigram(CONFIGS[name], pairs, maxLength, strategy);
         console.log(`unigram ${name} ${strategy} ${maxLength}: ${pairs.length} pairs compared, ${bad.length} mismatches`);
         expect(bad.slice(0, 5)).toEqual([]);

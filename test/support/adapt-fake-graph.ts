@@ -89,7 +89,13 @@ export class BagOfEmbeddingsGraph implements TrainingGraph {
     this.calls.push({ kind, rows: batch.rows, seqLen: batch.seqLen, weightSum, dropoutSeed, firstIds });
   }
 
-  async accumulate(batch: MicroBatch, weights: ParameterSet, grads: ParameterSet, dropoutSeed: number, signal?: AbortSignal): Promise<StepResult> {
+  async accumulate(
+    batch: MicroBatch,
+    weights: ParameterSet,
+    grads: ParameterSet,
+    dropoutSeed: number,
+    signal?: AbortSignal,
+  ): Promise<StepResult> {
     this.beforeAccumulate?.(this.calls.filter((c) => c.kind === 'accumulate').length);
     await Promise.resolve();
     if (signal?.aborted) throw new AbortError();

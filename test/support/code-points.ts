@@ -19,7 +19,12 @@ export type EncodeBoth = (texts: string[]) => Promise<[{ getIds(): number[] }[],
 const defaultGroup = () => (process.env.CAPPY_EXHAUSTIVE === '1' ? 1 : 32);
 
 /** Code points (as 'U+XXXX') whose contexts tokenize differently; adds to `bad`. */
-export async function diffContexts(contexts: CodePointContext[], encodeBoth: EncodeBoth, bad: Set<string>, group = defaultGroup()): Promise<void> {
+export async function diffContexts(
+  contexts: CodePointContext[],
+  encodeBoth: EncodeBoth,
+  bad: Set<string>,
+  group = defaultGroup(),
+): Promise<void> {
   const groups: CodePointContext[][] = [];
   for (let i = 0; i < contexts.length; i += group) groups.push(contexts.slice(i, i + group));
   const [want, got] = await encodeBoth(groups.map((g) => g.map((x) => x.text).join('\n')));

@@ -47,7 +47,10 @@ async function loadTransformers() {
   });
   out.otherVersion = `transformers.js ${tf.env.version}`;
   other = async () => {
-    const enc = tokenizer(input.pairs.map((p) => p[0]), { text_pair: input.pairs.map((p) => p[1]), padding: true });
+    const enc = tokenizer(
+      input.pairs.map((p) => p[0]),
+      { text_pair: input.pairs.map((p) => p[1]), padding: true },
+    );
     const { logits } = await model(enc);
     return Array.from(logits.data);
   };

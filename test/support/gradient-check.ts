@@ -56,7 +56,12 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 export async function checkRule(c: RuleCase, seed = 1, truth?: (inputs: Map<string, Float64Array>) => Float64Array): Promise<RuleCheck> {
   const rand = mulberry32(seed);
   const g = new GraphBuilder('rule', 18);
-  for (const i of c.inputs) g.input(i.name, i.type === 'f32' ? DataType.FLOAT : DataType.DOUBLE, i.shape.map((value) => ({ value })));
+  for (const i of c.inputs)
+    g.input(
+      i.name,
+      i.type === 'f32' ? DataType.FLOAT : DataType.DOUBLE,
+      i.shape.map((value) => ({ value })),
+    );
   let tape: Tape | undefined;
   const getTape = () => (tape ??= new Tape(g));
   const out = c.build(g, getTape);
@@ -65,7 +70,11 @@ export async function checkRule(c: RuleCase, seed = 1, truth?: (inputs: Map<stri
   const meta = t.meta(out);
   const outShape = meta.shape as number[];
   t.output(out);
-  const dy = g.input('dy', meta.dtype, outShape.map((value) => ({ value })));
+  const dy = g.input(
+    'dy',
+    meta.dtype,
+    outShape.map((value) => ({ value })),
+  );
   const wrt = c.inputs.filter((i) => i.wrt !== false).map((i) => i.name);
   const grads = backward(t, out, wrt, { seed: dy, tables: c.tables });
   const sparseOut: Record<string, { rows: string; indices: string }> = {};
@@ -86,7 +95,8 @@ export async function checkRule(c: RuleCase, seed = 1, truth?: (inputs: Map<stri
   const session = await GraphSession.open(path, { intraOpThreads: 1 });
   try {
     const values = new Map<string, Float64Array>();
-    for (const i of c.inputs) values.set(i.name, Float64Array.from(i.values ? i.values(rand) : Array.from({ length: size(i.shape) }, () => gauss(rand))));
+    for (const i of c.inputs)
+      values.set(i.name, Float64Array.from(i.values ? i.values(rand) : Array.from({ length: size(i.shape) }, () => gauss(rand))));
     const dyValues = Float64Array.from({ length: size(outShape) }, () => gauss(rand));
     const feed = (v: Map<string, Float64Array>) => [
       ...c.inputs.map((i) => ({ name: i.name, data: typed(Array.from(v.get(i.name)!), i.type ?? 'f64'), shape: i.shape })),

@@ -16,7 +16,11 @@ export interface JsonChild<T> {
   stderr: string;
 }
 
-export function runJsonChild<T>(script: string, input: unknown, options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): JsonChild<T> {
+export function runJsonChild<T>(
+  script: string,
+  input: unknown,
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): JsonChild<T> {
   const r = spawnSync(process.execPath, [join(repoRoot, 'test', 'support', script), JSON.stringify(input)], {
     cwd: repoRoot,
     encoding: 'utf8',

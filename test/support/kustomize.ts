@@ -78,7 +78,8 @@ export function renderKustomization(dir: string): Resource[] {
     for (const r of out) for (const c of podContainers(r)) c.image = retag(c.image, img);
   }
 
-  for (const l of (k.labels as { pairs: Record<string, string>; includeSelectors?: boolean; includeTemplates?: boolean }[] | undefined) ?? []) {
+  for (const l of (k.labels as { pairs: Record<string, string>; includeSelectors?: boolean; includeTemplates?: boolean }[] | undefined) ??
+    []) {
     if (l.includeSelectors || l.includeTemplates) fail(dir, 'labels with includeSelectors or includeTemplates are not supported');
     for (const r of out) {
       r.metadata ??= {};
@@ -126,7 +127,10 @@ function retag(image: string, rule: { name: string; newName?: string; newTag?: s
 function pointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw new Error(`JSON pointer '${path}' must start with /`);
-  return path.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** RFC 6902 add, replace and remove (all deploy/k8s uses). */

@@ -6,7 +6,7 @@ export { mulberry32 };
 
 const WORDS = (
   'the model scores each candidate answer and picks the best one for a question about planets rivers ' +
-  'code review français naïve café 東京 数据 😀 résumé function(x) { return x * 2; } 1234 ²³ don\'t I\'M'
+  "code review français naïve café 東京 数据 😀 résumé function(x) { return x * 2; } 1234 ²³ don't I'M"
 ).split(' ');
 
 export function makePairs(count: number, seed = 1, maxWords = 120): [string, string][] {

@@ -47,6 +47,7 @@ export function referenceBertLogit(
     return layerNorm(e, w('bert.embeddings.LayerNorm.weight'), w('bert.embeddings.LayerNorm.bias'), c.layerNormEps);
   });
   const hidden = referenceEncoder(c, w, 'bert', x, m, mistake as EncoderMistake);
-  const pooled = mistake === 'no-pooler' ? hidden[0] : linear(hidden[0], w('bert.pooler.dense.weight'), w('bert.pooler.dense.bias')).map(Math.tanh);
+  const pooled =
+    mistake === 'no-pooler' ? hidden[0] : linear(hidden[0], w('bert.pooler.dense.weight'), w('bert.pooler.dense.bias')).map(Math.tanh);
   return linear(pooled, w('classifier.weight'), w('classifier.bias'))[0];
 }

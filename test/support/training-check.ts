@@ -52,7 +52,8 @@ export function float64Weights(w: ParameterSet, shapes: ReadonlyMap<string, read
 export function referenceLoss(c: RobertaConfig, W: Map<string, Weight>, r: Rows): number {
   let s = 0;
   for (let i = 0; i < r.batch.rows; i++) {
-    const logit = c.family === 'bert' ? referenceBertLogit(c, W, r.ids[i], r.types[i], r.masks[i]) : referenceLogit(c, W, r.ids[i], r.masks[i]);
+    const logit =
+      c.family === 'bert' ? referenceBertLogit(c, W, r.ids[i], r.types[i], r.masks[i]) : referenceLogit(c, W, r.ids[i], r.masks[i]);
     s += r.batch.rowWeights[i] * (logit - r.batch.labels[i]) ** 2;
   }
   return s;

@@ -6,14 +6,23 @@ import type { CorpusItem } from '../../support/corpus.js';
 import { Hf } from '../../support/hf.js';
 import { sameIds as same } from './same-ids.js';
 
-const HF_STRATEGY: Record<TruncationStrategy, string> = { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' };
+const HF_STRATEGY: Record<TruncationStrategy, string> = {
+  longest_first: 'LongestFirst',
+  only_first: 'OnlyFirst',
+  only_second: 'OnlySecond',
+};
 
 /**
  * Mismatch reports between ours and HF over `items`. HF's encodeBatch takes
  * singles (in parallel); pairs go one by one. Under only_first / only_second
  * some items cannot fit and HF errors on them: there both sides must error.
  */
-export async function compareUnigram(json: object, items: CorpusItem[], maxLength?: number, strategy: TruncationStrategy = 'longest_first'): Promise<string[]> {
+export async function compareUnigram(
+  json: object,
+  items: CorpusItem[],
+  maxLength?: number,
+  strategy: TruncationStrategy = 'longest_first',
+): Promise<string[]> {
   const text = JSON.stringify(json);
   const hf = Hf.fromString(text);
   if (maxLength) hf.setTruncation(maxLength, { strategy: HF_STRATEGY[strategy] });
@@ -67,4 +76,3 @@ export async function compareUnigram(json: object, items: CorpusItem[], maxLengt
   }
   return bad;
 }
-

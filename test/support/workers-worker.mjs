@@ -12,7 +12,11 @@ parentPort.on('message', async (m) => {
       parentPort.postMessage({ kind: 'started' });
       const t = performance.now();
       const scores = await scorer.scoreBatch(m.pairs);
-      parentPort.postMessage({ kind: 'scores', scores: Array.from(scores.subarray(0, m.keep ?? scores.length)), ms: performance.now() - t });
+      parentPort.postMessage({
+        kind: 'scores',
+        scores: Array.from(scores.subarray(0, m.keep ?? scores.length)),
+        ms: performance.now() - t,
+      });
     } else if (m.kind === 'dispose') {
       await scorer.dispose();
       parentPort.postMessage({ kind: 'disposed' });

@@ -30,7 +30,9 @@ export interface LabelledData {
 /** Checks one parsed line; `where` is "file:line". */
 export function toLabelledPair(value: unknown, where: string): LabelledPair {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidInputError(`${where}: expected an object {"instruction", "response", "label"}, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`);
+    throw new InvalidInputError(
+      `${where}: expected an object {"instruction", "response", "label"}, got ${Array.isArray(value) ? 'an array' : JSON.stringify(value)}`,
+    );
   }
   const o = value as Record<string, unknown>;
   for (const key of ['instruction', 'response', 'label'] as const) {
@@ -58,7 +60,9 @@ export async function readLabelledPairs(path: string, what = '--data'): Promise<
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new InvalidInputError(`${what} ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+    throw new InvalidInputError(`${what} ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      cause: e,
+    });
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const text = bytes.toString('utf8');
@@ -83,7 +87,9 @@ export async function readLabelledPairs(path: string, what = '--data'): Promise<
     lines.push(lineNo);
   }
   if (rows.length === 0) {
-    throw new InvalidInputError(`${what} ${path}: no rows (${bytes.length === 0 ? 'the file is empty' : 'only blank lines'}); expected one {"instruction", "response", "label"} object per line`);
+    throw new InvalidInputError(
+      `${what} ${path}: no rows (${bytes.length === 0 ? 'the file is empty' : 'only blank lines'}); expected one {"instruction", "response", "label"} object per line`,
+    );
   }
   return { path, rows, lines: Uint32Array.from(lines), sha256, bytes: bytes.length, outsideUnit };
 }

@@ -114,7 +114,10 @@ export function groupStep(rows: Uint32Array, data: EncodedRows, batchSize: numbe
   let order = Array.from(rows);
   if (sortByLength) {
     const len = (r: number) => data.offsets[r + 1] - data.offsets[r];
-    order = order.map((r, i) => [r, i] as const).sort((x, y) => len(y[0]) - len(x[0]) || x[1] - y[1]).map(([r]) => r);
+    order = order
+      .map((r, i) => [r, i] as const)
+      .sort((x, y) => len(y[0]) - len(x[0]) || x[1] - y[1])
+      .map(([r]) => r);
   }
   const groups: Uint32Array[] = [];
   for (let i = 0; i < order.length; i += batchSize) groups.push(Uint32Array.from(order.slice(i, i + batchSize)));

@@ -35,14 +35,30 @@ export interface EncodeOptions {
 
 export async function encodeRows(tokenizer: Tokenizer, rows: readonly LabelledPair[], options: EncodeOptions): Promise<EncodedRows> {
   const threads = options.threads ?? 0;
-  const packed = await tokenizer.encodeBatchPacked(rows.map((r) => [r.instruction, r.response] as [string, string]), { threads });
+  const packed = await tokenizer.encodeBatchPacked(
+    rows.map((r) => [r.instruction, r.response] as [string, string]),
+    { threads },
+  );
   const labels = Float32Array.from(rows, (r) => r.label);
-  const base = { count: rows.length, ids: packed.ids, offsets: packed.offsets, labels, pairTypeId: tokenizer.native.info.pairTypeId, padId: tokenizer.padId };
+  const base = {
+    count: rows.length,
+    ids: packed.ids,
+    offsets: packed.offsets,
+    labels,
+    pairTypeId: tokenizer.native.info.pairTypeId,
+    padId: tokenizer.padId,
+  };
   if (!options.typeIds) return base;
   return { ...base, secondStarts: await secondStarts(tokenizer, rows, packed.ids, packed.offsets, threads) };
 }
 
-async function secondStarts(tokenizer: Tokenizer, rows: readonly LabelledPair[], ids: Int32Array, offsets: Uint32Array, threads: number): Promise<Uint32Array> {
+async function secondStarts(
+  tokenizer: Tokenizer,
+  rows: readonly LabelledPair[],
+  ids: Int32Array,
+  offsets: Uint32Array,
+  threads: number,
+): Promise<Uint32Array> {
   // The template's layout from empty texts: [CLS] [SEP] [SEP] for a pair, [CLS] [SEP] alone.
   const pairSpecials = tokenizer.encode('', '').ids;
   const singleSpecials = tokenizer.encode('').ids;
@@ -52,8 +68,14 @@ async function secondStarts(tokenizer: Tokenizer, rows: readonly LabelledPair[],
     );
   }
   const middle = pairSpecials[1];
-  const firsts = await tokenizer.encodeBatchPacked(rows.map((r) => r.instruction), { threads });
-  const seconds = await tokenizer.encodeBatchPacked(rows.map((r) => r.response), { threads });
+  const firsts = await tokenizer.encodeBatchPacked(
+    rows.map((r) => r.instruction),
+    { threads },
+  );
+  const seconds = await tokenizer.encodeBatchPacked(
+    rows.map((r) => r.response),
+    { threads },
+  );
   const out = new Uint32Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const pair = ids.subarray(offsets[i], offsets[i + 1]);
@@ -61,7 +83,8 @@ async function secondStarts(tokenizer: Tokenizer, rows: readonly LabelledPair[],
     const a = firsts.ids.subarray(firsts.offsets[i] + 1, firsts.offsets[i + 1] - 1);
     const b = seconds.ids.subarray(seconds.offsets[i] + 1, seconds.offsets[i + 1] - 1);
     const k = splitPoint(pair, a, b, middle);
-    if (k < 0) throw new InvalidInputError(`row ${i + 1}: cannot find where the second text starts in its encoding (unexpected pair template)`);
+    if (k < 0)
+      throw new InvalidInputError(`row ${i + 1}: cannot find where the second text starts in its encoding (unexpected pair template)`);
     out[i] = k + 2; // [CLS] A[0..k) [SEP]: the second segment starts after the middle [SEP]
   }
   return out;

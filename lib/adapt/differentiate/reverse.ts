@@ -51,7 +51,10 @@ export function backward(tape: Tape, output: string, wrt: readonly string[], opt
     return list?.reduce((acc, x) => tape.add(acc, x));
   };
   const outShape = tape.meta(output).shape;
-  push(output, options.seed ?? (outShape.length === 0 ? tape.like(output, 1) : tape.emit('Expand', [tape.like(output, 1), tape.shapeOf(output)])));
+  push(
+    output,
+    options.seed ?? (outShape.length === 0 ? tape.like(output, 1) : tape.emit('Expand', [tape.like(output, 1), tape.shapeOf(output)])),
+  );
 
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i];
@@ -59,7 +62,8 @@ export function backward(tape: Tape, output: string, wrt: readonly string[], opt
     const needs = node.inputs.map((x) => x !== '' && reaches.has(x));
     if (!needs.some(Boolean)) continue;
     const rule = RULES[node.opType];
-    if (!rule) throw new Error(`no gradient rule for ${node.opType} (node ${node.name}), which lies between ${wrt.join(', ')} and ${output}`);
+    if (!rule)
+      throw new Error(`no gradient rule for ${node.opType} (node ${node.name}), which lies between ${wrt.join(', ')} and ${output}`);
     const dys = node.outputs.map(total);
     const sparseTable = (options.tables ?? 'rows') === 'rows' && asked.has(node.inputs[0]);
     const cts = rule({ tape, node, dys, needs, sparseTable });

@@ -70,7 +70,9 @@ const binary: Infer = (node, ins) => {
   return [{ dtype: a.dtype, shape, value }];
 };
 
-const compare: Infer = (node, ins) => [{ dtype: DataType.BOOL, shape: broadcastShapes(need(ins, 0, node).shape, need(ins, 1, node).shape) }];
+const compare: Infer = (node, ins) => [
+  { dtype: DataType.BOOL, shape: broadcastShapes(need(ins, 0, node).shape, need(ins, 1, node).shape) },
+];
 
 function reduced(node: GraphNode, ins: (TensorMeta | undefined)[]): TensorMeta {
   const x = need(ins, 0, node);
@@ -183,7 +185,14 @@ export const INFER: Record<string, Infer> = {
     const first = need(ins, 0, node);
     const ax = axis(int(node.attrs, 'axis', 0), first.shape.length);
     const all = ins.map((_, i) => need(ins, i, node));
-    const shape = first.shape.map((d, i) => (i === ax ? all.reduce<Dim>((s, m) => (typeof s === 'number' && typeof m.shape[i] === 'number' ? s + (m.shape[i] as number) : unknownDim()), 0) : d));
+    const shape = first.shape.map((d, i) =>
+      i === ax
+        ? all.reduce<Dim>(
+            (s, m) => (typeof s === 'number' && typeof m.shape[i] === 'number' ? s + (m.shape[i] as number) : unknownDim()),
+            0,
+          )
+        : d,
+    );
     const value = first.shape.length === 1 && all.every((m) => m.value) ? all.flatMap((m) => m.value!) : undefined;
     if (value) shape[0] = value.length;
     return [{ dtype: first.dtype, shape, value }];
@@ -228,6 +237,10 @@ export function inferNode(node: GraphNode, ins: (TensorMeta | undefined)[]): Ten
     return f(node, ins);
   } catch (e) {
     const why = (e as Error).message;
-    throw new Error(why.includes(node.name) ? why : `${node.opType} ${node.name} (inputs ${ins.map((m) => (m ? shapeText(m.shape) : '-')).join(', ')}): ${why}`);
+    throw new Error(
+      why.includes(node.name)
+        ? why
+        : `${node.opType} ${node.name} (inputs ${ins.map((m) => (m ? shapeText(m.shape) : '-')).join(', ')}): ${why}`,
+    );
   }
 }

@@ -23,7 +23,10 @@ export class Tape {
   #synced = 0;
   #counter = 0;
 
-  constructor(readonly g: GraphBuilder, readonly prefix = 'ad') {
+  constructor(
+    readonly g: GraphBuilder,
+    readonly prefix = 'ad',
+  ) {
     this.sync();
   }
 
@@ -110,7 +113,10 @@ export class Tape {
   optionalOutputs(node: GraphNode, from: number, count: number): string[] {
     if (node.outputs.length < from + count) {
       this.g.appendOutputs(node.outputs[0], from + count - node.outputs.length);
-      const outs = inferNode(node, node.inputs.map((i) => (i === '' ? undefined : this.meta(i))));
+      const outs = inferNode(
+        node,
+        node.inputs.map((i) => (i === '' ? undefined : this.meta(i))),
+      );
       node.outputs.forEach((o, k) => {
         if (outs[k]) this.#meta.set(o, outs[k]);
         this.#producer.set(o, node);
@@ -122,7 +128,11 @@ export class Tape {
   /** Declares `name` a graph output with its inferred type and shape (symbolic dims by name). */
   output(name: string): void {
     const m = this.meta(name);
-    this.g.output(name, m.dtype, m.shape.map((d) => (typeof d === 'number' ? { value: d } : { param: d })));
+    this.g.output(
+      name,
+      m.dtype,
+      m.shape.map((d) => (typeof d === 'number' ? { value: d } : { param: d })),
+    );
   }
 
   // ---------------------------------------------------------------- constants
@@ -240,7 +250,10 @@ export class Tape {
     const p = this.producer(x);
     if (p?.opType === 'Transpose') {
       const inner = p.attrs.perm as number[];
-      return this.transpose(p.inputs[0], perm.map((i) => inner[i]));
+      return this.transpose(
+        p.inputs[0],
+        perm.map((i) => inner[i]),
+      );
     }
     const plain = p?.opType === 'Gemm' && p.inputs.length === 2 && (p.attrs.alpha ?? 1) === 1;
     if (plain && perm.length === 2) {

@@ -5,7 +5,13 @@
 import { backward, Tape } from '../differentiate/index.js';
 import { GraphBuilder } from '../../forge/onnx/graph-builder.js';
 import { DataType } from '../../forge/onnx/schema.js';
-import { emitSequenceClassifier, robertaParameterShapes, type DropoutSite, type GraphParts, type RobertaConfig } from '../../forge/roberta-graph.js';
+import {
+  emitSequenceClassifier,
+  robertaParameterShapes,
+  type DropoutSite,
+  type GraphParts,
+  type RobertaConfig,
+} from '../../forge/roberta-graph.js';
 import { DropoutMasks } from './dropout.js';
 
 export interface TrainingGraphSpec {
@@ -82,7 +88,11 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraphLayout
     const shape = parameters.get(name);
     if (!shape) throw new Error(`no parameter ${name}`);
     if (!declared.has(name)) {
-      g.input(name, DataType.FLOAT, shape.map((value) => ({ value })));
+      g.input(
+        name,
+        DataType.FLOAT,
+        shape.map((value) => ({ value })),
+      );
       declared.add(name);
     }
     return name;
@@ -92,7 +102,8 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraphLayout
   const linear = (x: string, prefix: string) => {
     const w = param(`${prefix}.weight`);
     const [out, inp] = parameters.get(w)!;
-    if (spec.linear === 'matmul') return g.node('Add', [g.node('MatMul', [x, g.node('Transpose', [w], { perm: [1, 0] })]), param(`${prefix}.bias`)]);
+    if (spec.linear === 'matmul')
+      return g.node('Add', [g.node('MatMul', [x, g.node('Transpose', [w], { perm: [1, 0] })]), param(`${prefix}.bias`)]);
     // [B, S, in] -> [B*S, in] -> Gemm -> [B, S, out]
     let back = rowShapes.get(out);
     if (!back) {
@@ -105,7 +116,8 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraphLayout
   const parts: GraphParts = {
     vector: param,
     linear,
-    headLinear: (x, prefix, output) => g.node('Gemm', [x, param(`${prefix}.weight`), param(`${prefix}.bias`)], { transB: 1 }, output ? { output } : {}),
+    headLinear: (x, prefix, output) =>
+      g.node('Gemm', [x, param(`${prefix}.weight`), param(`${prefix}.bias`)], { transB: 1 }, output ? { output } : {}),
     typeRow: (table) => g.node('Gather', [param(table), g.int64([0], true)]),
     toFloat: (x) => x,
     toAct: (x) => x,
@@ -147,13 +159,17 @@ export function buildTrainingGraph(spec: TrainingGraphSpec): TrainingGraphLayout
         grad.dense = tape.mul(grad.dense, g.initializer(`${name}.padding_mask`, [rows, 1], keep));
       }
       const got = tape.meta(grad.dense).shape;
-      if (got.join() !== parameters.get(name)!.join()) throw new Error(`gradient of ${name} has shape [${got}], expected [${parameters.get(name)}]`);
+      if (got.join() !== parameters.get(name)!.join())
+        throw new Error(`gradient of ${name} has shape [${got}], expected [${parameters.get(name)}]`);
       layout.dense.set(name, tape.exportAs(grad.dense, `${name}.grad`));
     }
     if (grad.sparse.length) {
       layout.tables.set(
         name,
-        grad.sparse.map((s, k) => ({ rows: tape.exportAs(s.rows, `${name}.grad_rows.${k}`), indices: tape.exportAs(s.indices, `${name}.grad_index.${k}`) })),
+        grad.sparse.map((s, k) => ({
+          rows: tape.exportAs(s.rows, `${name}.grad_rows.${k}`),
+          indices: tape.exportAs(s.indices, `${name}.grad_index.${k}`),
+        })),
       );
     }
   }

@@ -85,7 +85,11 @@ export class DropoutMasks {
     this.#scale = g.float([1 / (1 - p)], true);
     this.#zero = g.float([0], true);
     const seed = g.input('dropout_seed', DataType.UINT32, []);
-    const salts = g.initializer('dropout_salts', [sites], Uint32Array.from({ length: sites }, (_, k) => siteSalt(k)));
+    const salts = g.initializer(
+      'dropout_salts',
+      [sites],
+      Uint32Array.from({ length: sites }, (_, k) => siteSalt(k)),
+    );
     this.#keysA = this.#mix(g.node('BitwiseXor', [seed, salts]));
     this.#keysM = g.node('BitwiseOr', [this.#mix(g.node('BitwiseXor', [this.#keysA, this.#const(MULTIPLIER_KEY)])), this.#const(1)]);
   }
@@ -116,7 +120,11 @@ export class DropoutMasks {
       const count = g.node('ReduceProd', [shape], { keepdims: 0 });
       const half = g.node('Div', [g.node('Add', [count, g.int64([1], true)]), g.int64([2], true)]);
       const range = g.node('Range', [g.int64([0], true), half, g.int64([1], true)]);
-      c = { index: g.node('Cast', [range], { to: DataType.UINT32 }, { hint: 'dropout_index' }), shape, count: g.node('Unsqueeze', [count, g.int64([0])]) };
+      c = {
+        index: g.node('Cast', [range], { to: DataType.UINT32 }, { hint: 'dropout_index' }),
+        shape,
+        count: g.node('Unsqueeze', [count, g.int64([0])]),
+      };
       this.#index.set(shapeKey, c);
     }
     return c;

@@ -50,7 +50,8 @@ class OpenTrainingGraph implements TrainingGraph {
     if (typeof batch !== 'object' || batch === null) throw new InvalidInputError('batch must be an object');
     const { rows, seqLen } = batch;
     if (!Number.isInteger(rows) || rows < 1) throw new InvalidInputError(`batch.rows must be a positive integer, got ${String(rows)}`);
-    if (!Number.isInteger(seqLen) || seqLen < 1) throw new InvalidInputError(`batch.seqLen must be a positive integer, got ${String(seqLen)}`);
+    if (!Number.isInteger(seqLen) || seqLen < 1)
+      throw new InvalidInputError(`batch.seqLen must be a positive integer, got ${String(seqLen)}`);
     const tokens = (name: string, a: unknown): BigInt64Array => {
       if (!(a instanceof BigInt64Array) || a.length !== rows * seqLen) {
         throw new InvalidInputError(`batch.${name} must be a BigInt64Array of rows x seqLen = ${rows * seqLen} values`);
@@ -70,7 +71,8 @@ class OpenTrainingGraph implements TrainingGraph {
     if (withLabels) {
       for (const key of ['labels', 'rowWeights'] as const) {
         const a = batch[key];
-        if (!(a instanceof Float32Array) || a.length !== rows) throw new InvalidInputError(`batch.${key} must be a Float32Array of ${rows} values`);
+        if (!(a instanceof Float32Array) || a.length !== rows)
+          throw new InvalidInputError(`batch.${key} must be a Float32Array of ${rows} values`);
       }
       inputs.push({ name: 'labels', data: batch.labels!, shape: [rows] }, { name: 'row_weights', data: batch.rowWeights!, shape: [rows] });
     }
@@ -85,7 +87,9 @@ class OpenTrainingGraph implements TrainingGraph {
       const data = set.get(name);
       const n = shape.reduce((a, b) => a * b, 1);
       if (!(data instanceof Float32Array) || data.length !== n) {
-        throw new InvalidInputError(`${what}: ${name} must be a Float32Array of ${n} values ([${shape}])${data === undefined ? '; it is missing' : ''}`);
+        throw new InvalidInputError(
+          `${what}: ${name} must be a Float32Array of ${n} values ([${shape}])${data === undefined ? '; it is missing' : ''}`,
+        );
       }
       out.push({ name, data, shape });
     }
@@ -99,7 +103,13 @@ class OpenTrainingGraph implements TrainingGraph {
     return next;
   }
 
-  accumulate(batch: MicroBatch, weights: ParameterSet, grads: ParameterSet, dropoutSeed: number, signal?: AbortSignal): Promise<StepResult> {
+  accumulate(
+    batch: MicroBatch,
+    weights: ParameterSet,
+    grads: ParameterSet,
+    dropoutSeed: number,
+    signal?: AbortSignal,
+  ): Promise<StepResult> {
     return this.#serial(async () => {
       const inputs = this.#inputs(batch, weights, true);
       if (!Number.isInteger(dropoutSeed) || dropoutSeed < 0 || dropoutSeed > 0xffffffff) {
@@ -110,7 +120,9 @@ class OpenTrainingGraph implements TrainingGraph {
       const outputs = [
         { name: 'loss' },
         { name: 'logits' },
-        ...targets.filter((t) => this.layout.dense.has(t.name)).map((t) => ({ name: this.layout.dense.get(t.name)!, into: t.data, accumulate: true })),
+        ...targets
+          .filter((t) => this.layout.dense.has(t.name))
+          .map((t) => ({ name: this.layout.dense.get(t.name)!, into: t.data, accumulate: true })),
         ...[...this.layout.tables.values()].flat().flatMap((t) => [{ name: t.rows }, { name: t.indices }]),
       ];
       const results = new Map((await this.train.run(inputs, outputs, signal)).map((r) => [r.name, r]));
@@ -132,7 +144,10 @@ class OpenTrainingGraph implements TrainingGraph {
           }
         }
       }
-      return { loss: (results.get('loss')!.data as Float64Array)[0], logits: firstLogit(results.get('logits')!.data as Float32Array, batch.rows) };
+      return {
+        loss: (results.get('loss')!.data as Float64Array)[0],
+        logits: firstLogit(results.get('logits')!.data as Float32Array, batch.rows),
+      };
     });
   }
 
@@ -168,7 +183,11 @@ export async function openTrainingGraph(
   checkOptions(options);
   const c = robertaConfig(config);
   const dir = await mkdtemp(join(tmpdir(), 'cappy-training-graph-'));
-  const sessionOptions: GraphSessionOptions = { intraOpThreads: options.intraOpThreads, device: options.device, deviceId: options.deviceId };
+  const sessionOptions: GraphSessionOptions = {
+    intraOpThreads: options.intraOpThreads,
+    device: options.device,
+    deviceId: options.deviceId,
+  };
   const opened: GraphSession[] = [];
   try {
     const open = async (spec: TrainingGraphSpec, profilePrefix?: string) => {
@@ -179,7 +198,10 @@ export async function openTrainingGraph(
       opened.push(session);
       return { layout, session };
     };
-    const train = await open({ config: c, mode: 'train', dropout: options.dropout, linear: extras.linear, tables: extras.tables }, extras.profilePrefix);
+    const train = await open(
+      { config: c, mode: 'train', dropout: options.dropout, linear: extras.linear, tables: extras.tables },
+      extras.profilePrefix,
+    );
     const evaluation = await open({ config: c, mode: 'eval', dropout: 0, linear: extras.linear });
     return new OpenTrainingGraph(c, options.dropout, train.session, evaluation.session, train.layout);
   } catch (e) {

@@ -21,7 +21,16 @@ import type { ParameterSet } from '../contract.js';
 import { writeSafetensors } from './safetensors.js';
 
 /** Copied from the base folder when present (config.json and tokenizer.json always are). */
-export const COPIED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'vocab.txt', 'sentencepiece.bpe.model'];
+export const COPIED_FILES = [
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'vocab.json',
+  'merges.txt',
+  'vocab.txt',
+  'sentencepiece.bpe.model',
+];
 
 /**
  * Refuses an --out that already holds something, unless `overwrite`: checked
@@ -66,12 +75,16 @@ export async function writeOutput(spec: OutputSpec): Promise<{ dir: string; file
     }
     await mkdir(join(tmp, 'onnx'));
     for (const dtype of [...new Set(spec.dtypes)]) {
-      const graph = buildRobertaGraph(spec.config, (name) => {
-        const data = spec.weights.get(name);
-        const shape = spec.shapes.get(name);
-        if (!data || !shape) throw new Error(`the graph asked for ${name}, which training does not have`);
-        return { shape: [...shape], data };
-      }, { dtype });
+      const graph = buildRobertaGraph(
+        spec.config,
+        (name) => {
+          const data = spec.weights.get(name);
+          const shape = spec.shapes.get(name);
+          if (!data || !shape) throw new Error(`the graph asked for ${name}, which training does not have`);
+          return { shape: [...shape], data };
+        },
+        { dtype },
+      );
       const file = `onnx/${ONNX_FILE_NAMES[dtype]}`;
       const written = await graph.write(join(tmp, file));
       files.push(file);

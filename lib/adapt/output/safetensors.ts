@@ -21,7 +21,10 @@ export interface TensorToWrite {
 }
 
 /** The header bytes (padded) for these tensors, in the order they will be written. */
-export function safetensorsHeader(tensors: readonly TensorToWrite[], metadata: Record<string, string>): { header: Buffer; order: TensorToWrite[] } {
+export function safetensorsHeader(
+  tensors: readonly TensorToWrite[],
+  metadata: Record<string, string>,
+): { header: Buffer; order: TensorToWrite[] } {
   const order = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const entries: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
@@ -39,7 +42,11 @@ export function safetensorsHeader(tensors: readonly TensorToWrite[], metadata: R
 }
 
 /** Writes `tensors` (float32) to `path`. */
-export async function writeSafetensors(path: string, tensors: readonly TensorToWrite[], metadata: Record<string, string> = { format: 'pt' }): Promise<void> {
+export async function writeSafetensors(
+  path: string,
+  tensors: readonly TensorToWrite[],
+  metadata: Record<string, string> = { format: 'pt' },
+): Promise<void> {
   const { header, order } = safetensorsHeader(tensors, metadata);
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(header.length));
@@ -58,7 +65,7 @@ export async function writeSafetensors(path: string, tensors: readonly TensorToW
 
 /** A positioned write may write less than asked; go on until all of it is out. */
 export async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
+  for (let done = 0; done < bytes.length;) {
     const { bytesWritten } = await fh.write(bytes, done, Math.min(bytes.length - done, 1 << 30));
     done += bytesWritten;
   }

@@ -33,13 +33,18 @@ export async function devRowsNeedingCandidates(evalPath: string): Promise<TaskRo
 }
 
 /** Asks the LLM for the rows without candidates and writes every row to `out` (atomically). */
-export async function writeDevRowsWithCandidates(rows: readonly TaskRow[], out: string, llm: LlmCandidateOptions): Promise<{ drawn: number; progress: LlmProgress }> {
+export async function writeDevRowsWithCandidates(
+  rows: readonly TaskRow[],
+  out: string,
+  llm: LlmCandidateOptions,
+): Promise<{ drawn: number; progress: LlmProgress }> {
   const lacking = [...new Set(rows.filter((r) => r.candidates.length === 0).map((r) => r.instruction))];
   const got = await llmCandidates(lacking, llm);
   const answers = new Map(lacking.map((instruction, i) => [instruction, got.candidates[i]]));
   const lines = rows.map((r) => {
     const candidates = r.candidates.length > 0 ? r.candidates : answers.get(r.instruction)!;
-    if (candidates.length === 0) throw new InvalidInputError(`${r.where}: the LLM gave no candidates for this dev row (--samples 0 and --greedy false?)`);
+    if (candidates.length === 0)
+      throw new InvalidInputError(`${r.where}: the LLM gave no candidates for this dev row (--samples 0 and --greedy false?)`);
     return JSON.stringify({ ...(r.task ? { task: r.task } : {}), instruction: r.instruction, references: r.references, candidates }) + '\n';
   });
   await writeAtomically(out, lines);

@@ -60,12 +60,16 @@ export async function readDevSet(path: string, stem: boolean, what: '--eval' | '
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new InvalidInputError(`${what} ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+    throw new InvalidInputError(`${what} ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      cause: e,
+    });
   }
   const text = bytes.toString('utf8');
   if (!isTaskRow(firstValue(text))) return readLabelledPairs(path, what);
   if (what === '--data') {
-    throw new InvalidInputError(`--data ${path} holds task rows (references, no label); give them as --tasks, which makes the labelled pairs first (or run \`cappy adapt data\`)`);
+    throw new InvalidInputError(
+      `--data ${path} holds task rows (references, no label); give them as --tasks, which makes the labelled pairs first (or run \`cappy adapt data\`)`,
+    );
   }
 
   const bestOfNRows: BonRow[] = [];
@@ -83,7 +87,9 @@ export async function readDevSet(path: string, stem: boolean, what: '--eval' | '
     }
     const row = parseTaskRow(value, where);
     if (row.candidates.length === 0) {
-      throw new InvalidInputError(`${where}: a dev task row needs candidates (the answers best-of-N chooses among), e.g. {"instruction", "references": [...], "candidates": [...]}`);
+      throw new InvalidInputError(
+        `${where}: a dev task row needs candidates (the answers best-of-N chooses among), e.g. {"instruction", "references": [...], "candidates": [...]}`,
+      );
     }
     bestOfNRows.push({ instruction: row.instruction, candidates: row.candidates, references: row.references });
     for (const candidate of row.candidates) {
@@ -105,5 +111,13 @@ export async function readDevSet(path: string, stem: boolean, what: '--eval' | '
 /** Best-of-N on the dev rows from predictions over their pairs (in DevSet order). */
 export function devBestOfN(rows: readonly BonRow[], predictions: Float32Array, stem: boolean): DevBestOfN {
   const r = bestOfN(rows, predictions, { stem });
-  return { rows: r.rows, candidates: r.candidates, selected: r.selected, firstCandidate: r.baseline, oracle: r.oracle, changed: r.changed, stem };
+  return {
+    rows: r.rows,
+    candidates: r.candidates,
+    selected: r.selected,
+    firstCandidate: r.baseline,
+    oracle: r.oracle,
+    changed: r.changed,
+    stem,
+  };
 }

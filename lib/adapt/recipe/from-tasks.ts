@@ -45,9 +45,13 @@ export function refuseDataStepWithoutTasks(options: AdaptOptions): void {
 
 async function sha256Of(path: string): Promise<string> {
   try {
-    return createHash('sha256').update(await readFile(path)).digest('hex');
+    return createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
   } catch (e) {
-    throw new InvalidInputError(`cannot read the tasks file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new InvalidInputError(`cannot read the tasks file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
@@ -59,7 +63,8 @@ function inside(dir: string, path: string): boolean {
 export async function adaptFromTasks(options: AdaptOptions, train: (o: AdaptOptions) => Promise<AdaptResult>): Promise<AdaptResult> {
   const emit = (e: DataStepEvent) => options.onEvent?.(e);
   const say = (message: string) => options.onEvent?.({ type: 'message', message });
-  if (options.data !== undefined) throw new InvalidInputError('give --data (labelled pairs) or --tasks (task rows to make them from), not both');
+  if (options.data !== undefined)
+    throw new InvalidInputError('give --data (labelled pairs) or --tasks (task rows to make them from), not both');
   const o = resolveOptions(ADAPT_OPTIONS, options, 'adapt options'); // every value checked before any file is read
   if (o.llm && !o.llmModel) throw new InvalidInputError('--llm needs --llm-model: the name of the model the server serves');
   if (!o.llm && o.llmModel) throw new InvalidInputError('--llm-model is given without --llm (the server to ask)');
@@ -71,14 +76,17 @@ export async function adaptFromTasks(options: AdaptOptions, train: (o: AdaptOpti
   if (checkpoint) {
     pairs = resolve(o.pairs ?? checkpoint.data.path);
     if (pairs !== resolve(checkpoint.data.path)) {
-      throw new InvalidInputError(`--pairs ${o.pairs} is not the file the checkpoint trained on (${checkpoint.data.path}); a resumed run trains on the same pairs`);
+      throw new InvalidInputError(
+        `--pairs ${o.pairs} is not the file the checkpoint trained on (${checkpoint.data.path}); a resumed run trains on the same pairs`,
+      );
     }
   } else {
     if (o.out === undefined) throw new InvalidInputError(`${flag('out')} is required (or CAPPY_OUT)`);
     pairs = resolve(o.pairs ?? `${resolve(o.out)}.pairs.jsonl`);
   }
   const { settings: s } = await resolveSettings({ ...options, tasks: undefined, data: pairs });
-  if (inside(s.out, pairs)) throw new InvalidInputError(`--pairs ${pairs} is inside --out ${s.out}, which is written whole at the end; keep the pairs beside it`);
+  if (inside(s.out, pairs))
+    throw new InvalidInputError(`--pairs ${pairs} is inside --out ${s.out}, which is written whole at the end; keep the pairs beside it`);
 
   // The cheap checks the training would make, before the LLM is asked anything.
   await checkOutDir(s.out, s.overwrite);
@@ -88,16 +96,20 @@ export async function adaptFromTasks(options: AdaptOptions, train: (o: AdaptOpti
   const devRows = s.eval !== undefined && o.llm ? await devRowsNeedingCandidates(s.eval) : undefined;
   const evalRows = devRows ? resolve(o.evalRows ?? saved?.eval?.rows ?? `${resolve(s.out)}.dev-tasks.jsonl`) : undefined;
   if (evalRows) {
-    if (inside(s.out, evalRows)) throw new InvalidInputError(`--eval-rows ${evalRows} is inside --out ${s.out}, which is written whole at the end; keep it beside it`);
+    if (inside(s.out, evalRows))
+      throw new InvalidInputError(`--eval-rows ${evalRows} is inside --out ${s.out}, which is written whole at the end; keep it beside it`);
     if (evalRows === pairs) throw new InvalidInputError(`--eval-rows and --pairs are the same file (${pairs})`);
     evalPath = evalRows;
   } else if (s.eval !== undefined) {
-    if (o.evalRows !== undefined) say(`--eval-rows is not used: ${s.eval} holds no task rows without candidates${o.llm ? '' : ' (and there is no --llm to ask)'}`);
+    if (o.evalRows !== undefined)
+      say(`--eval-rows is not used: ${s.eval} holds no task rows without candidates${o.llm ? '' : ' (and there is no --llm to ask)'}`);
     await readDevSet(s.eval, s.stem);
   }
   const tasksSha = await sha256Of(o.tasks!);
   if (saved && saved.tasks.sha256 !== tasksSha) {
-    throw new InvalidInputError(`--tasks ${o.tasks} is not the file the checkpoint's pairs were made from (${saved.tasks.path}, SHA-256 ${saved.tasks.sha256.slice(0, 12)}…)`);
+    throw new InvalidInputError(
+      `--tasks ${o.tasks} is not the file the checkpoint's pairs were made from (${saved.tasks.path}, SHA-256 ${saved.tasks.sha256.slice(0, 12)}…)`,
+    );
   }
 
   let madeFrom: MadeFrom | undefined = saved;
@@ -138,7 +150,11 @@ export async function adaptFromTasks(options: AdaptOptions, train: (o: AdaptOpti
         onProgress: (p) => emit({ type: 'data', progress: { phase: 'llm', ...p } }),
       });
       emit({ type: 'dev-candidates', rows: evalRows, drawn: got.drawn, reused: false });
-      if (madeFrom) madeFrom = { ...madeFrom, eval: { tasks: { path: resolve(s.eval!), sha256: await sha256Of(s.eval!) }, rows: evalRows, drawn: got.drawn } };
+      if (madeFrom)
+        madeFrom = {
+          ...madeFrom,
+          eval: { tasks: { path: resolve(s.eval!), sha256: await sha256Of(s.eval!) }, rows: evalRows, drawn: got.drawn },
+        };
     }
   }
   const forTraining: AdaptOptions = { ...options, data: pairs, eval: evalPath, madeFrom };

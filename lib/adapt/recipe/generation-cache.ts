@@ -25,7 +25,9 @@ export class GenerationCache {
 
   /** The key of one answer. `request` must be built the same way every time (its field order is part of it). */
   static key(request: Record<string, unknown>, index: number): string {
-    return createHash('sha256').update(JSON.stringify({ v: VERSION, request, index })).digest('hex');
+    return createHash('sha256')
+      .update(JSON.stringify({ v: VERSION, request, index }))
+      .digest('hex');
   }
 
   #path(key: string): string {

@@ -100,7 +100,10 @@ const sleepFor = (ms: number, signal: AbortSignal) => delay(ms, undefined, { sig
  * each sampling setting's in the paper's order. Empty answers are returned
  * as '' (the pair builder counts and drops them).
  */
-export async function llmCandidates(instructions: readonly string[], o: LlmCandidateOptions): Promise<{ candidates: string[][]; progress: LlmProgress }> {
+export async function llmCandidates(
+  instructions: readonly string[],
+  o: LlmCandidateOptions,
+): Promise<{ candidates: string[][]; progress: LlmProgress }> {
   const upstream = new Upstream({ baseUrl: o.url, mode: o.mode, timeoutMs: o.timeoutMs });
   const cache = new GenerationCache(o.cacheDir);
   const plan = samplingPlan(o.samples, o.greedy);
@@ -132,10 +135,20 @@ export async function llmCandidates(instructions: readonly string[], o: LlmCandi
         const said = upstreamMessage(e);
         if (!RETRYABLE.has(e.status)) {
           const hint = e.status === 400 && o.extras ? ' (--llm-extras sends top_k and min_tokens, which some servers refuse)' : '';
-          throw new LlmError(`the LLM at ${o.url} refused the request with ${e.status}: ${said}${hint}`, { endpoint: o.url, status: e.status, body: e.body, cause: e });
+          throw new LlmError(`the LLM at ${o.url} refused the request with ${e.status}: ${said}${hint}`, {
+            endpoint: o.url,
+            status: e.status,
+            body: e.body,
+            cause: e,
+          });
         }
         if (attempt >= o.maxAttempts) {
-          throw new LlmError(`the LLM at ${o.url} failed ${attempt} times; last: ${e.status} ${said}`, { endpoint: o.url, status: e.status, body: e.body, cause: e });
+          throw new LlmError(`the LLM at ${o.url} failed ${attempt} times; last: ${e.status} ${said}`, {
+            endpoint: o.url,
+            status: e.status,
+            body: e.body,
+            cause: e,
+          });
         }
         // The boost client passes the upstream's Retry-After on once it carries one (see the header).
         const waitMs = retryDelayMs((e as UpstreamFailure & { retryAfter?: string }).retryAfter, attempt, random);

@@ -69,7 +69,22 @@ export async function writeAtomically(path: string, lines: Iterable<string>): Pr
   }
 }
 
-type LlmFlags = Pick<ResolvedOptions<typeof ADAPT_DATA_OPTIONS>, 'llm' | 'llmModel' | 'llmApi' | 'samples' | 'greedy' | 'llmExtras' | 'llmMaxTokens' | 'llmMode' | 'llmConcurrency' | 'llmTimeout' | 'llmMaxAttempts' | 'llmApiKey' | 'cache'>;
+type LlmFlags = Pick<
+  ResolvedOptions<typeof ADAPT_DATA_OPTIONS>,
+  | 'llm'
+  | 'llmModel'
+  | 'llmApi'
+  | 'samples'
+  | 'greedy'
+  | 'llmExtras'
+  | 'llmMaxTokens'
+  | 'llmMode'
+  | 'llmConcurrency'
+  | 'llmTimeout'
+  | 'llmMaxAttempts'
+  | 'llmApiKey'
+  | 'cache'
+>;
 
 /** The LLM client's options from the data step's flags (`llm` and `llmModel` set). */
 export function llmOptionsOf(o: LlmFlags): Omit<LlmCandidateOptions, 'signal' | 'onProgress' | 'sleep'> {
@@ -129,9 +144,12 @@ export async function makeAdaptData(options: AdaptDataOptions): Promise<AdaptDat
   throwIfAborted(options.signal);
   if (o.out) {
     report({ phase: 'write', path: o.out, pairs: pairs.length });
-    await writeAtomically(o.out, (function* () {
-      for (const p of pairs) yield pairLine(p);
-    })());
+    await writeAtomically(
+      o.out,
+      (function* () {
+        for (const p of pairs) yield pairLine(p);
+      })(),
+    );
   }
   return { out: o.out, pairs, stats: { ...stats, fileCandidates, llmCandidates: llmCount, llm } };
 }

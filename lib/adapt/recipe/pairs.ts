@@ -91,9 +91,14 @@ function shuffle<T>(items: T[], random: () => number): void {
  * Labelled pairs from task rows. `candidates[i]` are row i's samples (from
  * the file, an LLM, or both), in the order they should be considered.
  */
-export function buildPairs(rows: readonly TaskRow[], candidates: readonly (readonly string[])[], options: BuildPairsOptions = {}): { pairs: LabelledPair[]; stats: PairStats } {
+export function buildPairs(
+  rows: readonly TaskRow[],
+  candidates: readonly (readonly string[])[],
+  options: BuildPairsOptions = {},
+): { pairs: LabelledPair[]; stats: PairStats } {
   if (rows.length === 0) throw new InvalidInputError('there are no task rows');
-  if (candidates.length !== rows.length) throw new InvalidInputError(`one candidate list per row is needed (${rows.length}), got ${candidates.length}`);
+  if (candidates.length !== rows.length)
+    throw new InvalidInputError(`one candidate list per row is needed (${rows.length}), got ${candidates.length}`);
   const seed = checkInteger('seed', options.seed ?? 0, 0, 0xffffffff);
   const trainSize = options.trainSize === undefined ? undefined : checkInteger('trainSize', options.trainSize, 1);
   const stem = options.stem ?? true;
@@ -159,7 +164,12 @@ export function buildPairs(rows: readonly TaskRow[], candidates: readonly (reado
         continue;
       }
       present.add(key);
-      samples.push({ instruction: row.instruction, response: candidate, label: rougeLBest(candidate, row.references, { stem }), source: 'sample' });
+      samples.push({
+        instruction: row.instruction,
+        response: candidate,
+        label: rougeLBest(candidate, row.references, { stem }),
+        source: 'sample',
+      });
     }
   });
 

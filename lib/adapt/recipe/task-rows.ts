@@ -22,7 +22,8 @@ const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' :
 function strings(v: unknown, name: string, where: string, required: boolean): string[] {
   if (v === undefined && !required) return [];
   if (!Array.isArray(v)) throw new InvalidInputError(`${where}: ${name} must be an array of strings, got ${kind(v)}`);
-  if (required && v.length === 0) throw new InvalidInputError(`${where}: ${name} must not be empty: a task row needs at least one gold answer`);
+  if (required && v.length === 0)
+    throw new InvalidInputError(`${where}: ${name} must not be empty: a task row needs at least one gold answer`);
   v.forEach((s, i) => {
     if (typeof s !== 'string') throw new InvalidInputError(`${where}: ${name}[${i}] must be a string, got ${kind(s)}`);
   });
@@ -44,7 +45,8 @@ export function parseTaskRow(value: unknown, where: string): TaskRow {
   });
   let task = '';
   if (o.task !== undefined && o.task !== null) {
-    if (typeof o.task !== 'string' && typeof o.task !== 'number') throw new InvalidInputError(`${where}: task must be a string, got ${kind(o.task)}`);
+    if (typeof o.task !== 'string' && typeof o.task !== 'number')
+      throw new InvalidInputError(`${where}: task must be a string, got ${kind(o.task)}`);
     task = String(o.task);
   }
   return { task, instruction: o.instruction, references, candidates: strings(o.candidates, 'candidates', where, false), where };
@@ -60,7 +62,9 @@ export async function readTaskRows(file: string): Promise<TaskRow[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new InvalidInputError(`cannot read the tasks file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    throw new InvalidInputError(`cannot read the tasks file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      cause: e,
+    });
   }
   return parseTaskRows(text, file);
 }

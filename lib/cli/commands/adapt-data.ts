@@ -18,7 +18,10 @@ export function dataStepReporter(prefix: string, tasks: string) {
       if (p.phase === 'llm') {
         bar ??= startProgress('adapt data: llm', p.total, 'instructions');
         bar.update(p.done);
-        if (p.retry) process.stderr.write(`${prefix}: LLM answered ${p.retry.status}; try ${p.retry.attempt + 1} in ${(p.retry.waitMs / 1000).toFixed(1)} s\n`);
+        if (p.retry)
+          process.stderr.write(
+            `${prefix}: LLM answered ${p.retry.status}; try ${p.retry.attempt + 1} in ${(p.retry.waitMs / 1000).toFixed(1)} s\n`,
+          );
       }
     },
     stop() {
@@ -30,7 +33,9 @@ export function dataStepReporter(prefix: string, tasks: string) {
 
 /** One line on what the data step wrote. */
 export function dataStepSummary(stats: AdaptDataResult['stats'], out: string): string {
-  const llm = stats.llm ? `; LLM: ${stats.llm.generated} answers asked in ${stats.llm.requests} requests, ${stats.llm.cached} from the cache` : '';
+  const llm = stats.llm
+    ? `; LLM: ${stats.llm.generated} answers asked in ${stats.llm.requests} requests, ${stats.llm.cached} from the cache`
+    : '';
   return (
     `${stats.written} pairs to ${out} (${stats.distinct} distinct: ${stats.gold} gold, ${stats.negatives} negatives, ` +
     `${stats.samples} samples over ${stats.tasks} task(s)${stats.negativesSkipped ? `; ${stats.negativesSkipped} negative draws hit an existing pair` : ''}` +

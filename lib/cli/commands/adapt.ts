@@ -23,7 +23,8 @@ function duration(seconds: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
-const num = (x: number | null | undefined, digits = 4) => (x === null || x === undefined ? 'n/a' : Number(x.toPrecision(digits)).toString());
+const num = (x: number | null | undefined, digits = 4) =>
+  x === null || x === undefined ? 'n/a' : Number(x.toPrecision(digits)).toString();
 const x100 = (x: number) => (100 * x).toFixed(2);
 
 /** Best-of-N Rouge-L (x100) before and after, on the same candidates, with the first candidate and the oracle. */
@@ -42,7 +43,11 @@ function stepReporter(stream: NodeJS.WriteStream) {
     start(total: number, from: number) {
       if (stream.isTTY) {
         bar = new cliProgress.SingleBar(
-          { format: ' adapt {bar} {value}/{total} steps | loss {loss} | lr {lr} | {rate} pairs/s | eta {eta_text}', stream, hideCursor: true },
+          {
+            format: ' adapt {bar} {value}/{total} steps | loss {loss} | lr {lr} | {rate} pairs/s | eta {eta_text}',
+            stream,
+            hideCursor: true,
+          },
           cliProgress.Presets.shades_classic,
         );
         bar.start(total, from, { loss: '-', lr: '-', rate: '-', eta_text: '?' });
@@ -53,7 +58,9 @@ function stepReporter(stream: NodeJS.WriteStream) {
       const fields = { loss: num(e.loss), lr: num(e.lr, 3), rate: e.pairsPerSecond.toFixed(1), eta_text: duration(e.etaSeconds) };
       if (bar) return bar.update(e.step, fields);
       if (e.step % every === 0 || e.step === e.totalSteps) {
-        stream.write(`cappy adapt: step ${e.step}/${e.totalSteps} loss ${fields.loss} lr ${fields.lr} ${fields.rate} pairs/s eta ${fields.eta_text}\n`);
+        stream.write(
+          `cappy adapt: step ${e.step}/${e.totalSteps} loss ${fields.loss} lr ${fields.lr} ${fields.rate} pairs/s eta ${fields.eta_text}\n`,
+        );
       }
     },
     stop() {
@@ -128,7 +135,9 @@ export function registerAdapt(program: Command): Command {
           log(`eval ${e.when}: MSE ${num(e.mse, 6)}, Spearman ${num(e.spearman)} (${e.rows} rows)`);
           if (e.bestOfN && e.when === 'before') {
             before = e.bestOfN;
-            log(`eval before: best-of-N Rouge-L F x100 ${x100(e.bestOfN.selected)} (first candidate ${x100(e.bestOfN.firstCandidate)}, oracle ${x100(e.bestOfN.oracle)})`);
+            log(
+              `eval before: best-of-N Rouge-L F x100 ${x100(e.bestOfN.selected)} (first candidate ${x100(e.bestOfN.firstCandidate)}, oracle ${x100(e.bestOfN.oracle)})`,
+            );
           }
           return;
         case 'checkpoint':

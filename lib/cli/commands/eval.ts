@@ -49,7 +49,11 @@ export function registerEval(program: Command): void {
     const rows = parseJsonl(await readFile(opts.data, 'utf8'), parseMcRow, opts.data);
     const scorer = await Scorer.load(singleModelOf(mc), scorerOptionsOf(mc));
     try {
-      const scores = await scoreWithProgress(scorer, rows.map((r) => [r.instruction, r.response] as const), 'eval mc');
+      const scores = await scoreWithProgress(
+        scorer,
+        rows.map((r) => [r.instruction, r.response] as const),
+        'eval mc',
+      );
       const result = multipleChoiceAccuracy(rows, scores);
       const forged = forgedNote(scorer);
       if (opts.json) {
@@ -69,7 +73,7 @@ export function registerEval(program: Command): void {
   const bon = evalCmd
     .command('best-of-n')
     .description(
-      'best-of-N: rows {instruction, candidates[], references[]}; Rouge-L F of each --model\'s argmax candidate, of the first candidate and of the oracle. ' +
+      "best-of-N: rows {instruction, candidates[], references[]}; Rouge-L F of each --model's argmax candidate, of the first candidate and of the oracle. " +
         'Repeat --model (e.g. --model base=DIR --model adapted=DIR2) to compare models on the same candidates',
     )
     .requiredOption('--data <file>', 'JSONL rows')
@@ -96,23 +100,51 @@ export function registerEval(program: Command): void {
     }
     const first = results[0].result;
     if (opts.json) {
-      const models = results.map((m) => ({ name: m.name, model: m.dir, forged: m.forged, selected: m.result.selected, gain: m.result.gain, changed: m.result.changed, picks: m.result.picks }));
+      const models = results.map((m) => ({
+        name: m.name,
+        model: m.dir,
+        forged: m.forged,
+        selected: m.result.selected,
+        gain: m.result.gain,
+        changed: m.result.changed,
+        picks: m.result.picks,
+      }));
       // One model: its fields at the top level too, as before several could be compared.
       const single = results.length === 1 ? { model: results[0].dir, forged: results[0].forged, ...first } : {};
-      process.stdout.write(JSON.stringify({ ...single, metric: 'rougeL-f1', stem, rows: first.rows, candidates: first.candidates, baseline: first.baseline, oracle: first.oracle, models }) + '\n');
+      process.stdout.write(
+        JSON.stringify({
+          ...single,
+          metric: 'rougeL-f1',
+          stem,
+          rows: first.rows,
+          candidates: first.candidates,
+          baseline: first.baseline,
+          oracle: first.oracle,
+          models,
+        }) + '\n',
+      );
       return;
     }
-    for (const m of results) if (m.forged) process.stdout.write(`model${results.length > 1 ? ` ${m.name}` : ''}: ${m.forged} (its picks are arbitrary)\n`);
-    process.stdout.write(`${rows.length} rows, ${first.candidates} candidates; Rouge-L F1 (x100, ${stem ? 'Porter-stemmed' : 'not stemmed'}), best reference per row\n`);
+    for (const m of results)
+      if (m.forged) process.stdout.write(`model${results.length > 1 ? ` ${m.name}` : ''}: ${m.forged} (its picks are arbitrary)\n`);
+    process.stdout.write(
+      `${rows.length} rows, ${first.candidates} candidates; Rouge-L F1 (x100, ${stem ? 'Porter-stemmed' : 'not stemmed'}), best reference per row\n`,
+    );
     const signed = (x: number) => (x >= 0 ? '+' : '') + (100 * x).toFixed(2);
     process.stdout.write(`${'first candidate (baseline)'.padEnd(28)} ${pct(first.baseline)}\n`);
     if (results.length === 1) {
       process.stdout.write(`${'best-of-n (scorer argmax)'.padEnd(28)} ${pct(first.selected)}\n`);
       process.stdout.write(`${'gain'.padEnd(28)} ${signed(first.gain)}\n`);
     } else {
-      for (const m of results) process.stdout.write(`${`best-of-n: ${m.name}`.padEnd(28)} ${pct(m.result.selected)}  (${signed(m.result.gain)} on the first candidate)\n`);
+      for (const m of results)
+        process.stdout.write(
+          `${`best-of-n: ${m.name}`.padEnd(28)} ${pct(m.result.selected)}  (${signed(m.result.gain)} on the first candidate)\n`,
+        );
     }
     process.stdout.write(`${'oracle (best by Rouge-L)'.padEnd(28)} ${pct(first.oracle)}\n`);
-    for (const m of results) process.stdout.write(`picks${results.length > 1 ? ` of ${m.name}` : ''} differ from the first candidate in ${m.result.changed}/${rows.length} rows\n`);
+    for (const m of results)
+      process.stdout.write(
+        `picks${results.length > 1 ? ` of ${m.name}` : ''} differ from the first candidate in ${m.result.changed}/${rows.length} rows\n`,
+      );
   });
 }

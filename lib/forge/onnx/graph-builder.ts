@@ -15,7 +15,8 @@ import { AttributeType, DataType, ModelProto } from './schema.js';
 
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] };
 
-export type TensorData = Float32Array | Float64Array | BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Uint16Array | Int8Array | Uint8Array;
+export type TensorData =
+  Float32Array | Float64Array | BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Uint16Array | Int8Array | Uint8Array;
 
 /** Data now, or a function that makes it when the writer reaches it (called once per write). */
 export type TensorSource = TensorData | (() => TensorData);
@@ -132,7 +133,10 @@ export class GraphBuilder {
   readonly #metadata: { key: string; value: string }[] = [];
   #counter = 0;
 
-  constructor(readonly name: string, readonly opset = 17) {
+  constructor(
+    readonly name: string,
+    readonly opset = 17,
+  ) {
     this.#opsets.set('', opset);
   }
 
@@ -158,7 +162,8 @@ export class GraphBuilder {
    */
   initializer(name: string, dims: number[], source: TensorSource, dataType?: DataType): string {
     if (typeof source !== 'function') {
-      if (count(dims) !== source.length) throw new Error(`initializer ${name}: dims [${dims}] hold ${count(dims)} values, data has ${source.length}`);
+      if (count(dims) !== source.length)
+        throw new Error(`initializer ${name}: dims [${dims}] hold ${count(dims)} values, data has ${source.length}`);
       if (dataType !== undefined && !holds(source, dataType)) throw new Error(`initializer ${name}: data type does not match its array`);
     }
     const type = dataType ?? (typeof source === 'function' ? DataType.FLOAT : dataTypeOf(source));
@@ -272,14 +277,25 @@ export class GraphBuilder {
    * Adds a node and returns its output name. `output` names it explicitly
    * (graph outputs); otherwise a unique name is generated from `hint`.
    */
-  node(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, opts: { output?: string; hint?: string; domain?: string } = {}): string {
+  node(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    opts: { output?: string; hint?: string; domain?: string } = {},
+  ): string {
     const out = this.#claim(opts.output ?? `${opts.hint ?? opType.toLowerCase()}_${this.#counter++}`);
     this.#push(opType, inputs, [out], attrs, opts.domain);
     return out;
   }
 
   /** A node with several outputs (DynamicQuantizeLinear, Split); returns their generated names. */
-  nodeOutputs(opType: string, inputs: string[], outputs: number, attrs: Record<string, AttrValue> = {}, opts: { domain?: string } = {}): string[] {
+  nodeOutputs(
+    opType: string,
+    inputs: string[],
+    outputs: number,
+    attrs: Record<string, AttrValue> = {},
+    opts: { domain?: string } = {},
+  ): string[] {
     const outs = Array.from({ length: outputs }, (_, i) => this.#claim(`${opType.toLowerCase()}_${this.#counter++}_${i}`));
     this.#push(opType, inputs, outs, attrs, opts.domain);
     return outs;
@@ -307,7 +323,8 @@ export class GraphBuilder {
 
   #make(t: Initializer): Uint8Array {
     const data = typeof t.source === 'function' ? t.source() : t.source;
-    if (data.length !== count(t.dims)) throw new Error(`initializer ${t.name}: dims [${t.dims}] hold ${count(t.dims)} values, data has ${data.length}`);
+    if (data.length !== count(t.dims))
+      throw new Error(`initializer ${t.name}: dims [${t.dims}] hold ${count(t.dims)} values, data has ${data.length}`);
     if (!holds(data, t.dataType)) throw new Error(`initializer ${t.name}: made data of another type than declared`);
     return bytesOf(data);
   }
@@ -317,7 +334,9 @@ export class GraphBuilder {
     const total = this.weightBytes;
     const external = options.externalData ?? total > EXTERNAL_THRESHOLD;
     if (!external && total > INLINE_LIMIT) {
-      throw new Error(`${(total / 1024 ** 3).toFixed(2)} GiB of weights cannot be inline in one protobuf (2 GiB limit); write with externalData`);
+      throw new Error(
+        `${(total / 1024 ** 3).toFixed(2)} GiB of weights cannot be inline in one protobuf (2 GiB limit); write with externalData`,
+      );
     }
     const externalDataPath = external ? join(dirname(path), `${basename(path)}_data`) : undefined;
     const tensors = externalDataPath ? await this.#writeExternal(externalDataPath, total, options) : this.#inline(total, options);

@@ -69,11 +69,15 @@ const root = protobuf.Root.fromJSON({
           },
         },
         // TensorShapeProto.Dimension in onnx.proto; nesting does not change the wire format.
-        Dimension: { fields: { dimValue: { type: 'int64', id: 1 }, dimParam: { type: 'string', id: 2 }, denotation: { type: 'string', id: 3 } } },
+        Dimension: {
+          fields: { dimValue: { type: 'int64', id: 1 }, dimParam: { type: 'string', id: 2 }, denotation: { type: 'string', id: 3 } },
+        },
         TensorShapeProto: { fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } } },
         TensorTypeProto: { fields: { elemType: { type: 'int32', id: 1 }, shape: { type: 'TensorShapeProto', id: 2 } } },
         TypeProto: { fields: { tensorType: { type: 'TensorTypeProto', id: 1 } } },
-        ValueInfoProto: { fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 }, docString: { type: 'string', id: 3 } } },
+        ValueInfoProto: {
+          fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 }, docString: { type: 'string', id: 3 } },
+        },
         GraphProto: {
           fields: {
             node: { rule: 'repeated', type: 'NodeProto', id: 1 },

@@ -24,4 +24,6 @@ export function validateTei(schema: TeiSchema, body: unknown): void {
 }
 
 /** TEI's error kinds, from the schema itself. */
-export const TEI_ERROR_TYPES: readonly string[] = (JSON.parse(readFileSync(join(import.meta.dirname, 'error-type.json'), 'utf8')) as { enum: string[] }).enum;
+export const TEI_ERROR_TYPES: readonly string[] = (
+  JSON.parse(readFileSync(join(import.meta.dirname, 'error-type.json'), 'utf8')) as { enum: string[] }
+).enum;

@@ -19,7 +19,10 @@ export const mul: VjpRule = (ctx) => {
   const { tape: t, node } = ctx;
   const dy = dy0(ctx);
   const [a, b] = node.inputs;
-  return [ctx.needs[0] ? t.sumTo(t.mul(dy, b), t.meta(a).shape) : undefined, ctx.needs[1] ? t.sumTo(t.mul(dy, a), t.meta(b).shape) : undefined];
+  return [
+    ctx.needs[0] ? t.sumTo(t.mul(dy, b), t.meta(a).shape) : undefined,
+    ctx.needs[1] ? t.sumTo(t.mul(dy, a), t.meta(b).shape) : undefined,
+  ];
 };
 
 // y = a / b: da = dy / b, db = -dy * y / b.

@@ -28,7 +28,8 @@ export const matmul: VjpRule = (ctx) => {
   return [da, db];
 };
 
-const floatAttr = (v: AttrValue | undefined, fallback: number) => (v !== undefined && typeof v === 'object' && 'float' in v ? v.float : fallback);
+const floatAttr = (v: AttrValue | undefined, fallback: number) =>
+  v !== undefined && typeof v === 'object' && 'float' in v ? v.float : fallback;
 
 // Y = alpha op(A) op(B) + beta C
 export const gemm: VjpRule = (ctx) => {
