@@ -6,11 +6,10 @@
  * library uses the one it was installed with (cappy_default_ort_library()).
  * CAPPY_PRINT_INFO=1 also prints what the load resolved, as one JSON line on
  * stderr (cappy_model_get_info). */
+#include <cappy/cappy_c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cappy/cappy_c.h>
 
 typedef struct {
   char* text; /* the whole line; the tab becomes the instruction's end */
@@ -27,9 +26,12 @@ static void json_string(FILE* out, const char* s) {
   fputc('"', out);
   for (; *s; ++s) {
     unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
-    else if (c < 0x20) fprintf(out, "\\u%04x", c);
-    else fputc(c, out);
+    if (c == '"' || c == '\\')
+      fprintf(out, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(out, "\\u%04x", c);
+    else
+      fputc(c, out);
   }
   fputc('"', out);
 }

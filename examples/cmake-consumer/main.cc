@@ -1,7 +1,6 @@
 // cappy-consumer MODEL_DIR: the same job as examples/c (instruction<TAB>response
 // lines in, one %.9g score per line out) through the C++ wrapper over the C ABI.
 #include <cappy/cappy_c.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>

@@ -27,10 +27,10 @@
 //   - EncodeBatch on two threads gives what Encode gives.
 #include <algorithm>
 #include <cstdint>
-#include <iterator>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,7 +69,8 @@ void BuiltinSpec(cappy::TokenizerSpec& spec) {
     spec.vocab.push_back(stand_in(b));
     spec.vocab_ids.push_back(id++);
   }
-  const char* merges[][2] = {{"a", "a"}, {"aa", "aa"}, {"t", "h"}, {"th", "e"}, {"\xC4\xA0", "t"}, {"\xC4\xA0t", "he"}, {"h", "e"}, {"e", "r"}};
+  const char* merges[][2] = {{"a", "a"},        {"aa", "aa"},        {"t", "h"}, {"th", "e"},
+                             {"\xC4\xA0", "t"}, {"\xC4\xA0t", "he"}, {"h", "e"}, {"e", "r"}};
   for (auto& m : merges) {
     spec.merges_left.push_back(m[0]);
     spec.merges_right.push_back(m[1]);
@@ -96,8 +97,9 @@ void WordPieceSpec(cappy::TokenizerSpec& spec, bool lowercase) {
   spec.normalizer.lowercase = lowercase;
   spec.normalizer.strip_accents = lowercase;
   spec.max_input_chars_per_word = 20;
-  std::vector<std::string> tokens = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "##ing", "hello", "##ll", "##lo",
-                                     "\xE4\xB8\xAD", "\xC3\xA9", "##\xC3\xA9", "!", ".", "'", "un", "##able"};
+  std::vector<std::string> tokens = {"[PAD]",      "[UNK]", "[CLS]", "[SEP]", "[MASK]",       "the",
+                                     "##ing",      "hello", "##ll",  "##lo",  "\xE4\xB8\xAD", "\xC3\xA9",
+                                     "##\xC3\xA9", "!",     ".",     "'",     "un",           "##able"};
   for (char c = 'a'; c <= 'z'; c++) {
     tokens.push_back(std::string(1, c));
     tokens.push_back("##" + std::string(1, c));
@@ -125,10 +127,26 @@ void UnigramSpec(cappy::TokenizerSpec& spec, int variant, const std::string& cha
   using Step = cappy::NormalizerStep;
   spec.model = cappy::ModelKind::kUnigram;
   const std::string ms = "\xE2\x96\x81";
-  std::vector<std::pair<std::string, double>> pieces = {
-      {"<s>", 0}, {"<pad>", 0}, {"</s>", 0}, {"<unk>", 0}, {ms, -2}, {ms + "the", -3}, {ms + "a", -3}, {"the", -4},
-      {"ing", -4}, {ms + "hello", -5}, {"ll", -4}, {"he", -4}, {"\xE4\xB8\xAD", -6}, {"\xC3\xA9", -6},
-      {"e\xCC\x81", -5}, {ms + "\xE4\xB8\xAD\xE6\x96\x87", -7}, {"ab", -4}, {"abc", -8}, {"bc", -4}, {ms + "the", -2.5}};
+  std::vector<std::pair<std::string, double>> pieces = {{"<s>", 0},
+                                                        {"<pad>", 0},
+                                                        {"</s>", 0},
+                                                        {"<unk>", 0},
+                                                        {ms, -2},
+                                                        {ms + "the", -3},
+                                                        {ms + "a", -3},
+                                                        {"the", -4},
+                                                        {"ing", -4},
+                                                        {ms + "hello", -5},
+                                                        {"ll", -4},
+                                                        {"he", -4},
+                                                        {"\xE4\xB8\xAD", -6},
+                                                        {"\xC3\xA9", -6},
+                                                        {"e\xCC\x81", -5},
+                                                        {ms + "\xE4\xB8\xAD\xE6\x96\x87", -7},
+                                                        {"ab", -4},
+                                                        {"abc", -8},
+                                                        {"bc", -4},
+                                                        {ms + "the", -2.5}};
   for (char c = 'a'; c <= 'z'; c++) pieces.push_back({std::string(1, c), -5 - (c % 3)});
   for (char c = '0'; c <= '9'; c++) pieces.push_back({std::string(1, c), -6});
   const bool byte_fallback = variant == 1 || variant == 2;
@@ -253,7 +271,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   }
   base.post_processor.kind = cappy::PostProcessorSpec::Kind::kRoberta;
   g = new Tokenizers();
-  const cappy::TruncationStrategy strategies[] = {cappy::TruncationStrategy::kLongestFirst, cappy::TruncationStrategy::kOnlyFirst,
+  const cappy::TruncationStrategy strategies[] = {cappy::TruncationStrategy::kLongestFirst,
+                                                  cappy::TruncationStrategy::kOnlyFirst,
                                                   cappy::TruncationStrategy::kOnlySecond};
   for (int k = 0; k < 8; k++) {
     cappy::TokenizerSpec spec = base;

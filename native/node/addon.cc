@@ -3,8 +3,8 @@
 
 #include "addon_data.h"
 #include "cancel_binding.h"
-#include "graph_binding.h"
 #include "errors.h"
+#include "graph_binding.h"
 #include "job.h"
 #include "load_binding.h"
 #include "model_binding.h"

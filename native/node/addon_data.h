@@ -9,10 +9,10 @@
 namespace cappy_node {
 
 struct AddonData {
-  Napi::FunctionReference tokenizer_constructor;  // loadTokenizer's result
-  Napi::FunctionReference scorer_constructor;     // loadScorer's result
+  Napi::FunctionReference tokenizer_constructor;      // loadTokenizer's result
+  Napi::FunctionReference scorer_constructor;         // loadScorer's result
   Napi::FunctionReference graph_session_constructor;  // loadGraphSession's result
-  Napi::FunctionReference cancel_constructor;     // CancelToken, to check the calls' cancel argument
+  Napi::FunctionReference cancel_constructor;         // CancelToken, to check the calls' cancel argument
 };
 
 }  // namespace cappy_node

@@ -15,7 +15,9 @@ Napi::Error MakeError(Napi::Env env, cappy::ErrorCode code, const std::string& m
   return MakeError(env, cappy::ErrorInfo{code, reason, message});
 }
 
-Napi::Error FromException(Napi::Env env, const std::exception& e) { return MakeError(env, cappy::DescribeException(e)); }
+Napi::Error FromException(Napi::Env env, const std::exception& e) {
+  return MakeError(env, cappy::DescribeException(e));
+}
 
 Napi::Array ErrorCodeNames(Napi::Env env) {
   Napi::Array out = Napi::Array::New(env);

@@ -31,16 +31,26 @@ using cappy::ElementType;
 // Uint16Array float16 bit patterns, so `graph_type` settles those.
 ElementType ArrayElementType(napi_typedarray_type t, ElementType graph_type) {
   switch (t) {
-    case napi_float32_array: return ElementType::kFloat32;
-    case napi_float64_array: return ElementType::kFloat64;
-    case napi_bigint64_array: return ElementType::kInt64;
-    case napi_biguint64_array: return ElementType::kUint64;
-    case napi_int32_array: return ElementType::kInt32;
-    case napi_uint32_array: return ElementType::kUint32;
-    case napi_int8_array: return ElementType::kInt8;
-    case napi_uint8_array: return graph_type == ElementType::kBool ? ElementType::kBool : ElementType::kUint8;
-    case napi_uint16_array: return graph_type == ElementType::kFloat16 ? ElementType::kFloat16 : ElementType::kOther;
-    default: return ElementType::kOther;
+    case napi_float32_array:
+      return ElementType::kFloat32;
+    case napi_float64_array:
+      return ElementType::kFloat64;
+    case napi_bigint64_array:
+      return ElementType::kInt64;
+    case napi_biguint64_array:
+      return ElementType::kUint64;
+    case napi_int32_array:
+      return ElementType::kInt32;
+    case napi_uint32_array:
+      return ElementType::kUint32;
+    case napi_int8_array:
+      return ElementType::kInt8;
+    case napi_uint8_array:
+      return graph_type == ElementType::kBool ? ElementType::kBool : ElementType::kUint8;
+    case napi_uint16_array:
+      return graph_type == ElementType::kFloat16 ? ElementType::kFloat16 : ElementType::kOther;
+    default:
+      return ElementType::kOther;
   }
 }
 
@@ -51,15 +61,33 @@ Napi::Value NewTypedArray(Napi::Env env, ElementType type, const std::vector<uin
   if (!bytes.empty()) std::copy(bytes.begin(), bytes.end(), static_cast<uint8_t*>(buffer.Data()));
   napi_typedarray_type t = napi_uint8_array;
   switch (type) {
-    case ElementType::kFloat32: t = napi_float32_array; break;
-    case ElementType::kFloat64: t = napi_float64_array; break;
-    case ElementType::kInt64: t = napi_bigint64_array; break;
-    case ElementType::kUint64: t = napi_biguint64_array; break;
-    case ElementType::kInt32: t = napi_int32_array; break;
-    case ElementType::kUint32: t = napi_uint32_array; break;
-    case ElementType::kInt8: t = napi_int8_array; break;
-    case ElementType::kFloat16: t = napi_uint16_array; break;
-    default: t = napi_uint8_array; break;
+    case ElementType::kFloat32:
+      t = napi_float32_array;
+      break;
+    case ElementType::kFloat64:
+      t = napi_float64_array;
+      break;
+    case ElementType::kInt64:
+      t = napi_bigint64_array;
+      break;
+    case ElementType::kUint64:
+      t = napi_biguint64_array;
+      break;
+    case ElementType::kInt32:
+      t = napi_int32_array;
+      break;
+    case ElementType::kUint32:
+      t = napi_uint32_array;
+      break;
+    case ElementType::kInt8:
+      t = napi_int8_array;
+      break;
+    case ElementType::kFloat16:
+      t = napi_uint16_array;
+      break;
+    default:
+      t = napi_uint8_array;
+      break;
   }
   napi_value out;
   if (napi_create_typedarray(env, t, n, buffer, 0, &out) != napi_ok) {
@@ -127,9 +155,11 @@ Napi::Object InfoToJs(Napi::Env env, const cappy::GraphSessionInfo& info) {
   o.Set("deviceId", info.device_id);
   o.Set("intraOpThreads", info.intra_op_threads);
   Napi::Array inputs = Napi::Array::New(env, info.inputs.size());
-  for (size_t i = 0; i < info.inputs.size(); ++i) inputs.Set(static_cast<uint32_t>(i), TensorInfoToJs(env, info.inputs[i]));
+  for (size_t i = 0; i < info.inputs.size(); ++i)
+    inputs.Set(static_cast<uint32_t>(i), TensorInfoToJs(env, info.inputs[i]));
   Napi::Array outputs = Napi::Array::New(env, info.outputs.size());
-  for (size_t i = 0; i < info.outputs.size(); ++i) outputs.Set(static_cast<uint32_t>(i), TensorInfoToJs(env, info.outputs[i]));
+  for (size_t i = 0; i < info.outputs.size(); ++i)
+    outputs.Set(static_cast<uint32_t>(i), TensorInfoToJs(env, info.outputs[i]));
   o.Set("inputs", inputs);
   o.Set("outputs", outputs);
   return o;
@@ -203,11 +233,11 @@ class GraphRunJob : public PromiseJob {
 class NativeGraphSession : public Napi::ObjectWrap<NativeGraphSession> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeGraphSession",
-                       {InstanceAccessor<&NativeGraphSession::Info>("info"),
-                        InstanceMethod<&NativeGraphSession::RunGraph>("run"),
-                        InstanceMethod<&NativeGraphSession::EndProfiling>("endProfiling"),
-                        InstanceMethod<&NativeGraphSession::Close>("close")});
+    return DefineClass(
+        env, "NativeGraphSession",
+        {InstanceAccessor<&NativeGraphSession::Info>("info"), InstanceMethod<&NativeGraphSession::RunGraph>("run"),
+         InstanceMethod<&NativeGraphSession::EndProfiling>("endProfiling"),
+         InstanceMethod<&NativeGraphSession::Close>("close")});
   }
 
   // Only loadGraphSession constructs these, passing the session in an External.

@@ -217,9 +217,9 @@ Napi::Promise PromiseJob::Start(Napi::Env env, PromiseJob* job) {
   flight->stop = job->stop_;
   Napi::Promise promise = job->deferred_.Promise();
   auto* context = new std::shared_ptr<Flight>(flight);
-  napi_status status = napi_create_threadsafe_function(
-      env, nullptr, nullptr, Napi::String::New(env, job->name_), 0, 1, context, &Flight::Finalize, context,
-      &Flight::Complete, &flight->tsfn);
+  napi_status status =
+      napi_create_threadsafe_function(env, nullptr, nullptr, Napi::String::New(env, job->name_), 0, 1, context,
+                                      &Flight::Finalize, context, &Flight::Complete, &flight->tsfn);
   if (status != napi_ok) {
     delete context;
     throw MakeError(env, cappy::ErrorCode::kRuntime, std::string("cannot start ") + job->name_);

@@ -38,7 +38,8 @@ std::vector<std::string> ReadStrings(const Napi::Value& v, const std::string& wh
   const Napi::Array array = v.As<Napi::Array>();
   std::vector<std::string> out;
   out.reserve(array.Length());
-  for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(ReadString(array.Get(i), what + "[" + std::to_string(i) + "]"));
+  for (uint32_t i = 0; i < array.Length(); ++i)
+    out.push_back(ReadString(array.Get(i), what + "[" + std::to_string(i) + "]"));
   return out;
 }
 

@@ -63,8 +63,9 @@ Napi::Value ResolveLoadJs(const Napi::CallbackInfo& info) {
 Napi::Value UsableCoresJs(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     const std::string root = info.Length() > 0 && !info[0].IsUndefined() ? ReadString(info[0], "fsRoot") : "/";
-    const uint32_t affinity =
-        info.Length() > 1 && !info[1].IsUndefined() ? static_cast<uint32_t>(ReadInt(info[1], "affinity", 1, 1 << 20)) : 0;
+    const uint32_t affinity = info.Length() > 1 && !info[1].IsUndefined()
+                                  ? static_cast<uint32_t>(ReadInt(info[1], "affinity", 1, 1 << 20))
+                                  : 0;
     return Napi::Number::New(info.Env(), cappy::UsableCores(root, affinity));
   });
 }

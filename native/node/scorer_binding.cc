@@ -45,9 +45,11 @@ Napi::Object SessionInfoToJs(Napi::Env env, const cappy::SessionInfo& info) {
   o.Set("pinnedBuffers", info.pinned_buffers);
   o.Set("batchesInFlight", info.batches_in_flight);
   Napi::Array inputs = Napi::Array::New(env, info.inputs.size());
-  for (size_t i = 0; i < info.inputs.size(); ++i) inputs.Set(static_cast<uint32_t>(i), TensorInfoToJs(env, info.inputs[i]));
+  for (size_t i = 0; i < info.inputs.size(); ++i)
+    inputs.Set(static_cast<uint32_t>(i), TensorInfoToJs(env, info.inputs[i]));
   Napi::Array outputs = Napi::Array::New(env, info.outputs.size());
-  for (size_t i = 0; i < info.outputs.size(); ++i) outputs.Set(static_cast<uint32_t>(i), TensorInfoToJs(env, info.outputs[i]));
+  for (size_t i = 0; i < info.outputs.size(); ++i)
+    outputs.Set(static_cast<uint32_t>(i), TensorInfoToJs(env, info.outputs[i]));
   o.Set("inputs", inputs);
   o.Set("outputs", outputs);
   return o;
@@ -72,11 +74,10 @@ struct LoadedScorer {
 class NativeScorer : public Napi::ObjectWrap<NativeScorer> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeScorer",
-                       {InstanceAccessor<&NativeScorer::Info>("info"),
-                        InstanceMethod<&NativeScorer::Score>("score"),
-                        InstanceMethod<&NativeScorer::RunIds>("runIds"),
-                        InstanceMethod<&NativeScorer::Close>("close")});
+    return DefineClass(
+        env, "NativeScorer",
+        {InstanceAccessor<&NativeScorer::Info>("info"), InstanceMethod<&NativeScorer::Score>("score"),
+         InstanceMethod<&NativeScorer::RunIds>("runIds"), InstanceMethod<&NativeScorer::Close>("close")});
   }
 
   // Only loadScorer constructs these, passing the scorer in an External.
@@ -220,8 +221,9 @@ Napi::Value NativeScorer::RunIds(const Napi::CallbackInfo& info) {
     if (has_types && !info[4].IsTypedArray()) {
       throw MakeError(env, cappy::ErrorCode::kInvalidInput, "typeIds must be a BigInt64Array");
     }
-    return PromiseJob::Start(env, new RunIdsWorker(env, std::move(session), read(info[0]), read(info[1]),
-                                    has_types ? read(info[4]) : std::vector<int64_t>(), has_types, rows, seq_len));
+    return PromiseJob::Start(
+        env, new RunIdsWorker(env, std::move(session), read(info[0]), read(info[1]),
+                              has_types ? read(info[4]) : std::vector<int64_t>(), has_types, rows, seq_len));
   });
 }
 

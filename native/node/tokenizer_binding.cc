@@ -70,38 +70,52 @@ std::unique_ptr<cappy::Tokenizer> Load(const TokenizerSource& source, const capp
 
 const char* Name(cappy::ModelKind kind) {
   switch (kind) {
-    case cappy::ModelKind::kWordPiece: return "wordpiece";
-    case cappy::ModelKind::kUnigram: return "unigram";
-    case cappy::ModelKind::kBpe: break;
+    case cappy::ModelKind::kWordPiece:
+      return "wordpiece";
+    case cappy::ModelKind::kUnigram:
+      return "unigram";
+    case cappy::ModelKind::kBpe:
+      break;
   }
   return "bpe";
 }
 
 const char* Name(cappy::NormalizerSpec::Kind kind) {
   switch (kind) {
-    case cappy::NormalizerSpec::Kind::kBert: return "bert";
-    case cappy::NormalizerSpec::Kind::kSequence: return "sequence";
-    case cappy::NormalizerSpec::Kind::kNone: break;
+    case cappy::NormalizerSpec::Kind::kBert:
+      return "bert";
+    case cappy::NormalizerSpec::Kind::kSequence:
+      return "sequence";
+    case cappy::NormalizerSpec::Kind::kNone:
+      break;
   }
   return "none";
 }
 
 const char* Name(cappy::PreTokenizerKind kind) {
   switch (kind) {
-    case cappy::PreTokenizerKind::kBert: return "bert";
-    case cappy::PreTokenizerKind::kMetaspace: return "metaspace";
-    case cappy::PreTokenizerKind::kNone: return "none";
-    case cappy::PreTokenizerKind::kByteLevel: break;
+    case cappy::PreTokenizerKind::kBert:
+      return "bert";
+    case cappy::PreTokenizerKind::kMetaspace:
+      return "metaspace";
+    case cappy::PreTokenizerKind::kNone:
+      return "none";
+    case cappy::PreTokenizerKind::kByteLevel:
+      break;
   }
   return "byte_level";
 }
 
 const char* Name(cappy::PostProcessorSpec::Kind kind) {
   switch (kind) {
-    case cappy::PostProcessorSpec::Kind::kRoberta: return "roberta";
-    case cappy::PostProcessorSpec::Kind::kBert: return "bert";
-    case cappy::PostProcessorSpec::Kind::kTemplate: return "template";
-    case cappy::PostProcessorSpec::Kind::kNone: break;
+    case cappy::PostProcessorSpec::Kind::kRoberta:
+      return "roberta";
+    case cappy::PostProcessorSpec::Kind::kBert:
+      return "bert";
+    case cappy::PostProcessorSpec::Kind::kTemplate:
+      return "template";
+    case cappy::PostProcessorSpec::Kind::kNone:
+      break;
   }
   return "none";
 }
@@ -170,11 +184,10 @@ class EncodeBatchWorker : public PromiseJob {
 class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Tokenizer",
-                       {InstanceMethod<&TokenizerWrap::Encode>("encode"),
-                        InstanceMethod<&TokenizerWrap::Normalize>("normalize"),
-                        InstanceMethod<&TokenizerWrap::EncodeBatch>("encodeBatch"),
-                        InstanceAccessor<&TokenizerWrap::Info>("info")});
+    return DefineClass(
+        env, "Tokenizer",
+        {InstanceMethod<&TokenizerWrap::Encode>("encode"), InstanceMethod<&TokenizerWrap::Normalize>("normalize"),
+         InstanceMethod<&TokenizerWrap::EncodeBatch>("encodeBatch"), InstanceAccessor<&TokenizerWrap::Info>("info")});
   }
 
   // new Tokenizer(source, options) reads tokenizer.json on the calling
@@ -245,7 +258,8 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
       }
       Napi::Array firsts = info[0].As<Napi::Array>();
       Napi::Array seconds = has_seconds ? info[1].As<Napi::Array>() : Napi::Array();
-      if (has_seconds && firsts.Length() != seconds.Length()) Invalid(env, "encodeBatch: firsts and seconds differ in length");
+      if (has_seconds && firsts.Length() != seconds.Length())
+        Invalid(env, "encodeBatch: firsts and seconds differ in length");
       const unsigned threads = static_cast<unsigned>(ReadInt(info[2], "encodeBatch: threads", 0, 1024));
       std::vector<cappy::TextInput> inputs(firsts.Length());
       for (uint32_t i = 0; i < firsts.Length(); i++) {
@@ -256,7 +270,8 @@ class TokenizerWrap : public Napi::ObjectWrap<TokenizerWrap> {
         if (!has_seconds) continue;
         Napi::Value b = seconds.Get(i);
         if (b.IsUndefined()) continue;
-        if (!b.IsString()) Invalid(env, "encodeBatch: seconds[" + std::to_string(i) + "] must be a string or undefined");
+        if (!b.IsString())
+          Invalid(env, "encodeBatch: seconds[" + std::to_string(i) + "] must be a string or undefined");
         inputs[i].second = b.As<Napi::String>().Utf8Value();
         inputs[i].has_second = true;
       }

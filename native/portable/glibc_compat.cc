@@ -17,8 +17,8 @@
 
 extern "C" {
 
-#define CAPPY_BASELINE(ret, name, params, args)                   \
-  ret cappy_baseline_##name params;                               \
+#define CAPPY_BASELINE(ret, name, params, args)                       \
+  ret cappy_baseline_##name params;                                   \
   __asm__(".symver cappy_baseline_" #name ", " #name "@GLIBC_2.2.5"); \
   ret __wrap_##name params { return cappy_baseline_##name args; }
 
@@ -27,8 +27,7 @@ CAPPY_BASELINE(void*, dlsym, (void* handle, const char* name), (handle, name))
 CAPPY_BASELINE(char*, dlerror, (void), ())
 CAPPY_BASELINE(int, dlclose, (void* handle), (handle))
 CAPPY_BASELINE(int, dladdr, (const void* addr, Dl_info* info), (addr, info))
-CAPPY_BASELINE(int, pthread_create,
-               (pthread_t * thread, const pthread_attr_t* attr, void* (*start)(void*), void* arg),
+CAPPY_BASELINE(int, pthread_create, (pthread_t * thread, const pthread_attr_t* attr, void* (*start)(void*), void* arg),
                (thread, attr, start, arg))
 CAPPY_BASELINE(int, pthread_join, (pthread_t thread, void** result), (thread, result))
 CAPPY_BASELINE(int, pthread_detach, (pthread_t thread), (thread))

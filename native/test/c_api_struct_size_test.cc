@@ -49,7 +49,8 @@ struct Model {
 struct Field {
   size_t offset, size;
 };
-#define CAPPY_TEST_FIELD(S, f) Field{offsetof(S, f), sizeof(static_cast<S*>(nullptr)->f)}
+#define CAPPY_TEST_FIELD(S, f) \
+  Field { offsetof(S, f), sizeof(static_cast<S*>(nullptr)->f) }
 
 CAPPY_TEST(c_api_load_params_honour_struct_size_up_to_the_last_whole_field) {
   const Field fields[] = {
@@ -71,7 +72,8 @@ CAPPY_TEST(c_api_load_params_honour_struct_size_up_to_the_last_whole_field) {
     unsigned char* bytes = new unsigned char[n];  // exactly this many: ASan sees past it
     std::memset(bytes, 0xAB, n);
     for (const Field& f : fields) {
-      if (f.offset + f.size <= size) std::memcpy(bytes + f.offset, reinterpret_cast<const char*>(&defaults) + f.offset, f.size);
+      if (f.offset + f.size <= size)
+        std::memcpy(bytes + f.offset, reinterpret_cast<const char*>(&defaults) + f.offset, f.size);
     }
     std::memcpy(bytes, &size, sizeof size);
     cappy_model* model = nullptr;
@@ -133,7 +135,8 @@ CAPPY_TEST(c_api_info_writes_only_whole_fields_for_every_struct_size) {
       for (const Field& fl : fields) {
         if (fl.offset == 0) continue;
         for (size_t b = fl.offset; b < std::min<size_t>(fl.offset + fl.size, size); ++b) {
-          const unsigned char want = fl.offset + fl.size <= size ? reinterpret_cast<const unsigned char*>(&full)[b] : 0xCD;
+          const unsigned char want =
+              fl.offset + fl.size <= size ? reinterpret_cast<const unsigned char*>(&full)[b] : 0xCD;
           if (bytes[b] != want) CHECK_EQ(static_cast<int>(bytes[b]), static_cast<int>(want));
         }
       }
@@ -144,4 +147,3 @@ CAPPY_TEST(c_api_info_writes_only_whole_fields_for_every_struct_size) {
   CHECK_EQ(std::string(full.truncation), std::string("longest_first"));
   CHECK_EQ(full.has_config, 0);
 }
-

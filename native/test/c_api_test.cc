@@ -5,11 +5,11 @@
 // load failures go through the real cappy_model_load.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
-#include <cstring>
 #include <cstdlib>
-#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -150,7 +150,7 @@ CAPPY_TEST(c_api_scores_in_input_order_into_the_callers_buffer) {
   std::vector<float> scores(10, -1);
   CHECK_EQ(cappy_score(f.model, pairs.data(), pairs.size(), scores.data(), scores.size(), nullptr), CAPPY_OK);
   for (size_t i = 0; i < 10; ++i) CHECK_EQ(scores[i], static_cast<float>(i * 7));
-  CHECK_EQ(std::string(cappy_last_error()), std::string(""));  // success clears the message
+  CHECK_EQ(std::string(cappy_last_error()), std::string(""));                 // success clears the message
   CHECK_EQ(cappy_score(f.model, nullptr, 0, nullptr, 0, nullptr), CAPPY_OK);  // nothing to do
 }
 
@@ -203,8 +203,8 @@ CAPPY_TEST(c_api_score_is_cancelled_from_another_thread) {
   CHECK_EQ(status, CAPPY_ERR_CANCELLED);
   CHECK(!message.empty());
   CHECK_EQ(std::string(cappy_last_error()), std::string(""));  // other threads' messages are their own
-  CHECK(f.runner->batches_.load() < 100);  // batches after the flag never ran
-  CHECK_EQ(scores[0], -1.0f);              // a failed call writes no score
+  CHECK(f.runner->batches_.load() < 100);                      // batches after the flag never ran
+  CHECK_EQ(scores[0], -1.0f);                                  // a failed call writes no score
 
   // Lowered again, the same token lets a call finish.
   cappy_cancel_reset(cancel);

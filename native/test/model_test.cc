@@ -42,9 +42,14 @@ bool Has(const std::string& s, const std::string& part) { return s.find(part) !=
 
 CAPPY_TEST(model_config_position_limits) {
   // RoBERTa's 514 rows hold 512 tokens (positions start after pad id 1); BERT's 512 hold 512.
-  CHECK_EQ(cappy::ParseConfigJson(R"({"model_type": "roberta", "max_position_embeddings": 514, "pad_token_id": 1})").position_limit, 512u);
-  CHECK_EQ(cappy::ParseConfigJson(R"({"model_type": "xlm-roberta", "max_position_embeddings": 514})").position_limit, 512u);
-  CHECK_EQ(cappy::ParseConfigJson(R"({"model_type": "bert", "max_position_embeddings": 512, "pad_token_id": 0})").position_limit, 512u);
+  CHECK_EQ(cappy::ParseConfigJson(R"({"model_type": "roberta", "max_position_embeddings": 514, "pad_token_id": 1})")
+               .position_limit,
+           512u);
+  CHECK_EQ(cappy::ParseConfigJson(R"({"model_type": "xlm-roberta", "max_position_embeddings": 514})").position_limit,
+           512u);
+  CHECK_EQ(cappy::ParseConfigJson(R"({"model_type": "bert", "max_position_embeddings": 512, "pad_token_id": 0})")
+               .position_limit,
+           512u);
   CHECK_EQ(cappy::ParseConfigJson(R"({"model_type": "bert"})").position_limit, 0u);
   const cappy::ModelConfig c = cappy::ParseConfigJson(
       R"({"architectures": ["RobertaForSequenceClassification"], "cappy_forged": {"preset": "tiny", "seed": 3}})");
@@ -94,7 +99,8 @@ CAPPY_TEST(model_folder_picks_the_graph_for_the_dtype) {
   CHECK(by_name.dtype == cappy::ModelDType::kInt8);
   CHECK_EQ(by_name.dtype_choice, std::string("onnxFile onnx/../onnx/model_quantized.onnx"));
   named.onnx_file = "elsewhere.onnx";
-  CHECK(Has(LoadError(f.dir.string(), named), "no ONNX model at " + (f.dir / "elsewhere.onnx").string() + " (the ONNX file asked for)"));
+  CHECK(Has(LoadError(f.dir.string(), named),
+            "no ONNX model at " + (f.dir / "elsewhere.onnx").string() + " (the ONNX file asked for)"));
 
   Write(f.dir / "config.json", R"({"model_type": "roberta", "max_position_embeddings": 130})");
   const cappy::ModelFolder configured = cappy::OpenModelFolder(f.dir.string());

@@ -58,7 +58,11 @@ CAPPY_TEST(planner_sorting_cuts_padding) {
   sorted.max_batch_size = 32;
   cappy::PlanOptions naive = sorted;
   naive.sort_window = 1;  // a window of one item keeps input order
-  const uint64_t real = [&] { uint64_t s = 0; for (auto l : lengths) s += l; return s; }();
+  const uint64_t real = [&] {
+    uint64_t s = 0;
+    for (auto l : lengths) s += l;
+    return s;
+  }();
   const uint64_t sorted_tokens = CheckPlan(lengths, sorted, cappy::PlanBatches(lengths, sorted));
   const uint64_t naive_tokens = CheckPlan(lengths, naive, cappy::PlanBatches(lengths, naive));
   // Uniform lengths padded to the batch max waste ~47% naively; sorted
@@ -78,9 +82,7 @@ CAPPY_TEST(planner_window_of_one_keeps_input_order) {
   CHECK((order == std::vector<uint32_t>{0, 1, 2, 3, 4}));
 }
 
-CAPPY_TEST(planner_empty_input_gives_no_batches) {
-  CHECK(cappy::PlanBatches({}, cappy::PlanOptions{}).empty());
-}
+CAPPY_TEST(planner_empty_input_gives_no_batches) { CHECK(cappy::PlanBatches({}, cappy::PlanOptions{}).empty()); }
 
 CAPPY_TEST(planner_overlong_item_gets_its_own_batch) {
   cappy::PlanOptions o;

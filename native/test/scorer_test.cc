@@ -164,7 +164,8 @@ CAPPY_TEST(scorer_cancelled_from_another_thread_drops_batches_not_started) {
   }
   canceller.join();
   CHECK(threw);
-  CHECK_EQ(runner->calls_.load(), 1u);  // the running batch finished (this runner cannot cut one short); none started after
+  CHECK_EQ(runner->calls_.load(),
+           1u);  // the running batch finished (this runner cannot cut one short); none started after
 
   // A flag raised before the call: no batch runs at all.
   auto idle = std::make_shared<FakeRunner>(1, false);
@@ -222,10 +223,14 @@ CAPPY_TEST(scorer_cancel_reaches_the_batch_in_flight_through_its_hook) {
   // A hook registered on a flag already raised runs at once; one whose guard
   // has ended never runs again.
   int calls = 0;
-  { const cappy::CancelFlag::Hook late = cancel.OnRaise([&] { ++calls; }); }
+  {
+    const cappy::CancelFlag::Hook late = cancel.OnRaise([&] { ++calls; });
+  }
   CHECK_EQ(calls, 1);
   cancel.Reset();
-  { const cappy::CancelFlag::Hook gone = cancel.OnRaise([&] { ++calls; }); }
+  {
+    const cappy::CancelFlag::Hook gone = cancel.OnRaise([&] { ++calls; });
+  }
   cancel.Raise();
   CHECK_EQ(calls, 1);
 }

@@ -17,7 +17,8 @@ using Ids = std::vector<int32_t>;
 std::string Bpe(const std::string& vocab, const std::string& extra = "") {
   return R"({"model": {"type": "BPE", "vocab": )" + vocab + R"(, "merges": ["h i"]},
     "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false},
-    "post_processor": {"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0]})" + extra + "}";
+    "post_processor": {"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0]})" +
+         extra + "}";
 }
 const std::string kVocab = R"({"<s>": 0, "<pad>": 1, "</s>": 2, "h": 3, "i": 4, "hi": 5})";
 
@@ -55,7 +56,8 @@ CAPPY_TEST(tokenizer_json_loads_a_bpe_file) {
 
 CAPPY_TEST(tokenizer_json_reads_numbers_and_keys_as_json_parse_does) {
   // A repeated key keeps its last id; 5.0 and 5e0 are the integer 5.
-  const auto t = cappy::Tokenizer::FromJson(Bpe(R"({"<s>": 0, "<pad>": 1, "</s>": 2, "h": 9, "h": 3, "i": 4e0, "hi": 5.0})"));
+  const auto t =
+      cappy::Tokenizer::FromJson(Bpe(R"({"<s>": 0, "<pad>": 1, "</s>": 2, "h": 9, "h": 3, "i": 4e0, "hi": 5.0})"));
   CHECK((Encode(*t, "hi") == Ids{0, 5, 2}));
   CHECK((Encode(*t, "ih") == Ids{0, 4, 3, 2}));
   CHECK(Has(Refusal(Bpe(R"({"h": 1.5})")), "model.vocab[\"h\"] must be a non-negative integer id"));
@@ -76,7 +78,8 @@ CAPPY_TEST(tokenizer_json_pad_id_and_truncation) {
   const auto padded = cappy::Tokenizer::FromJson(Bpe(kVocab, R"(, "padding": {"pad_id": 4})"));
   CHECK_EQ(padded->pad_id(), 4);
 
-  const std::string file_truncates = Bpe(kVocab, R"(, "truncation": {"max_length": 3, "strategy": "OnlySecond", "direction": "Right"})");
+  const std::string file_truncates =
+      Bpe(kVocab, R"(, "truncation": {"max_length": 3, "strategy": "OnlySecond", "direction": "Right"})");
   const auto from_file = cappy::Tokenizer::FromJson(file_truncates);
   CHECK(from_file->truncation().enabled);
   CHECK_EQ(from_file->truncation().max_length, 3u);
@@ -113,18 +116,28 @@ CAPPY_TEST(tokenizer_json_refusals_name_the_field) {
   CHECK(Has(Refusal("{\"model\": \"\xff\"}"), "tokenizer.json is not valid JSON"));  // not UTF-8
   CHECK(Has(Refusal("[]"), "tokenizer.json: the top level must be an object"));
   CHECK(Has(Refusal("{}"), "tokenizer.json: model must be an object"));
-  CHECK(Has(Refusal(R"({"model": {"type": "WordLevel"}})"), "model.type must be \"BPE\", \"WordPiece\" or \"Unigram\" (got \"WordLevel\")"));
-  CHECK(Has(Refusal(R"({"model": {"type": "BPE", "vocab": {}, "merges": [], "dropout": 0.1}})"), "model.dropout must be null"));
-  CHECK(Has(Refusal(Bpe(kVocab).replace(Bpe(kVocab).find("\"h i\""), 5, "\"hi\"")), "model.merges[0] must be \"left right\" (got \"hi\")"));
-  CHECK(Has(Refusal(Bpe(kVocab, R"(, "added_tokens": [{"id": 1, "content": 5}])")), "added_tokens[0].content must be a string"));
-  CHECK(Has(Refusal(Bpe(kVocab, R"(, "truncation": {"max_length": 0})")), "truncation.max_length must be a positive integer"));
-  CHECK(Has(Refusal(Bpe(kVocab, R"(, "truncation": {"max_length": 4, "direction": "Left"})")), "truncation.direction must be \"Right\""));
-  CHECK(Has(Refusal(R"({"model": {"type": "Unigram", "vocab": [["a", -1]], "unk_id": 3}})"), "model.unk_id must be null or an index into model.vocab (0..0)"));
-  CHECK(Has(Refusal(R"({"model": {"type": "Unigram", "vocab": [["a", "x"]]}})"), "model.vocab[0] must be [piece, finite score]"));
+  CHECK(Has(Refusal(R"({"model": {"type": "WordLevel"}})"),
+            "model.type must be \"BPE\", \"WordPiece\" or \"Unigram\" (got \"WordLevel\")"));
+  CHECK(Has(Refusal(R"({"model": {"type": "BPE", "vocab": {}, "merges": [], "dropout": 0.1}})"),
+            "model.dropout must be null"));
+  CHECK(Has(Refusal(Bpe(kVocab).replace(Bpe(kVocab).find("\"h i\""), 5, "\"hi\"")),
+            "model.merges[0] must be \"left right\" (got \"hi\")"));
+  CHECK(Has(Refusal(Bpe(kVocab, R"(, "added_tokens": [{"id": 1, "content": 5}])")),
+            "added_tokens[0].content must be a string"));
+  CHECK(Has(Refusal(Bpe(kVocab, R"(, "truncation": {"max_length": 0})")),
+            "truncation.max_length must be a positive integer"));
+  CHECK(Has(Refusal(Bpe(kVocab, R"(, "truncation": {"max_length": 4, "direction": "Left"})")),
+            "truncation.direction must be \"Right\""));
+  CHECK(Has(Refusal(R"({"model": {"type": "Unigram", "vocab": [["a", -1]], "unk_id": 3}})"),
+            "model.unk_id must be null or an index into model.vocab (0..0)"));
+  CHECK(Has(Refusal(R"({"model": {"type": "Unigram", "vocab": [["a", "x"]]}})"),
+            "model.vocab[0] must be [piece, finite score]"));
   CHECK(Has(Refusal(R"({"model": {"type": "Unigram", "vocab": [["a", -1]]},
-    "normalizer": {"type": "Replace", "pattern": {"Regex": "\\s+"}, "content": " "}})"), "normalizer: Replace with the regex \"\\\\s+\" is not supported"));
+    "normalizer": {"type": "Replace", "pattern": {"Regex": "\\s+"}, "content": " "}})"),
+            "normalizer: Replace with the regex \"\\\\s+\" is not supported"));
   CHECK(Has(Refusal(R"({"model": {"type": "Unigram", "vocab": [["a", -1]]},
-    "normalizer": {"type": "Precompiled", "precompiled_charsmap": "AAA"}})"), "normalizer.precompiled_charsmap is not valid base64"));
+    "normalizer": {"type": "Precompiled", "precompiled_charsmap": "AAA"}})"),
+            "normalizer.precompiled_charsmap is not valid base64"));
 }
 
 CAPPY_TEST(tokenizer_json_reads_files) {

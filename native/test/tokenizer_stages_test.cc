@@ -19,7 +19,8 @@ namespace {
 
 const std::string kBpeModel =
     R"("model": {"type": "BPE", "vocab": {"<s>": 0, "<pad>": 1, "</s>": 2, "h": 3, "i": 4, "hi": 5, "\u0120": 6}, "merges": ["h i"]})";
-const std::string kWordPieceModel = R"("model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 1, "##b": 2}, "unk_token": "[UNK]"})";
+const std::string kWordPieceModel =
+    R"("model": {"type": "WordPiece", "vocab": {"[UNK]": 0, "a": 1, "##b": 2}, "unk_token": "[UNK]"})";
 const std::string kUnigramModel =
     R"("model": {"type": "Unigram", "vocab": [["<unk>", 0], ["a", -1], ["b", -2], ["\u2581", -3], ["\u2581a", -1]], "unk_id": 0})";
 
@@ -58,34 +59,43 @@ std::vector<int32_t> Encode(const std::string& json, const std::string& text) {
 
 CAPPY_TEST(stage_readers_refuse_unknown_types_by_field) {
   CHECK(Has(Refusal(File(kBpeModel, R"({"type": "StripAccents"})", kByteLevel)),
-            "tokenizer.json: normalizer.type must be \"BertNormalizer\", \"Sequence\", \"Lowercase\", \"Strip\", \"Replace\", "
+            "tokenizer.json: normalizer.type must be \"BertNormalizer\", \"Sequence\", \"Lowercase\", \"Strip\", "
+            "\"Replace\", "
             "\"Prepend\", \"NFC\", \"NFD\", \"NFKC\", \"NFKD\", \"Nmt\" or \"Precompiled\" (got \"StripAccents\")"));
   CHECK(Has(Refusal(File(kBpeModel, "", R"({"type": "Whitespace"})")),
-            "tokenizer.json: pre_tokenizer.type must be \"ByteLevel\", \"BertPreTokenizer\", \"Metaspace\", \"WhitespaceSplit\" "
+            "tokenizer.json: pre_tokenizer.type must be \"ByteLevel\", \"BertPreTokenizer\", \"Metaspace\", "
+            "\"WhitespaceSplit\" "
             "or \"Sequence\" (got \"Whitespace\")"));
   CHECK(Has(Refusal(File(kBpeModel, "", R"({"type": "Sequence", "pretokenizers": [{"kind": "ByteLevel"}]})")),
             "pre_tokenizer.pretokenizers[0].type must be"));
-  CHECK(Has(Refusal("{" + kBpeModel + R"(, "pre_tokenizer": )" + kByteLevel + R"(, "post_processor": {"type": "X"}})"),
-            "tokenizer.json: post_processor.type must be \"RobertaProcessing\", \"BertProcessing\", \"TemplateProcessing\", "
-            "\"ByteLevel\" or \"Sequence\" (got \"X\")"));
-  CHECK(Has(Refusal(File(kBpeModel, "", kByteLevel).replace(0, 1, R"({"truncation": {"max_length": 4, "strategy": "Both"}, )")),
-            "truncation.strategy must be \"LongestFirst\", \"OnlyFirst\" or \"OnlySecond\""));
+  CHECK(Has(
+      Refusal("{" + kBpeModel + R"(, "pre_tokenizer": )" + kByteLevel + R"(, "post_processor": {"type": "X"}})"),
+      "tokenizer.json: post_processor.type must be \"RobertaProcessing\", \"BertProcessing\", \"TemplateProcessing\", "
+      "\"ByteLevel\" or \"Sequence\" (got \"X\")"));
+  CHECK(Has(
+      Refusal(
+          File(kBpeModel, "", kByteLevel).replace(0, 1, R"({"truncation": {"max_length": 4, "strategy": "Both"}, )")),
+      "truncation.strategy must be \"LongestFirst\", \"OnlyFirst\" or \"OnlySecond\""));
 }
 
 CAPPY_TEST(pipeline_refuses_stages_its_model_does_not_run) {
   CHECK(Has(Refusal(File(kBpeModel, R"({"type": "NFC"})", kByteLevel)),
             "tokenizer.json: normalizer.type \"NFC\" is not supported with a BPE model (supported: null)"));
-  CHECK(Has(Refusal(File(kWordPieceModel, R"({"type": "Lowercase"})", kBert)),
-            "normalizer.type \"Lowercase\" is not supported with a WordPiece model (supported: \"BertNormalizer\" or null)"));
+  CHECK(Has(
+      Refusal(File(kWordPieceModel, R"({"type": "Lowercase"})", kBert)),
+      "normalizer.type \"Lowercase\" is not supported with a WordPiece model (supported: \"BertNormalizer\" or null)"));
   CHECK(Has(Refusal(File(kUnigramModel, R"({"type": "BertNormalizer"})", "")),
-            "normalizer.type \"BertNormalizer\" is not supported with a Unigram model (supported: \"Sequence\", \"Lowercase\""));
+            "normalizer.type \"BertNormalizer\" is not supported with a Unigram model (supported: \"Sequence\", "
+            "\"Lowercase\""));
   CHECK(Has(Refusal(File(kBpeModel, "", kMetaspace)),
             "tokenizer.json: pre_tokenizer \"Metaspace\" is not supported with a BPE model (supported: \"ByteLevel\""));
   CHECK(Has(Refusal(File(kWordPieceModel, "", "")),
             "pre_tokenizer null is not supported with a WordPiece model (supported: \"BertPreTokenizer\""));
-  CHECK(Has(Refusal(File(kUnigramModel, "", R"({"type": "Sequence", "pretokenizers": [)" + kMetaspace + R"(, {"type": "WhitespaceSplit"}]})")),
-            "pre_tokenizer [\"Metaspace\", \"WhitespaceSplit\"] is not supported with a Unigram model (supported: null, "
-            "\"Metaspace\" or [\"WhitespaceSplit\", \"Metaspace\"]"));
+  CHECK(Has(
+      Refusal(File(kUnigramModel, "",
+                   R"({"type": "Sequence", "pretokenizers": [)" + kMetaspace + R"(, {"type": "WhitespaceSplit"}]})")),
+      "pre_tokenizer [\"Metaspace\", \"WhitespaceSplit\"] is not supported with a Unigram model (supported: null, "
+      "\"Metaspace\" or [\"WhitespaceSplit\", \"Metaspace\"]"));
   // A stage's own fields are read (and refused) before the pipeline looks at it.
   CHECK(Has(Refusal(File(kBpeModel, "", R"({"type": "Metaspace", "prepend_scheme": "sometimes"})")),
             "pre_tokenizer.prepend_scheme must be \"always\", \"first\" or \"never\""));
@@ -95,14 +105,17 @@ CAPPY_TEST(pipeline_refuses_stages_its_model_does_not_run) {
 // normalizes nothing, yet it is a normalizer, which byte-level BPE never runs.
 CAPPY_TEST(pipeline_rules_read_the_type_the_file_wrote) {
   const std::string empty_sequence = R"({"type": "Sequence", "normalizers": []})";
-  CHECK(Has(Refusal(File(kBpeModel, empty_sequence, kByteLevel)), "normalizer.type \"Sequence\" is not supported with a BPE model"));
-  CHECK(Has(Refusal(File(kWordPieceModel, empty_sequence, kBert)), "normalizer.type \"Sequence\" is not supported with a WordPiece model"));
+  CHECK(Has(Refusal(File(kBpeModel, empty_sequence, kByteLevel)),
+            "normalizer.type \"Sequence\" is not supported with a BPE model"));
+  CHECK(Has(Refusal(File(kWordPieceModel, empty_sequence, kBert)),
+            "normalizer.type \"Sequence\" is not supported with a WordPiece model"));
   const auto unigram = cappy::Tokenizer::FromJson(File(kUnigramModel, empty_sequence, ""));
   CHECK(unigram->info().normalizer == cappy::NormalizerSpec::Kind::kNone);
   CHECK(unigram->info().pre_tokenizer == cappy::PreTokenizerKind::kNone);
   // An empty pre-tokenizer Sequence is "none", which only Unigram runs.
   const std::string no_pre = R"({"type": "Sequence", "pretokenizers": []})";
-  CHECK(cappy::Tokenizer::FromJson(File(kUnigramModel, "", no_pre))->info().pre_tokenizer == cappy::PreTokenizerKind::kNone);
+  CHECK(cappy::Tokenizer::FromJson(File(kUnigramModel, "", no_pre))->info().pre_tokenizer ==
+        cappy::PreTokenizerKind::kNone);
   CHECK(Has(Refusal(File(kBpeModel, "", no_pre)), "pre_tokenizer null is not supported with a BPE model"));
 }
 
@@ -113,22 +126,27 @@ CAPPY_TEST(sequences_nest_for_normalizers_and_run_as_their_one_member) {
           {"type": "Replace", "pattern": {"String": "a"}, "content": "b"}]})";
   CHECK_EQ(cappy::Tokenizer::FromJson(File(kUnigramModel, nested, ""))->Normalize("AxA"), std::string("bxb"));
   CHECK(Has(Refusal(File(kUnigramModel, R"({"type": "Sequence", "normalizers": [{"type": "BertNormalizer"}]})", "")),
-            "normalizer.normalizers[0].type \"BertNormalizer\" is supported only as the whole normalizer, not inside a Sequence"));
+            "normalizer.normalizers[0].type \"BertNormalizer\" is supported only as the whole normalizer, not inside a "
+            "Sequence"));
 
   // A pre-tokenizer Sequence of one runs as that one, options included.
   const std::string plain = File(kBpeModel, "", kByteLevel);
   const std::string wrapped = File(kBpeModel, "", R"({"type": "Sequence", "pretokenizers": [)" + kByteLevel + "]}");
   CHECK(Encode(wrapped, "hi hi") == Encode(plain, "hi hi"));
   CHECK((Encode(plain, "hi hi") == std::vector<int32_t>{5, 6, 5}));
-  CHECK(cappy::ParseTokenizerJson(File(kBpeModel, "", R"({"type": "Sequence", "pretokenizers": [{"type": "ByteLevel"}]})"))
+  CHECK(cappy::ParseTokenizerJson(
+            File(kBpeModel, "", R"({"type": "Sequence", "pretokenizers": [{"type": "ByteLevel"}]})"))
             .add_prefix_space);
   // ...and pre-tokenizer Sequences do not nest.
-  CHECK(Has(Refusal(File(kBpeModel, "", R"({"type": "Sequence", "pretokenizers": [{"type": "Sequence", "pretokenizers": [)" + kByteLevel + "]}]}")),
+  CHECK(Has(Refusal(File(kBpeModel, "",
+                         R"({"type": "Sequence", "pretokenizers": [{"type": "Sequence", "pretokenizers": [)" +
+                             kByteLevel + "]}]}")),
             "pre_tokenizer.pretokenizers[0]: a Sequence inside a Sequence is not supported"));
 
   // T5's [WhitespaceSplit, Metaspace] is Metaspace over whitespace-split words.
-  const cappy::TokenizerSpec t5 =
-      cappy::ParseTokenizerJson(File(kUnigramModel, "", R"({"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, )" + kMetaspace + "]}"));
+  const cappy::TokenizerSpec t5 = cappy::ParseTokenizerJson(
+      File(kUnigramModel, "",
+           R"({"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, )" + kMetaspace + "]}"));
   CHECK(t5.pre_tokenizer == cappy::PreTokenizerKind::kMetaspace);
   CHECK(t5.metaspace.whitespace_split);
   CHECK(t5.metaspace.prepend_scheme == cappy::MetaspaceSpec::Prepend::kFirst);
@@ -157,5 +175,6 @@ CAPPY_TEST(stage_names_come_from_one_table) {
   CHECK_EQ(std::string(cappy::ModelKindName(cappy::ModelKind::kWordPiece)), std::string("wordpiece"));
   CHECK_EQ(std::string(cappy::NormalizerKindName(cappy::NormalizerSpec::Kind::kSequence)), std::string("sequence"));
   CHECK_EQ(std::string(cappy::PreTokenizerKindName(cappy::PreTokenizerKind::kByteLevel)), std::string("byte_level"));
-  CHECK_EQ(std::string(cappy::PostProcessorKindName(cappy::PostProcessorSpec::Kind::kTemplate)), std::string("template"));
+  CHECK_EQ(std::string(cappy::PostProcessorKindName(cappy::PostProcessorSpec::Kind::kTemplate)),
+           std::string("template"));
 }

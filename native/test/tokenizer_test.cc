@@ -5,10 +5,10 @@
 
 #include "cappy/cappy.h"
 #include "check.h"
-#include "tokenizer/pre_tokenizers/byte_level.h"
 #include "tokenizer/models/bpe.h"
-#include "tokenizer/pre_tokenizers/pre_tokenizer.h"
 #include "tokenizer/post_processors/truncation.h"
+#include "tokenizer/pre_tokenizers/byte_level.h"
+#include "tokenizer/pre_tokenizers/pre_tokenizer.h"
 #include "tokenizer/unicode/unicode.h"
 
 namespace {
@@ -94,9 +94,9 @@ CAPPY_TEST(unicode_tables_match_anchor_facts) {
   using namespace cappy::tok;
   for (uint32_t cp : {0x20u, 0x09u, 0x0Au, 0xA0u, 0x85u, 0x3000u, 0x2028u, 0x1680u}) CHECK(Flags(cp) & kSpace);
   for (uint32_t cp : {0x200Bu, 0xFEFFu, 0x1Cu, 0x1Du, 0x1Eu, 0x1Fu}) CHECK_EQ(Flags(cp) & kSpace, 0);
-  CHECK(Flags(0xB2) & kNumber);              // superscript two
-  CHECK_EQ(Flags(0x301) & kLetter, 0);       // combining acute is a mark
-  CHECK(Flags(0x4E2D) & kLetter);            // CJK
+  CHECK(Flags(0xB2) & kNumber);         // superscript two
+  CHECK_EQ(Flags(0x301) & kLetter, 0);  // combining acute is a mark
+  CHECK(Flags(0x4E2D) & kLetter);       // CJK
   CHECK_EQ(Flags(0x110000), 0);
   // The pre-tokenizer hard-codes ASCII classes; they must agree with the
   // tables. A character joins its neighbours exactly when they share its class.
@@ -134,9 +134,15 @@ CAPPY_TEST(pre_tokenizer_matches_gpt2_regex) {
   CHECK_EQ(Pieces("?'s"), (Strs{"?'", "s"}));
   CHECK_EQ(Pieces("e\xCC\x81t"), (Strs{"e", "\xCC\x81", "t"}));  // U+0301 is no letter
   CHECK_EQ(Pieces("x\xC2\xB2"), (Strs{"x", "\xC2\xB2"}));        // ² is a number
-  CHECK_EQ(Pieces("a\xC2\xA0" "b"), (Strs{"a", "\xC2\xA0", "b"}));  // NBSP is whitespace
-  CHECK_EQ(Pieces("a\xEF\xBB\xBF" "b"), (Strs{"a", "\xEF\xBB\xBF", "b"}));  // U+FEFF is not
-  CHECK_EQ(Pieces("a\xE3\x80\x80\xE3\x80\x80" "b"), (Strs{"a", "\xE3\x80\x80", "\xE3\x80\x80", "b"}));
+  CHECK_EQ(Pieces("a\xC2\xA0"
+                  "b"),
+           (Strs{"a", "\xC2\xA0", "b"}));  // NBSP is whitespace
+  CHECK_EQ(Pieces("a\xEF\xBB\xBF"
+                  "b"),
+           (Strs{"a", "\xEF\xBB\xBF", "b"}));  // U+FEFF is not
+  CHECK_EQ(Pieces("a\xE3\x80\x80\xE3\x80\x80"
+                  "b"),
+           (Strs{"a", "\xE3\x80\x80", "\xE3\x80\x80", "b"}));
   CHECK_EQ(Pieces(" 12ab!!"), (Strs{" 12", "ab", "!!"}));
   CHECK_EQ(Pieces(""), Strs{});
   // Invalid UTF-8 never crashes and keeps every byte.
@@ -159,8 +165,8 @@ CAPPY_TEST(byte_level_alphabet) {
 
 CAPPY_TEST(bpe_merges_by_rank_not_by_vocab) {
   SpecBuilder sb;
-  const int32_t bc = sb.Merge("b", "c");   // rank 0
-  const int32_t ab = sb.Merge("a", "b");   // rank 1
+  const int32_t bc = sb.Merge("b", "c");    // rank 0
+  const int32_t ab = sb.Merge("a", "b");    // rank 1
   const int32_t abc = sb.Merge("ab", "c");  // rank 2: unreachable from "abc"
   cappy::tok::Bpe bpe(sb.spec);
   Ids out;

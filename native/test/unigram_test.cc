@@ -1,21 +1,23 @@
 // Unigram model, Metaspace, normalizer steps and Unicode normal forms, on
 // small cases whose answers HF tokenizers' own tests and docs state.
+#include "tokenizer/models/unigram.h"
+
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cappy/cappy.h"
 #include "check.h"
-#include "tokenizer/pre_tokenizers/metaspace.h"
 #include "tokenizer/normalizers/unicode_normalize.h"
-#include "tokenizer/models/unigram.h"
+#include "tokenizer/pre_tokenizers/metaspace.h"
 
 namespace {
 
 using Ids = std::vector<int32_t>;
 const std::string kMs = "\xE2\x96\x81";  // U+2581
 
-cappy::TokenizerSpec UnigramOf(const std::vector<std::pair<std::string, double>>& pieces, int32_t unk, bool byte_fallback) {
+cappy::TokenizerSpec UnigramOf(const std::vector<std::pair<std::string, double>>& pieces, int32_t unk,
+                               bool byte_fallback) {
   cappy::TokenizerSpec spec;
   spec.model = cappy::ModelKind::kUnigram;
   for (size_t i = 0; i < pieces.size(); i++) {
@@ -44,7 +46,9 @@ std::string Nf(const std::string& s, cappy::tok::NormalForm f) {
 
 CAPPY_TEST(unigram_best_path_and_fused_unk) {
   // HF's doc example: "abcdacdxx" -> abcd, a, cd, xx (the two x fuse into one unk).
-  const cappy::tok::Unigram u(UnigramOf({{"<unk>", 0}, {"a", 0}, {"b", 0}, {"c", 0}, {"d", 0}, {"cd", 1}, {"ab", 2}, {"abc", 5}, {"abcd", 10}}, 0, false));
+  const cappy::tok::Unigram u(
+      UnigramOf({{"<unk>", 0}, {"a", 0}, {"b", 0}, {"c", 0}, {"d", 0}, {"cd", 1}, {"ab", 2}, {"abc", 5}, {"abcd", 10}},
+                0, false));
   CHECK_EQ(Encode(u, "abcdacdxx"), (Ids{8, 1, 5, 0}));
   CHECK_EQ(Encode(u, ""), Ids{});
   CHECK_EQ(Encode(u, "x\xC3\xA9x"), (Ids{0}));  // multi-byte unk characters fuse too
@@ -104,7 +108,7 @@ CAPPY_TEST(unicode_normal_forms) {
   const std::string e_acute = "\xC3\xA9", e_comb = "e\xCC\x81";
   CHECK_EQ(Nf(e_comb, NormalForm::kNfc), e_acute);
   CHECK_EQ(Nf(e_acute, NormalForm::kNfd), e_comb);
-  CHECK_EQ(Nf("\xEF\xAC\x81", NormalForm::kNfkc), "fi");               // U+FB01 ligature
+  CHECK_EQ(Nf("\xEF\xAC\x81", NormalForm::kNfkc), "fi");  // U+FB01 ligature
   CHECK_EQ(Nf("\xEF\xAC\x81", NormalForm::kNfc), "\xEF\xAC\x81");
   CHECK_EQ(Nf("\xE1\x84\x80\xE1\x85\xA1\xE1\x86\xA8", NormalForm::kNfc), "\xEA\xB0\x81");  // jamo -> U+AC01
   // Canonical order: dot below (220) moves before acute (230), then both compose.

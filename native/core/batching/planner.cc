@@ -13,11 +13,12 @@
 // lengths together instead of splitting them into many tiny batches.
 // A window of one item (input order: the planner off) keeps the greedy cut,
 // the plain fill-to-budget batching a caller without a planner would do.
+#include "batching/planner.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <numeric>
 
-#include "batching/planner.h"
 #include "cappy/cappy.h"
 
 namespace cappy {
@@ -39,8 +40,8 @@ std::vector<Batch> CutGreedy(const std::vector<uint32_t>& lengths, const std::ve
   uint32_t current_max = 0;
   for (const uint32_t i : order) {
     const uint32_t new_max = std::max(current_max, lengths[i]);
-    const uint64_t new_tokens = static_cast<uint64_t>(RoundUp(new_max, options.pad_multiple)) *
-                                (current.rows.size() + 1);
+    const uint64_t new_tokens =
+        static_cast<uint64_t>(RoundUp(new_max, options.pad_multiple)) * (current.rows.size() + 1);
     const bool full = current.rows.size() >= max_rows || new_tokens > options.max_batch_tokens;
     if (!current.rows.empty() && full) {
       current.padded_length = RoundUp(current_max, options.pad_multiple);

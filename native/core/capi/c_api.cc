@@ -4,8 +4,6 @@
 // a folder alike and give the same scores. Every entry point catches
 // everything: no exception crosses the boundary, a status, this thread's
 // message and its reason go back instead.
-#include "cappy/cappy_c.h"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,8 +11,8 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
-#include <iterator>
 #include <exception>
+#include <iterator>
 #include <memory>
 #include <new>
 #include <string>
@@ -24,6 +22,7 @@
 #include "capi/struct_size.h"
 #include "capi/utf8.h"
 #include "cappy/cappy.h"
+#include "cappy/cappy_c.h"
 
 #ifndef CAPPY_VERSION_STRING
 #define CAPPY_VERSION_STRING "0.0.0-dev"
@@ -117,8 +116,8 @@ struct cappy_model {
   std::unique_ptr<cappy::Scorer> scorer;
   cappy::ResolvedLoad load;  // the settings in force
   // Storage for cappy_model_info's strings.
-  std::string model_dir, onnx_path, dtype, dtype_choice, model_type, ort_version, ort_loaded_path,
-      execution_provider, forged_note;
+  std::string model_dir, onnx_path, dtype, dtype_choice, model_type, ort_version, ort_loaded_path, execution_provider,
+      forged_note;
   bool forged = false;
   bool has_config = false;
   uint32_t position_limit = 0;
@@ -162,7 +161,8 @@ LoadConfig ConfigOf(const cappy_load_params& p) {
   if (p.max_length != 0) c.max_length = p.max_length;
   const std::string truncation = p.truncation != nullptr ? p.truncation : "longest_first";
   const std::optional<TruncationStrategy> strategy = ParseTruncationStrategy(truncation);
-  if (!strategy) Invalid("params: truncation must be longest_first, only_first or only_second (got '" + truncation + "')");
+  if (!strategy)
+    Invalid("params: truncation must be longest_first, only_first or only_second (got '" + truncation + "')");
   c.truncation = *strategy;
   if (p.intra_op_threads < 0) Invalid("params: intra_op_threads must be 0 (the default) or more");
   if (p.intra_op_threads > 0) c.intra_op_threads = static_cast<uint32_t>(p.intra_op_threads);
@@ -296,9 +296,10 @@ extern "C" {
 
 const char* cappy_status_name(cappy_status status) {
   switch (status) {
-    case CAPPY_OK: return "CAPPY_OK";
+    case CAPPY_OK:
+      return "CAPPY_OK";
 #define CAPPY_STATUS_NAME_(Cxx, NAME, value, meaning) \
-  case CAPPY_ERR_##NAME:                               \
+  case CAPPY_ERR_##NAME:                              \
     return "CAPPY_ERR_" #NAME;
       CAPPY_ERROR_CODES(CAPPY_STATUS_NAME_)
 #undef CAPPY_STATUS_NAME_
@@ -352,8 +353,8 @@ cappy_status cappy_model_get_info(const cappy_model* model, cappy_model_info* ou
     const cappy_model_info info = cappy::capi::InfoOf(*model);
     // Past struct_size, only the bytes of whole fields: a field the caller's
     // struct holds in part is left as it was.
-    std::memcpy(reinterpret_cast<char*>(out) + sizeof(uint32_t), reinterpret_cast<const char*>(&info) + sizeof(uint32_t),
-                bytes - sizeof(uint32_t));
+    std::memcpy(reinterpret_cast<char*>(out) + sizeof(uint32_t),
+                reinterpret_cast<const char*>(&info) + sizeof(uint32_t), bytes - sizeof(uint32_t));
   });
 }
 

@@ -57,7 +57,8 @@ constexpr bool Ascending(const size_t (&ends)[N]) {
   return true;
 }
 // A field added to a struct but not to its list would never be read or written.
-static_assert(Ascending(kLoadParamsEnds) && kLoadParamsEnds[std::size(kLoadParamsEnds) - 1] == sizeof(cappy_load_params),
+static_assert(Ascending(kLoadParamsEnds) &&
+                  kLoadParamsEnds[std::size(kLoadParamsEnds) - 1] == sizeof(cappy_load_params),
               "kLoadParamsEnds must list every field of cappy_load_params, in order");
 static_assert(Ascending(kModelInfoEnds) &&
                   sizeof(cappy_model_info) - kModelInfoEnds[std::size(kModelInfoEnds) - 1] < alignof(cappy_model_info),

@@ -139,15 +139,16 @@ std::vector<float> Scorer::Score(const std::vector<TextInput>& inputs, const Can
                      inputs.begin() + static_cast<std::ptrdiff_t>(end));
         tokenizer_->EncodeBatch(slice, options_.tokenizer_threads, out, with_types ? &starts : nullptr);
         for (size_t i = begin; i < end; ++i) encoded[i] = std::move(out[i - begin]);
-        if (with_types) std::copy(starts.begin(), starts.end(), second_starts.begin() + static_cast<std::ptrdiff_t>(begin));
+        if (with_types)
+          std::copy(starts.begin(), starts.end(), second_starts.begin() + static_cast<std::ptrdiff_t>(begin));
         tokenize_ms += MsSince(t0);
         queue.Publish(w + 1);
       }
     } catch (const Error& e) {
       // The tokenizer names an index inside its slice; say which slice.
       if (windows > 1 && e.code() != ErrorCode::kCancelled) {
-        queue.Fail(std::make_exception_ptr(
-            Error(e.code(), "in pairs from index " + std::to_string(begin) + ": " + e.what())));
+        queue.Fail(
+            std::make_exception_ptr(Error(e.code(), "in pairs from index " + std::to_string(begin) + ": " + e.what())));
       } else {
         queue.Fail(std::current_exception());
       }

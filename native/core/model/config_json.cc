@@ -80,7 +80,8 @@ ModelConfig ReadConfig(json::Value root_value, const std::string& what) {
     if (d && *d == static_cast<double>(static_cast<int64_t>(*d))) out.pad_token_id = static_cast<int64_t>(*d);
   }
   if (out.max_position_embeddings > 0) {
-    const bool offset_family = out.model_type == "roberta" || out.model_type == "xlm-roberta" || out.model_type == "camembert";
+    const bool offset_family =
+        out.model_type == "roberta" || out.model_type == "xlm-roberta" || out.model_type == "camembert";
     const int64_t limit = offset_family ? int64_t(out.max_position_embeddings) - out.pad_token_id.value_or(1) - 1
                                         : int64_t(out.max_position_embeddings);
     out.position_limit = limit > 0 && limit <= UINT32_MAX ? static_cast<uint32_t>(limit) : 0;

@@ -106,8 +106,8 @@ void ChooseGraph(const fs::path& dir, const ModelSelection& select, ModelFolder&
   const std::optional<std::string> path = FirstPresent(dir, want);
   if (!path) {
     Missing("no ONNX model in " + dir.string() + " for dtype " + ModelDTypeName(want) + " (looked for " +
-            Join(Candidates(want)) + "; dtypes here: " + here + "). " + make +
-            (out.dtypes_present.empty() ? "" : " Or load with dtype auto."),
+                Join(Candidates(want)) + "; dtypes here: " + here + "). " + make +
+                (out.dtypes_present.empty() ? "" : " Or load with dtype auto."),
             ErrorReason::kOnnxMissing);
   }
   out.onnx_path = *path;

@@ -49,7 +49,7 @@ EpSetup AppendCudaPlugin(const Runtime& runtime, const SessionOptions& options, 
   }
   try {
     std::unordered_map<std::string, std::string> ep_options(options.provider_options.begin(),
-                                                             options.provider_options.end());
+                                                            options.provider_options.end());
     so.AppendExecutionProvider_V2(*runtime.env, {*chosen}, ep_options);
   } catch (const Ort::Exception& e) {
     throw Error(ErrorCode::kDeviceUnavailable, "cannot add the CUDA execution provider: " + CleanOrtMessage(e.what()));
@@ -104,8 +104,10 @@ EpSetup AppendTensorRt(const Runtime& runtime, const SessionOptions& options, Or
     api.ReleaseStatus(status);
     if (trt != nullptr) api.ReleaseTensorRTProviderOptions(trt);
     throw Error(ErrorCode::kDeviceUnavailable,
-                message + " (TensorRT needs a full ONNX Runtime GPU build as the ORT library, with "
-                          "libonnxruntime_providers_tensorrt.so in " + dir + ", and TensorRT 10 libraries)");
+                message +
+                    " (TensorRT needs a full ONNX Runtime GPU build as the ORT library, with "
+                    "libonnxruntime_providers_tensorrt.so in " +
+                    dir + ", and TensorRT 10 libraries)");
   };
   if (OrtStatus* s = api.CreateTensorRTProviderOptions(&trt)) fail(s, "cannot create TensorRT options");
   if (OrtStatus* s = api.UpdateTensorRTProviderOptions(trt, keys.data(), values.data(), keys.size())) {

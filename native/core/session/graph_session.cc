@@ -86,7 +86,8 @@ GraphOptimizationLevel OptimizationLevel(const std::string& level) {
   if (level == "extended") return GraphOptimizationLevel::ORT_ENABLE_EXTENDED;
   if (level == "basic") return GraphOptimizationLevel::ORT_ENABLE_BASIC;
   if (level == "none") return GraphOptimizationLevel::ORT_DISABLE_ALL;
-  throw Error(ErrorCode::kInvalidInput, "unknown graph optimization level '" + level + "' (all, extended, basic, none)");
+  throw Error(ErrorCode::kInvalidInput,
+              "unknown graph optimization level '" + level + "' (all, extended, basic, none)");
 }
 
 template <typename T>
@@ -162,8 +163,8 @@ GraphSession::GraphSession(const GraphSessionOptions& options) : impl_(std::make
     s.session = std::make_unique<Ort::Session>(*s.runtime->env, options.model_path.c_str(), so);
   } catch (const Ort::Exception& e) {
     const ErrorCode code = options.execution_provider == "cpu" ? ErrorCode::kModelLoad : ErrorCode::kDeviceUnavailable;
-    throw Error(code, "ONNX Runtime cannot load " + options.model_path + " on " + options.execution_provider + ": " +
-                          e.what());
+    throw Error(
+        code, "ONNX Runtime cannot load " + options.model_path + " on " + options.execution_provider + ": " + e.what());
   }
   Ort::AllocatorWithDefaultOptions allocator;
   for (size_t i = 0; i < s.session->GetInputCount(); ++i) {
@@ -204,18 +205,18 @@ void GraphSession::Impl::CheckInputs(const std::vector<HostTensor>& inputs) cons
     given[found->second] = true;
     const GraphTensorInfo& want = info.inputs[found->second];
     if (t.type != want.type) {
-      throw Error(ErrorCode::kInvalidInput, "input '" + t.name + "' must be " + ElementTypeName(want.type) + ", got " +
-                                                ElementTypeName(t.type));
+      throw Error(ErrorCode::kInvalidInput,
+                  "input '" + t.name + "' must be " + ElementTypeName(want.type) + ", got " + ElementTypeName(t.type));
     }
     const std::string expected = ShapeText(want.shape, &want.dim_names);
     if (t.shape.size() != want.shape.size()) {
-      throw Error(ErrorCode::kInvalidInput, "input '" + t.name + "' must have shape " + expected + ", got " +
-                                                ShapeText(t.shape));
+      throw Error(ErrorCode::kInvalidInput,
+                  "input '" + t.name + "' must have shape " + expected + ", got " + ShapeText(t.shape));
     }
     for (size_t d = 0; d < t.shape.size(); ++d) {
       if (t.shape[d] < 0 || (want.shape[d] >= 0 && t.shape[d] != want.shape[d])) {
-        throw Error(ErrorCode::kInvalidInput, "input '" + t.name + "' must have shape " + expected + ", got " +
-                                                  ShapeText(t.shape));
+        throw Error(ErrorCode::kInvalidInput,
+                    "input '" + t.name + "' must have shape " + expected + ", got " + ShapeText(t.shape));
       }
       const std::string& sym = want.dim_names[d];
       if (want.shape[d] >= 0 || sym.empty()) continue;
@@ -271,8 +272,7 @@ void GraphSession::Impl::CheckOutputs(const std::vector<OutputRequest>& outputs)
 }
 
 std::vector<OutputTensor> GraphSession::Run(const std::vector<HostTensor>& inputs,
-                                            const std::vector<OutputRequest>& outputs,
-                                            const CancelFlag* cancel) const {
+                                            const std::vector<OutputRequest>& outputs, const CancelFlag* cancel) const {
   const Impl& s = *impl_;
   s.CheckInputs(inputs);
   s.CheckOutputs(outputs);
@@ -282,8 +282,8 @@ std::vector<OutputTensor> GraphSession::Run(const std::vector<HostTensor>& input
   std::vector<const char*> in_names;
   in_values.reserve(inputs.size());
   for (const HostTensor& t : inputs) {
-    in_values.push_back(Ort::Value::CreateTensor(*s.cpu_memory, t.data, t.byte_length, t.shape.data(), t.shape.size(),
-                                                 ToOnnx(t.type)));
+    in_values.push_back(
+        Ort::Value::CreateTensor(*s.cpu_memory, t.data, t.byte_length, t.shape.data(), t.shape.size(), ToOnnx(t.type)));
     in_names.push_back(t.name.c_str());
   }
   std::vector<Ort::Value> out_values;

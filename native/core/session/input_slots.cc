@@ -18,9 +18,7 @@ void Check(const OrtApi& api, OrtStatus* status, const char* what) {
 }
 }  // namespace
 
-size_t ElementSize(ONNXTensorElementDataType type) {
-  return type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 ? 4 : 8;
-}
+size_t ElementSize(ONNXTensorElementDataType type) { return type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 ? 4 : 8; }
 
 InputSlots::Lease::~Lease() {
   if (slot_) owner_->Release(std::move(slot_));
@@ -64,8 +62,8 @@ InputSlots::Lease InputSlots::Acquire(size_t elements) {
       void* p = allocator_->Alloc(allocator_, capacity * ElementSize(inputs_[i].type));
       if (p == nullptr) {
         Free(*slot);
-        throw Error(ErrorCode::kRuntime, "cannot allocate input buffers for a batch of " +
-                                             std::to_string(elements) + " tokens");
+        throw Error(ErrorCode::kRuntime,
+                    "cannot allocate input buffers for a batch of " + std::to_string(elements) + " tokens");
       }
       slot->buffers[i] = p;
     }

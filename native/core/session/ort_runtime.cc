@@ -1,12 +1,12 @@
 #include "session/ort_runtime.h"
 
 #include <dlfcn.h>
+#include <onnxruntime_cxx_api.h>
 
 #include <map>
-#include <string>
 #include <memory>
 #include <mutex>
-#include <onnxruntime_cxx_api.h>
+#include <string>
 
 #include "cappy/cappy.h"
 
@@ -15,7 +15,7 @@ namespace ort {
 
 namespace {
 std::mutex g_mutex;
-std::unique_ptr<Runtime> g_runtime;  // never unloaded: ORT objects may outlive any owner
+std::unique_ptr<Runtime> g_runtime;                 // never unloaded: ORT objects may outlive any owner
 std::map<std::string, std::string> g_ep_libraries;  // path -> registration name
 
 // The soname every ORT build carries; onnxruntime-node's binding needs it.
@@ -207,9 +207,10 @@ const Runtime& AdoptRuntime(const OrtApiBase* api_base, OrtEnv* env) {
   }
   const OrtApi* api = api_base->GetApi(ORT_API_VERSION);
   if (api == nullptr) {
-    throw Error(ErrorCode::kModelLoad, "the host's ONNX Runtime is version " + std::string(api_base->GetVersionString()) +
-                                           ", which lacks API version " + std::to_string(ORT_API_VERSION) + " (ORT 1." +
-                                           std::to_string(ORT_API_VERSION) + " or newer is needed)",
+    throw Error(ErrorCode::kModelLoad,
+                "the host's ONNX Runtime is version " + std::string(api_base->GetVersionString()) +
+                    ", which lacks API version " + std::to_string(ORT_API_VERSION) + " (ORT 1." +
+                    std::to_string(ORT_API_VERSION) + " or newer is needed)",
                 ErrorReason::kOrtUnavailable);
   }
   auto runtime = std::make_unique<Runtime>();
@@ -228,9 +229,8 @@ std::string RegisterEpLibrary(const Runtime& runtime, const std::string& ep_libr
   try {
     runtime.env->RegisterExecutionProviderLibrary(name.c_str(), ep_library_path);
   } catch (const Ort::Exception& e) {
-    throw Error(ErrorCode::kDeviceUnavailable,
-                "ONNX Runtime cannot load the execution provider library " + ep_library_path + ": " +
-                    CleanOrtMessage(e.what()));
+    throw Error(ErrorCode::kDeviceUnavailable, "ONNX Runtime cannot load the execution provider library " +
+                                                   ep_library_path + ": " + CleanOrtMessage(e.what()));
   }
   g_ep_libraries.emplace(ep_library_path, name);
   return name;

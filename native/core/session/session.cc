@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <mutex>
 
 #include "cappy/cappy.h"
@@ -22,14 +22,22 @@ namespace {
 
 const char* ElementTypeName(ONNXTensorElementDataType t) {
   switch (t) {
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return "int64";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return "int32";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return "float32";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return "float16";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16: return "bfloat16";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return "float64";
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return "bool";
-    default: return "other";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
+      return "int64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
+      return "int32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
+      return "float32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16:
+      return "float16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16:
+      return "bfloat16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE:
+      return "float64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL:
+      return "bool";
+    default:
+      return "other";
   }
 }
 
@@ -140,25 +148,27 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
   for (size_t i = 0; i < s.info.inputs.size(); ++i) {
     const TensorInfo& t = s.info.inputs[i];
     const bool int_type = t.element_type == "int64" || t.element_type == "int32";
-    int* role = t.name == "input_ids" ? &s.roles.ids
+    int* role = t.name == "input_ids"        ? &s.roles.ids
                 : t.name == "attention_mask" ? &s.roles.mask
                 : t.name == "token_type_ids" ? &s.roles.type_ids
-                : nullptr;
+                                             : nullptr;
     if (role == nullptr || !int_type) {
       throw Error(ErrorCode::kModelLoad,
                   "model " + options.model_path + " is not a cross-encoder this engine can feed: it takes " +
-                      list_inputs() + "; expected input_ids and attention_mask (int64 or int32), optionally token_type_ids",
+                      list_inputs() +
+                      "; expected input_ids and attention_mask (int64 or int32), optionally token_type_ids",
                   ErrorReason::kModelUnsupported);
     }
     *role = static_cast<int>(i);
   }
   if (s.roles.ids < 0 || s.roles.mask < 0) {
-    throw Error(ErrorCode::kModelLoad,
-                "model " + options.model_path + " takes " + list_inputs() +
-                    "; it must take both input_ids and attention_mask",
-                ErrorReason::kModelUnsupported);
+    throw Error(
+        ErrorCode::kModelLoad,
+        "model " + options.model_path + " takes " + list_inputs() + "; it must take both input_ids and attention_mask",
+        ErrorReason::kModelUnsupported);
   }
-  if (s.info.outputs.empty()) throw Error(ErrorCode::kModelLoad, "model has no outputs", ErrorReason::kModelUnsupported);
+  if (s.info.outputs.empty())
+    throw Error(ErrorCode::kModelLoad, "model has no outputs", ErrorReason::kModelUnsupported);
   // The score is logits[:, 0]; prefer an output named logits, else the first.
   size_t out_index = 0;
   for (size_t i = 0; i < s.info.outputs.size(); ++i) {
@@ -166,7 +176,8 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
   }
   const TensorInfo& out = s.info.outputs[out_index];
   if (out.element_type != "float32" && out.element_type != "float16") {
-    throw Error(ErrorCode::kModelLoad, "output " + out.name + " is " + out.element_type + "; expected float32 or float16",
+    throw Error(ErrorCode::kModelLoad,
+                "output " + out.name + " is " + out.element_type + "; expected float32 or float16",
                 ErrorReason::kModelUnsupported);
   }
   if (out.shape.size() != 2) {
@@ -174,8 +185,8 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
                 "output " + out.name + " has rank " + std::to_string(out.shape.size()) + "; expected [batch, labels]",
                 ErrorReason::kModelUnsupported);
   }
-  s.output_type = out.element_type == "float16" ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16
-                                                : ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+  s.output_type =
+      out.element_type == "float16" ? ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 : ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
   s.output_names = {out.name};
 
   s.cpu_memory = std::make_unique<Ort::MemoryInfo>(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault));
@@ -193,7 +204,7 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
   std::vector<ort::InputSpec> specs(s.info.inputs.size());
   for (size_t i = 0; i < specs.size(); ++i) {
     specs[i].type = s.info.inputs[i].element_type == "int32" ? ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32
-                                                               : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+                                                             : ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
   }
   s.slots = std::make_unique<ort::InputSlots>(*s.runtime->api, pinned, std::move(specs));
 
@@ -289,10 +300,9 @@ std::vector<float> Session::RunRows(const std::vector<const std::vector<int32_t>
   return RunRowsCancellable(rows, seq_len, pad_id, second_starts, pair_type, nullptr);
 }
 
-std::vector<float> Session::RunRowsCancellable(const std::vector<const std::vector<int32_t>*>& rows,
-                                               uint32_t seq_len, int32_t pad_id,
-                                               const std::vector<uint32_t>* second_starts, int32_t pair_type,
-                                               const CancelFlag* stop) const {
+std::vector<float> Session::RunRowsCancellable(const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len,
+                                               int32_t pad_id, const std::vector<uint32_t>* second_starts,
+                                               int32_t pair_type, const CancelFlag* stop) const {
   const Impl& s = *impl_;
   for (const auto* row : rows) {
     if (row->size() > seq_len) throw Error(ErrorCode::kInvalidInput, "a row is longer than the batch's seq_len");

@@ -73,8 +73,7 @@ void AddedTokenMatcher::Build(Set& set) {
 
 // HF find_matches on one piece: non-overlapping leftmost-longest matches,
 // then per match the single_word filter and lstrip/rstrip widening.
-void AddedTokenMatcher::FindMatches(const Set& set, std::string_view text, uint32_t base,
-                                    std::vector<Segment>& out) {
+void AddedTokenMatcher::FindMatches(const Set& set, std::string_view text, uint32_t base, std::vector<Segment>& out) {
   const size_t n = text.size();
   size_t start_offset = 0;
   size_t pos = 0;

@@ -54,7 +54,7 @@ class AddedTokenMatcher {
   struct Set {
     std::vector<Entry> entries;
     std::vector<std::vector<uint32_t>> by_first_byte;  // 256 lists
-    bool starts[256] = {};  // some entry starts with this byte: cheap skip
+    bool starts[256] = {};                             // some entry starts with this byte: cheap skip
     bool empty() const { return entries.empty(); }
   };
   static void Build(Set& set);

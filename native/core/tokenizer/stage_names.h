@@ -15,7 +15,20 @@
 namespace cappy::tok {
 
 // What a normalizer object's "type" may say (HF's normalizers).
-enum class NormalizerType { kBertNormalizer, kSequence, kLowercase, kStrip, kReplace, kPrepend, kNfc, kNfd, kNfkc, kNfkd, kNmt, kPrecompiled };
+enum class NormalizerType {
+  kBertNormalizer,
+  kSequence,
+  kLowercase,
+  kStrip,
+  kReplace,
+  kPrepend,
+  kNfc,
+  kNfd,
+  kNfkc,
+  kNfkd,
+  kNmt,
+  kPrecompiled
+};
 // What a pre-tokenizer object's "type" may say (HF's pre_tokenizers).
 enum class PreTokenizerType { kByteLevel, kBertPreTokenizer, kMetaspace, kWhitespaceSplit, kSequence };
 // What a post-processor object's "type" may say (HF's processors).
@@ -33,13 +46,18 @@ struct Named {
 // ---- tokenizer.json's spellings
 inline constexpr Named<ModelKind> kModelTypes[] = {
     {ModelKind::kBpe, "BPE"}, {ModelKind::kWordPiece, "WordPiece"}, {ModelKind::kUnigram, "Unigram"}};
-inline constexpr Named<NormalizerType> kNormalizerTypes[] = {
-    {NormalizerType::kBertNormalizer, "BertNormalizer"}, {NormalizerType::kSequence, "Sequence"},
-    {NormalizerType::kLowercase, "Lowercase"},           {NormalizerType::kStrip, "Strip"},
-    {NormalizerType::kReplace, "Replace"},               {NormalizerType::kPrepend, "Prepend"},
-    {NormalizerType::kNfc, "NFC"},                       {NormalizerType::kNfd, "NFD"},
-    {NormalizerType::kNfkc, "NFKC"},                     {NormalizerType::kNfkd, "NFKD"},
-    {NormalizerType::kNmt, "Nmt"},                       {NormalizerType::kPrecompiled, "Precompiled"}};
+inline constexpr Named<NormalizerType> kNormalizerTypes[] = {{NormalizerType::kBertNormalizer, "BertNormalizer"},
+                                                             {NormalizerType::kSequence, "Sequence"},
+                                                             {NormalizerType::kLowercase, "Lowercase"},
+                                                             {NormalizerType::kStrip, "Strip"},
+                                                             {NormalizerType::kReplace, "Replace"},
+                                                             {NormalizerType::kPrepend, "Prepend"},
+                                                             {NormalizerType::kNfc, "NFC"},
+                                                             {NormalizerType::kNfd, "NFD"},
+                                                             {NormalizerType::kNfkc, "NFKC"},
+                                                             {NormalizerType::kNfkd, "NFKD"},
+                                                             {NormalizerType::kNmt, "Nmt"},
+                                                             {NormalizerType::kPrecompiled, "Precompiled"}};
 inline constexpr Named<PreTokenizerType> kPreTokenizerTypes[] = {
     {PreTokenizerType::kByteLevel, "ByteLevel"},
     {PreTokenizerType::kBertPreTokenizer, "BertPreTokenizer"},
@@ -52,8 +70,9 @@ inline constexpr Named<PostProcessorType> kPostProcessorTypes[] = {
     {PostProcessorType::kTemplateProcessing, "TemplateProcessing"},
     {PostProcessorType::kByteLevel, "ByteLevel"},
     {PostProcessorType::kSequence, "Sequence"}};
-inline constexpr Named<MetaspaceSpec::Prepend> kPrependSchemes[] = {
-    {MetaspaceSpec::Prepend::kAlways, "always"}, {MetaspaceSpec::Prepend::kFirst, "first"}, {MetaspaceSpec::Prepend::kNever, "never"}};
+inline constexpr Named<MetaspaceSpec::Prepend> kPrependSchemes[] = {{MetaspaceSpec::Prepend::kAlways, "always"},
+                                                                    {MetaspaceSpec::Prepend::kFirst, "first"},
+                                                                    {MetaspaceSpec::Prepend::kNever, "never"}};
 inline constexpr Named<TruncationStrategy> kTruncationStrategyTypes[] = {
     {TruncationStrategy::kLongestFirst, "LongestFirst"},
     {TruncationStrategy::kOnlyFirst, "OnlyFirst"},
@@ -62,16 +81,18 @@ inline constexpr Named<TruncationStrategy> kTruncationStrategyTypes[] = {
 // ---- the engine's names (ModelKindName and the others in cappy/tokenizer.h)
 inline constexpr Named<ModelKind> kModelNames[] = {
     {ModelKind::kBpe, "bpe"}, {ModelKind::kWordPiece, "wordpiece"}, {ModelKind::kUnigram, "unigram"}};
-inline constexpr Named<NormalizerSpec::Kind> kNormalizerNames[] = {
-    {NormalizerSpec::Kind::kNone, "none"}, {NormalizerSpec::Kind::kBert, "bert"}, {NormalizerSpec::Kind::kSequence, "sequence"}};
+inline constexpr Named<NormalizerSpec::Kind> kNormalizerNames[] = {{NormalizerSpec::Kind::kNone, "none"},
+                                                                   {NormalizerSpec::Kind::kBert, "bert"},
+                                                                   {NormalizerSpec::Kind::kSequence, "sequence"}};
 inline constexpr Named<PreTokenizerKind> kPreTokenizerNames[] = {{PreTokenizerKind::kByteLevel, "byte_level"},
                                                                  {PreTokenizerKind::kBert, "bert"},
                                                                  {PreTokenizerKind::kMetaspace, "metaspace"},
                                                                  {PreTokenizerKind::kNone, "none"}};
-inline constexpr Named<PostProcessorSpec::Kind> kPostProcessorNames[] = {{PostProcessorSpec::Kind::kNone, "none"},
-                                                                         {PostProcessorSpec::Kind::kRoberta, "roberta"},
-                                                                         {PostProcessorSpec::Kind::kBert, "bert"},
-                                                                         {PostProcessorSpec::Kind::kTemplate, "template"}};
+inline constexpr Named<PostProcessorSpec::Kind> kPostProcessorNames[] = {
+    {PostProcessorSpec::Kind::kNone, "none"},
+    {PostProcessorSpec::Kind::kRoberta, "roberta"},
+    {PostProcessorSpec::Kind::kBert, "bert"},
+    {PostProcessorSpec::Kind::kTemplate, "template"}};
 inline constexpr Named<TruncationStrategy> kTruncationStrategyNames[] = {
     {TruncationStrategy::kLongestFirst, "longest_first"},
     {TruncationStrategy::kOnlyFirst, "only_first"},
@@ -85,7 +106,8 @@ constexpr bool InEnumOrder(const Named<E> (&table)[N]) {
   return true;
 }
 static_assert(InEnumOrder(kModelTypes) && InEnumOrder(kNormalizerTypes) && InEnumOrder(kPreTokenizerTypes) &&
-                  InEnumOrder(kPostProcessorTypes) && InEnumOrder(kPrependSchemes) && InEnumOrder(kTruncationStrategyTypes),
+                  InEnumOrder(kPostProcessorTypes) && InEnumOrder(kPrependSchemes) &&
+                  InEnumOrder(kTruncationStrategyTypes),
               "tokenizer.json name tables must list their enum's values in order");
 static_assert(InEnumOrder(kModelNames) && InEnumOrder(kNormalizerNames) && InEnumOrder(kPreTokenizerNames) &&
                   InEnumOrder(kPostProcessorNames) && InEnumOrder(kTruncationStrategyNames),

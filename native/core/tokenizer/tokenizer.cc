@@ -16,18 +16,18 @@
 
 #include "cappy/cappy.h"
 #include "tokenizer/added_tokens.h"
-#include "tokenizer/normalizers/bert.h"
-#include "tokenizer/pre_tokenizers/bert.h"
 #include "tokenizer/models/bpe.h"
-#include "tokenizer/pre_tokenizers/metaspace.h"
-#include "tokenizer/normalizers/sequence.h"
-#include "tokenizer/post_processors/post_processor.h"
-#include "tokenizer/pre_tokenizers/pre_tokenizer.h"
-#include "tokenizer/post_processors/truncation.h"
-#include "tokenizer/stage_names.h"
-#include "tokenizer/unicode/unicode.h"
 #include "tokenizer/models/unigram.h"
 #include "tokenizer/models/wordpiece.h"
+#include "tokenizer/normalizers/bert.h"
+#include "tokenizer/normalizers/sequence.h"
+#include "tokenizer/post_processors/post_processor.h"
+#include "tokenizer/post_processors/truncation.h"
+#include "tokenizer/pre_tokenizers/bert.h"
+#include "tokenizer/pre_tokenizers/metaspace.h"
+#include "tokenizer/pre_tokenizers/pre_tokenizer.h"
+#include "tokenizer/stage_names.h"
+#include "tokenizer/unicode/unicode.h"
 
 namespace cappy {
 
@@ -243,8 +243,8 @@ struct Tokenizer::Impl {
 Tokenizer::Tokenizer(const TokenizerSpec& spec) : impl_(std::make_unique<Impl>(spec)) {}
 Tokenizer::~Tokenizer() = default;
 
-void Tokenizer::Encode(std::string_view first, const std::string_view* second,
-                       std::vector<int32_t>& out, uint32_t* second_start) const {
+void Tokenizer::Encode(std::string_view first, const std::string_view* second, std::vector<int32_t>& out,
+                       uint32_t* second_start) const {
   std::vector<int32_t> a;
   std::vector<int32_t> b;
   a.reserve(first.size() / 3 + 4);
@@ -255,9 +255,8 @@ void Tokenizer::Encode(std::string_view first, const std::string_view* second,
   if (t.enabled) {
     const uint32_t added = tok::AddedTokenCount(impl_->post, second != nullptr);
     if (t.max_length < added) {
-      throw Error(ErrorCode::kTokenizer, "max_length " + std::to_string(t.max_length) +
-                                             " is smaller than the " + std::to_string(added) +
-                                             " special tokens the post-processor adds");
+      throw Error(ErrorCode::kTokenizer, "max_length " + std::to_string(t.max_length) + " is smaller than the " +
+                                             std::to_string(added) + " special tokens the post-processor adds");
     }
     tok::Truncate(t.strategy, t.max_length - added, a, second ? &b : nullptr);
   }
@@ -272,8 +271,7 @@ void Tokenizer::Encode(std::string_view first, const std::string_view* second,
 }
 
 void Tokenizer::EncodeBatch(const std::vector<TextInput>& inputs, unsigned threads,
-                            std::vector<std::vector<int32_t>>& out,
-                            std::vector<uint32_t>* second_starts) const {
+                            std::vector<std::vector<int32_t>>& out, std::vector<uint32_t>* second_starts) const {
   out.assign(inputs.size(), {});
   if (second_starts != nullptr) second_starts->assign(inputs.size(), 0);
   if (inputs.empty()) return;

@@ -39,8 +39,7 @@ struct Batch {
 
 // Groups items of similar length so little compute is spent on padding.
 // Every index 0..lengths.size()-1 appears in exactly one batch.
-std::vector<Batch> PlanBatches(const std::vector<uint32_t>& lengths,
-                               const PlanOptions& options);
+std::vector<Batch> PlanBatches(const std::vector<uint32_t>& lengths, const PlanOptions& options);
 
 // ---------------------------------------------------------------- collect
 struct ScoreStats {
@@ -55,16 +54,13 @@ struct ScoreStats {
 class Scorer {
  public:
   // `runner` is the Session in production.
-  Scorer(std::shared_ptr<const Tokenizer> tokenizer,
-         std::shared_ptr<const BatchRunner> runner, ScorerOptions options);
+  Scorer(std::shared_ptr<const Tokenizer> tokenizer, std::shared_ptr<const BatchRunner> runner, ScorerOptions options);
 
   // Scores every (first, second) pair and returns scores in input order.
   // `cancel`, when non-null, stops the call once raised: the batch in flight
   // is cut short where the runner can (BatchRunner::RunRowsCancellable),
   // the batches left never run, and the call throws Error(kCancelled).
-  std::vector<float> Score(const std::vector<TextInput>& inputs,
-                           const CancelFlag* cancel,
-                           ScoreStats* stats) const;
+  std::vector<float> Score(const std::vector<TextInput>& inputs, const CancelFlag* cancel, ScoreStats* stats) const;
 
   const Tokenizer& tokenizer() const noexcept { return *tokenizer_; }
 

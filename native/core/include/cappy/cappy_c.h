@@ -185,7 +185,7 @@ typedef struct cappy_model_info {
   const char* ort_version;
   const char* ort_loaded_path; /* the ORT file whose code runs ("" when the host handed in its API) */
   const char* execution_provider;
-  uint32_t max_length;   /* in force for every pair */
+  uint32_t max_length; /* in force for every pair */
   uint32_t vocab_size;
   int32_t pad_id;
   int32_t takes_type_ids; /* 1 when the graph takes token_type_ids */
@@ -194,10 +194,10 @@ typedef struct cappy_model_info {
 
   /* Appended in 0.1 (ABI 1): whether config.json was read, and the settings
    * the load resolved (the same as the Node package's scorer.info.load). */
-  int32_t has_config;       /* 0: the folder has no config.json, so max_length was not
-                               checked against a position table and model_type is "" */
-  uint32_t position_limit;  /* tokens the position table takes (config.json); 0: unknown */
-  const char* truncation;   /* "longest_first", "only_first" or "only_second" */
+  int32_t has_config;      /* 0: the folder has no config.json, so max_length was not
+                              checked against a position table and model_type is "" */
+  uint32_t position_limit; /* tokens the position table takes (config.json); 0: unknown */
+  const char* truncation;  /* "longest_first", "only_first" or "only_second" */
   uint32_t intra_op_threads;
   uint32_t tokenizer_threads;
   uint32_t max_batch_tokens;
@@ -219,8 +219,8 @@ CAPPY_API cappy_status cappy_model_get_info(const cappy_model* model, cappy_mode
 
 /* ---------------------------------------------------------------- score */
 typedef struct cappy_pair {
-  const char* first; /* the instruction (query); UTF-8, need not end in NUL */
-  size_t first_len;  /* bytes */
+  const char* first;  /* the instruction (query); UTF-8, need not end in NUL */
+  size_t first_len;   /* bytes */
   const char* second; /* the response (document) */
   size_t second_len;
 } cappy_pair;
@@ -244,9 +244,8 @@ CAPPY_API cappy_status cappy_score(cappy_model* model, const cappy_pair* pairs, 
  * truncation as scoring uses them. Sets *n_ids to the number of ids; when
  * ids_capacity is below it, writes nothing and returns
  * CAPPY_ERR_BUFFER_TOO_SMALL (call again with a buffer that big). */
-CAPPY_API cappy_status cappy_tokenize(const cappy_model* model, const char* first, size_t first_len,
-                                      const char* second, size_t second_len, int32_t* ids, size_t ids_capacity,
-                                      size_t* n_ids);
+CAPPY_API cappy_status cappy_tokenize(const cappy_model* model, const char* first, size_t first_len, const char* second,
+                                      size_t second_len, int32_t* ids, size_t ids_capacity, size_t* n_ids);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -75,7 +75,7 @@ class Model {
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
 
-  std::vector<float> Score(const std::vector<std::pair<std::string_view, std::string_view>>& pairs,
+  std::vector<float> Score(const std::vector<std::pair<std::string_view, std::string_view> >& pairs,
                            const Cancel* cancel = nullptr) {
     std::vector<cappy_pair> c(pairs.size());
     for (size_t i = 0; i < pairs.size(); ++i) {

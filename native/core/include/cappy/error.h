@@ -71,7 +71,8 @@ struct ErrorInfo {
 };
 inline ErrorInfo DescribeException(const std::exception& e) {
   if (const auto* ce = dynamic_cast<const Error*>(&e)) return {ce->code(), ce->reason(), ce->what()};
-  if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) return {ErrorCode::kInternal, ErrorReason::kNone, "out of memory"};
+  if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr)
+    return {ErrorCode::kInternal, ErrorReason::kNone, "out of memory"};
   return {ErrorCode::kInternal, ErrorReason::kNone, std::string("unexpected C++ exception in cappy: ") + e.what()};
 }
 // For catch (...): no type to read.

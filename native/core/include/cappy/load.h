@@ -26,7 +26,7 @@ struct LoadDefaults {
   // Cappy's, lowered to a smaller position table when none is given.
   static constexpr uint32_t kMaxLength = 512;
   static constexpr uint32_t kMaxBatchTokens = 16384;  // padded tokens per batch
-  static constexpr uint32_t kMaxBatchSize = 64;        // rows per batch
+  static constexpr uint32_t kMaxBatchSize = 64;       // rows per batch
   static constexpr uint32_t kPadMultiple = 8;
   // A GPU runs two batches at once (one fills and copies while the other
   // computes); on the CPU, ORT's intra-op pool already uses every core.
@@ -49,11 +49,11 @@ struct LoadConfig {
   uint32_t max_batch_tokens = LoadDefaults::kMaxBatchTokens;
   uint32_t max_batch_size = LoadDefaults::kMaxBatchSize;
   uint32_t pad_multiple = LoadDefaults::kPadMultiple;
-  uint32_t sort_window = 0;  // 0: sort each window by length (padding-aware); 1: input order
+  uint32_t sort_window = 0;                // 0: sort each window by length (padding-aware); 1: input order
   std::string execution_provider = "cpu";  // "cpu", "cuda" or "tensorrt"
   int device_id = 0;
   std::string ep_library_path;
-  std::optional<bool> io_binding;             // unset: on for a GPU provider
+  std::optional<bool> io_binding;  // unset: on for a GPU provider
   bool pinned_buffers = true;
   std::optional<uint32_t> batches_in_flight;  // unset: 2 on a GPU, 1 on CPU
   std::vector<std::pair<std::string, std::string>> provider_options;

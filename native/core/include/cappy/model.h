@@ -36,7 +36,7 @@ struct ModelConfig {
   bool forged = false;
   std::string forged_preset;  // "unknown" when the label has none
   int64_t forged_seed = 0;
-  std::string forged_note;    // "random weights, not Cappy" when the label has none
+  std::string forged_note;  // "random weights, not Cappy" when the label has none
 };
 
 // config.json text -> ModelConfig. Throws Error(kModelLoad) "<what> is not

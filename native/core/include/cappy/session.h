@@ -28,14 +28,14 @@ struct SessionOptions {
   // ort_library_path; ort_link becomes "host". See ort::AdoptRuntime.
   const OrtApiBase* ort_api_base = nullptr;
   OrtEnv* ort_env = nullptr;
-  std::string model_path;        // model.onnx (external data beside it)
-  int intra_op_threads = 0;      // 0: ORT's default
+  std::string model_path;    // model.onnx (external data beside it)
+  int intra_op_threads = 0;  // 0: ORT's default
   // "cpu", "cuda" (plugin EP from ep_library_path, registered on the shared
   // env) or "tensorrt" (ORT's provider bridge: libonnxruntime_providers_tensorrt.so
   // beside the ORT library, with CUDA as its fallback for unsupported nodes).
   std::string execution_provider = "cpu";
-  int device_id = 0;             // CUDA ordinal
-  std::string ep_library_path;   // cuda: libonnxruntime_providers_cuda.so
+  int device_id = 0;            // CUDA ordinal
+  std::string ep_library_path;  // cuda: libonnxruntime_providers_cuda.so
   // Extra options handed to the GPU provider as given (e.g. use_tf32=0 for
   // exact fp32 on CUDA); they win over cappy's own TensorRT settings.
   std::vector<std::pair<std::string, std::string>> provider_options;
@@ -62,15 +62,15 @@ struct SessionOptions {
 
 struct TensorInfo {
   std::string name;
-  std::string element_type;  // "int64", "int32", "float32", "float16"
+  std::string element_type;    // "int64", "int32", "float32", "float16"
   std::vector<int64_t> shape;  // -1 for dynamic axes
 };
 
 struct SessionInfo {
   std::string ort_version;
   std::string ort_library_path;
-  std::string ort_loaded_path;  // the file whose code runs
-  std::string ort_link;         // "path", "reuse" or "host"
+  std::string ort_loaded_path;     // the file whose code runs
+  std::string ort_link;            // "path", "reuse" or "host"
   std::string execution_provider;  // "cpu", "cuda", "tensorrt"
   int device_id = 0;
   bool io_binding = false;
@@ -95,10 +95,9 @@ class BatchRunner {
   // throws Error(kCancelled)). A runner that cannot interrupt a batch keeps
   // this default, which runs it whole; the collect stage still stops before
   // the next one.
-  virtual std::vector<float> RunRowsCancellable(const std::vector<const std::vector<int32_t>*>& rows,
-                                                uint32_t seq_len, int32_t pad_id,
-                                                const std::vector<uint32_t>* second_starts, int32_t pair_type,
-                                                const CancelFlag* stop) const {
+  virtual std::vector<float> RunRowsCancellable(const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len,
+                                                int32_t pad_id, const std::vector<uint32_t>* second_starts,
+                                                int32_t pair_type, const CancelFlag* stop) const {
     (void)stop;
     return RunRows(rows, seq_len, pad_id, second_starts, pair_type);
   }
@@ -120,16 +119,14 @@ class Session : public BatchRunner {
 
   // Runs one padded batch: ids and mask are row-major [rows, seq_len].
   // Returns logits[:, 0] for every row. Thread-safe.
-  std::vector<float> Run(const std::vector<int64_t>& ids,
-                         const std::vector<int64_t>& mask, uint32_t rows,
+  std::vector<float> Run(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask, uint32_t rows,
                          uint32_t seq_len) const;
   // The same, with segment ids for a graph that takes token_type_ids (BERT).
   // `type_ids` null or a graph without that input: zeros / nothing is fed.
   // `stop`, when raised, terminates the Run (Error(kCancelled)).
-  std::vector<float> Run(const std::vector<int64_t>& ids,
-                         const std::vector<int64_t>& mask,
-                         const std::vector<int64_t>* type_ids, uint32_t rows,
-                         uint32_t seq_len, const CancelFlag* stop = nullptr) const;
+  std::vector<float> Run(const std::vector<int64_t>& ids, const std::vector<int64_t>& mask,
+                         const std::vector<int64_t>* type_ids, uint32_t rows, uint32_t seq_len,
+                         const CancelFlag* stop = nullptr) const;
 
   // Whether the graph has a token_type_ids input (callers skip building it otherwise).
   bool takes_type_ids() const noexcept override;
@@ -143,14 +140,13 @@ class Session : public BatchRunner {
   // `pair_type` from it to the row's end. Null, or a graph without
   // token_type_ids: zeros / nothing. Thread-safe; concurrent calls use
   // separate buffers.
-  std::vector<float> RunRows(const std::vector<const std::vector<int32_t>*>& rows,
-                             uint32_t seq_len, int32_t pad_id,
+  std::vector<float> RunRows(const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len, int32_t pad_id,
                              const std::vector<uint32_t>* second_starts = nullptr,
                              int32_t pair_type = 0) const override;
   // RunRows whose ORT Run is terminated (at its next node) when `stop` is raised.
   std::vector<float> RunRowsCancellable(const std::vector<const std::vector<int32_t>*>& rows, uint32_t seq_len,
-                                        int32_t pad_id, const std::vector<uint32_t>* second_starts,
-                                        int32_t pair_type, const CancelFlag* stop) const override;
+                                        int32_t pad_id, const std::vector<uint32_t>* second_starts, int32_t pair_type,
+                                        const CancelFlag* stop) const override;
 
   const SessionInfo& info() const noexcept;
 

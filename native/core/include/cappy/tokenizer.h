@@ -213,15 +213,14 @@ class Tokenizer {
   // its size on entry) where pair_type_id begins: the type ids are 0 before
   // it and pair_type_id from it on (the length of the encoding when there is
   // no pair).
-  void Encode(std::string_view first, const std::string_view* second,
-              std::vector<int32_t>& out, uint32_t* second_start = nullptr) const;
+  void Encode(std::string_view first, const std::string_view* second, std::vector<int32_t>& out,
+              uint32_t* second_start = nullptr) const;
 
   // Encodes every input on up to `threads` threads (0 = hardware count).
   // out[i] holds the ids of inputs[i]. On failure throws the error of the
   // lowest failing index, with the index in the message. `second_starts`,
   // when non-null, gets each input's second_start (see Encode).
-  void EncodeBatch(const std::vector<TextInput>& inputs, unsigned threads,
-                   std::vector<std::vector<int32_t>>& out,
+  void EncodeBatch(const std::vector<TextInput>& inputs, unsigned threads, std::vector<std::vector<int32_t>>& out,
                    std::vector<uint32_t>* second_starts = nullptr) const;
 
   int32_t pad_id() const noexcept;

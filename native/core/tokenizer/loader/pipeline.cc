@@ -50,7 +50,9 @@ const std::vector<Shape>& Shapes() {
       {ModelKind::kUnigram, {}, PreTokenizerKind::kNone},
       {ModelKind::kUnigram, {PreTokenizerType::kMetaspace}, PreTokenizerKind::kMetaspace},
       // T5's: split on White_Space first (dropping it), then Metaspace each word.
-      {ModelKind::kUnigram, {PreTokenizerType::kWhitespaceSplit, PreTokenizerType::kMetaspace}, PreTokenizerKind::kMetaspace},
+      {ModelKind::kUnigram,
+       {PreTokenizerType::kWhitespaceSplit, PreTokenizerType::kMetaspace},
+       PreTokenizerKind::kMetaspace},
   };
   return shapes;
 }

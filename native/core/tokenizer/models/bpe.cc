@@ -82,8 +82,8 @@ Bpe::Bpe(const TokenizerSpec& spec) : unk_id_(spec.unk_id), cache_(std::make_uni
     auto im = by_text.find(merged);
     if (il == by_text.end() || ir == by_text.end() || im == by_text.end()) {
       const std::string& missing = il == by_text.end() ? l : ir == by_text.end() ? r : merged;
-      throw Error(ErrorCode::kTokenizer,
-                  "merge " + std::to_string(k) + " ('" + l + "' '" + r + "') uses '" + missing + "', which is not in the vocab");
+      throw Error(ErrorCode::kTokenizer, "merge " + std::to_string(k) + " ('" + l + "' '" + r + "') uses '" + missing +
+                                             "', which is not in the vocab");
     }
     // A repeated pair keeps its last rank, as HF's map building does.
     merges_.Put(PairKey(il->second, ir->second), {static_cast<uint32_t>(k), im->second});

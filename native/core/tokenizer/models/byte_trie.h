@@ -71,7 +71,7 @@ class ByteTrie {
   // One edge into a node: its byte, the value of the piece ending at the
   // node it leads to (-1: none), and that node's children.
   struct Edge {
-    uint32_t first = 0;   // children: edges_[first, first + count), or 256 if kDense
+    uint32_t first = 0;  // children: edges_[first, first + count), or 256 if kDense
     uint16_t count = 0;
     unsigned char label = 0;
     unsigned char present = 0;  // only read in dense blocks

@@ -158,7 +158,8 @@ void ReadUnigram(json::Object model, TokenizerSpec& spec) {
   if (const std::optional<json::Value> unk = json::Present(model, "unk_id")) {
     const std::optional<double> d = json::Number(*unk);
     if (!d || *d < 0 || *d >= static_cast<double>(n) || static_cast<double>(static_cast<int64_t>(*d)) != *d) {
-      Fail("model.unk_id must be null or an index into model.vocab (0.." + std::to_string(static_cast<int64_t>(n) - 1) + ")");
+      Fail("model.unk_id must be null or an index into model.vocab (0.." + std::to_string(static_cast<int64_t>(n) - 1) +
+           ")");
     }
     spec.unk_id = static_cast<int32_t>(*d);
   }

@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "tokenizer/models/piece_cache.h"
-#include "tokenizer/unicode/unicode.h"
 #include "tokenizer/stage_names.h"
+#include "tokenizer/unicode/unicode.h"
 
 namespace cappy::tok {
 
@@ -20,13 +20,18 @@ constexpr double kUnkPenalty = 10.0;
 }  // namespace
 
 Unigram::Unigram(const TokenizerSpec& spec)
-    : scores_(spec.scores), unk_id_(spec.unk_id), byte_fallback_(spec.byte_fallback), cache_owner_(PieceCache::NewOwner()) {
+    : scores_(spec.scores),
+      unk_id_(spec.unk_id),
+      byte_fallback_(spec.byte_fallback),
+      cache_owner_(PieceCache::NewOwner()) {
   const size_t n = spec.vocab.size();
   if (spec.vocab_ids.size() != n) throw Error(ErrorCode::kTokenizer, "vocab and vocab_ids differ in length");
   if (scores_.size() != n) throw Error(ErrorCode::kTokenizer, std::string(kName) + " needs one score per vocab entry");
-  if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max())) throw Error(ErrorCode::kTokenizer, std::string(kName) + " vocab too large");
+  if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+    throw Error(ErrorCode::kTokenizer, std::string(kName) + " vocab too large");
   if (unk_id_ >= 0 && static_cast<size_t>(unk_id_) >= n) {
-    throw Error(ErrorCode::kTokenizer, std::string(kName) + " unk_id " + std::to_string(unk_id_) + " is outside the vocab of " + std::to_string(n));
+    throw Error(ErrorCode::kTokenizer, std::string(kName) + " unk_id " + std::to_string(unk_id_) +
+                                           " is outside the vocab of " + std::to_string(n));
   }
   // HF starts from +infinity, so an empty vocab has no finite unk score; it
   // can only encode empty text, which never reads the score.
@@ -37,7 +42,8 @@ Unigram::Unigram(const TokenizerSpec& spec)
     if (spec.vocab_ids[i] != static_cast<int32_t>(i)) {
       throw Error(ErrorCode::kTokenizer, std::string(kName) + " ids must be the vocab positions 0..n-1");
     }
-    if (!std::isfinite(scores_[i])) throw Error(ErrorCode::kTokenizer, std::string(kName) + " score of '" + spec.vocab[i] + "' is not finite");
+    if (!std::isfinite(scores_[i]))
+      throw Error(ErrorCode::kTokenizer, std::string(kName) + " score of '" + spec.vocab[i] + "' is not finite");
     min_score = std::min(min_score, scores_[i]);
     const std::string& t = spec.vocab[i];
     entries.emplace_back(t, static_cast<int32_t>(i));
@@ -75,7 +81,8 @@ void Unigram::FlushFused(std::string_view piece, size_t begin, size_t end, std::
       return;
     }
   }
-  if (unk_id_ < 0) throw Error(ErrorCode::kTokenizer, std::string(kName) + " met an unknown token but the model has no unk_id");
+  if (unk_id_ < 0)
+    throw Error(ErrorCode::kTokenizer, std::string(kName) + " met an unknown token but the model has no unk_id");
   out.push_back(unk_id_);
 }
 
@@ -113,7 +120,9 @@ void Unigram::Viterbi(std::string_view piece, std::vector<int32_t>& out) const {
     const double candidate = score + cell[start].best;
     Cell& c = cell[end];
     if (c.from < 0 || candidate > c.best) {
-      if (id < 0) throw Error(ErrorCode::kTokenizer, std::string(kName) + " met a character no piece covers, and the model has no unk_id");
+      if (id < 0)
+        throw Error(ErrorCode::kTokenizer,
+                    std::string(kName) + " met a character no piece covers, and the model has no unk_id");
       c = Cell{candidate, static_cast<int64_t>(start), id};
     }
   };

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "cappy/cappy.h"
-#include "tokenizer/models/byte_trie.h"
 #include "tokenizer/flat_tables.h"
+#include "tokenizer/models/byte_trie.h"
 
 namespace cappy::tok {
 
@@ -34,13 +34,13 @@ class Unigram {
   // stops at the first byte no piece continues with, so the work per position
   // is bounded by the longest piece, never by the input length.
   ByteTrie trie_;
-  StringIdMap token_to_id_;          // fused unk runs may spell a real piece
+  StringIdMap token_to_id_;  // fused unk runs may spell a real piece
   std::vector<double> scores_;
-  int32_t byte_ids_[256];            // <0xNN> ids, -1 where missing
+  int32_t byte_ids_[256];  // <0xNN> ids, -1 where missing
   double unk_score_ = 0;
   int32_t unk_id_ = -1;
   bool byte_fallback_ = false;
-  uint64_t cache_owner_;             // this instance's key in PieceCache
+  uint64_t cache_owner_;  // this instance's key in PieceCache
 };
 
 }  // namespace cappy::tok

@@ -9,8 +9,11 @@
 namespace cappy::tok {
 
 WordPiece::WordPiece(const TokenizerSpec& spec) : unk_id_(spec.unk_id), max_chars_(spec.max_input_chars_per_word) {
-  if (spec.vocab.size() != spec.vocab_ids.size()) throw Error(ErrorCode::kTokenizer, "vocab and vocab_ids differ in length");
-  if (unk_id_ < 0) throw Error(ErrorCode::kTokenizer, std::string(TypeName(ModelKind::kWordPiece)) + " needs an unk token in the vocab");
+  if (spec.vocab.size() != spec.vocab_ids.size())
+    throw Error(ErrorCode::kTokenizer, "vocab and vocab_ids differ in length");
+  if (unk_id_ < 0)
+    throw Error(ErrorCode::kTokenizer,
+                std::string(TypeName(ModelKind::kWordPiece)) + " needs an unk token in the vocab");
   const std::string& prefix = spec.continuing_subword_prefix;
   std::vector<std::pair<std::string, int32_t>> first, cont;
   std::unordered_set<std::string_view> seen_tokens;

@@ -101,16 +101,26 @@ std::string DecodeCharsmap(const std::optional<json::Value>& v, const std::strin
 NormalizerStep::Kind StepKind(NormalizerType type) {
   using Kind = NormalizerStep::Kind;
   switch (type) {
-    case NormalizerType::kLowercase: return Kind::kLowercase;
-    case NormalizerType::kStrip: return Kind::kStrip;
-    case NormalizerType::kReplace: return Kind::kReplace;
-    case NormalizerType::kPrepend: return Kind::kPrepend;
-    case NormalizerType::kNfc: return Kind::kNfc;
-    case NormalizerType::kNfd: return Kind::kNfd;
-    case NormalizerType::kNfkc: return Kind::kNfkc;
-    case NormalizerType::kNfkd: return Kind::kNfkd;
-    case NormalizerType::kNmt: return Kind::kNmt;
-    case NormalizerType::kPrecompiled: return Kind::kPrecompiled;
+    case NormalizerType::kLowercase:
+      return Kind::kLowercase;
+    case NormalizerType::kStrip:
+      return Kind::kStrip;
+    case NormalizerType::kReplace:
+      return Kind::kReplace;
+    case NormalizerType::kPrepend:
+      return Kind::kPrepend;
+    case NormalizerType::kNfc:
+      return Kind::kNfc;
+    case NormalizerType::kNfd:
+      return Kind::kNfd;
+    case NormalizerType::kNfkc:
+      return Kind::kNfkc;
+    case NormalizerType::kNfkd:
+      return Kind::kNfkd;
+    case NormalizerType::kNmt:
+      return Kind::kNmt;
+    case NormalizerType::kPrecompiled:
+      return Kind::kPrecompiled;
     case NormalizerType::kBertNormalizer:
     case NormalizerType::kSequence:
       break;
@@ -130,7 +140,8 @@ void ReadStep(json::Value n, const std::string& where, std::vector<NormalizerSte
       const std::optional<json::Value> list = json::Field(o, "normalizers");
       if (!list || !json::IsArray(*list)) Fail(where + ".normalizers must be an array");
       size_t i = 0;
-      for (const json::Value m : json::Array(*list)) ReadStep(m, where + ".normalizers[" + std::to_string(i++) + "]", out);
+      for (const json::Value m : json::Array(*list))
+        ReadStep(m, where + ".normalizers[" + std::to_string(i++) + "]", out);
       return;
     }
     case NormalizerType::kBertNormalizer:
@@ -155,8 +166,10 @@ void ReadStep(json::Value n, const std::string& where, std::vector<NormalizerSte
       step.content = std::string(*s);
       const std::optional<json::Value> pattern_value = json::Field(o, "pattern");
       const bool is_object = pattern_value && json::IsObject(*pattern_value);
-      const std::optional<json::Value> literal = is_object ? json::Field(json::Object(*pattern_value), "String") : std::nullopt;
-      const std::optional<json::Value> regex = is_object ? json::Field(json::Object(*pattern_value), "Regex") : std::nullopt;
+      const std::optional<json::Value> literal =
+          is_object ? json::Field(json::Object(*pattern_value), "String") : std::nullopt;
+      const std::optional<json::Value> regex =
+          is_object ? json::Field(json::Object(*pattern_value), "Regex") : std::nullopt;
       if (literal && json::IsString(*literal)) {
         if (std::string_view(*literal).empty()) Fail(where + ".pattern must be {\"String\": non-empty text}");
         step.pattern = std::string(std::string_view(*literal));

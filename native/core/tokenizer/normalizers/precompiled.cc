@@ -1,9 +1,9 @@
 #include "tokenizer/normalizers/precompiled.h"
 
 #include "cappy/cappy.h"
+#include "tokenizer/stage_names.h"
 #include "tokenizer/unicode/grapheme.h"
 #include "tokenizer/unicode/unicode.h"
-#include "tokenizer/stage_names.h"
 
 namespace cappy::tok {
 namespace {
@@ -29,7 +29,8 @@ bool IsUtf8(std::string_view s) {
 }  // namespace
 
 PrecompiledCharsmap::PrecompiledCharsmap(std::string_view blob) {
-  if (blob.size() < 4) throw Error(ErrorCode::kTokenizer, std::string(kName) + " charsmap is shorter than its 4-byte header");
+  if (blob.size() < 4)
+    throw Error(ErrorCode::kTokenizer, std::string(kName) + " charsmap is shorter than its 4-byte header");
   uint32_t trie_bytes = 0;
   for (int k = 3; k >= 0; k--) trie_bytes = (trie_bytes << 8) | static_cast<unsigned char>(blob[k]);
   // HF reads trie_bytes / 4 whole units; any odd bytes left belong to the
@@ -41,11 +42,12 @@ PrecompiledCharsmap::PrecompiledCharsmap(std::string_view blob) {
   units_.resize(units);
   for (size_t u = 0; u < units; u++) {
     const auto* p = reinterpret_cast<const unsigned char*>(blob.data() + 4 + 4 * u);
-    units_[u] = static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-                (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+    units_[u] = static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) | (static_cast<uint32_t>(p[2]) << 16) |
+                (static_cast<uint32_t>(p[3]) << 24);
   }
   replacements_.assign(blob.substr(4 + 4 * units));
-  if (!IsUtf8(replacements_)) throw Error(ErrorCode::kTokenizer, std::string(kName) + " charsmap: replacement strings are not UTF-8");
+  if (!IsUtf8(replacements_))
+    throw Error(ErrorCode::kTokenizer, std::string(kName) + " charsmap: replacement strings are not UTF-8");
   for (int c = 1; c < 128; c++) {
     std::string_view value;
     const char ch = static_cast<char>(c);
@@ -91,7 +93,8 @@ void PrecompiledCharsmap::Normalize(std::string_view in, std::string& out) const
     size_t run = start;
     while (run < in.size()) {
       const auto b = static_cast<unsigned char>(in[run]);
-      if (b == 0 || b >= 0x80 || b == '\r' || (run + 1 < in.size() && static_cast<unsigned char>(in[run + 1]) >= 0x80)) break;
+      if (b == 0 || b >= 0x80 || b == '\r' || (run + 1 < in.size() && static_cast<unsigned char>(in[run + 1]) >= 0x80))
+        break;
       if (ascii_mapped_[b]) {
         out.append(in.data() + start, run - start);
         out.append(ascii_value_[b]);

@@ -2,9 +2,9 @@
 
 #include <utility>
 
-#include "tokenizer/unicode/unicode.h"
 #include "tokenizer/normalizers/unicode_normalize.h"
 #include "tokenizer/stage_names.h"
+#include "tokenizer/unicode/unicode.h"
 
 namespace cappy::tok {
 
@@ -112,8 +112,8 @@ void Nmt(std::string_view in, std::string& out, bool& start_kept) {
     const bool drop = (cp >= 0x01 && cp <= 0x08) || cp == 0x0B || (cp >= 0x0E && cp <= 0x1F) || cp == 0x7F ||
                       cp == 0x8F || cp == 0x9F;
     const bool space = cp == 0x09 || cp == 0x0A || cp == 0x0C || cp == 0x0D || cp == 0x1680 ||
-                       (cp >= 0x200B && cp <= 0x200F) || cp == 0x2028 || cp == 0x2029 || cp == 0x2581 ||
-                       cp == 0xFEFF || cp == 0xFFFD;
+                       (cp >= 0x200B && cp <= 0x200F) || cp == 0x2028 || cp == 0x2029 || cp == 0x2581 || cp == 0xFEFF ||
+                       cp == 0xFFFD;
     if (drop) {
       if (first && i + len < in.size()) start_kept = false;
     } else if (space) {
@@ -131,11 +131,11 @@ void Nmt(std::string_view in, std::string& out, bool& start_kept) {
 SequenceNormalizer::SequenceNormalizer(std::vector<NormalizerStep> steps) : steps_(std::move(steps)) {
   for (const NormalizerStep& s : steps_) {
     if (s.kind == NormalizerStep::Kind::kReplace && s.pattern.empty()) {
-      throw Error(ErrorCode::kTokenizer, std::string(TypeName(NormalizerType::kReplace)) + " normalizer needs a non-empty pattern");
+      throw Error(ErrorCode::kTokenizer,
+                  std::string(TypeName(NormalizerType::kReplace)) + " normalizer needs a non-empty pattern");
     }
-    charsmaps_.push_back(s.kind == NormalizerStep::Kind::kPrecompiled
-                             ? std::make_unique<PrecompiledCharsmap>(s.charsmap)
-                             : nullptr);
+    charsmaps_.push_back(
+        s.kind == NormalizerStep::Kind::kPrecompiled ? std::make_unique<PrecompiledCharsmap>(s.charsmap) : nullptr);
   }
 }
 

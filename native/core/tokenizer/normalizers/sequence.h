@@ -5,8 +5,8 @@
 // as HF's do, one after the other.
 #pragma once
 
-#include <string>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 

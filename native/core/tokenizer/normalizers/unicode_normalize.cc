@@ -21,7 +21,7 @@ const U64Map<uint32_t>& PairMap() {
   static const U64Map<uint32_t> map = [] {
     U64Map<uint32_t> m;
     size_t count = 0;
-    const uint32_t (*rows)[3] = ComposePairs(&count);
+    const uint32_t(*rows)[3] = ComposePairs(&count);
     m.Reserve(count);
     for (size_t i = 0; i < count; i++) m.Put((static_cast<uint64_t>(rows[i][0]) << 21) | rows[i][1], rows[i][2]);
     return m;
@@ -51,7 +51,8 @@ void Decompose(std::string_view in, bool compat, std::vector<uint32_t>& cps) {
     const uint8_t props = NormProps(cp);
     const uint32_t* map = nullptr;
     size_t n = 0;
-    if (compat ? (props & kNormHasNfkd) : (props & kNormHasNfd)) n = compat ? NfkdMapping(cp, &map) : NfdMapping(cp, &map);
+    if (compat ? (props & kNormHasNfkd) : (props & kNormHasNfd))
+      n = compat ? NfkdMapping(cp, &map) : NfdMapping(cp, &map);
     if (n == 0) {
       cps.push_back(cp);
     } else {
@@ -124,9 +125,9 @@ std::vector<uint64_t> BuildStable(NormalForm form) {
   auto set = [](std::vector<uint64_t>& bits, uint32_t cp) { bits[cp >> 6] |= uint64_t{1} << (cp & 63); };
   auto has = [](const std::vector<uint64_t>& bits, uint32_t cp) { return (bits[cp >> 6] >> (cp & 63)) & 1; };
   size_t count = 0;
-  const uint32_t (*rows)[3] = ComposePairs(&count);
+  const uint32_t(*rows)[3] = ComposePairs(&count);
   for (size_t i = 0; i < count; i++) set(second, rows[i][1]);
-  for (uint32_t v = kVBase; v < kVBase + kVCount; v++) set(second, v);       // L + V
+  for (uint32_t v = kVBase; v < kVBase + kVCount; v++) set(second, v);      // L + V
   for (uint32_t t = kTBase + 1; t < kTBase + kTCount; t++) set(second, t);  // LV + T
   std::vector<uint64_t> stable(kEnd / 64, 0);
   std::string one;
@@ -185,9 +186,9 @@ void UnicodeNormalize(std::string_view in, NormalForm form, std::string& out) {
   // next one (ASCII is always stable: no ASCII character decomposes, has a
   // combining class or composes with what precedes it).
   const std::vector<uint64_t>& stable = StableBits(form);
-  size_t copied = 0;     // in[0, copied) is in `out`
-  size_t part = 0;       // where the part being scanned starts (a stable character, or 0)
-  bool dirty = false;    // that part holds a character that is not stable
+  size_t copied = 0;   // in[0, copied) is in `out`
+  size_t part = 0;     // where the part being scanned starts (a stable character, or 0)
+  bool dirty = false;  // that part holds a character that is not stable
   size_t i = 0;
   const size_t n = in.size();
   while (i < n) {

@@ -7,9 +7,12 @@ void CheckTemplate(const PostProcessorSpec& spec) {
     size_t a = 0;
     size_t b = 0;
     for (const int32_t id : t) {
-      if (id == PostProcessorSpec::kSequenceA) a++;
-      else if (id == PostProcessorSpec::kSequenceB) b++;
-      else if (id < 0) throw Error(ErrorCode::kTokenizer, "template ids must not be negative");
+      if (id == PostProcessorSpec::kSequenceA)
+        a++;
+      else if (id == PostProcessorSpec::kSequenceB)
+        b++;
+      else if (id < 0)
+        throw Error(ErrorCode::kTokenizer, "template ids must not be negative");
     }
     if (a != 1 || b != (pair ? 1u : 0u)) {
       throw Error(ErrorCode::kTokenizer, pair ? "the pair template must hold $A and $B once each"

@@ -46,7 +46,8 @@ std::vector<Piece> Pieces(const std::optional<json::Value>& list, const std::str
     } else if (seq && (json::String(*seq) == "A" || json::String(*seq) == "B")) {
       piece.seq = json::String(*seq)->front();
     } else {
-      Fail(where + "[" + std::to_string(i) + "] must be {\"SpecialToken\": {\"id\": ...}} or {\"Sequence\": {\"id\": \"A\" | \"B\"}}");
+      Fail(where + "[" + std::to_string(i) +
+           "] must be {\"SpecialToken\": {\"id\": ...}} or {\"Sequence\": {\"id\": \"A\" | \"B\"}}");
     }
     out.push_back(std::move(piece));
     i++;
@@ -98,11 +99,13 @@ int32_t BertPairType(const std::vector<Piece>& single, const std::vector<Piece>&
 
 PostProcessorSpec ReadTemplate(json::Object p, const std::string& where) {
   const std::optional<json::Value> specials_value = json::Field(p, "special_tokens");
-  const std::optional<json::Object> specials =
-      specials_value && json::IsObject(*specials_value) ? std::optional<json::Object>(json::Object(*specials_value)) : std::nullopt;
+  const std::optional<json::Object> specials = specials_value && json::IsObject(*specials_value)
+                                                   ? std::optional<json::Object>(json::Object(*specials_value))
+                                                   : std::nullopt;
   auto ids_of = [&](const std::string& name) {
     const std::optional<json::Value> entry = specials ? json::Field(*specials, name) : std::nullopt;
-    const std::optional<json::Value> list = entry && json::IsObject(*entry) ? json::Field(json::Object(*entry), "ids") : std::nullopt;
+    const std::optional<json::Value> list =
+        entry && json::IsObject(*entry) ? json::Field(json::Object(*entry), "ids") : std::nullopt;
     std::vector<int32_t> ids;
     bool ok = list && json::IsArray(*list);
     if (ok) {
@@ -119,7 +122,8 @@ PostProcessorSpec ReadTemplate(json::Object p, const std::string& where) {
   const std::optional<json::Value> pair_value = json::Present(p, "pair");
   const std::vector<Piece> pair = pair_value ? Pieces(pair_value, where + ".pair") : std::vector<Piece>();
   if (Count(single, 'A') != 1 || Count(single, 'B') != 0) Fail(where + ".single must hold $A once and no $B");
-  if (pair_value && (Count(pair, 'A') != 1 || Count(pair, 'B') != 1)) Fail(where + ".pair must hold $A and $B once each");
+  if (pair_value && (Count(pair, 'A') != 1 || Count(pair, 'B') != 1))
+    Fail(where + ".pair must hold $A and $B once each");
 
   // The two shapes the scorer's models use keep their dedicated kinds.
   const Piece& first = single.front();
@@ -196,7 +200,8 @@ PostProcessorSpec ReadPostProcessor(const std::optional<json::Value>& p, const s
     case PostProcessorType::kBertProcessing:
       std::tie(out.sep, out.sep_id) = TokenPair(json::Field(o, "sep"), where + ".sep");
       std::tie(out.cls, out.cls_id) = TokenPair(json::Field(o, "cls"), where + ".cls");
-      out.kind = type == PostProcessorType::kBertProcessing ? PostProcessorSpec::Kind::kBert : PostProcessorSpec::Kind::kRoberta;
+      out.kind = type == PostProcessorType::kBertProcessing ? PostProcessorSpec::Kind::kBert
+                                                            : PostProcessorSpec::Kind::kRoberta;
       // HF's BertProcessing gives the second text and its [SEP] type id 1.
       if (out.kind == PostProcessorSpec::Kind::kBert) out.pair_type_id = 1;
       return out;

@@ -26,8 +26,7 @@ void LongestFirstLengths(size_t budget, size_t& n1, size_t& n2) {
   n2 = b;
 }
 
-void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>& first,
-              std::vector<int32_t>* second) {
+void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>& first, std::vector<int32_t>* second) {
   if (budget == 0) {
     first.clear();
     if (second) second->clear();
@@ -56,16 +55,16 @@ void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>
     case TruncationStrategy::kOnlySecond: {
       const bool only_first = strategy == TruncationStrategy::kOnlyFirst;
       if (!only_first && !second) {
-        throw Error(ErrorCode::kTokenizer,
-                    "truncation only_second needs a pair, but the input is a single text of " +
-                        std::to_string(total) + " tokens over the limit of " + std::to_string(budget));
+        throw Error(ErrorCode::kTokenizer, "truncation only_second needs a pair, but the input is a single text of " +
+                                               std::to_string(total) + " tokens over the limit of " +
+                                               std::to_string(budget));
       }
       std::vector<int32_t>& target = only_first ? first : *second;
       if (target.size() <= to_remove) {
-        throw Error(ErrorCode::kTokenizer,
-                    std::string("truncation ") + (only_first ? "only_first" : "only_second") + " cannot fit: the " +
-                        (only_first ? "first" : "second") + " text has " + std::to_string(target.size()) +
-                        " tokens but " + std::to_string(to_remove) + " must be removed");
+        throw Error(ErrorCode::kTokenizer, std::string("truncation ") + (only_first ? "only_first" : "only_second") +
+                                               " cannot fit: the " + (only_first ? "first" : "second") + " text has " +
+                                               std::to_string(target.size()) + " tokens but " +
+                                               std::to_string(to_remove) + " must be removed");
       }
       target.resize(target.size() - to_remove);
       return;

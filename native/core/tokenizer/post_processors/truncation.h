@@ -15,8 +15,7 @@ namespace cappy::tok {
 // side cannot absorb the cut, only_second without a pair.
 // longest_first uses the lengths as given: the caller must have stopped
 // encoding where HF does (see Tokenizer::Encode), or ties differ.
-void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>& first,
-              std::vector<int32_t>* second);
+void Truncate(TruncationStrategy strategy, uint32_t budget, std::vector<int32_t>& first, std::vector<int32_t>* second);
 
 // The lengths longest_first keeps for a pair of lengths (n1, n2). Exposed so
 // tests can check the numbers without building token vectors.

@@ -16,7 +16,8 @@ void BertPreTokenize(std::string_view s, std::vector<Span>& out) {
     if (b < 0x80) {
       // ASCII: the same classes the tables give, without the lookup.
       const bool space = b == ' ' || (b >= 0x09 && b <= 0x0D);
-      const bool punct = (b >= 0x21 && b <= 0x2F) || (b >= 0x3A && b <= 0x40) || (b >= 0x5B && b <= 0x60) || (b >= 0x7B && b <= 0x7E);
+      const bool punct =
+          (b >= 0x21 && b <= 0x2F) || (b >= 0x3A && b <= 0x40) || (b >= 0x5B && b <= 0x60) || (b >= 0x7B && b <= 0x7E);
       f = space ? kSpace : punct ? kBertPunct : 0;
     } else {
       f = Flags(DecodeUtf8(s, i, len));

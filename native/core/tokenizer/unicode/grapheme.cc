@@ -20,17 +20,17 @@ bool IsControlLike(uint8_t gcb) { return gcb == kGcbControl || gcb == kGcbCR || 
 bool Breaks(uint8_t prev, uint8_t cur, int ri_run, bool after_pict_zwj, bool after_linker) {
   const uint8_t p = prev & 15;
   const uint8_t c = cur & 15;
-  if (p == kGcbCR && c == kGcbLF) return false;                         // GB3
-  if (IsControlLike(p) || IsControlLike(c)) return true;                // GB4, GB5
-  if (p == kGcbL && (c == kGcbL || c == kGcbV || c == kGcbLV || c == kGcbLVT)) return false;  // GB6
-  if ((p == kGcbLV || p == kGcbV) && (c == kGcbV || c == kGcbT)) return false;               // GB7
-  if ((p == kGcbLVT || p == kGcbT) && c == kGcbT) return false;                               // GB8
-  if (c == kGcbExtend || c == kGcbZWJ || c == kGcbSpacingMark) return false;                  // GB9, GB9a
-  if (p == kGcbPrepend) return false;                                                         // GB9b
-  if ((cur & kIncbMask) == kIncbConsonant && after_linker) return false;                      // GB9c
-  if ((cur & kGraphemeExtPict) && after_pict_zwj) return false;                               // GB11
+  if (p == kGcbCR && c == kGcbLF) return false;                                                   // GB3
+  if (IsControlLike(p) || IsControlLike(c)) return true;                                          // GB4, GB5
+  if (p == kGcbL && (c == kGcbL || c == kGcbV || c == kGcbLV || c == kGcbLVT)) return false;      // GB6
+  if ((p == kGcbLV || p == kGcbV) && (c == kGcbV || c == kGcbT)) return false;                    // GB7
+  if ((p == kGcbLVT || p == kGcbT) && c == kGcbT) return false;                                   // GB8
+  if (c == kGcbExtend || c == kGcbZWJ || c == kGcbSpacingMark) return false;                      // GB9, GB9a
+  if (p == kGcbPrepend) return false;                                                             // GB9b
+  if ((cur & kIncbMask) == kIncbConsonant && after_linker) return false;                          // GB9c
+  if ((cur & kGraphemeExtPict) && after_pict_zwj) return false;                                   // GB11
   if (p == kGcbRegionalIndicator && c == kGcbRegionalIndicator && ri_run % 2 == 1) return false;  // GB12/13
-  return true;                                                                                // GB999
+  return true;                                                                                    // GB999
 }
 }  // namespace
 
@@ -40,8 +40,8 @@ size_t GraphemeEnd(std::string_view s, size_t start) noexcept {
   uint8_t prev = Props(cp);
   size_t i = start + len;
   int ri_run = 0;
-  int pict = 0;   // 1: pictograph Extend*, 2: then ZWJ
-  int incb = 0;   // 1: consonant [extend|linker]*, 2: a linker among them
+  int pict = 0;  // 1: pictograph Extend*, 2: then ZWJ
+  int incb = 0;  // 1: consonant [extend|linker]*, 2: a linker among them
   auto advance = [&](uint8_t f) {
     ri_run = (f & 15) == kGcbRegionalIndicator ? ri_run + 1 : 0;
     if (f & kGraphemeExtPict) {
