@@ -1,6 +1,7 @@
 // JSONL for the eval commands: one JSON value per line, blank lines skipped,
 // and every error names its line (1-based), so a bad row in a large file is
 // found at once.
+import { readFile } from 'node:fs/promises';
 import { InvalidInputError } from '../errors/index.js';
 
 /** Parses `text` line by line; `parse` checks one value and names `where` in its errors. */
@@ -20,4 +21,17 @@ export function parseJsonl<T>(text: string, parse: (value: unknown, where: strin
   }
   if (rows.length === 0) throw new InvalidInputError(`${source} has no rows`);
   return rows;
+}
+
+/** Reads and parses a JSONL file; a file that cannot be read is an InvalidInputError naming it and the flag. */
+export async function readJsonlFile<T>(path: string, parse: (value: unknown, where: string) => T, flag = '--data'): Promise<T[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a folder' : err.message;
+    throw new InvalidInputError(`${flag} ${path}: cannot read it (${why})`);
+  }
+  return parseJsonl(text, parse, path);
 }

@@ -95,6 +95,20 @@ describe('cappy eval best-of-n', () => {
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/empty\.jsonl has no rows/);
   });
+
+  it('a --data that cannot be read is a typed error naming it; CAPPY_DATA stands in for the flag', () => {
+    const missing = join(tmp, 'no-such-rows.jsonl');
+    for (const r of [
+      cappy(['eval', 'best-of-n', '--model', dir(), '--data', missing]),
+      cappy(['eval', 'mc', '--model', dir()], { CAPPY_DATA: missing }),
+    ]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`InvalidInputError [INVALID_INPUT]: --data ${missing}: cannot read it (no such file)`);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    const folder = cappy(['eval', 'best-of-n', '--model', dir(), '--data', tmp]);
+    expect([folder.code, folder.stderr.includes('cannot read it (it is a folder)')]).toEqual([2, true]);
+  });
 });
 
 describe('cappy eval best-of-n with two models and --stem', () => {

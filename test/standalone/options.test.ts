@@ -91,6 +91,33 @@ describe('every command that loads a model takes every Scorer option', () => {
   });
 });
 
+describe('every flag of every command comes from an option table', () => {
+  // A table entry is the only way a flag gets its CAPPY_* variable (toOption),
+  // so a flag without one was declared by hand. `--no-X` is commander's
+  // negation of a table's boolean `--X`, which has the variable.
+  it('each has its CAPPY_* variable', () => {
+    const handMade: string[] = [];
+    const walk = (cmd: Command, path: string[]): void => {
+      const long = new Set(cmd.options.map((o) => o.long));
+      for (const o of cmd.options) {
+        const negated = o.negate && long.has(o.long!.replace(/^--no-/, '--'));
+        if (!o.envVar && !negated) handMade.push(`${path.join(' ')} ${o.long}`);
+      }
+      for (const sub of cmd.commands) walk(sub, [...path, sub.name()]);
+    };
+    walk(buildProgram(), []);
+    expect(handMade).toEqual([]);
+  });
+
+  it("eval's --data is required, from the flag or CAPPY_DATA", () => {
+    const bon = buildProgram()
+      .commands.find((c) => c.name() === 'eval')!
+      .commands.find((c) => c.name() === 'best-of-n')!;
+    const data = bon.options.find((o) => o.long === '--data')!;
+    expect([data.mandatory, data.envVar]).toEqual([true, 'CAPPY_DATA']);
+  });
+});
+
 describe('values from the command line and the environment', () => {
   it('reads flags under the table keys, and only those given', () => {
     const { values } = parse(SCORER_OPTIONS, ['--device', 'cuda', '--device-id', '1', '--max-wait-ms', '0.5', '--io-binding']);

@@ -3,14 +3,13 @@
 // on the same candidates: `--model base=DIR --model adapted=DIR2` measures
 // what adaptation gained). Both stream
 // their pairs through scoreStream so the progress shown is real work done.
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { bestOfN, parseBonRow, type BonResult } from '../../eval/best-of-n.js';
-import { parseJsonl } from '../../eval/jsonl.js';
+import { readJsonlFile } from '../../eval/jsonl.js';
 import { multipleChoiceAccuracy, parseMcRow } from '../../eval/multiple-choice.js';
 import { Scorer } from '../../scorer/scorer.js';
 import { addOptions, readOptions } from '../../options/commander.js';
-import { EVAL_BEST_OF_N_OPTIONS } from '../../options/eval.js';
+import { EVAL_BEST_OF_N_OPTIONS, EVAL_MC_OPTIONS } from '../../options/eval.js';
 import { resolveOptions } from '../../options/spec.js';
 import { addModelOptions, modelRefsOf, scorerOptionsOf, singleModelOf } from '../options.js';
 import { startProgress } from '../progress.js';
@@ -42,11 +41,12 @@ export function registerEval(program: Command): void {
   const evalCmd = program.command('eval').description('evaluate a model');
   const mc = evalCmd
     .command('mc')
-    .description('multiple-choice accuracy: rows {group, instruction, response, label, dataset?}; argmax per group')
-    .requiredOption('--data <file>', 'JSONL rows')
-    .option('--json', 'print the result as JSON');
-  addModelOptions(mc).action(async (opts: { data: string; json?: boolean }) => {
-    const rows = parseJsonl(await readFile(opts.data, 'utf8'), parseMcRow, opts.data);
+    .description('multiple-choice accuracy: rows {group, instruction, response, label, dataset?}; argmax per group');
+  addOptions(mc, EVAL_MC_OPTIONS, undefined, ['data']);
+  addModelOptions(mc).action(async () => {
+    const opts = resolveOptions(EVAL_MC_OPTIONS, readOptions(mc, EVAL_MC_OPTIONS), 'eval mc options');
+    const data = opts.data as string; // mandatory: commander refuses the command without it
+    const rows = await readJsonlFile(data, parseMcRow);
     const scorer = await Scorer.load(singleModelOf(mc), scorerOptionsOf(mc));
     try {
       const scores = await scoreWithProgress(
@@ -75,15 +75,15 @@ export function registerEval(program: Command): void {
     .description(
       "best-of-N: rows {instruction, candidates[], references[]}; Rouge-L F of each --model's argmax candidate, of the first candidate and of the oracle. " +
         'Repeat --model (e.g. --model base=DIR --model adapted=DIR2) to compare models on the same candidates',
-    )
-    .requiredOption('--data <file>', 'JSONL rows')
-    .option('--json', 'print the result as JSON (with the index picked per row)');
+    );
+  addOptions(bon, EVAL_BEST_OF_N_OPTIONS, undefined, ['data']);
   addModelOptions(bon);
-  addOptions(bon, EVAL_BEST_OF_N_OPTIONS);
   bon.addOption(new Option('--no-stem', 'plain Rouge-L tokens (the same as --stem false)'));
-  bon.action(async (opts: { data: string; json?: boolean }) => {
-    const { stem } = resolveOptions(EVAL_BEST_OF_N_OPTIONS, readOptions(bon, EVAL_BEST_OF_N_OPTIONS), 'eval best-of-n options');
-    const rows = parseJsonl(await readFile(opts.data, 'utf8'), parseBonRow, opts.data);
+  bon.action(async () => {
+    const opts = resolveOptions(EVAL_BEST_OF_N_OPTIONS, readOptions(bon, EVAL_BEST_OF_N_OPTIONS), 'eval best-of-n options');
+    const { stem } = opts;
+    const data = opts.data as string; // mandatory: commander refuses the command without it
+    const rows = await readJsonlFile(data, parseBonRow);
     const refs = modelRefsOf(bon);
     const pairs = rows.flatMap((r) => r.candidates.map((c) => [r.instruction, c] as const));
     // One model at a time, each on the same candidates.
