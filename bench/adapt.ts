@@ -24,6 +24,8 @@
 // other, alternating on the same batches in one process (how W^T is applied:
 // gemm or matmul; embedding-table gradients: rows summed outside the graph or
 // scatter in it); the first one is the one reported as the training step.
+// A variant may add '+' session settings (+mp, +nomp, +daz, +ext, see
+// sessionSettings), e.g. --variants gemm-rows,gemm-rows+mp.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -118,6 +120,21 @@ function microBatches(preset: Preset, count: number, fixedTokens?: number): Micr
   return out;
 }
 
+/**
+ * Session settings named after a variant's '+', over openTrainingGraph's defaults: mp / nomp (ORT's memory
+ * pattern on / off; off is the default), daz (denormals as zero), ext (optimization 'extended').
+ */
+function sessionSettings(settings: string[]): NonNullable<Parameters<typeof openTrainingGraph>[2]>['session'] {
+  const session: NonNullable<Parameters<typeof openTrainingGraph>[2]>['session'] = {};
+  for (const s of settings) {
+    if (s === 'mp' || s === 'nomp') session.memoryPattern = s === 'mp';
+    else if (s === 'daz') session.sessionConfig = { ...session.sessionConfig, 'session.set_denormal_as_zero': '1' };
+    else if (s === 'ext') session.optimization = 'extended';
+    else throw new Error(`unknown session setting +${s} (mp, nomp, daz, ext)`);
+  }
+  return session;
+}
+
 async function child(preset: Preset, fixedTokens?: number): Promise<PresetResult> {
   const c = PRESETS[preset];
   const weights: ParameterSet = new Map();
@@ -131,9 +148,13 @@ async function child(preset: Preset, fixedTokens?: number): Promise<PresetResult
   const variants = args.variants.split(',');
   const graphs: Awaited<ReturnType<typeof openTrainingGraph>>[] = [];
   for (const v of variants) {
-    const [linear, tables] = v.split('-') as ['gemm' | 'matmul', 'rows' | 'scatter'];
+    const [spelling, ...settings] = v.split('+');
+    const [linear, tables] = spelling.split('-') as ['gemm' | 'matmul', 'rows' | 'scatter'];
     const profilePrefix = profileDir && graphs.length === 0 ? join(profileDir, `train-${preset}`) : undefined;
-    graphs.push(await openTrainingGraph(c, { dropout: Number(args.dropout), intraOpThreads: threads }, { linear, tables, profilePrefix }));
+    const session = sessionSettings(settings);
+    graphs.push(
+      await openTrainingGraph(c, { dropout: Number(args.dropout), intraOpThreads: threads }, { linear, tables, profilePrefix, session }),
+    );
   }
   const forward = (b: MicroBatch) => scorer.scoreIds(b.inputIds, b.attentionMask, b.rows, b.seqLen, b.tokenTypeIds);
   // Warm-up: first runs pay for allocation and kernel selection.

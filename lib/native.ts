@@ -272,6 +272,10 @@ export interface NativeGraphSessionOptions {
   optimization: 'all' | 'extended' | 'basic' | 'none';
   /** Non-empty: ORT's profiler writes a trace named from it (endProfiling() returns the file). */
   profilePrefix: string;
+  /** ORT's memory pattern (one planned block per input shape after its first run). */
+  memoryPattern: boolean;
+  /** ORT session config entries (AddConfigEntry), as given. */
+  sessionConfig: Record<string, string>;
 }
 
 export interface NativeGraphInput {

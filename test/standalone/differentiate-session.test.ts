@@ -149,6 +149,29 @@ describe('wrong calls are INVALID_INPUT errors naming what is wrong', () => {
   });
 });
 
+it('runs the same with the memory pattern off and session config entries, and types bad settings', async () => {
+  const path = join(dir, 'small.onnx');
+  const s = await GraphSession.open(path, {
+    intraOpThreads: 1,
+    memoryPattern: false,
+    sessionConfig: { 'session.set_denormal_as_zero': '1' },
+  });
+  try {
+    for (const batch of [2, 5, 2]) {
+      const [want] = await session.run(feed(batch), [{ name: 'y' }]);
+      const [got] = await s.run(feed(batch), [{ name: 'y' }]);
+      expect(got.shape).toEqual([batch, 2]);
+      expect(Array.from(got.data as Float64Array)).toEqual(Array.from(want.data as Float64Array));
+    }
+  } finally {
+    await s.dispose();
+  }
+  await expect(GraphSession.open(path, { memoryPattern: 'no' as unknown as boolean })).rejects.toBeInstanceOf(InvalidInputError);
+  await expect(GraphSession.open(path, { sessionConfig: { 'session.set_denormal_as_zero': 1 as unknown as string } })).rejects.toThrow(
+    /sessionConfig\.session\.set_denormal_as_zero must be a string/,
+  );
+});
+
 it('refuses files that are not ONNX, and a disposed session', async () => {
   const bad = join(dir, 'bad.onnx');
   writeFileSync(bad, 'not a model');

@@ -29,6 +29,15 @@ export interface GraphSessionOptions {
   optimization?: 'all' | 'extended' | 'basic' | 'none';
   /** Write ORT's profiler trace with this file prefix (see endProfiling). */
   profilePrefix?: string;
+  /**
+   * ORT's memory pattern; default true. After a shape's first run ORT plans
+   * that shape's intermediates as one block, kept per shape: a graph fed many
+   * shapes (training batches padded to their longest row) is better off
+   * without it.
+   */
+  memoryPattern?: boolean;
+  /** ORT session config entries (SessionOptions AddConfigEntry), e.g. session.set_denormal_as_zero. */
+  sessionConfig?: Record<string, string>;
 }
 
 function checkOptions(o: GraphSessionOptions): void {
@@ -44,6 +53,12 @@ function checkOptions(o: GraphSessionOptions): void {
   }
   for (const [k, v] of Object.entries(o.providerOptions ?? {})) {
     if (typeof v !== 'string') throw new InvalidInputError(`providerOptions.${k} must be a string`);
+  }
+  for (const [k, v] of Object.entries(o.sessionConfig ?? {})) {
+    if (typeof v !== 'string') throw new InvalidInputError(`sessionConfig.${k} must be a string`);
+  }
+  if (o.memoryPattern !== undefined && typeof o.memoryPattern !== 'boolean') {
+    throw new InvalidInputError(`memoryPattern must be a boolean, got ${String(o.memoryPattern)}`);
   }
 }
 
@@ -76,6 +91,8 @@ export class GraphSession {
         deterministic: true,
         optimization: options.optimization ?? 'all',
         profilePrefix: options.profilePrefix ?? '',
+        memoryPattern: options.memoryPattern ?? true,
+        sessionConfig: options.sessionConfig ?? {},
       });
       return new GraphSession(native);
     } catch (e) {

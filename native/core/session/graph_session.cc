@@ -145,6 +145,8 @@ GraphSession::GraphSession(const GraphSessionOptions& options) : impl_(std::make
     so.SetInterOpNumThreads(1);
     so.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
     so.SetDeterministicCompute(options.deterministic);
+    if (!options.memory_pattern) so.DisableMemPattern();
+    for (const auto& [key, value] : options.config_entries) so.AddConfigEntry(key.c_str(), value.c_str());
     if (!options.profile_prefix.empty()) {
       so.EnableProfiling(options.profile_prefix.c_str());
       s.profiling = true;

@@ -50,6 +50,14 @@ struct GraphSessionOptions {
   // Non-empty: ORT's profiler writes a JSON trace named from this prefix;
   // EndProfiling() returns its path.
   std::string profile_prefix;
+  // ORT's memory pattern: after a shape's first run, later runs of that shape
+  // take all their intermediates as one planned block. Off, each tensor comes
+  // from the arena as it is made, so graphs fed many shapes (training on
+  // batches padded to their longest row) keep one pool instead of a new block
+  // per shape.
+  bool memory_pattern = true;
+  // Session config entries (OrtSessionOptions AddConfigEntry), as given.
+  std::vector<std::pair<std::string, std::string>> config_entries;
 };
 
 struct GraphTensorInfo {
