@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
 import { smokeTestAddon } from '../../scripts/build-native.mjs';
 
@@ -16,7 +16,13 @@ it('node-gyp builds a working addon from binding.gyp', () => {
   for (const p of ['binding.gyp', 'native', 'scripts', 'package.json']) cpSync(join(root, p), join(work, p), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'), 'dir');
   const nodeGyp = join(createRequire(import.meta.url).resolve('node-gyp/package.json'), '..', 'bin', 'node-gyp.js');
-  const build = spawnSync(process.execPath, [nodeGyp, 'rebuild', '-j', '2'], { cwd: work, encoding: 'utf8', timeout: 900_000 });
+  // node-gyp wants Node's headers and common.gypi. The running Node's own
+  // (<prefix>/include/node: official builds and distro packages ship them)
+  // are the right ones, and taking them means no download from nodejs.org,
+  // which a machine that reaches only the npm registry cannot make.
+  const prefix = dirname(dirname(process.execPath));
+  const nodedir = existsSync(join(prefix, 'include', 'node', 'common.gypi')) ? [`--nodedir=${prefix}`] : [];
+  const build = spawnSync(process.execPath, [nodeGyp, 'rebuild', '-j', '2', ...nodedir], { cwd: work, encoding: 'utf8', timeout: 900_000 });
   if (build.status !== 0) console.error(build.stdout.slice(-4000), build.stderr.slice(-4000));
   expect(build.status).toBe(0);
   const addon = join(work, 'build', 'Release', 'cappy.node');
