@@ -173,7 +173,8 @@ export interface NativeLoadDefaults {
   cpuBatchesInFlight: number;
 }
 
-export interface NativeSessionInfo {
+/** The ORT a session runs on: what scorer and graph sessions both report (native/node/runtime_info_js.cc). */
+export interface NativeRuntimeInfo {
   ortVersion: string;
   ortLibraryPath: string;
   /** The file whose code runs: the isolated copy, or with 'reuse' the ORT found loaded. */
@@ -181,6 +182,9 @@ export interface NativeSessionInfo {
   ortLink: NativeOrtLink;
   executionProvider: NativeExecutionProvider;
   deviceId: number;
+}
+
+export interface NativeSessionInfo extends NativeRuntimeInfo {
   ioBinding: boolean;
   /** Inputs are staged in the EP's pinned host memory. */
   pinnedBuffers: boolean;
@@ -244,13 +248,8 @@ export interface NativeGraphTensorInfo {
   dimNames: string[];
 }
 
-export interface NativeGraphSessionInfo {
-  ortVersion: string;
-  ortLibraryPath: string;
-  ortLoadedPath: string;
-  ortLink: NativeOrtLink;
+export interface NativeGraphSessionInfo extends NativeRuntimeInfo {
   executionProvider: 'cpu' | 'cuda';
-  deviceId: number;
   intraOpThreads: number;
   inputs: NativeGraphTensorInfo[];
   outputs: NativeGraphTensorInfo[];

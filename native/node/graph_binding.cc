@@ -19,6 +19,7 @@
 #include "errors.h"
 #include "job.h"
 #include "js_args.h"
+#include "runtime_info_js.h"
 
 namespace cappy_node {
 
@@ -147,12 +148,7 @@ Napi::Object TensorInfoToJs(Napi::Env env, const cappy::GraphTensorInfo& t) {
 
 Napi::Object InfoToJs(Napi::Env env, const cappy::GraphSessionInfo& info) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("ortVersion", info.ort_version);
-  o.Set("ortLibraryPath", info.ort_library_path);
-  o.Set("ortLoadedPath", info.ort_loaded_path);
-  o.Set("ortLink", info.ort_link);
-  o.Set("executionProvider", info.execution_provider);
-  o.Set("deviceId", info.device_id);
+  SetRuntimeInfo(o, info);
   o.Set("intraOpThreads", info.intra_op_threads);
   Napi::Array inputs = Napi::Array::New(env, info.inputs.size());
   for (size_t i = 0; i < info.inputs.size(); ++i)

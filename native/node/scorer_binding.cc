@@ -16,6 +16,7 @@
 #include "job.h"
 #include "js_args.h"
 #include "load_binding.h"
+#include "runtime_info_js.h"
 #include "tokenizer_binding.h"
 
 namespace cappy_node {
@@ -35,12 +36,7 @@ Napi::Object TensorInfoToJs(Napi::Env env, const cappy::TensorInfo& t) {
 
 Napi::Object SessionInfoToJs(Napi::Env env, const cappy::SessionInfo& info) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("ortVersion", info.ort_version);
-  o.Set("ortLibraryPath", info.ort_library_path);
-  o.Set("ortLoadedPath", info.ort_loaded_path);
-  o.Set("ortLink", info.ort_link);
-  o.Set("executionProvider", info.execution_provider);
-  o.Set("deviceId", info.device_id);
+  SetRuntimeInfo(o, info);
   o.Set("ioBinding", info.io_binding);
   o.Set("pinnedBuffers", info.pinned_buffers);
   o.Set("batchesInFlight", info.batches_in_flight);

@@ -180,12 +180,7 @@ GraphSession::GraphSession(const GraphSessionOptions& options) : impl_(std::make
     s.output_index[name] = i;
   }
   s.cpu_memory = std::make_unique<Ort::MemoryInfo>(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault));
-  s.info.ort_version = s.runtime->version;
-  s.info.ort_library_path = s.runtime->library_path;
-  s.info.ort_loaded_path = s.runtime->loaded_path;
-  s.info.ort_link = s.runtime->link;
-  s.info.execution_provider = options.execution_provider;
-  s.info.device_id = options.device_id;
+  static_cast<RuntimeInfo&>(s.info) = ort::DescribeRuntime(*s.runtime, options.execution_provider, options.device_id);
   s.info.intra_op_threads = options.intra_op_threads;
 }
 

@@ -96,6 +96,17 @@ size_t SignatureLength(const std::string& m, size_t at) {
 
 }  // namespace
 
+RuntimeInfo DescribeRuntime(const Runtime& runtime, const std::string& execution_provider, int device_id) {
+  RuntimeInfo info;
+  info.ort_version = runtime.version;
+  info.ort_library_path = runtime.library_path;
+  info.ort_loaded_path = runtime.loaded_path;
+  info.ort_link = runtime.link;
+  info.execution_provider = execution_provider;
+  info.device_id = device_id;
+  return info;
+}
+
 std::string CleanOrtMessage(const std::string& raw) {
   std::string m = raw.substr(0, raw.find("Stacktrace:"));
   for (const char* ext : {".cc:", ".cpp:", ".h:"}) {

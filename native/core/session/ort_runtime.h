@@ -9,6 +9,8 @@
 
 #include <string>
 
+#include "cappy/runtime_info.h"
+
 struct OrtApi;
 struct OrtApiBase;
 struct OrtEnv;
@@ -52,6 +54,9 @@ const Runtime& LoadRuntime(const std::string& library_path, const std::string& l
 // second ORT. The same one-ORT-per-process rule holds: a later LoadRuntime or
 // AdoptRuntime naming another ORT throws Error(kModelLoad).
 const Runtime& AdoptRuntime(const OrtApiBase* api_base, OrtEnv* env);
+
+// What a session on `runtime` reports about it (SessionInfo, GraphSessionInfo).
+RuntimeInfo DescribeRuntime(const Runtime& runtime, const std::string& execution_provider, int device_id);
 
 // ORT's exception text made fit for users: the source locations and C++
 // signatures ORT_THROW puts before its message ("/onnxruntime_src/...cc:177

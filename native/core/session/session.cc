@@ -208,12 +208,7 @@ Session::Session(const SessionOptions& options) : impl_(std::make_unique<Impl>()
   }
   s.slots = std::make_unique<ort::InputSlots>(*s.runtime->api, pinned, std::move(specs));
 
-  s.info.ort_version = s.runtime->version;
-  s.info.ort_library_path = s.runtime->library_path;
-  s.info.ort_loaded_path = s.runtime->loaded_path;
-  s.info.ort_link = s.runtime->link;
-  s.info.execution_provider = options.execution_provider;
-  s.info.device_id = options.device_id;
+  static_cast<RuntimeInfo&>(s.info) = ort::DescribeRuntime(*s.runtime, options.execution_provider, options.device_id);
   s.info.io_binding = options.io_binding;
   s.info.pinned_buffers = pinned != nullptr;
   s.info.batches_in_flight = std::max(1u, options.batches_in_flight);

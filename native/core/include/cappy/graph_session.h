@@ -18,6 +18,7 @@
 
 #include "cappy/cancel.h"
 #include "cappy/error.h"
+#include "cappy/runtime_info.h"
 
 struct OrtApiBase;
 struct OrtEnv;
@@ -67,13 +68,7 @@ struct GraphTensorInfo {
   std::vector<std::string> dim_names;  // the symbolic name of each axis ("" when none)
 };
 
-struct GraphSessionInfo {
-  std::string ort_version;
-  std::string ort_library_path;
-  std::string ort_loaded_path;
-  std::string ort_link;
-  std::string execution_provider;
-  int device_id = 0;
+struct GraphSessionInfo : RuntimeInfo {
   int intra_op_threads = 0;
   std::vector<GraphTensorInfo> inputs;
   std::vector<GraphTensorInfo> outputs;

@@ -9,6 +9,7 @@
 
 #include "cappy/cancel.h"
 #include "cappy/error.h"
+#include "cappy/runtime_info.h"
 
 struct OrtApiBase;
 struct OrtEnv;
@@ -66,13 +67,7 @@ struct TensorInfo {
   std::vector<int64_t> shape;  // -1 for dynamic axes
 };
 
-struct SessionInfo {
-  std::string ort_version;
-  std::string ort_library_path;
-  std::string ort_loaded_path;     // the file whose code runs
-  std::string ort_link;            // "path", "reuse" or "host"
-  std::string execution_provider;  // "cpu", "cuda", "tensorrt"
-  int device_id = 0;
+struct SessionInfo : RuntimeInfo {
   bool io_binding = false;
   bool pinned_buffers = false;  // inputs staged in the EP's pinned host memory
   unsigned batches_in_flight = 1;
