@@ -1,8 +1,8 @@
 // JSONL for the eval commands: one JSON value per line, blank lines skipped,
 // and every error names its line (1-based), so a bad row in a large file is
 // found at once.
-import { readFile } from 'node:fs/promises';
 import { InvalidInputError } from '../errors/index.js';
+import { readInputFile } from '../util/input-file.js';
 
 /** Parses `text` line by line; `parse` checks one value and names `where` in its errors. */
 export function parseJsonl<T>(text: string, parse: (value: unknown, where: string) => T, source = 'input'): T[] {
@@ -23,15 +23,7 @@ export function parseJsonl<T>(text: string, parse: (value: unknown, where: strin
   return rows;
 }
 
-/** Reads and parses a JSONL file; a file that cannot be read is an InvalidInputError naming it and the flag. */
+/** Reads and parses a JSONL file that `flag` named (see readInputFile for one that cannot be read). */
 export async function readJsonlFile<T>(path: string, parse: (value: unknown, where: string) => T, flag = '--data'): Promise<T[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a folder' : err.message;
-    throw new InvalidInputError(`${flag} ${path}: cannot read it (${why})`);
-  }
-  return parseJsonl(text, parse, path);
+  return parseJsonl((await readInputFile(path, flag)).toString('utf8'), parse, path);
 }

@@ -6,8 +6,8 @@
 // (gold 1, random negatives 0, Rouge-L in between), so labels outside it are
 // counted and reported, never clamped. Every refusal names the file and line.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { InvalidInputError } from '../../errors/index.js';
+import { readInputFile } from '../../util/input-file.js';
 
 export interface LabelledPair {
   instruction: string;
@@ -56,14 +56,11 @@ function typeName(v: unknown): string {
 
 /** Reads and checks a whole file. `what` names the option it came from, for messages. */
 export async function readLabelledPairs(path: string, what = '--data'): Promise<LabelledData> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new InvalidInputError(`${what} ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
-      cause: e,
-    });
-  }
+  return parseLabelledPairs(await readInputFile(path, what), path, what);
+}
+
+/** Checks a file's bytes, already read (readDevSet looks at the first row before it knows the kind). */
+export function parseLabelledPairs(bytes: Buffer, path: string, what = '--data'): LabelledData {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const text = bytes.toString('utf8');
   const rows: LabelledPair[] = [];

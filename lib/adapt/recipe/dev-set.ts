@@ -7,11 +7,11 @@
 // and Spearman are measured as for pairs, and the rows are kept for
 // best-of-N: which candidate the model ranks first, before and after.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { InvalidInputError } from '../../errors/index.js';
 import { bestOfN, type BonRow } from '../../eval/best-of-n.js';
 import { rougeLBest } from '../../eval/rouge.js';
-import { readLabelledPairs, type LabelledData, type LabelledPair } from '../data/jsonl.js';
+import { readInputFile } from '../../util/input-file.js';
+import { parseLabelledPairs, type LabelledData, type LabelledPair } from '../data/jsonl.js';
 import { parseTaskRow } from './task-rows.js';
 
 export interface DevSet extends LabelledData {
@@ -40,7 +40,7 @@ function firstValue(text: string): unknown {
     try {
       return JSON.parse(line);
     } catch {
-      return undefined; // readLabelledPairs names the line
+      return undefined; // parseLabelledPairs names the line
     }
   }
   return undefined;
@@ -56,16 +56,9 @@ function isTaskRow(v: unknown): boolean {
  * --tasks, which labels them first.
  */
 export async function readDevSet(path: string, stem: boolean, what: '--eval' | '--data' = '--eval'): Promise<DevSet> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new InvalidInputError(`${what} ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
-      cause: e,
-    });
-  }
+  const bytes = await readInputFile(path, what);
   const text = bytes.toString('utf8');
-  if (!isTaskRow(firstValue(text))) return readLabelledPairs(path, what);
+  if (!isTaskRow(firstValue(text))) return parseLabelledPairs(bytes, path, what);
   if (what === '--data') {
     throw new InvalidInputError(
       `--data ${path} holds task rows (references, no label); give them as --tasks, which makes the labelled pairs first (or run \`cappy adapt data\`)`,

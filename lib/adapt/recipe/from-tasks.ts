@@ -12,11 +12,11 @@
 // --eval-rows (default `<out>.dev-tasks.jsonl`) for `cappy eval best-of-n`.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { InvalidInputError } from '../../errors/index.js';
 import { ADAPT_OPTIONS, DATA_STEP_KEYS } from '../../options/adapt.js';
 import { envOf, flagOf, resolveOptions } from '../../options/spec.js';
+import { readInputFile } from '../../util/input-file.js';
 import { checkMaxLength, readBaseConfig } from '../base-model.js';
 import { readCheckpointMeta } from '../checkpoint.js';
 import { checkOutDir } from '../output/model-folder.js';
@@ -44,15 +44,9 @@ export function refuseDataStepWithoutTasks(options: AdaptOptions): void {
 }
 
 async function sha256Of(path: string): Promise<string> {
-  try {
-    return createHash('sha256')
-      .update(await readFile(path))
-      .digest('hex');
-  } catch (e) {
-    throw new InvalidInputError(`cannot read the tasks file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      cause: e,
-    });
-  }
+  return createHash('sha256')
+    .update(await readInputFile(path, '--tasks'))
+    .digest('hex');
 }
 
 function inside(dir: string, path: string): boolean {

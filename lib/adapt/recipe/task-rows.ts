@@ -2,9 +2,9 @@
 // and optionally candidates already drawn from an LLM.
 //   {"task"?: string, "instruction": string, "references": [string, ...], "candidates"?: [string, ...]}
 // Every error names the file and the line (1-based, blank lines counted).
-import { readFile } from 'node:fs/promises';
 import { InvalidInputError } from '../../errors/index.js';
 import { parseJsonl } from '../../eval/jsonl.js';
+import { readInputFile } from '../../util/input-file.js';
 
 export interface TaskRow {
   /** Groups rows for the negatives; rows without one share the task ''. */
@@ -58,13 +58,5 @@ export function parseTaskRows(text: string, source: string): TaskRow[] {
 }
 
 export async function readTaskRows(file: string): Promise<TaskRow[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new InvalidInputError(`cannot read the tasks file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      cause: e,
-    });
-  }
-  return parseTaskRows(text, file);
+  return parseTaskRows((await readInputFile(file, '--tasks')).toString('utf8'), file);
 }
