@@ -7,6 +7,7 @@
 // counted and reported, never clamped. Every refusal names the file and line.
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../../errors/index.js';
+import { jsonlValues } from '../../eval/jsonl.js';
 import { readInputFile } from '../../util/input-file.js';
 
 export interface LabelledPair {
@@ -66,22 +67,11 @@ export function parseLabelledPairs(bytes: Buffer, path: string, what = '--data')
   const rows: LabelledPair[] = [];
   const lines: number[] = [];
   let outsideUnit = 0;
-  let lineNo = 0;
-  for (const raw of text.split('\n')) {
-    lineNo += 1;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') continue;
-    const where = `${path}:${lineNo}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new InvalidInputError(`${where}: not valid JSON (${(e as Error).message})`, { cause: e });
-    }
+  for (const { value, line, where } of jsonlValues(text, (n) => `${path}:${n}`)) {
     const row = toLabelledPair(value, where);
     if (row.label < 0 || row.label > 1) outsideUnit += 1;
     rows.push(row);
-    lines.push(lineNo);
+    lines.push(line);
   }
   if (rows.length === 0) {
     throw new InvalidInputError(

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidInputError } from '../../errors/index.js';
 import { bestOfN, type BonRow } from '../../eval/best-of-n.js';
+import { jsonlValues } from '../../eval/jsonl.js';
 import { rougeLBest } from '../../eval/rouge.js';
 import { readInputFile } from '../../util/input-file.js';
 import { parseLabelledPairs, type LabelledData, type LabelledPair } from '../data/jsonl.js';
@@ -68,16 +69,7 @@ export async function readDevSet(path: string, stem: boolean, what: '--eval' | '
   const bestOfNRows: BonRow[] = [];
   const rows: LabelledPair[] = [];
   const lines: number[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') return;
-    const where = `--eval ${path}: line ${i + 1}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new InvalidInputError(`${where}: not valid JSON (${(e as Error).message})`, { cause: e });
-    }
+  for (const { value, line, where } of jsonlValues(text, (n) => `--eval ${path}: line ${n}`)) {
     const row = parseTaskRow(value, where);
     if (row.candidates.length === 0) {
       throw new InvalidInputError(
@@ -87,9 +79,9 @@ export async function readDevSet(path: string, stem: boolean, what: '--eval' | '
     bestOfNRows.push({ instruction: row.instruction, candidates: row.candidates, references: row.references });
     for (const candidate of row.candidates) {
       rows.push({ instruction: row.instruction, response: candidate, label: rougeLBest(candidate, row.references, { stem }) });
-      lines.push(i + 1);
+      lines.push(line);
     }
-  });
+  }
   return {
     path,
     rows,
