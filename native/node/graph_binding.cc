@@ -387,18 +387,8 @@ Napi::Value LoadGraphSession(const Napi::CallbackInfo& info) {
     so.optimization = StringField(o, "optimization", where);
     so.profile_prefix = StringField(o, "profilePrefix", where);
     so.memory_pattern = BoolField(o, "memoryPattern", where);
-    const Napi::Object config = ObjectField(o, "sessionConfig", where);
-    const Napi::Array config_keys = config.GetPropertyNames();
-    for (uint32_t i = 0; i < config_keys.Length(); ++i) {
-      const std::string key = ReadString(config_keys.Get(i), "options.sessionConfig key");
-      so.config_entries.emplace_back(key, StringField(config, key.c_str(), "options.sessionConfig"));
-    }
-    const Napi::Object provider_options = ObjectField(o, "providerOptions", where);
-    const Napi::Array keys = provider_options.GetPropertyNames();
-    for (uint32_t i = 0; i < keys.Length(); ++i) {
-      const std::string key = ReadString(keys.Get(i), "options.providerOptions key");
-      so.provider_options.emplace_back(key, StringField(provider_options, key.c_str(), "options.providerOptions"));
-    }
+    so.config_entries = StringMapField(o, "sessionConfig", where);
+    so.provider_options = StringMapField(o, "providerOptions", where);
     return PromiseJob::Start(env, new LoadGraphJob(env, std::move(so)));
   });
 }

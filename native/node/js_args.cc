@@ -59,4 +59,18 @@ Napi::Object ObjectField(const Napi::Object& o, const char* key, const std::stri
   return ReadObject(o.Get(key), where + "." + key);
 }
 
+std::vector<std::pair<std::string, std::string>> StringMapField(const Napi::Object& o, const char* key,
+                                                                const std::string& where) {
+  const std::string what = where + "." + key;
+  const Napi::Object map = ObjectField(o, key, where);
+  const Napi::Array keys = map.GetPropertyNames();
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(keys.Length());
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    const std::string name = ReadString(keys.Get(i), what + " key");
+    out.emplace_back(name, StringField(map, name.c_str(), what));
+  }
+  return out;
+}
+
 }  // namespace cappy_node

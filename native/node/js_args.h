@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cappy_node {
@@ -28,5 +29,9 @@ std::string StringField(const Napi::Object& o, const char* key, const std::strin
 bool BoolField(const Napi::Object& o, const char* key, const std::string& where);
 int64_t IntField(const Napi::Object& o, const char* key, const std::string& where, int64_t lo, int64_t hi);
 Napi::Object ObjectField(const Napi::Object& o, const char* key, const std::string& where);
+// An object of string values (provider options, session config entries), as
+// (key, value) pairs in property order.
+std::vector<std::pair<std::string, std::string>> StringMapField(const Napi::Object& o, const char* key,
+                                                                const std::string& where);
 
 }  // namespace cappy_node

@@ -101,14 +101,7 @@ cappy::LoadConfig ReadLoadConfig(const Napi::Object& o, const std::string& where
   if (Has(o, "ioBinding")) c.io_binding = BoolField(o, "ioBinding", where);
   if (Has(o, "pinnedBuffers")) c.pinned_buffers = BoolField(o, "pinnedBuffers", where);
   if (Has(o, "batchesInFlight")) c.batches_in_flight = Count(o, "batchesInFlight", where);
-  if (Has(o, "providerOptions")) {
-    const Napi::Object provider_options = ObjectField(o, "providerOptions", where);
-    const Napi::Array keys = provider_options.GetPropertyNames();
-    for (uint32_t i = 0; i < keys.Length(); ++i) {
-      const std::string key = ReadString(keys.Get(i), where + ".providerOptions key");
-      c.provider_options.emplace_back(key, StringField(provider_options, key.c_str(), where + ".providerOptions"));
-    }
-  }
+  if (Has(o, "providerOptions")) c.provider_options = StringMapField(o, "providerOptions", where);
   if (Has(o, "trtCacheDir")) c.trt_cache_dir = StringField(o, "trtCacheDir", where);
   if (Has(o, "trtFp16")) c.trt_fp16 = BoolField(o, "trtFp16", where);
   return c;
