@@ -20,11 +20,11 @@ import { readOnnxWeights } from '../../lib/adapt/onnx-weights.js';
 import { buildMicroBatch } from '../../lib/adapt/data/plan.js';
 import { encodeRows } from '../../lib/adapt/data/tokenize.js';
 import { readLabelledPairs } from '../../lib/adapt/data/jsonl.js';
-import { SafetensorsSource } from '../../lib/convert/safetensors.js';
 import { convertModelDir } from '../../lib/convert/convert.js';
 import { forgeModel, PRESETS } from '../../lib/forge/index.js';
 import { Scorer } from '../../lib/index.js';
 import { Tokenizer } from '../../lib/tokenizer/index.js';
+import { readSafetensors } from '../support/read-safetensors.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const bin = join(repo, 'bin', 'cappy.js');
@@ -61,17 +61,6 @@ function pairs(n: number, seed: number) {
   });
 }
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
-
-async function safetensors(path: string): Promise<Map<string, Float32Array>> {
-  const src = await SafetensorsSource.open(path);
-  try {
-    const out = new Map<string, Float32Array>();
-    for (const t of src.list()) out.set(t.name, await src.read(t.name));
-    return out;
-  } finally {
-    await src.close();
-  }
-}
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'cappy-adapt-e2e-'));
@@ -119,7 +108,7 @@ describe('adapt on the ONNX Runtime training graph (forged tiny model)', () => {
 
   it("the output's Scorer scores equal the trainer's eval-mode forward to 1e-5; cappy convert of model.safetensors gives the same scores", async () => {
     const rows = pairs(32, 11);
-    const weights = await safetensors(join(out, 'model.safetensors'));
+    const weights = await readSafetensors(join(out, 'model.safetensors'));
     const graph = await openTrainingGraph(PRESETS.tiny, { dropout: 0, intraOpThreads: 1 });
     const tok = await Tokenizer.fromFile(join(out, 'tokenizer.json'), { maxLength: 512, truncation: 'longest_first' });
     const enc = await encodeRows(tok, rows, { typeIds: false });
@@ -154,7 +143,7 @@ describe('a BERT cross-encoder (forged bert-tiny)', () => {
     await writeFile(data, jsonl(rows));
     const res = await adapt({ model: bertDir, data, out, batchSize: 4, gradAccum: 2, epochs: 2, lr: 1e-3, warmupRatio: 0, threads: 1 });
     expect(res.totalSteps).toBe(4);
-    const weights = await safetensors(join(out, 'model.safetensors'));
+    const weights = await readSafetensors(join(out, 'model.safetensors'));
     expect(weights.has('bert.pooler.dense.weight')).toBe(true);
     const tok = await Tokenizer.fromFile(join(out, 'tokenizer.json'), { maxLength: 512, truncation: 'longest_first' });
     const enc = await encodeRows(tok, rows, { typeIds: true });
@@ -198,7 +187,7 @@ describe('one optimizer step on the real graph', () => {
     });
     expect(res.totalSteps).toBe(1);
     expect(res.lrs).toEqual([lr]);
-    const after = await safetensors(join(out, 'model.safetensors'));
+    const after = await readSafetensors(join(out, 'model.safetensors'));
 
     const base = (await readOnnxWeights(join(tinyDir, 'onnx', 'model.onnx'), PRESETS.tiny)).weights;
     const graph = await openTrainingGraph(PRESETS.tiny, { dropout: 0, intraOpThreads: 1 });

@@ -13,12 +13,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { adapt, type AdaptEvent, type AdaptOptions } from '../../lib/adapt/train.js';
 import { readOnnxWeights } from '../../lib/adapt/onnx-weights.js';
 import { buildMicroBatch } from '../../lib/adapt/data/plan.js';
-import { SafetensorsSource } from '../../lib/convert/safetensors.js';
 import { AbortError, InvalidInputError } from '../../lib/errors/index.js';
 import { forgedWeights, forgeModel, PRESETS } from '../../lib/forge/index.js';
 import { Scorer } from '../../lib/index.js';
 import { BagOfEmbeddingsGraph } from '../support/adapt-fake-graph.js';
 import { referenceLogits } from '../support/reference-roberta.js';
+import { readSafetensors } from '../support/read-safetensors.js';
 
 const tinyDir = inject('tinyModelDir'); // forged tiny, seed 7
 let root: string;
@@ -68,17 +68,6 @@ afterAll(async () => {
 });
 
 const RUN: AdaptOptions = { batchSize: 4, gradAccum: 2, epochs: 3, lr: 5e-2, warmupRatio: 0.25, seed: 3, threads: 1 };
-
-async function safetensors(path: string): Promise<Map<string, Float32Array>> {
-  const src = await SafetensorsSource.open(path);
-  try {
-    const out = new Map<string, Float32Array>();
-    for (const t of src.list()) out.set(t.name, await src.read(t.name));
-    return out;
-  } finally {
-    await src.close();
-  }
-}
 
 const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
@@ -194,7 +183,7 @@ describe('adapt() around the stand-in graph', () => {
     expect(await readdir(join(out, 'onnx'))).toEqual(['model.onnx']);
     for (const f of ['config.json', 'tokenizer.json'])
       expect((await readFile(join(out, f))).equals(await readFile(join(tinyDir, f)))).toBe(true);
-    const trained = await safetensors(join(out, 'model.safetensors'));
+    const trained = await readSafetensors(join(out, 'model.safetensors'));
     const fromOnnx = (await readOnnxWeights(join(out, 'onnx', 'model.onnx'), PRESETS.tiny)).weights;
     const base = forgedWeights('tiny', 7);
     expect([...trained.keys()].sort()).toEqual([...base.keys()].sort());
@@ -226,7 +215,7 @@ describe('adapt() around the stand-in graph', () => {
       expect(scorer.info.model.forged).toBeTruthy();
       const rows = pairs(6, 9);
       const got = await scorer.scoreBatch(rows.map((r) => [r.instruction, r.response] as [string, string]));
-      const trained = await safetensors(join(out, 'model.safetensors'));
+      const trained = await readSafetensors(join(out, 'model.safetensors'));
       const shapes = forgedWeights('tiny', 7);
       const W = new Map([...trained].map(([n, data]) => [n, { shape: shapes.get(n)!.shape, data }]));
       const { Tokenizer } = await import('../../lib/tokenizer/index.js');
